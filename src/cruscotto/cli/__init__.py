@@ -1,0 +1,34 @@
+"""The `cruscotto` command. Each command group lives in its own module; this one wires them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cruscotto.cli import db
+from cruscotto.cli.context import State
+
+app = typer.Typer(
+    help="Cruscotto: the KPIs that run a B2B service company.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db_url: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="CRUSCOTTO_DB",
+            help="Database URL: a .duckdb path (default cruscotto.duckdb) or postgres://…",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = State(db_url=db_url)
+
+
+app.add_typer(db.app, name="db")

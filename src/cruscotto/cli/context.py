@@ -1,0 +1,36 @@
+"""What every command shares: the database URL chosen with the global `--db` option."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import typer
+from rich.console import Console
+
+from cruscotto.warehouse import Warehouse, WarehouseError, connect
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@dataclass
+class State:
+    db_url: str | None = None
+    _warehouse: Warehouse | None = field(default=None, repr=False)
+
+    def warehouse(self) -> Warehouse:
+        if self._warehouse is None:
+            try:
+                self._warehouse = connect(self.db_url)
+            except WarehouseError as exc:
+                fail(str(exc))
+        return self._warehouse
+
+
+def state(ctx: typer.Context) -> State:
+    return ctx.find_root().obj
+
+
+def fail(message: str, code: int = 1) -> None:
+    errors.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)

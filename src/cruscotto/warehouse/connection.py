@@ -1,0 +1,190 @@
+"""Where the data lives: one Ibis connection to DuckDB (default) or PostgreSQL.
+
+The URL comes from `--db`, else `CRUSCOTTO_DB`, else `cruscotto.duckdb` in the working
+directory. Everything else in Cruscotto talks to the data through `Warehouse`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from cruscotto.model import TABLES, Table
+from cruscotto.model import table as model_table
+
+DEFAULT_DB = "cruscotto.duckdb"
+ENV_VAR = "CRUSCOTTO_DB"
+
+Frame = pa.Table | pd.DataFrame
+
+
+class WarehouseError(RuntimeError):
+    """A problem with the database the user can act on (bad URL, missing tables…)."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL in force: explicit, then the environment, then the local default."""
+    url = url or os.environ.get(ENV_VAR) or DEFAULT_DB
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    if "://" not in url:
+        url = f"duckdb://{url}"
+    return url
+
+
+@dataclass
+class Warehouse:
+    """An open connection to the canonical tables."""
+
+    con: ibis.BaseBackend
+    url: str
+
+    def __post_init__(self) -> None:
+        # DuckDB and psycopg connections are not safe to share across threads mid-query;
+        # the web server runs queries from a thread pool, so they take turns.
+        self.lock = threading.RLock()
+
+    @property
+    def engine(self) -> str:
+        return self.con.name
+
+    # -- schema -------------------------------------------------------------------------
+
+    def create_schema(self, *, overwrite: bool = False) -> None:
+        """Create every canonical table that is missing (all of them, with `overwrite`)."""
+        existing = set(self.con.list_tables())
+        with self.transaction():
+            for declared in TABLES:
+                if overwrite or declared.name not in existing:
+                    self.con.create_table(
+                        declared.name, schema=declared.ibis_schema(), overwrite=True
+                    )
+
+    def has_schema(self) -> bool:
+        existing = set(self.con.list_tables())
+        return all(t.name in existing for t in TABLES)
+
+    def table(self, name: str) -> ibis.Table:
+        model_table(name)  # a clear error for a name that is not canonical
+        try:
+            return self.con.table(name)
+        except Exception as exc:  # each backend raises its own "not found"
+            raise WarehouseError(
+                f"table {name!r} is not in {self.url}; run `cruscotto demo` or import data first"
+            ) from exc
+
+    # -- transactions and loads ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: every change made inside commits together or not at all."""
+        with self.lock:
+            if self.engine == "duckdb":
+                raw = self.con.con
+                raw.begin()
+                try:
+                    yield
+                except BaseException:
+                    raw.rollback()
+                    raise
+                raw.commit()
+            elif self.engine == "postgres":
+                # psycopg turns the transactions Ibis opens inside this one into savepoints.
+                with self.con.con.transaction():
+                    yield
+            else:
+                raise WarehouseError(f"transactions are not supported on {self.engine}")
+
+    def load(self, frames: Mapping[str, Frame], *, replace: bool = False) -> dict[str, int]:
+        """Append (or, with `replace`, substitute) rows of canonical tables in one transaction.
+
+        Columns are put in declared order and cast to the declared types, so a frame with
+        a missing or mistyped column fails before anything is written.
+        """
+        prepared = {name: conform(model_table(name), frame) for name, frame in frames.items()}
+        with self.transaction():
+            for name, data in prepared.items():
+                if replace:
+                    self.truncate(name)
+                self.append(name, data)
+        return {name: data.num_rows for name, data in prepared.items()}
+
+    def append(self, name: str, data: pa.Table) -> None:
+        """Insert rows; call inside `transaction()` when it must be atomic with other work."""
+        if data.num_rows == 0:
+            return
+        if self.engine == "postgres":
+            self._copy_into_postgres(name, data)
+        else:
+            self.con.insert(name, data)
+
+    def truncate(self, name: str) -> None:
+        self.con.truncate_table(name)
+
+    def _copy_into_postgres(self, name: str, data: pa.Table) -> None:
+        # COPY is two orders of magnitude faster than row inserts for bulk loads.
+        buffer = io.BytesIO()
+        pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False))
+        columns = ", ".join(f'"{c}"' for c in data.column_names)
+        statement = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
+        with self.con.con.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(buffer.getvalue())
+
+    # -- facts about the data -------------------------------------------------------------
+
+    def row_counts(self) -> dict[str, int]:
+        existing = set(self.con.list_tables())
+        return {
+            t.name: int(self.con.table(t.name).count().execute())
+            for t in TABLES
+            if t.name in existing
+        }
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.con.disconnect()
+
+
+def conform(declared: Table, frame: Frame) -> pa.Table:
+    """The frame as an Arrow table with exactly the declared columns and types."""
+    data = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
+    missing = [c for c in declared.column_names if c not in data.column_names]
+    if missing:
+        raise WarehouseError(f"{declared.name}: missing columns {', '.join(missing)}")
+    target = declared.ibis_schema().to_pyarrow()
+    # Nullability is checked by validation; Arrow would refuse a cast to a non-null field.
+    target = pa.schema([f.with_nullable(True) for f in target])
+    return data.select(declared.column_names).cast(target)
+
+
+def connect(url: str | None = None, *, create: bool = True) -> Warehouse:
+    """Open the warehouse at `url` (see `resolve_url`), creating missing tables if asked."""
+    resolved = resolve_url(url)
+    if resolved.startswith("duckdb://"):
+        path = resolved.removeprefix("duckdb://")
+        if path not in ("", ":memory:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        con = ibis.duckdb.connect(path or ":memory:")
+    elif resolved.startswith("postgres://"):
+        con = ibis.connect(resolved)
+    else:
+        raise WarehouseError(
+            f"unsupported database URL {resolved!r}: use a .duckdb path, duckdb://PATH "
+            "or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+        )
+    warehouse = Warehouse(con=con, url=resolved)
+    if create and not warehouse.has_schema():
+        warehouse.create_schema()
+    return warehouse

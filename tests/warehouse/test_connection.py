@@ -1,0 +1,60 @@
+"""The warehouse creates the declared schema and loads all or nothing, on every engine."""
+
+import pandas as pd
+import pytest
+
+from cruscotto.model import TABLES, table
+from cruscotto.warehouse import WarehouseError, conform, resolve_url
+
+
+def _reps(*ids: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rep_id": list(ids),
+            "name": [f"Rep {i}" for i in ids],
+            "email": [None] * len(ids),
+            "team": ["North"] * len(ids),
+            "role": ["ae"] * len(ids),
+            "active": [True] * len(ids),
+            "capacity_hours_per_day": [8.0] * len(ids),
+        }
+    )
+
+
+def test_schema_matches_the_declarations(warehouse):
+    for declared in TABLES:
+        stored = warehouse.table(declared.name).schema()
+        assert list(stored.names) == declared.column_names
+        for column in declared.columns:
+            assert type(stored[column.name]) is type(column.ibis_type), (declared.name, column.name)
+
+
+def test_load_appends_and_replaces(warehouse):
+    assert warehouse.load({"reps": _reps("r1", "r2")}) == {"reps": 2}
+    warehouse.load({"reps": _reps("r3")})
+    assert warehouse.row_counts()["reps"] == 3
+    warehouse.load({"reps": _reps("r9")}, replace=True)
+    assert warehouse.table("reps").rep_id.to_pyarrow().to_pylist() == ["r9"]
+
+
+def test_a_failure_inside_a_transaction_leaves_the_database_as_it_was(warehouse):
+    warehouse.load({"reps": _reps("r1")})
+    with pytest.raises(RuntimeError, match="crash mid-load"), warehouse.transaction():
+        warehouse.append("reps", conform(table("reps"), _reps("r2", "r3")))
+        raise RuntimeError("crash mid-load")
+    assert warehouse.row_counts()["reps"] == 1
+
+
+def test_a_bad_frame_in_a_multi_table_load_writes_nothing(warehouse):
+    broken_accounts = pd.DataFrame({"account_id": ["a1"]})  # most columns missing
+    with pytest.raises(WarehouseError, match="accounts: missing columns"):
+        warehouse.load({"reps": _reps("r1"), "accounts": broken_accounts})
+    assert warehouse.row_counts()["reps"] == 0
+
+
+def test_database_url_resolution(monkeypatch):
+    monkeypatch.delenv("CRUSCOTTO_DB", raising=False)
+    assert resolve_url() == "duckdb://cruscotto.duckdb"
+    monkeypatch.setenv("CRUSCOTTO_DB", "/data/acme.duckdb")
+    assert resolve_url() == "duckdb:///data/acme.duckdb"
+    assert resolve_url("postgresql://u:p@h:5432/db") == "postgres://u:p@h:5432/db"
