@@ -65,7 +65,7 @@ def filtered_view(
     references |= {dimensions.require(source, d) for d in scope.filters}
     if scope.dimension:
         references.add(dimensions.require(source, scope.dimension))
-    view = source_view(engine.warehouse, source, references, base)
+    view = source_view(engine.table, source, references, base)
     if date is not None:
         kind = column_type(source, date)
         start = bound(scope.period.start, kind, engine.tz)
