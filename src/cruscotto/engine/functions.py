@@ -299,6 +299,7 @@ def _invoices_in_scope(engine: Engine, scope: Scope, base: ir.Table | None = Non
 
 
 def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -> Results:
+    engine.currency.verify(view, "invoices")
     query = view.group_by(KEY).aggregate(
         value=getattr(view.amount_in_base, statistic)(), n=view.count()
     )
