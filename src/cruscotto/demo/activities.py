@@ -36,13 +36,20 @@ def activity_table(
     lead: np.ndarray,
     opportunity: np.ndarray,
     account: np.ndarray,
+    outbound: np.ndarray | None = None,
 ) -> pa.Table:
-    """Rows of `activities`; `lead`, `opportunity`, `account` use 0 for "none"."""
+    """Rows of `activities`; `lead`, `opportunity`, `account` use 0 for "none".
+
+    The direction is drawn per type unless `outbound` fixes it.
+    """
     n = len(numbers)
     draw = rng.random(n)
-    outbound = np.select(
-        [kind == CHAT, kind == EMAIL, kind == CALL], [draw < 0.2, draw < 0.75, draw < 0.85], True
-    )
+    if outbound is None:
+        outbound = np.select(
+            [kind == CHAT, kind == EMAIL, kind == CALL],
+            [draw < 0.2, draw < 0.75, draw < 0.85],
+            True,
+        )
     answer = rng.random(n)
     outcome = np.full(n, COMPLETED)
     outcome[kind == CALL] = np.where(answer < 0.65, COMPLETED, NO_ANSWER)[kind == CALL]

@@ -111,7 +111,7 @@ def upsell(run: Run, chunk: int, signed: contracts.Contracts, manager: np.ndarra
     )
     run.sink.write("stage_history", pipelines.stage_history(numbers, deals))
     write_quotes(run, rng, deals, numbers, account, amount, currency)
-    work_on_deals(run, rng, deals, numbers, owner, account, None)
+    work_on_deals(run, rng, deals, numbers, owner, account)
 
     w = np.nonzero(deals.won_now)[0]
     start = np.minimum(

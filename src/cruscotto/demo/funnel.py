@@ -177,8 +177,10 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
         lead=numbers[lead_rows],
         opportunity=np.zeros(len(lead_rows), dtype=np.int64),
         account=company.numbers[lead_rows],
+        # The first response is by definition outbound; later touches may be either way.
+        outbound=np.concatenate([np.ones(len(r), dtype=bool), rng.random(len(touch_of)) < 0.8]),
     )
-    work_on_deals(run, rng, deals, deal_numbers, owner, company.numbers[d], numbers[d])
+    work_on_deals(run, rng, deals, deal_numbers, owner, company.numbers[d])
 
     w = np.nonzero(deals.won_now)[0]
     return WonDeals(
@@ -205,9 +207,12 @@ def work_on_deals(
     numbers: np.ndarray,
     owner: np.ndarray,
     account: np.ndarray,
-    lead: np.ndarray | None,
 ) -> None:
-    """Activities on deals: calls, e-mails, meetings, demos… and the proposal sent."""
+    """Activities on deals: calls, e-mails, meetings, demos… and the proposal sent.
+
+    They name the deal and the company, not the lead: the lead's own activities are the
+    prospecting ones, so its first outbound activity is its first response.
+    """
     tl = run.timeline
     created = deals.entered[:, 0]
     until = np.minimum(deals.closes_at, tl.cutoff - 1)
@@ -217,7 +222,6 @@ def work_on_deals(
     proposal_at = deals.reached("proposal")
     proposed = np.nonzero((proposal_at >= 0) & (proposal_at < tl.cutoff))[0]
     rows = np.concatenate([of, proposed])
-    lead = np.zeros(len(numbers), dtype=np.int64) if lead is None else lead
     write_deal_and_lead_activities(
         run,
         rng,
@@ -226,7 +230,7 @@ def work_on_deals(
         ),
         occurred=np.concatenate([occurred, proposal_at[proposed]]),
         rep=owner[rows],
-        lead=lead[rows],
+        lead=np.zeros(len(rows), dtype=np.int64),
         opportunity=numbers[rows],
         account=account[rows],
     )
