@@ -32,20 +32,20 @@ class Channel:
 
 
 CHANNELS: tuple[Channel, ...] = (
-    Channel("paid_search", 0.22, 0.75, 0.55, 0.85, 0.62, "Google Ads", 12_000),
-    Channel("organic_search", 0.16, 0.70, 0.55, 0.85, 0.55),
-    Channel("referral", 0.10, 0.90, 0.75, 0.90, 0.62),
-    Channel("events", 0.10, 0.80, 0.55, 0.85, 0.50, "Trade fairs & webinars", 9_000),
-    Channel("linkedin", 0.14, 0.60, 0.50, 0.80, 0.45, "LinkedIn Ads", 7_000),
-    Channel("email", 0.12, 0.55, 0.45, 0.80, 0.42, "Newsletter", 1_500),
-    Channel("partner", 0.08, 0.85, 0.70, 0.88, 0.55),
-    Channel("outbound", 0.08, 0.50, 0.45, 0.75, 0.40),
+    Channel("paid_search", 0.22, 0.75, 0.55, 0.85, 0.72, "Google Ads", 12_000),
+    Channel("organic_search", 0.16, 0.70, 0.55, 0.85, 0.65),
+    Channel("referral", 0.10, 0.90, 0.75, 0.90, 0.72),
+    Channel("events", 0.10, 0.80, 0.55, 0.85, 0.60, "Trade fairs & webinars", 9_000),
+    Channel("linkedin", 0.14, 0.60, 0.50, 0.80, 0.53, "LinkedIn Ads", 7_000),
+    Channel("email", 0.12, 0.55, 0.45, 0.80, 0.50, "Newsletter", 1_500),
+    Channel("partner", 0.08, 0.85, 0.70, 0.88, 0.65),
+    Channel("outbound", 0.08, 0.50, 0.45, 0.75, 0.47),
 )
 CHANNEL_NAMES = tuple(c.name for c in CHANNELS)
 CAMPAIGN_CHANNELS = tuple(i for i, c in enumerate(CHANNELS) if c.campaign)
 DEGRADING_CHANNEL = CHANNEL_NAMES.index("paid_search")
 # Leads per month at scale 1, before the calendar's weights (August dip, growth).
-LEADS_PER_MONTH = 1_150
+LEADS_PER_MONTH = 1_250
 BASE_CUSTOMERS = 600  # customers with contracts signed before the window, at scale 1
 
 SEGMENTS = ("smb", "mid_market", "enterprise")

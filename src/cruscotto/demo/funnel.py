@@ -21,7 +21,7 @@ from cruscotto.demo.run import FUNNEL, Run
 from cruscotto.demo.timeline import DAY, HOUR
 
 RESPONSE_SHARE = 0.93  # leads that ever get an answer
-DEGRADED_TO = 0.45  # paid search's SQL rate by today, relative to the start of the window
+DEGRADED_TO = 0.35  # paid search's SQL rate by today, relative to the start of the window
 LEAD_TOUCHES = 1.0  # mean follow-up touches after the first response
 DEAL_TOUCHES = 3.5  # mean activities on a deal besides the proposal
 
