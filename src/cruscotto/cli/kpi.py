@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -119,6 +120,20 @@ def explain(
     except USER_ERRORS as exc:
         fail(_message(exc))
     console.print(definition_card(definition, lang), markup=False)
+
+
+@app.command()
+def docs(
+    output: Annotated[Path, typer.Option(help="Where to write the page.")] = Path(
+        "docs/kpi-catalog.md"
+    ),
+) -> None:
+    """Write the KPI catalog reference page from the declarations."""
+    from cruscotto.catalog import reference_page
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(reference_page.render(load_catalog()), encoding="utf-8")
+    console.print(f"wrote {output}")
 
 
 def definition_card(d: KpiDefinition, lang: str = "en") -> str:
