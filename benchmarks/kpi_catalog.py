@@ -70,21 +70,22 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 
 
 def ask_engine(engine: Engine, kpi_ids: list[str], period: Period) -> dict:
+    """The four questions for every KPI, asked the way the dashboard asks: all KPIs at once."""
     current, previous, twelve = questions(period)
-    answers = {}
-    for kpi_id in kpi_ids:
-        definition = engine.catalog.get(kpi_id)
-        answers[kpi_id] = {
-            "current": engine.value(kpi_id, current).value,
-            "previous": engine.value(kpi_id, previous).value,
-            "trend": [r.value for r in engine.trend(kpi_id, twelve, "month")],
-            "by_rep": (
-                {k: r.value for k, r in engine.breakdown(kpi_id, current, "rep")}
-                if "rep" in definition.dimensions
-                else {}
-            ),
+    with_rep = [k for k in kpi_ids if "rep" in engine.catalog.get(k).dimensions]
+    now = engine.values(kpi_ids, current)
+    before = engine.values(kpi_ids, previous)
+    trends = engine.trends(kpi_ids, twelve, "month")
+    by_rep = engine.breakdowns(with_rep, current, "rep")
+    return {
+        kpi_id: {
+            "current": now[kpi_id].value,
+            "previous": before[kpi_id].value,
+            "trend": [r.value for r in trends[kpi_id]],
+            "by_rep": {k: r.value for k, r in by_rep.get(kpi_id, [])},
         }
-    return answers
+        for kpi_id in kpi_ids
+    }
 
 
 # -- the pandas baseline ---------------------------------------------------------------------
