@@ -74,8 +74,12 @@ def _keyed(engine: Engine, source: str, date: str | None, scope: Scope, referenc
 
 def _per_key(engine: Engine, query: ir.Table, scope: Scope) -> dict:
     """{group key: row} of a query grouped by _key, with bucket keys as ints."""
+    return _rows_per_key(engine.execute(query), scope)
+
+
+def _rows_per_key(frame, scope: Scope) -> dict:
     rows = {}
-    for row in engine.execute(query).to_dict("records"):
+    for row in frame.to_dict("records"):
         key = python_number(row[KEY]) if scope.buckets is not None else row[KEY]
         if not scope.grouped:
             key = TOTAL
@@ -255,13 +259,17 @@ def _invoices_in_scope(engine: Engine, scope: Scope, base: ir.Table | None = Non
 
 
 def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -> Results:
-    engine.currency.verify(view, "invoices")
     query = view.group_by(KEY).aggregate(
-        value=getattr(view.amount_in_base, statistic)(), n=view.count()
+        value=getattr(view.amount_in_base, statistic)(),
+        n=view.count(),
+        **{MISSING_RATES: view.count(where=engine.currency.missing(view))},
     )
+    frame = engine.execute(query)
+    if frame[MISSING_RATES].fillna(0).sum() > 0:
+        raise engine.currency.explain_missing(view, "invoices")
     empty = 0.0 if statistic == "sum" else None
     results: Results = {k: Computed(empty, sample_size=0) for k in scope.expected_keys()}
-    for key, row in _per_key(engine, query, scope).items():
+    for key, row in _rows_per_key(frame, scope).items():
         value = python_number(row["value"])
         results[key] = Computed(empty if value is None else value, sample_size=int(row["n"]))
     return results
