@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -54,8 +55,9 @@ class Engine:
         self.today = today or dt.datetime.now(self.tz).date()
         self.currency = CurrencyConverter(warehouse, self.settings.base_currency, self.today)
         self._tables: dict[str, ir.Table] = {}
-        # (scope, {kpi id: results}) while a batch runs, so derived KPIs reuse its work.
-        self._memo: tuple[Scope, dict[str, Results]] | None = None
+        # Per thread (the web app shares one engine across a thread pool): while a batch
+        # runs, (scope, {kpi id: results}) so that derived KPIs reuse its work.
+        self._local = threading.local()
 
     # -- the public questions ------------------------------------------------------------
 
@@ -236,6 +238,14 @@ class Engine:
 
     def supports(self, kpi_id: str, dimension: str) -> bool:
         return dimension in self.catalog.get(kpi_id).dimensions
+
+    @property
+    def _memo(self) -> tuple[Scope, dict[str, Results]] | None:
+        return getattr(self._local, "memo", None)
+
+    @_memo.setter
+    def _memo(self, value: tuple[Scope, dict[str, Results]] | None) -> None:
+        self._local.memo = value
 
     def computed(self, kpi_id: str, scope: Scope) -> Results:
         """A KPI's results for a scope (reusing those of the current batch, if any)."""
