@@ -115,3 +115,19 @@ def test_cli_rejects_a_bad_scale(tmp_path):
     )
     assert result.exit_code == 1
     assert "--scale must be a positive number" in result.output
+
+
+def test_cli_serves_through_the_web_apps_entry_point(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    served = {}
+    web = types.ModuleType("cruscotto.cli.serve")
+    web.serve_demo = lambda state, host, port: served.update(db=state.db_url, host=host, port=port)
+    monkeypatch.setitem(sys.modules, "cruscotto.cli.serve", web)
+    path = str(tmp_path / "served.duckdb")
+    result = CliRunner().invoke(
+        app, ["--db", path, "demo", "--scale", "0.01", "--host", "0.0.0.0", "--port", "8123"]
+    )
+    assert result.exit_code == 0, result.output
+    assert served == {"db": path, "host": "0.0.0.0", "port": 8123}
