@@ -19,7 +19,7 @@ from cruscotto.warehouse import Warehouse, conform
 # Daily random walk of EUR per unit around these levels (start values).
 FX_START = {"USD": 0.92, "GBP": 1.16}
 FX_DAILY_VOLATILITY = 0.004
-FLUSH_ROWS = 250_000  # rows gathered per table before an append
+FLUSH_ROWS = 100_000  # rows gathered per table before an append
 
 
 class Numbering:
