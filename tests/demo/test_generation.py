@@ -131,3 +131,22 @@ def test_cli_serves_through_the_web_apps_entry_point(tmp_path, monkeypatch):
     )
     assert result.exit_code == 0, result.output
     assert served == {"db": path, "host": "0.0.0.0", "port": 8123}
+
+
+def test_appended_chunks_do_not_stay_in_memory(duckdb_warehouse, monkeypatch):
+    # Ibis keeps each inserted Arrow table registered with DuckDB; the generator releases
+    # them, so memory stays bounded by one batch whatever the scale.
+    import gc
+
+    import pyarrow as pa
+
+    monkeypatch.setattr(ledger, "FLUSH_ROWS", 1)
+    gc.collect()
+    before = pa.total_allocated_bytes()
+    generate(duckdb_warehouse, scale=0.02, seed=1, today=date(2026, 1, 10))
+    gc.collect()
+    views = duckdb_warehouse.con.con.execute(
+        "select count(*) from duckdb_views() where temporary and view_name like 'ibis_%memtable%'"
+    ).fetchone()[0]
+    assert views == 0
+    assert pa.total_allocated_bytes() - before < 2_000_000  # the ~5 MB generated are gone

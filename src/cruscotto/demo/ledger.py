@@ -111,3 +111,23 @@ class Sink:
         self._pending_rows.pop(name, None)
         if chunks:
             self.warehouse.append(name, pa.concat_tables(chunks).combine_chunks())
+            if self.warehouse.engine == "duckdb":
+                _release_inserted_arrow(self.warehouse)
+
+
+def _release_inserted_arrow(warehouse: Warehouse) -> None:
+    """Let DuckDB drop the Arrow tables ibis registered to insert them.
+
+    Ibis 12 inserts an Arrow table by registering it with DuckDB as a temporary view and
+    unregisters it only at interpreter exit, so every appended chunk would stay in
+    memory (measured: +1 GB at scale 30). Views of memtables ibis still tracks as alive
+    are left alone.
+    """
+    raw = warehouse.con.con
+    alive = {op.name for op in warehouse.con._memtables}
+    views = raw.execute(
+        "select view_name from duckdb_views() where temporary and view_name like 'ibis_%memtable%'"
+    ).fetchall()
+    for (view,) in views:
+        if view not in alive:
+            raw.unregister(view)
