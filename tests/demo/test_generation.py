@@ -149,4 +149,4 @@ def test_appended_chunks_do_not_stay_in_memory(duckdb_warehouse, monkeypatch):
         "select count(*) from duckdb_views() where temporary and view_name like 'ibis_%memtable%'"
     ).fetchone()[0]
     assert views == 0
-    assert pa.total_allocated_bytes() - before < 2_000_000  # the ~5 MB generated are gone
+    assert pa.total_allocated_bytes() - before < 100_000  # without the release: +1.3 MB
