@@ -77,9 +77,12 @@ def test_a_crash_mid_generation_leaves_the_database_as_it_was(warehouse, monkeyp
     real_append = ledger._append
     monkeypatch.setattr(funnel, "month_of_leads", crash_in_month_5)
     monkeypatch.setattr(ledger, "FLUSH_ROWS", 1)  # append every chunk as soon as it is made
-    monkeypatch.setattr(
-        ledger, "_append", lambda wh, name, data: appended.append(name) or real_append(wh, name, data)
-    )
+
+    def recording_append(wh, name, data):
+        appended.append(name)
+        real_append(wh, name, data)
+
+    monkeypatch.setattr(ledger, "_append", recording_append)
     with pytest.raises(RuntimeError, match="disk full"):
         generate(warehouse, scale=0.02, seed=2, today=date(2026, 1, 10))
     assert {"accounts", "leads", "activities"} <= set(appended)  # written, then rolled back
