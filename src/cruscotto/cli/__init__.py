@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import db, demo
+from cruscotto.cli import db, demo, kpi
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -33,3 +33,4 @@ def main(
 
 app.add_typer(db.app, name="db")
 app.command("demo")(demo.demo)
+app.add_typer(kpi.app, name="kpi")
