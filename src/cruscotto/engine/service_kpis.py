@@ -54,13 +54,9 @@ def nps(scope: KpiScope) -> Measured:
     score = p - d
     # NPS is a difference of two shares of one sample: Var = (p + d − (p − d)²) / n.
     half = Z_95 * math.sqrt(max(0.0, p + d - score * score) / n)
-    return Measured(
-        value=100 * score,
-        ci_low=100 * max(-1.0, score - half),
-        ci_high=100 * min(1.0, score + half),
-        sample_size=n,
-        details=details,
-    )
+    details["ci_low"] = 100 * max(-1.0, score - half)
+    details["ci_high"] = 100 * min(1.0, score + half)
+    return Measured(value=100 * score, sample_size=n, details=details)
 
 
 @computes("complaints")
