@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from cruscotto.engine.customers import add_months, customer_movement, customers_between
+from cruscotto.engine.customer_base import add_months, customer_movement, customers_between
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
 from cruscotto.engine.recurring_revenue import mrr_by_account, mrr_movement

@@ -1,95 +1,63 @@
-"""Who is a customer on a given day (SPEC §2), and how the customer base moved in a period.
+"""Who is a customer, and since when (SPEC §2).
 
-A customer is an account with an active contract on the day. A company that keeps no
-contracts at all counts instead the accounts invoiced in the trailing
-`customer_window_months` months (the day itself included).
-
-A contract is active on day D when start_date <= D, D <= end_date (the last day of its
-term, when it has one) and D < cancelled_at (the day the customer cancelled).
-
-The base "at the start" of a period is the one on the last day before the period, and
-"at the end" the one on its last day; so the end of one month is the start of the next,
-and every customer won or lost is counted in exactly one period.
+A customer is an account with an active contract on the day; for a company that keeps
+no contracts, an account invoiced in the trailing N months (settings.customer_window_months).
+An account becomes a customer on its first contract's start (or its first invoice).
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import KpiScope
+if TYPE_CHECKING:
+    from cruscotto.engine.engine import Engine
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` moved by whole months, clamped to the month's end (31 Mar − 1 month → 28 Feb)."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
-    last = calendar.monthrange(year, month_index + 1)[1]
-    return dt.date(year, month_index + 1, min(day.day, last))
+def uses_contracts(engine: Engine) -> bool:
+    """True when the company records contracts (then they define who is a customer)."""
+    cached = getattr(engine, "_uses_contracts", None)
+    if cached is None:
+        cached = int(engine.execute(engine.warehouse.table("contracts").count())) > 0
+        engine._uses_contracts = cached
+    return cached
 
 
-def uses_contracts(scope: KpiScope) -> bool:
-    return scope.has_rows("contracts")
+def first_purchase(engine: Engine) -> ir.Table:
+    """(account_id, since): the day each account became a customer."""
+    if uses_contracts(engine):
+        contracts = engine.warehouse.table("contracts")
+        return contracts.group_by("account_id").aggregate(since=contracts.start_date.min())
+    invoices = engine.warehouse.table("invoices")
+    return invoices.group_by("account_id").aggregate(since=invoices.issued_at.min())
 
 
-def active_contracts(contracts: ir.Table, first: dt.date, last: dt.date) -> ir.Table:
-    """Contracts active on at least one day of [first, last]."""
-    return contracts.filter(
-        contracts.start_date <= last,
-        contracts.end_date.isnull() | (contracts.end_date >= first),
-        contracts.cancelled_at.isnull() | (contracts.cancelled_at > first),
+def active_contracts(contracts: ir.Table, on: dt.date | ir.Value) -> ir.BooleanValue:
+    """Contracts running on day `on`: started, not cancelled before, term not over.
+
+    A contract cancelled on a day no longer counts that day; its end_date is its last day.
+    """
+    return (
+        (contracts.start_date <= on)
+        & (contracts.cancelled_at.isnull() | (contracts.cancelled_at > on))
+        & (contracts.end_date.isnull() | (contracts.end_date >= on))
     )
 
 
-def customers_between(scope: KpiScope, first: dt.date, last: dt.date) -> ir.Table:
-    """Distinct `account_id` of the accounts that were customers on some day of [first, last]."""
-    if uses_contracts(scope):
-        active = active_contracts(scope.table("contracts"), first, last)
-        return active.select("account_id").distinct()
-    invoices = scope.table("invoices")
-    window_start = add_months(first, -scope.settings.customer_window_months)
-    invoiced = invoices.filter(invoices.issued_at > window_start, invoices.issued_at <= last)
-    return invoiced.select("account_id").distinct()
+def customers_on(engine: Engine, day: dt.date) -> ir.Table:
+    """(account_id) of the customers on `day`, one row each."""
+    if uses_contracts(engine):
+        contracts = engine.warehouse.table("contracts")
+        return contracts.filter(active_contracts(contracts, day)).select("account_id").distinct()
+    invoices = engine.warehouse.table("invoices")
+    window_start = _months_before(day, engine.settings.customer_window_months)
+    recent = invoices.filter(invoices.issued_at > window_start, invoices.issued_at <= day)
+    return recent.select("account_id").distinct()
 
 
-def customers_on(scope: KpiScope, day: dt.date) -> ir.Table:
-    return customers_between(scope, day, day)
+def _months_before(day: dt.date, months: int) -> dt.date:
+    from cruscotto.engine.period import _add_months
 
-
-@dataclass(frozen=True)
-class CustomerMovement:
-    at_start: int
-    at_end: int
-    new: int
-    lost: int
-
-    @property
-    def retained(self) -> int:
-        return self.at_start - self.lost
-
-
-def customer_movement(scope: KpiScope) -> CustomerMovement:
-    """Customers at the start and end of the scope's period, won and lost in between."""
-    before = customers_on(scope, scope.start - dt.timedelta(days=1))
-    after = customers_on(scope, scope.last_day)
-    one, none = ibis.literal(1, "int64"), ibis.null("int64")
-    tagged = ibis.union(
-        before.select("account_id", was=one, now=none),
-        after.select("account_id", was=none, now=one),
-    )
-    per_account = tagged.group_by("account_id").aggregate(
-        was=tagged.was.max(), now=tagged.now.max()
-    )
-    totals = per_account.aggregate(
-        at_start=per_account.was.count(),
-        at_end=per_account.now.count(),
-        new=(per_account.was.isnull() & per_account.now.notnull()).sum(),
-        lost=(per_account.was.notnull() & per_account.now.isnull()).sum(),
-    )
-    row = scope.row(totals)
-    return CustomerMovement(
-        **{k: int(row.get(k) or 0) for k in ("at_start", "at_end", "new", "lost")}
-    )
+    return _add_months(day, -months)

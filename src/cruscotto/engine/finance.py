@@ -11,7 +11,7 @@ import datetime as dt
 
 import ibis.expr.types as ir
 
-from cruscotto.engine.customers import add_months
+from cruscotto.engine.customer_base import add_months
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customers import customer_movement
+from cruscotto.engine.customer_base import customer_movement
 from cruscotto.engine.finance import months_of
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide

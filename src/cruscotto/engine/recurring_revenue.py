@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customers import active_contracts
+from cruscotto.engine.customer_base import active_contracts
 from cruscotto.engine.kpi_scope import KpiScope
 
 
