@@ -425,7 +425,9 @@ def test_revenue_churn_and_net_revenue_retention(customers):
 
 
 def test_mrr_needs_a_rate_for_every_currency(warehouse):
-    load(warehouse, accounts=[account("A")], contracts=[contract("x", "A", "2026-01-01", 10, "CHF")])
+    load(
+        warehouse, accounts=[account("A")], contracts=[contract("x", "A", "2026-01-01", 10, "CHF")]
+    )
     with pytest.raises(Exception, match="CHF"):
         value(warehouse, "mrr")
 

@@ -184,7 +184,7 @@ class KpiScope:
         self._check_rates(joined, currency, rate)
         converted = {a: joined[a] * rate for a in amounts}
         keep = [c for c in data.columns if c != "_fx_day"]
-        return joined.select(*keep).mutate(**converted) if converted else joined.select(*keep)
+        return joined.mutate(**converted).select(*keep)
 
     def _check_rates(self, joined: ir.Table, currency: str, rate: ir.FloatingValue) -> None:
         missing = (
