@@ -93,3 +93,16 @@ def customer_movement(scope: KpiScope) -> CustomerMovement:
     return CustomerMovement(
         **{k: int(row.get(k) or 0) for k in ("at_start", "at_end", "new", "lost")}
     )
+
+
+def first_purchases_in_period(scope: KpiScope) -> int:
+    """Accounts whose first contract started (or, without contracts, first invoice was
+    issued) in the period: the customers acquired, as `customer_acquisition` counts them."""
+    if uses_contracts(scope):
+        records, day = scope.table("contracts"), "start_date"
+    else:
+        records, day = scope.table("invoices"), "issued_at"
+    since = records.group_by("account_id").aggregate(since=records[day].min())
+    acquired = since.filter(scope.within(since.since))
+    return int(scope.scalar(acquired.count()) or 0)
+

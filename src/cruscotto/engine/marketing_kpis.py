@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import customer_movement
+from cruscotto.engine.customer_base import first_purchases_in_period
 from cruscotto.engine.finance import months_of
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide
@@ -51,12 +51,15 @@ def marketing_spend(scope: KpiScope) -> Measured:
 def cac(scope: KpiScope) -> Measured:
     """Marketing spend ÷ new customers; `fully_loaded` divides the P&L's operating expenses.
 
+    New customers are the accounts whose first purchase falls in the period (a customer
+    coming back is not acquired again).
+
     The fully loaded figure takes the operating expenses of the period's months from
     `financials` (marketing and the sales team's cost are in them); it is company-wide,
     so it is left out when the KPI is filtered.
     """
     spend, _ = marketing_spend_total(scope)
-    new_customers = customer_movement(scope).new
+    new_customers = first_purchases_in_period(scope)
     details = {"marketing_spend": spend, "new_customers": new_customers, "fully_loaded": None}
     if not scope.filters:
         months = months_of(scope)

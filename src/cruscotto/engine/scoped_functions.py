@@ -51,7 +51,10 @@ def computed(measured: Measured) -> Computed:
 
 
 def _has_data(measured: Measured) -> bool:
-    return measured.value is not None or bool(measured.sample_size) or bool(measured.denominator)
+    """Whether a breakdown group has records behind it (else it is left out)."""
+    if measured.sample_size is not None or measured.denominator is not None:
+        return bool(measured.sample_size) or bool(measured.denominator)
+    return measured.value is not None
 
 
 def run_grouped(function: KpiFunction, engine: Engine, scope: Scope) -> Results:
