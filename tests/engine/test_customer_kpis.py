@@ -537,3 +537,59 @@ def test_clv_is_undefined_without_churn(warehouse):
     result = value(warehouse, "clv")
     assert result.value is None
     assert result.details["annual_churn"] == 0
+
+
+# -- account health -------------------------------------------------------------------------
+
+
+def test_account_health_scores_and_accounts_at_risk(customers):
+    load(
+        customers,
+        # E has given notice on a running contract (cancellation dated after March).
+        contracts=[contract("e3", "E", "2026-03-25", 10, currency="USD", cancelled="2026-05-01")],
+        activities=[
+            activity("h1", "A", "2026-03-03T10:00:00"),
+            activity("h2", "A", "2026-03-20T10:00:00"),
+            activity("h3", "A", "2026-02-02T10:00:00"),
+            activity("h4", "A", "2026-02-05T10:00:00"),
+            activity("h5", "A", "2026-02-10T10:00:00"),
+            activity("h6", "A", "2026-02-20T10:00:00"),
+            activity("h7", "E", "2026-03-12T10:00:00"),
+        ],
+        surveys=[
+            survey("s1", "nps", 9, "2026-01-20T10:00:00", account_id="A"),
+            survey("s2", "csat", 5, "2026-03-02T10:00:00", account_id="A"),
+            survey("s3", "nps", 0, "2025-06-01T10:00:00", account_id="A"),  # over 180 days old
+            survey("s4", "nps", 0, "2026-03-15T10:00:00", account_id="E"),
+        ],
+        tickets=[
+            ticket("k1", "2026-02-10T09:00:00", "2026-02-10T10:00:00", "2026-02-11T09:00:00",
+                   account_id="A", category="complaint"),
+            ticket("k2", "2026-03-05T09:00:00", "2026-03-05T10:00:00", None,
+                   account_id="A", category="question"),
+            # Never answered, 2 h response SLA long past: a miss.
+            ticket("k3", "2026-03-10T09:00:00", None, None, account_id="E",
+                   category="question", sla_response_hours=2),
+        ],
+    )  # fmt: skip
+    result = value(customers, "account_health")
+    # Customers on 31 March: A, D, E.
+    # A: engagement 2 in March ÷ 4 in February = 0.5; satisfaction (NPS 9 → 0.9, CSAT 5 →
+    #    1.0) mean 0.95 (s3 is too old); service: 1 complaint of 2 tickets → 0.5; contract 1.
+    #    100 × (0.3 × 0.5 + 0.3 × 0.95 + 0.2 × 0.5 + 0.2 × 1) = 73.5.
+    # D: no interactions 0; no answers 0.5; no tickets 1; contract 1.
+    #    100 × (0 + 0.15 + 0.2 + 0.2) = 55.
+    # E: 1 interaction now, none before → 1; NPS 0 → 0; 1 ticket, SLA missed → 0; notice → 0.
+    #    100 × (0.3 + 0 + 0 + 0) = 30 → at risk.
+    assert result.value == pytest.approx((73.5 + 55 + 30) / 3)
+    assert result.sample_size == 3
+    assert result.details["accounts_at_risk"] == 1
+    assert result.details["share_at_risk"] == pytest.approx(1 / 3)
+    # Segment mid_market is E alone.
+    assert value(customers, "account_health", filters={"segment": ["mid_market"]}).value == (
+        pytest.approx(30.0)
+    )
+
+
+def test_account_health_without_customers_is_undefined(customers):
+    assert value(customers, "account_health", Period.parse("2024-01")).value is None

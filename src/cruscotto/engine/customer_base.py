@@ -105,4 +105,3 @@ def first_purchases_in_period(scope: KpiScope) -> int:
     since = records.group_by("account_id").aggregate(since=records[day].min())
     acquired = since.filter(scope.within(since.since))
     return int(scope.scalar(acquired.count()) or 0)
-

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cruscotto.engine import (  # noqa: F401  (importing registers the computations)
+    account_health,
     customer_kpis,
     finance,
     marketing_kpis,
