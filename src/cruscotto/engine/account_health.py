@@ -116,7 +116,7 @@ def health_scores(scope: KpiScope) -> ir.Table:
     return joined.select("account_id", **parts, score=score)
 
 
-@computes("account_health")
+@computes("account_health", records=health_scores)
 def account_health(scope: KpiScope) -> Measured:
     scores = health_scores(scope)
     row = scope.row(

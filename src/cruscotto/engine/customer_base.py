@@ -71,8 +71,8 @@ class CustomerMovement:
         return self.at_start - self.lost
 
 
-def customer_movement(scope: KpiScope) -> CustomerMovement:
-    """Customers at the start and end of the scope's period, won and lost in between."""
+def customers_by_account(scope: KpiScope) -> ir.Table:
+    """(account_id, was, now): 1 when a customer at the start / at the end, else null."""
     before = customers_on(scope, scope.start - dt.timedelta(days=1))
     after = customers_on(scope, scope.last_day)
     one, none = ibis.literal(1, "int64"), ibis.null("int64")
@@ -80,9 +80,12 @@ def customer_movement(scope: KpiScope) -> CustomerMovement:
         before.select("account_id", was=one, now=none),
         after.select("account_id", was=none, now=one),
     )
-    per_account = tagged.group_by("account_id").aggregate(
-        was=tagged.was.max(), now=tagged.now.max()
-    )
+    return tagged.group_by("account_id").aggregate(was=tagged.was.max(), now=tagged.now.max())
+
+
+def customer_movement(scope: KpiScope) -> CustomerMovement:
+    """Customers at the start and end of the scope's period, won and lost in between."""
+    per_account = customers_by_account(scope)
     totals = per_account.aggregate(
         at_start=per_account.was.count(),
         at_end=per_account.now.count(),

@@ -5,13 +5,24 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from cruscotto.engine.customer_base import add_months, customer_movement, customers_between
+import ibis.expr.types as ir
+
+from cruscotto.engine.customer_base import (
+    add_months,
+    customer_movement,
+    customers_between,
+    customers_by_account,
+)
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
-from cruscotto.engine.recurring_revenue import mrr_by_account, mrr_movement
+from cruscotto.engine.recurring_revenue import (
+    mrr_by_account,
+    mrr_by_account_movement,
+    mrr_movement,
+)
 
 
-@computes("retention_rate")
+@computes("retention_rate", records=customers_by_account)
 def retention_rate(scope: KpiScope) -> Measured:
     # (customers at end − new customers) ÷ customers at start: the customers kept.
     moved = customer_movement(scope)
@@ -25,7 +36,7 @@ def retention_rate(scope: KpiScope) -> Measured:
     )
 
 
-@computes("churn_rate")
+@computes("churn_rate", records=customers_by_account)
 def churn_rate(scope: KpiScope) -> Measured:
     moved = customer_movement(scope)
     return rate(
@@ -37,7 +48,7 @@ def churn_rate(scope: KpiScope) -> Measured:
     )
 
 
-@computes("revenue_churn")
+@computes("revenue_churn", records=mrr_by_account_movement)
 def revenue_churn(scope: KpiScope) -> Measured:
     moved = mrr_movement(scope)
     return Measured(
@@ -54,33 +65,36 @@ def revenue_churn(scope: KpiScope) -> Measured:
     )
 
 
-def _recurring(scope: KpiScope, months: int) -> Measured:
+@computes("mrr", records=mrr_by_account_movement)
+def mrr(scope: KpiScope) -> Measured:
     moved = mrr_movement(scope)
     paying = scope.scalar(mrr_by_account(scope, scope.last_day, scope.last_day).count())
     return Measured(
-        value=moved.at_end * months,
+        value=moved.at_end,
         sample_size=int(paying or 0),
         details={
-            "mrr_at_start": moved.at_start * months,
-            "new": moved.new * months,
-            "expansion": moved.expansion * months,
-            "contraction": moved.contraction * months,
-            "churned": moved.churned * months,
+            "mrr_at_start": moved.at_start,
+            "new": moved.new,
+            "expansion": moved.expansion,
+            "contraction": moved.contraction,
+            "churned": moved.churned,
         },
     )
 
 
-@computes("mrr")
-def mrr(scope: KpiScope) -> Measured:
-    return _recurring(scope, 1)
+def year_to(scope: KpiScope) -> KpiScope:
+    """The twelve months ending with the scope's period."""
+    return scope.at(add_months(scope.end, -12), scope.end)
 
 
-@computes("arr")
-def arr(scope: KpiScope) -> Measured:
-    return _recurring(scope, 12)
+def invoices_of_year(scope: KpiScope) -> ir.Table:
+    year = year_to(scope)
+    invoices = year.table("invoices")
+    invoices = invoices.filter(year.within(invoices.issued_at))
+    return year.to_base(invoices, ["amount", "direct_cost"], day=invoices.issued_at)
 
 
-@computes("clv")
+@computes("clv", records=invoices_of_year)
 def clv(scope: KpiScope) -> Measured:
     """Seed 002: mean purchase value × purchases per customer per year × lifetime in years.
 
@@ -88,13 +102,8 @@ def clv(scope: KpiScope) -> Measured:
     revenue ÷ invoice lines, frequency = invoice lines ÷ customers invoiced, lifetime =
     1 ÷ the share of customers lost over those twelve months.
     """
-    year = scope.at(add_months(scope.end, -12), scope.end)
-    invoices = year.table("invoices")
-    invoices = year.to_base(
-        invoices.filter(year.within(invoices.issued_at)),
-        ["amount", "direct_cost"],
-        day=invoices.issued_at,
-    )
+    year = year_to(scope)
+    invoices = invoices_of_year(scope)
     row = year.row(
         invoices.aggregate(
             revenue=invoices.amount.sum(),
@@ -121,7 +130,7 @@ def clv(scope: KpiScope) -> Measured:
     return Measured(value=value, sample_size=customers, details=details)
 
 
-@computes("clv_to_cac")
+@computes("clv_to_cac", records=invoices_of_year)
 def clv_to_cac(scope: KpiScope) -> Measured:
     from cruscotto.engine.marketing_kpis import cac  # one module per area; no cycle at import
 
@@ -146,7 +155,16 @@ def months_in(start: dt.date, end: dt.date) -> float:
     return months
 
 
-@computes("engagement_rate")
+def customer_interactions(scope: KpiScope) -> ir.Table:
+    """The period's activities with the accounts that were customers in it."""
+    customers = customers_between(scope, scope.start, scope.last_day)
+    activities = scope.table("activities", ignore=("rep", "team"))
+    return activities.filter(
+        scope.within(activities.occurred_at), activities.account_id.isin(customers.account_id)
+    )
+
+
+@computes("engagement_rate", records=customer_interactions)
 def engagement_rate(scope: KpiScope) -> Measured:
     """Interactions per customer per month, over the customers active in the period.
 
@@ -154,10 +172,7 @@ def engagement_rate(scope: KpiScope) -> Measured:
     demos…), whoever did it: a rep filter picks the customers the rep owns.
     """
     customers = customers_between(scope, scope.start, scope.last_day)
-    activities = scope.table("activities", ignore=("rep", "team"))
-    activities = activities.filter(
-        scope.within(activities.occurred_at), activities.account_id.isin(customers.account_id)
-    )
+    activities = customer_interactions(scope)
     per_account = activities.group_by("account_id").aggregate(interactions=activities.count())
     row = scope.row(
         per_account.aggregate(

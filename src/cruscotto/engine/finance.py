@@ -49,7 +49,7 @@ def growth(current: float | None, before: float | None) -> float | None:
     return current / before - 1
 
 
-@computes("revenue")
+@computes("revenue", records=invoiced)
 def revenue(scope: KpiScope) -> Measured:
     value, lines = invoiced_revenue(scope)
     length = scope.end - scope.start
@@ -77,7 +77,7 @@ def ebitda_of(months: ir.Table) -> ir.Table:
     )
 
 
-@computes("ebitda_margin")
+@computes("ebitda_margin", records=months_of)
 def ebitda_margin(scope: KpiScope) -> Measured:
     row = scope.row(ebitda_of(months_of(scope)))
     revenue_total, ebitda = as_float(row.get("revenue")), as_float(row.get("ebitda"))
@@ -90,15 +90,19 @@ def ebitda_margin(scope: KpiScope) -> Measured:
     )
 
 
-@computes("enterprise_value")
+def trailing_year_months(scope: KpiScope) -> ir.Table:
+    """The P&L months of the twelve months ending with the period's last month."""
+    return months_of(scope, add_months(first_of_month(scope.last_day), -11))
+
+
+@computes("enterprise_value", records=trailing_year_months)
 def enterprise_value(scope: KpiScope) -> Measured:
     """Trailing-twelve-month EBITDA × the 6–10× multiple band; the value is the midpoint.
 
     With fewer than twelve months of P&L the EBITDA of the months present is annualised
     (× 12 ÷ months), and `months` in the details says so.
     """
-    first = add_months(first_of_month(scope.last_day), -11)
-    row = scope.row(ebitda_of(months_of(scope, first)))
+    row = scope.row(ebitda_of(trailing_year_months(scope)))
     months = int(row.get("months") or 0)
     if not months:
         return Measured(value=None, sample_size=0, details={"months": 0})

@@ -41,13 +41,13 @@ def marketing_spend_total(scope: KpiScope) -> tuple[float, int]:
     return float(row.get("spend") or 0.0), int(row.get("campaigns") or 0)
 
 
-@computes("marketing_spend")
+@computes("marketing_spend", records=spend_by_campaign)
 def marketing_spend(scope: KpiScope) -> Measured:
     total, campaigns = marketing_spend_total(scope)
     return Measured(value=total, sample_size=campaigns)
 
 
-@computes("cac")
+@computes("cac", records=spend_by_campaign)
 def cac(scope: KpiScope) -> Measured:
     """Marketing spend ÷ new customers; `fully_loaded` divides the P&L's operating expenses.
 
@@ -87,14 +87,14 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
     return scope.to_base(won, ["amount"], day=won.closed_at.date())
 
 
-@computes("campaign_revenue")
+@computes("campaign_revenue", records=campaign_wins)
 def campaign_revenue(scope: KpiScope) -> Measured:
     won = campaign_wins(scope)
     row = scope.row(won.aggregate(revenue=won.amount.sum(), deals=won.count()))
     return Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
 
 
-@computes("roi")
+@computes("roi", records=spend_by_campaign)
 def roi(scope: KpiScope) -> Measured:
     # Seed 000: (revenue − cost) ÷ cost; 10,000 spent for 15,000 of revenue is 50 %.
     revenue = campaign_revenue(scope)
@@ -113,7 +113,12 @@ def roi(scope: KpiScope) -> Measured:
     )
 
 
-@computes("list_growth_rate")
+def list_events_in(scope: KpiScope) -> ir.Table:
+    events = scope.table("list_events")
+    return events.filter(scope.within(events.occurred_at))
+
+
+@computes("list_growth_rate", records=list_events_in)
 def list_growth_rate(scope: KpiScope) -> Measured:
     """Seed 002: (subscribers − unsubscribes) ÷ list size at the start; 450 ÷ 5,000 = 9 %."""
     events = scope.table("list_events")

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis.expr.types as ir
+
 from cruscotto.engine.kpi_scope import KpiScope
 
 Z_95 = 1.959963984540054
@@ -28,16 +30,23 @@ class Measured:
 
 
 KpiFunction = Callable[[KpiScope], Measured]
+RecordsFunction = Callable[[KpiScope], ir.Table]
 KPI_FUNCTIONS: dict[str, KpiFunction] = {}
+RECORDS: dict[str, RecordsFunction] = {}
 
 
-def computes(kpi_id: str) -> Callable[[KpiFunction], KpiFunction]:
-    """Register the decorated function as the computation of KPI `kpi_id`."""
+def computes(
+    kpi_id: str, records: RecordsFunction | None = None
+) -> Callable[[KpiFunction], KpiFunction]:
+    """Register the decorated function as the computation of KPI `kpi_id`, and `records`
+    as the list of records behind its value (the drill-down)."""
 
     def register(function: KpiFunction) -> KpiFunction:
         if kpi_id in KPI_FUNCTIONS:
             raise ValueError(f"KPI {kpi_id!r} has two functions")
         KPI_FUNCTIONS[kpi_id] = function
+        if records is not None:
+            RECORDS[kpi_id] = records
         return function
 
     return register

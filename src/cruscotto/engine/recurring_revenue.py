@@ -42,7 +42,8 @@ class MrrMovement:
         return self.at_start + self.expansion - self.contraction - self.churned
 
 
-def mrr_movement(scope: KpiScope) -> MrrMovement:
+def mrr_by_account_movement(scope: KpiScope) -> ir.Table:
+    """(account_id, was, now): each account's MRR on the day before and the last day."""
     rate_day = scope.last_day
     before = mrr_by_account(scope, scope.start - dt.timedelta(days=1), rate_day)
     after = mrr_by_account(scope, scope.last_day, rate_day)
@@ -51,9 +52,12 @@ def mrr_movement(scope: KpiScope) -> MrrMovement:
         before.select("account_id", was=before.mrr, now=zero),
         after.select("account_id", was=zero, now=after.mrr),
     )
-    per_account = tagged.group_by("account_id").aggregate(
-        was=tagged.was.sum(), now=tagged.now.sum()
-    )
+    return tagged.group_by("account_id").aggregate(was=tagged.was.sum(), now=tagged.now.sum())
+
+
+def mrr_movement(scope: KpiScope) -> MrrMovement:
+    per_account = mrr_by_account_movement(scope)
+    zero = ibis.literal(0.0)
     was, now = per_account.was, per_account.now
     change = now - was
     both = (was > 0) & (now > 0)

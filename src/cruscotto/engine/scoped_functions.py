@@ -23,7 +23,7 @@ from cruscotto.engine import (  # noqa: F401  (importing registers the computati
 from cruscotto.engine.computations import Computed, Results
 from cruscotto.engine.functions import kpi_function
 from cruscotto.engine.kpi_scope import KpiScope
-from cruscotto.engine.measured import KPI_FUNCTIONS, KpiFunction, Measured
+from cruscotto.engine.measured import KPI_FUNCTIONS, RECORDS, KpiFunction, Measured
 from cruscotto.engine.scope import TOTAL, Scope
 
 if TYPE_CHECKING:
@@ -83,5 +83,15 @@ def _engine_function(function: KpiFunction):
     return run
 
 
+def _engine_records(records):
+    def view(engine: Engine, params: dict[str, Any], scope: Scope):
+        return records(scope_for(engine, replace(scope, buckets=None, dimension=None)))
+
+    return view
+
+
 for _kpi_id, _function in KPI_FUNCTIONS.items():
-    kpi_function(_kpi_id)(_engine_function(_function))
+    _records = RECORDS.get(_kpi_id)
+    kpi_function(_kpi_id, records=_engine_records(_records) if _records else None)(
+        _engine_function(_function)
+    )

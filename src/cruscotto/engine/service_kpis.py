@@ -30,7 +30,7 @@ def answers(scope: KpiScope, kind: str) -> ir.Table:
     return surveys.filter(surveys.kind == kind, scope.within(surveys.responded_at))
 
 
-@computes("nps")
+@computes("nps", records=lambda scope: answers(scope, "nps"))
 def nps(scope: KpiScope) -> Measured:
     data = answers(scope, "nps")
     row = scope.row(
@@ -59,18 +59,21 @@ def nps(scope: KpiScope) -> Measured:
     return Measured(value=100 * score, sample_size=n, details=details)
 
 
-@computes("complaints")
-def complaints(scope: KpiScope) -> Measured:
+def complaint_tickets(scope: KpiScope) -> ir.Table:
     tickets = scope.table("tickets")
-    complaint_tickets = tickets.filter(
-        tickets.category == COMPLAINT_CATEGORY, scope.within(tickets.opened_at)
-    ).count()
+    return tickets.filter(tickets.category == COMPLAINT_CATEGORY, scope.within(tickets.opened_at))
+
+
+# The records behind complaints are the complaint tickets; the negative answers are in the
+# NPS and CSAT records.
+@computes("complaints", records=complaint_tickets)
+def complaints(scope: KpiScope) -> Measured:
     surveys = scope.table("surveys")
     surveys = surveys.filter(scope.within(surveys.responded_at))
     negative_nps = ((surveys.kind == "nps") & (surveys.score <= DETRACTOR_MAX)).sum()
     negative_csat = ((surveys.kind == "csat") & (surveys.score <= CSAT_NEGATIVE_MAX)).sum()
     counts = {
-        "complaint_tickets": int(scope.scalar(complaint_tickets) or 0),
+        "complaint_tickets": int(scope.scalar(complaint_tickets(scope).count()) or 0),
         "negative_nps": int(scope.scalar(negative_nps) or 0),
         "negative_csat": int(scope.scalar(negative_csat) or 0),
     }
@@ -109,7 +112,7 @@ def sla_outcome(scope: KpiScope, data: ir.Table) -> ir.Table:
     )
 
 
-@computes("sla_compliance")
+@computes("sla_compliance", records=lambda scope: sla_outcome(scope, opened(scope)))
 def sla_compliance(scope: KpiScope) -> Measured:
     data = sla_outcome(scope, opened(scope))
     row = scope.row(data.aggregate(met=data.sla_met.sum(), missed=data.sla_missed.sum()))
