@@ -142,6 +142,8 @@ def _parse_definition(entry: dict[str, Any]) -> KpiDefinition:
     }
     benchmark = entry.get("benchmark")
     is_rate = isinstance(computation, Ratio) and computation.proportion
+    # A function KPI that returns successes ÷ trials says so with `proportion: true`.
+    is_rate = is_rate or (isinstance(computation, Function) and bool(entry.get("proportion")))
     return KpiDefinition(
         id=_identifier(entry["id"]),
         area=_choice(entry, "area", AREAS),
