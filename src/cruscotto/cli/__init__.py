@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import db
+from cruscotto.cli import data, db, importing
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -32,3 +32,5 @@ def main(
 
 
 app.add_typer(db.app, name="db")
+app.command("import")(importing.import_command)
+app.add_typer(data.app, name="data")
