@@ -97,6 +97,10 @@ def _read_csv(file: Path) -> SourceTable:
     text, encoding = _decode(raw, file)
     if not text.strip():
         raise ImportFileError(f"{file}: the file is empty")
+    if text.count('"') % 2:
+        # Quotes come in pairs (a quote inside a value is doubled): an odd count means
+        # the file ends inside a quoted value, i.e. it was cut off.
+        raise ImportFileError(f"{file}: ends inside a quoted value; the file looks truncated")
     first_line = text.lstrip("\r\n").splitlines()[0]
     delimiter = sniff_delimiter(first_line)
     names = _unique(next(csv.reader([first_line], delimiter=delimiter)))
