@@ -177,11 +177,51 @@ def _is_text(value: Value) -> bool:
     return isinstance(value, pd.Series) and value.dtype != "float64"
 
 
+FUNCTION_NAMES = frozenset(
+    {"col", "concat", "coalesce", "lower", "upper", "trim", "replace", "left", "split"}
+    | {"number", "when"}
+)
+_ALLOWED_NODES = (
+    ast.Expression,
+    ast.Constant,
+    ast.Tuple,
+    ast.List,
+    ast.Call,
+    ast.Name,
+    ast.Load,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.UnaryOp,
+    ast.USub,
+    ast.Not,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.In,
+    ast.NotIn,
+)
+
+
 def parse(text: str) -> ast.Expression:
+    """The syntax tree of an expression, refused unless every node is in the language."""
     try:
-        return ast.parse(text, mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse expression {text!r}: {exc.msg}") from exc
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(f"not allowed in a mapping expression: {ast.unparse(node)!r}")
+        if isinstance(node, ast.Name) and node.id not in FUNCTION_NAMES:
+            raise ExpressionError(f'unknown name {node.id!r}; columns are read with col("…")')
+        if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords):
+            raise ExpressionError(f"not allowed in a mapping expression: {ast.unparse(node)!r}")
+    return tree
 
 
 def evaluate(text: str, frame: pd.DataFrame, decimal: Decimal | None = None) -> pd.Series:

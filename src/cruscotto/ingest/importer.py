@@ -81,7 +81,8 @@ def import_files(
         by_table[prepared.table.name].append(prepared)
     for group in by_table.values():
         check_unique_keys(group)
-    known = _known_keys(warehouse, [p for _, p, _ in batch], [r for _, r in related])
+    with warehouse.lock:
+        known = _known_keys(warehouse, [p for _, p, _ in batch], [r for _, r in related])
     for _, prepared, _ in batch:
         check_foreign_keys(prepared, known)
 

@@ -255,6 +255,9 @@ def choose_mapping(
     if not candidates:
         if table is not None and _is_canonical(headers):
             return generic_mapping(table, headers)
+        inferred = _canonical_table(headers) if table is None and source is None else None
+        if inferred is not None:
+            return generic_mapping(inferred, headers)
         shown = ", ".join(headers[:8]) + ("…" if len(headers) > 8 else "")
         raise ImportFileError(
             f"{file}: no ready mapping recognises these headers ({shown}); "
@@ -268,6 +271,17 @@ def choose_mapping(
     raise ImportFileError(
         f"{file}: the headers fit several exports ({names}); give --source/--table"
     )
+
+
+def _canonical_table(headers: list[str]) -> str | None:
+    """The one canonical table whose required columns are all headers of the file."""
+    folded = {h.strip().casefold() for h in headers}
+    fits = [
+        t.name
+        for t in BY_NAME.values()
+        if all(c.name in folded for c in t.columns if not c.nullable and c.name != "currency")
+    ]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _is_canonical(headers: list[str]) -> bool:

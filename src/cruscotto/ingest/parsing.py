@@ -84,11 +84,16 @@ def to_number(
     negative = number.str.match(r"^\(.*\)$") | number.str.endswith("-")
     number = number.str.strip("()").str.rstrip("-").str.replace(_GROUP_SPACES, "", regex=True)
     separator = decimal or infer_decimal(number)
+    group = "." if separator == "," else ","
+    # A thousands separator must group by three: "12,34,56" is a typo, not 123456.
+    misgrouped = number.str.contains(group, regex=False) & ~number.str.fullmatch(
+        rf"[+-]?\d{{1,3}}(\{group}\d{{3}})+(\{separator}\d*)?"
+    )
     if separator == ",":
         number = number.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
         number = number.str.replace(",", "", regex=False)
-    valid_shape = number.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+    valid_shape = number.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?") & ~misgrouped
     values = pd.to_numeric(number.where(valid_shape, None), errors="coerce").astype("float64")
     values = values.where(~negative, -values)
     bad = (text != "") & values.isna()

@@ -9,7 +9,6 @@ transaction is what makes a whole import all or nothing.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -83,9 +82,11 @@ def _delete_keys(warehouse: Warehouse, target: str, keys: list[str], doomed: str
     statement = sge.delete(sge.to_table(sge.to_identifier(target, quoted=True))).where(
         sge.Exists(this=doomed_rows)
     )
-    cursor = warehouse.con.raw_sql(statement.sql(dialect=warehouse.con.dialect))
-    with contextlib.suppress(Exception):
-        cursor.close()
+    result = warehouse.con.raw_sql(statement.sql(dialect=warehouse.con.dialect))
+    # psycopg hands back a cursor to close; DuckDB hands back the connection itself,
+    # which must stay open.
+    if warehouse.engine == "postgres":
+        result.close()
 
 
 def _count(expr: ir.Table) -> int:
