@@ -143,7 +143,8 @@ def prepare(
     frame = source.frame
     rows = source.row_numbers
     file = str(source.path)
-    warnings = _check_headers(source, mapping, declared, rules)
+    # Rows of related tables are a bonus: a file without their columns simply gives none.
+    warnings = _check_headers(source, mapping, declared, rules, strict=table is None)
     skipped = 0
     if mapping.skip is not None and table is None:
         try:
@@ -219,7 +220,12 @@ def _fill_currency(prepared: Prepared, written: pd.Series | None, default: str) 
 
 
 def _check_headers(
-    source: SourceTable, mapping: Mapping, declared: Table, rules: dict[str, ColumnRule]
+    source: SourceTable,
+    mapping: Mapping,
+    declared: Table,
+    rules: dict[str, ColumnRule],
+    *,
+    strict: bool = True,
 ) -> list[str]:
     """Refuse a file that lacks a column needed for a required value; list optional ones."""
     present = set(source.headers)
@@ -230,7 +236,7 @@ def _check_headers(
             continue
         column = declared.column(name)
         # The currency falls back to the amount's symbol or the default currency.
-        if not column.nullable and rule.default is None and name != "currency":
+        if strict and not column.nullable and rule.default is None and name != "currency":
             raise ImportFileError(
                 f"{source.path}: column {missing[0]!r} is missing; the {mapping.name} mapping "
                 f"needs it for {declared.name}.{name} (headers found: {', '.join(source.headers)})"
