@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from cruscotto import health
+from cruscotto.model.tables import ACCOUNTS, REPS
 from tests.ingest.conftest import run
 
 NOW = dt.datetime(2026, 6, 1, 12, 0)
@@ -50,19 +51,7 @@ def seed(warehouse) -> None:
             {"account_id": "a2", "name": "acme", "created_at": T("2026-01-02")},
             {"account_id": "a3", "name": "Beta", "created_at": T("2026-01-03")},
         ]
-    ).reindex(
-        columns=[
-            "account_id",
-            "name",
-            "industry",
-            "segment",
-            "size_band",
-            "country",
-            "acquisition_channel",
-            "owner_id",
-            "created_at",
-        ]
-    )
+    ).reindex(columns=ACCOUNTS.column_names)
     deals = pd.DataFrame(
         [
             deal("d1", "2026-02-01", "2026-03-01"),
