@@ -42,9 +42,7 @@ def seed(warehouse) -> None:
             {"rep_id": "r1", "name": "Ann", "email": "ann@x.it", "active": True},
             {"rep_id": "r2", "name": "Ann B", "email": "ANN@x.it ", "active": True},
         ]
-    ).reindex(
-        columns=["rep_id", "name", "email", "team", "role", "active", "capacity_hours_per_day"]
-    )
+    ).reindex(columns=REPS.column_names)
     accounts = pd.DataFrame(
         [
             {"account_id": "a1", "name": "Acme", "created_at": T("2026-01-01")},
