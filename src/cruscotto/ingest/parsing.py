@@ -77,13 +77,22 @@ def to_number(
     """
     text, native = split_native(cells)
     text = text.str.strip()
+    separator = decimal or infer_decimal(text)
+    # Fast path: cells that are a bare number in the column's own style go straight to
+    # pd.to_numeric; only the others (symbols, groups, brackets) need the full parse.
+    bare = r"[+-]?\d+" + (r"(\.\d+)?" if separator == "." else "")
+    plain = text.str.fullmatch(bare)
+    if plain.all() or (plain | (text == "")).all():
+        values = pd.to_numeric(text.where(plain, None), errors="coerce").astype("float64")
+        bad = pd.Series(False, index=text.index)
+        currency = pd.Series("", index=text.index, dtype="str")
+        return _merge_native_numbers(values, bad, native, currency)
     parts = text.str.extract(_CURRENCY_RE)
     number = parts["num"].fillna("")
     symbol = parts["pre"].fillna("").where(parts["pre"].notna(), parts["post"].fillna(""))
     currency = symbol.map(lambda s: CURRENCY_SYMBOLS.get(s, s) if s else "")
     negative = number.str.match(r"^\(.*\)$") | number.str.endswith("-")
     number = number.str.strip("()").str.rstrip("-").str.replace(_GROUP_SPACES, "", regex=True)
-    separator = decimal or infer_decimal(number)
     group = "." if separator == "," else ","
     # A thousands separator must group by three: "12,34,56" is a typo, not 123456.
     misgrouped = number.str.contains(group, regex=False) & ~number.str.fullmatch(
@@ -97,13 +106,19 @@ def to_number(
     values = pd.to_numeric(number.where(valid_shape, None), errors="coerce").astype("float64")
     values = values.where(~negative, -values)
     bad = (text != "") & values.isna()
+    return _merge_native_numbers(values, bad, native, currency.astype(str))
+
+
+def _merge_native_numbers(
+    values: pd.Series, bad: pd.Series, native: pd.Series | None, currency: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     if native is not None:
         has_native = native.notna()
         native_values = pd.to_numeric(native.where(has_native, None), errors="coerce")
         bad_native = has_native & native_values.isna()
         values = values.where(~has_native, native_values.astype("float64"))
         bad = (bad & ~has_native) | bad_native
-    return values, bad, currency.astype(str)
+    return values, bad, currency
 
 
 def to_integer(cells: pd.Series, decimal: Decimal | None = None) -> tuple[pd.Series, pd.Series]:
@@ -133,6 +148,16 @@ _TIME = (
     r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<frac>\d{1,6}))?)?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?\s*" + _ZONE
 )
+_ZONE_AT_END = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
+_DAY_MONTH = {
+    "DMY": ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"),
+    "MDY": ("%m/%d/%Y", "%m-%d-%Y"),
+    "YMD": ("%Y/%m/%d",),
+}
+_COMMON_FORMATS = {
+    order: tuple(f"{day}{time}" for day in days for time in ("", " %H:%M", " %H:%M:%S"))
+    for order, days in _DAY_MONTH.items()
+}
 _NUMERIC_DATE = re.compile(
     r"^\s*(?P<a>\d{1,4})[/.\-](?P<b>\d{1,2})[/.\-](?P<c>\d{1,4})" + _TIME + r"\s*$"
 )
@@ -236,17 +261,35 @@ def to_timestamp(
     offsets = pd.Series(np.nan, index=cells.index, dtype="float64")
     todo = text != ""
 
+    def attempt(fmt: str, rows: pd.Series, *, zoned: bool = False) -> None:
+        nonlocal todo
+        if not rows.any():
+            return
+        got = pd.to_datetime(text[rows], format=fmt, errors="coerce", utc=zoned)
+        if getattr(got.dt, "tz", None) is not None:
+            got = got.dt.tz_convert("UTC").dt.tz_localize(None)
+            zoned = True
+        hit = got.notna()
+        index = hit[hit].index
+        stamps[index] = got[hit].astype("datetime64[us]")
+        if zoned:
+            offsets[index] = 0.0
+        todo &= stamps.isna()
+
     for fmt in formats:
+        attempt(fmt, todo)
+
+    # Fast passes, in C, for the shapes nearly every export uses; the general pattern
+    # below (a regex per cell) only sees what they leave.
+    if todo.any():
+        has_zone = text.str.contains(_ZONE_AT_END, regex=True)
+        iso = todo & text.str.match(r"\d{4}-\d{2}-\d{2}")
+        attempt("ISO8601", iso & ~has_zone)
+        attempt("ISO8601", iso & has_zone, zoned=True)
+    for fmt in _COMMON_FORMATS[order]:
         if not todo.any():
             break
-        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        if getattr(got.dt, "tz", None) is not None:
-            hit = got.notna()
-            offsets[hit[hit].index] = 0.0
-            got = got.dt.tz_convert("UTC").dt.tz_localize(None)
-        hit = got.notna()
-        stamps[hit[hit].index] = got[hit].astype("datetime64[us]")
-        todo &= stamps.isna()
+        attempt(fmt, todo)
 
     if todo.any():
         parts = text[todo].str.extract(_NUMERIC_DATE)
