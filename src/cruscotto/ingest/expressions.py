@@ -32,11 +32,28 @@ Value = pd.Series | str | float | int | tuple
 
 
 def _text(value: Value, index: pd.Index) -> pd.Series:
+    """Cells as text ("" for empty), without a Python call per cell when they are text."""
     if isinstance(value, pd.Series):
         if pd.api.types.is_string_dtype(value) and value.dtype != object:
-            return value.fillna("").astype(str)
-        return value.map(_cell_text).astype(str)
+            return value.fillna("").astype("str")
+        if pd.api.types.infer_dtype(value, skipna=True) in ("string", "empty"):
+            return value.fillna("").astype("str")
+        return value.map(_cell_text).astype("str")
     return pd.Series(str(value), index=index, dtype="str")
+
+
+def per_distinct(text: pd.Series, function: Callable[[str], str]) -> pd.Series:
+    """Apply a Python function once per distinct value (exports repeat values a lot)."""
+    codes, values = pd.factorize(text)
+    results = pd.array([function(v) for v in values], dtype="str")
+    if not len(values):
+        return pd.Series("", index=text.index, dtype="str")
+    return pd.Series(results.take(codes, allow_fill=True, fill_value=""), index=text.index)
+
+
+def _part(value: str, separator: str, index: int) -> str:
+    parts = value.split(separator)
+    return parts[index].strip() if -len(parts) <= index < len(parts) else ""
 
 
 def _cell_text(v: Any) -> str:
@@ -64,7 +81,9 @@ class _Evaluator:
                 str(old), str(new), regex=False
             ),
             "left": lambda s, n: self.text(s).str.slice(0, int(n)),
-            "split": lambda s, sep, i: self.text(s).str.split(str(sep)).str[int(i)].fillna(""),
+            "split": lambda s, sep, i: per_distinct(
+                self.text(s), lambda v: _part(v, str(sep), int(i))
+            ),
             "number": self._number,
             "when": self._when,
         }
@@ -156,8 +175,8 @@ class _Evaluator:
     def _compare(self, op: ast.cmpop, left: Value, right: Value) -> pd.Series:
         def fold(v: Value) -> Value:
             if isinstance(v, tuple):
-                return tuple(str(x).strip().casefold() for x in v)
-            return self.text(v).str.strip().str.casefold()
+                return tuple(str(x).strip().lower() for x in v)
+            return self.text(v).str.strip().str.lower()
 
         a, b = fold(left), fold(right)
         if isinstance(op, ast.In | ast.NotIn):

@@ -142,7 +142,15 @@ def _related_rows(prepared: Prepared, settings: Settings) -> list[Prepared]:
     good = ~prepared.bad.to_numpy()
     for name, rules in prepared.mapping.related.items():
         frame = prepared.source_frame.loc[good]
-        sub = SourceTable(Path(prepared.file), frame, prepared.rows[good])
+        rows = prepared.rows[good]
+        # Related values depend only on the headers their rules read: one row per
+        # distinct combination is enough (a million deals name a few dozen owners).
+        headers = sorted({h for rule in rules.columns.values() for h in rule.headers})
+        present = [h for h in headers if h in frame.columns]
+        if present:
+            first = ~frame.duplicated(subset=present).to_numpy()
+            frame, rows = frame.loc[first], rows[first]
+        sub = SourceTable(Path(prepared.file), frame, rows)
         implied = prepare(sub, prepared.mapping, settings, table=name, rules=rules.columns)
         check_rows(implied)
         keys = list(implied.table.primary_key)

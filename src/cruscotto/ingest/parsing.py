@@ -163,6 +163,12 @@ _NUMERIC_DATE = re.compile(
 )
 
 
+def has_zone_suffix(text: pd.Series) -> pd.Series:
+    """Cells ending in a zone (Z, UTC, +01:00…); the regex runs on the last 6 characters
+    only, since an end-anchored pattern would otherwise scan every whole cell."""
+    return text.str.slice(-6).str.contains(_ZONE_AT_END, regex=True)
+
+
 def _zone_offsets(zone: pd.Series) -> pd.Series:
     """Minutes east of UTC for 'Z', 'UTC', '+01:00', '-0300'; NaN when no zone was written."""
     z = zone.fillna("")
@@ -282,7 +288,7 @@ def to_timestamp(
     # Fast passes, in C, for the shapes nearly every export uses; the general pattern
     # below (a regex per cell) only sees what they leave.
     if todo.any():
-        has_zone = text.str.contains(_ZONE_AT_END, regex=True)
+        has_zone = has_zone_suffix(text)
         iso = todo & text.str.match(r"\d{4}-\d{2}-\d{2}")
         attempt("ISO8601", iso & ~has_zone)
         attempt("ISO8601", iso & has_zone, zoned=True)
@@ -359,9 +365,7 @@ def to_date(
 ) -> tuple[pd.Series, pd.Series]:
     """Calendar days. A zone-less value keeps the day written; a zoned one the day in `tz`."""
     text, _ = split_native(cells)
-    zoned = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})\s*$", regex=True) & text.str.contains(
-        r"\d:\d", regex=True
-    )
+    zoned = has_zone_suffix(text.str.strip()) & text.str.contains(":", regex=False)
     wall, bad = to_timestamp(cells, order=order, formats=formats, tz="UTC")
     if zoned.any():
         local = wall[zoned].dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)

@@ -101,7 +101,7 @@ def _read_csv(file: Path) -> SourceTable:
         # Quotes come in pairs (a quote inside a value is doubled): an odd count means
         # the file ends inside a quoted value, i.e. it was cut off.
         raise ImportFileError(f"{file}: ends inside a quoted value; the file looks truncated")
-    first_line = text.lstrip("\r\n").splitlines()[0]
+    first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     delimiter = sniff_delimiter(first_line)
     names = _unique(next(csv.reader([first_line], delimiter=delimiter)))
 

@@ -77,6 +77,8 @@ def rule_cells(rule: ColumnRule, frame: pd.DataFrame, decimal: parsing.Decimal |
         )
     elif rule.expr is not None:
         cells = expressions.evaluate(rule.expr, frame, decimal)
+    elif isinstance(rule.value, str):
+        cells = pd.Series(rule.value, index=frame.index, dtype="str")
     else:
         cells = pd.Series([rule.value] * len(frame), index=frame.index, dtype=object)
     if rule.map is None and rule.default is None and rule.otherwise is None:
@@ -85,8 +87,15 @@ def rule_cells(rule: ColumnRule, frame: pd.DataFrame, decimal: parsing.Decimal |
     empty = text == ""
     out = cells.astype(object)
     if rule.map:
-        lookup = {str(k).strip().casefold(): v for k, v in rule.map.items()}
-        mapped = text.str.casefold().map(lookup)
+        lookup = {str(k).strip().lower(): v for k, v in rule.map.items()}
+        # Look each distinct word up once: exports repeat a handful of stage words.
+        codes, words = pd.factorize(text.str.lower())
+        translated = pd.Series([lookup.get(w) for w in words], dtype=object)
+        mapped = pd.Series(
+            translated.to_numpy()[codes] if len(words) else [None] * len(text),
+            index=text.index,
+            dtype=object,
+        )
         found = mapped.notna()
         out = out.where(~found, mapped)
         if rule.otherwise is not None:

@@ -41,6 +41,9 @@ class _Staging:
         self.names: list[str] = []
 
     def rows(self, declared: Table, data: pa.Table) -> ir.Table:
+        if self.warehouse.engine == "duckdb":
+            # DuckDB scans the Arrow table in place: no copy into a staging table.
+            return ibis.memtable(data)
         name = self._name(declared.name)
         schema = ibis.schema({c.name: c.ibis_type.copy(nullable=True) for c in declared.columns})
         self.warehouse.con.create_table(name, schema=schema)
@@ -152,7 +155,8 @@ def _record_stage_changes(
     when = ibis.ifelse(closed, moved.closed_at, ibis.literal(observed_at, type="timestamp"))
     moves = moved.select("opportunity_id", "stage", entered_at=when.cast("timestamp"))
     history = warehouse.con.table(STAGE_HISTORY.name)
-    entries = first_seen.union(moves).distinct()
+    # New and moved deals are different keys, so a plain UNION ALL has no duplicates.
+    entries = first_seen.union(moves, distinct=False)
     fresh = staging.result("stages", entries.anti_join(history, list(STAGE_HISTORY.primary_key)))
     changes = _count(fresh.semi_join(moves, ["opportunity_id"]))
     if _count(fresh):

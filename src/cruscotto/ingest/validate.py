@@ -26,13 +26,14 @@ def check_rows(prepared: Prepared) -> None:
             missing = ~present & ~prepared.bad
             prepared.reject(missing, column.name, f"{column.name}: required, but empty")
         if column.allowed:
-            outside = present & ~values.astype(object).isin(column.allowed)
-            allowed = ", ".join(column.allowed)
-            prepared.reject(
-                outside,
-                column.name,
-                f"{column.name}: " + _shown(values) + f" is not one of {allowed}",
-            )
+            outside = present & ~values.isin(column.allowed)
+            if outside.any():
+                allowed = ", ".join(column.allowed)
+                prepared.reject(
+                    outside,
+                    column.name,
+                    f"{column.name}: " + _shown(values) + f" is not one of {allowed}",
+                )
         if column.minimum is not None:
             below = present & (pd.to_numeric(values, errors="coerce") < column.minimum)
             prepared.reject(below, column.name, f"{column.name}: below {column.minimum:g}")
@@ -42,6 +43,8 @@ def check_rows(prepared: Prepared) -> None:
     for earlier, later in declared.temporal_order:
         a, b = frame[earlier], frame[later]
         wrong = a.notna() & b.notna() & (b < a)
+        if not wrong.any():
+            continue
         prepared.reject(
             wrong,
             later,
@@ -96,7 +99,9 @@ def check_foreign_keys(prepared: Prepared, known: Mapping[str, set[str]]) -> Non
         if not present.any():
             continue
         available = known.get(target, set())
-        orphan = present & ~values.astype(object).isin(available)
+        orphan = present & ~values.isin(available)
+        if not orphan.any():
+            continue
         referenced = column.references.table
         prepared.reject(
             orphan,
