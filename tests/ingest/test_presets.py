@@ -172,3 +172,50 @@ def test_missing_required_column_refuses_the_file(duckdb_warehouse, tmp_path):
     with pytest.raises(ImportFileError, match="'Create Date' is missing"):
         run(duckdb_warehouse, path)
     assert rows(duckdb_warehouse, "opportunities").empty
+
+
+def test_pipedrive_activities_skip_tasks(duckdb_warehouse, tmp_path):
+    path = tmp_path / "activities.csv"
+    path.write_text(
+        "Activity - ID,Activity - Subject,Activity - Type,Activity - Due date,"
+        "Activity - Due time,Activity - Done,Activity - Assigned to user\n"
+        "1,Intro call,Call,2026-03-02,09:30,Done,Luca Verdi\n"
+        "2,Send contract,Task,2026-03-03,,Undone,Luca Verdi\n"
+        "3,Demo,Meeting,2026-03-04,15:00,Undone,Sara Neri\n",
+        encoding="utf-8",
+    )
+    report = run(duckdb_warehouse, path)
+    assert report.applied, report.rejects
+    [file] = report.files
+    assert (file.rows_read, file.skipped, file.inserted) == (3, 1, 2)
+    activities = by_id(rows(duckdb_warehouse, "activities"), "activity_id")
+    assert activities["1"]["type"] == "call"
+    assert activities["1"]["outcome"] == "completed"
+    assert activities["1"]["occurred_at"] == pd.Timestamp("2026-03-02 08:30")  # 09:30 Rome
+    assert pd.isna(activities["3"]["outcome"])  # "Undone": no outcome yet
+
+
+def test_parquet_with_typed_columns(duckdb_warehouse, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "deals.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "opportunity_id": ["p1", "p2"],
+                "pipeline": ["main", "main"],
+                "stage": ["won", "open"],
+                "status": ["won", "open"],
+                "amount": [1500.5, None],
+                "created_at": pd.to_datetime(["2026-01-05 09:00", "2026-02-01 10:00"]),
+            }
+        ),
+        path,
+    )
+    report = run(duckdb_warehouse, path)
+    assert report.applied, report.rejects
+    deals = by_id(rows(duckdb_warehouse, "opportunities"), "opportunity_id")
+    assert deals["p1"]["amount"] == 1500.5
+    # A zone-less timestamp is company (Rome) time, like any other cell.
+    assert deals["p1"]["created_at"] == pd.Timestamp("2026-01-05 08:00")
