@@ -181,3 +181,25 @@ def test_bad_mapping_and_unsafe_expressions_are_refused(tmp_path):
     unknown.write_text("table: reps\ncolumns:\n  rep_id: id\n  nickname: Nick\n")
     with pytest.raises(ImportFileError, match="reps has no column"):
         load_mapping(unknown)
+
+
+def test_report_as_plain_data(duckdb_warehouse, tmp_path):
+    path = hubspot_file(tmp_path, good(1), '"2","x","Contract Sent","","Ann","abc","2026-01-10"')
+    data = run(duckdb_warehouse, path).as_dict()
+    assert data["applied"] is False
+    assert data["totals"] == {
+        "rows_read": 2,
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected_rows": 1,
+    }
+    assert data["rejects"] == [
+        {
+            "file": str(path),
+            "row": 3,
+            "column": "Amount",
+            "value": "abc",
+            "reason": "amount: not a number",
+        }
+    ]

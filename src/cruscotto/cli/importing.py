@@ -92,8 +92,8 @@ def _print_files(report: ImportReport) -> None:
             extra.append(f"{f.skipped} rows skipped by the mapping")
         if extra:
             console.print(f"{f.file}: " + ", ".join(extra))
-        for warning in f.warnings:
-            console.print(f"[dim]{f.file}: {warning}[/]")
+        if f.warnings:
+            console.print(f"[dim]{f.file}: " + "; ".join(f.warnings) + "[/]")
 
 
 _NUMBERS = {"read", "new", "changed", "same", "refused"}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class ImportFileError(Exception):
@@ -73,6 +74,10 @@ class ImportReport:
     def totals(self) -> dict[str, int]:
         names = ("rows_read", "inserted", "updated", "unchanged", "rejected_rows")
         return {n: sum(getattr(f, n) for f in self.files) for n in names}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for a JSON API: files, rejects, totals and the flags."""
+        return {**asdict(self), "totals": self.totals(), "rejected_rows": self.rejected_rows}
 
     def write_rejects_csv(self, path: str | Path) -> Path:
         """Write the rejects (file, row, column, value, reason) as a UTF-8 CSV; returns the path."""
