@@ -32,3 +32,8 @@ def main(
 
 
 app.add_typer(db.app, name="db")
+
+from cruscotto.cli import serve, user  # noqa: E402  (web: serve and user management)
+
+app.command("serve")(serve.serve)
+app.add_typer(user.app, name="user")
