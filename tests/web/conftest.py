@@ -8,7 +8,6 @@ real /login form, so the session cookie path is exercised by every page test.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from argon2 import PasswordHasher
@@ -17,6 +16,7 @@ from fastapi.testclient import TestClient
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse, connect
 from cruscotto.web import create_app, users
+from tests.web.data import TODAY, load_company
 
 PASSWORDS = {
     "admin": "admin-pass-1",
@@ -62,9 +62,28 @@ def web_warehouse(tmp_path) -> Iterator[Warehouse]:
 
 @pytest.fixture
 def app(web_warehouse):
-    application = create_app(web_warehouse, CompanySettings(), today=date(2026, 4, 15))
+    application = create_app(web_warehouse, CompanySettings(), today=TODAY)
     add_users(application)
     return application
+
+
+@pytest.fixture(scope="module")
+def company_app(tmp_path_factory):
+    """The app over the hand-counted company of tests/web/data.py (shared by a module)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
+        wh = connect(str(tmp_path_factory.mktemp("company") / "company.duckdb"))
+        load_company(wh)
+        application = create_app(wh, CompanySettings(), today=TODAY)
+        add_users(application)
+        yield application
+    wh.close()
+
+
+@pytest.fixture(scope="module")
+def company(company_app) -> dict[str, TestClient]:
+    """Logged-in clients per user on the hand-counted company."""
+    return {name: login(company_app, name) for name in PASSWORDS}
 
 
 @pytest.fixture

@@ -46,8 +46,13 @@ def create_app(
     settings: CompanySettings | None = None,
     *,
     today: date | None = None,
+    cache_seconds: float = 60.0,
 ) -> FastAPI:
-    """The web app over `warehouse`. `today` pins "now" for the engine (tests, demos)."""
+    """The web app over `warehouse`.
+
+    `today` pins "now" for the engine (tests, demos); `cache_seconds` is how long engine
+    answers are reused (0: never), see cruscotto.web.cache.
+    """
     app = FastAPI(
         title="Cruscotto",
         version=cruscotto.__version__,
@@ -60,6 +65,7 @@ def create_app(
     app.state.settings = settings or load_company()
     app.state.today = today
     app.state.users = UserStore(warehouse)
+    app.state.cache_seconds = cache_seconds
     app.state.engine = None  # created on first use, see cruscotto.web.kpis.engine
 
     app.add_middleware(

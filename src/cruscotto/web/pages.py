@@ -5,6 +5,7 @@ function that returns the data (a dict or a Pydantic model) and register it with
 
     from fastapi import APIRouter, Depends
     from cruscotto.web.access import Access, access
+from cruscotto.web.charts import kpi_breakdown_chart, kpi_trend_chart, sparkline
     from cruscotto.web.pages import page
 
     router = APIRouter()
@@ -36,9 +37,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from cruscotto.web.access import Access, access
+from cruscotto.web.charts import kpi_breakdown_chart, kpi_trend_chart, sparkline
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals.update(
+    spark=sparkline, trend_chart=kpi_trend_chart, breakdown_chart=kpi_breakdown_chart
+)
 
 
 @dataclass(frozen=True)
