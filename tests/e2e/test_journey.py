@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 from tests.e2e.conftest import screenshot
 
@@ -48,7 +49,7 @@ def test_manager_filters_opens_a_kpi_drills_down_and_exports(log_in, served):
         page.click("#csv-download")
     download = download_info.value
     assert download.suggested_filename.startswith("new_opportunities_")
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     total = int(re.sub(r"\D", "", page.locator(".pager span").first.inner_text()))
     assert len(rows) == total
     overview = page.request.get(served["url"] + "/api/overview").json()
