@@ -43,6 +43,7 @@ class Engine:
         self.tz = self.settings.tz
         self.today = today or dt.datetime.now(self.tz).date()
         self.currency = CurrencyConverter(warehouse, self.settings.base_currency, self.today)
+        self._tables: dict[str, ir.Table] = {}
 
     # -- the public questions ------------------------------------------------------------
 
@@ -122,7 +123,7 @@ class Engine:
             )
         pairs: dict[str, str] = {}
         for table_name, value, label in dimensions.VALUE_SOURCES[dimension]:
-            table = self.warehouse.table(table_name)
+            table = self.table(table_name)
             query = table.filter(table[value].notnull()).select(
                 value=table[value].cast("string"), label=table[label].cast("string")
             )
@@ -146,6 +147,13 @@ class Engine:
 
     def computed(self, kpi_id: str, scope: Scope) -> Results:
         return compute(self, self.catalog.get(kpi_id).computation, scope)
+
+    def table(self, name: str) -> ir.Table:
+        """A canonical table, looked up once (reading a schema is a round trip)."""
+        if name not in self._tables:
+            with self.warehouse.lock:
+                self._tables[name] = self.warehouse.table(name)
+        return self._tables[name]
 
     def execute(self, expression: ir.Expr) -> Any:
         # Connections are not safe to share across threads mid-query (see Warehouse.lock).
@@ -211,8 +219,9 @@ class Engine:
             return _records_of(self, view, measure, None)
         if isinstance(computation, Ratio):
             measure, numerator = computation.denominator, computation.numerator
-            view = filtered_view(self, measure.source, measure.date, {"v": measure}, scope)
             same_records = (numerator.source, numerator.date) == (measure.source, measure.date)
+            both = {"v": measure, "n": numerator} if same_records else {"v": measure}
+            view = filtered_view(self, measure.source, measure.date, both, scope)
             return _records_of(self, view, measure, numerator if same_records else None)
         if isinstance(computation, Snapshot):
             measure = computation.measure
