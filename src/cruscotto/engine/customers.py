@@ -1,0 +1,107 @@
+"""Who is a customer, and since when (SPEC §2).
+
+A customer is an account with an active contract on the day; for a company that keeps
+no contracts, an account invoiced in the trailing N months (settings.customer_window_months).
+An account becomes a customer on its first contract's start (or its first invoice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+
+if TYPE_CHECKING:
+    from cruscotto.engine.engine import Engine
+
+
+def uses_contracts(engine: Engine) -> bool:
+    """True when the company records contracts (then they define who is a customer)."""
+    cached = getattr(engine, "_uses_contracts", None)
+    if cached is None:
+        cached = int(engine.execute(engine.table("contracts").count())) > 0
+        engine._uses_contracts = cached
+    return cached
+
+
+def first_purchase(engine: Engine) -> ir.Table:
+    """(account_id, since): the day each account became a customer."""
+    if uses_contracts(engine):
+        contracts = engine.table("contracts")
+        return contracts.group_by("account_id").aggregate(since=contracts.start_date.min())
+    invoices = engine.table("invoices")
+    return invoices.group_by("account_id").aggregate(since=invoices.issued_at.min())
+
+
+def active_contracts(contracts: ir.Table, on: dt.date | ir.Value) -> ir.BooleanValue:
+    """Contracts running on day `on`: started, not cancelled before, term not over.
+
+    A contract cancelled on a day no longer counts that day; its end_date is its last day.
+    """
+    return (
+        (contracts.start_date <= on)
+        & (contracts.cancelled_at.isnull() | (contracts.cancelled_at > on))
+        & (contracts.end_date.isnull() | (contracts.end_date >= on))
+    )
+
+
+def customers_on(engine: Engine, day: dt.date) -> ir.Table:
+    """(account_id) of the customers on `day`, one row each."""
+    if uses_contracts(engine):
+        contracts = engine.table("contracts")
+        return contracts.filter(active_contracts(contracts, day)).select("account_id").distinct()
+    invoices = engine.table("invoices")
+    window_start = _months_before(day, engine.settings.customer_window_months)
+    recent = invoices.filter(invoices.issued_at > window_start, invoices.issued_at <= day)
+    return recent.select("account_id").distinct()
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    from cruscotto.engine.period import _add_months
+
+    return _add_months(day, -months)
+
+
+def at_moments(engine: Engine, moments: ir.Table, products: bool = False) -> ir.Table:
+    """The customers at each moment of `moments` (columns `_key`, `at`), in one query.
+
+    Columns: _key, customer_id, purchases (contracts started — or invoices issued, without
+    contracts — by `at`) and, with `products`, how many distinct products they bought by
+    then (contracts and invoices together).
+    """
+    key = moments.columns[0]
+    if uses_contracts(engine):
+        contracts = engine.table("contracts")
+        timeline = contracts.cross_join(moments)
+        active = active_contracts(timeline, timeline.at)
+        bought = timeline.start_date <= timeline.at
+    else:
+        invoices = engine.table("invoices")
+        timeline = invoices.cross_join(moments)
+        months = engine.settings.customer_window_months
+        window_start = timeline.at - ibis.interval(months=months)
+        active = (timeline.issued_at > window_start) & (timeline.issued_at <= timeline.at)
+        bought = timeline.issued_at <= timeline.at
+    per_account = timeline.group_by(
+        [timeline[key], timeline.account_id.name("customer_id")]
+    ).aggregate(active=timeline.count(where=active), purchases=timeline.count(where=bought))
+    found = per_account.filter(per_account.active > 0).drop("active")
+    if not products:
+        return found
+    contracts, invoices = engine.table("contracts"), engine.table("invoices")
+    purchases = contracts.select("account_id", "product", day=contracts.start_date).union(
+        invoices.select("account_id", "product", day=invoices.issued_at)
+    )
+    purchases = purchases.filter(purchases["product"].notnull())
+    firsts = purchases.group_by(["account_id", "product"]).aggregate(first=purchases.day.min())
+    owned = firsts.cross_join(moments)
+    owned = owned.filter(owned["first"] <= owned.at)
+    counts = owned.group_by(
+        [owned[key].name("p_key"), owned.account_id.name("p_account")]
+    ).aggregate(products=owned.count())
+    joined = found.left_join(
+        counts, [found[key] == counts.p_key, found.customer_id == counts.p_account]
+    )
+    return joined.select(key, "customer_id", "purchases", products=joined.products.fill_null(0))
