@@ -91,7 +91,13 @@ def invoices_of_year(scope: KpiScope) -> ir.Table:
     year = year_to(scope)
     invoices = year.table("invoices")
     invoices = invoices.filter(year.within(invoices.issued_at))
-    return year.to_base(invoices, ["amount", "direct_cost"], day=invoices.issued_at)
+    return year.to_base(
+        invoices,
+        ["amount", "direct_cost"],
+        day=invoices.issued_at,
+        source="invoices",
+        dated_by="issued_at",
+    )
 
 
 @computes("clv", records=invoices_of_year)

@@ -34,7 +34,13 @@ def months_of(scope: KpiScope, first: dt.date | None = None) -> ir.Table:
 def invoiced(scope: KpiScope) -> ir.Table:
     invoices = scope.table("invoices")
     invoices = invoices.filter(scope.within(invoices.issued_at))
-    return scope.to_base(invoices, ["amount", "direct_cost"], day=invoices.issued_at)
+    return scope.to_base(
+        invoices,
+        ["amount", "direct_cost"],
+        day=invoices.issued_at,
+        source="invoices",
+        dated_by="issued_at",
+    )
 
 
 def invoiced_revenue(scope: KpiScope) -> tuple[float | None, int]:

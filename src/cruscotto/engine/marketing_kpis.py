@@ -24,7 +24,9 @@ def spend_by_campaign(scope: KpiScope) -> ir.Table:
     campaigns = scope.table("campaigns")
     ended = campaigns.ended_at.fill_null(campaigns.started_at)
     running = campaigns.filter(campaigns.started_at <= scope.last_day, ended >= scope.start)
-    running = scope.to_base(running, ["spend"], day=running.started_at)
+    running = scope.to_base(
+        running, ["spend"], day=running.started_at, source="campaigns", dated_by="started_at"
+    )
     ended = running.ended_at.fill_null(running.started_at)
     first = ibis.greatest(running.started_at, ibis.literal(scope.start, "date"))
     last = ibis.least(ended, ibis.literal(scope.last_day, "date"))
@@ -84,7 +86,9 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
         deals.status == "won", deals.closed_at.notnull(), scope.within(deals.closed_at)
     )
     won = won.join(leads, "lead_id")
-    return scope.to_base(won, ["amount"], day=won.closed_at.date())
+    return scope.to_base(
+        won, ["amount"], day=won.closed_at.date(), source="opportunities", dated_by="closed_at"
+    )
 
 
 @computes("campaign_revenue", records=campaign_wins)
