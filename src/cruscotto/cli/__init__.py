@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import db
+from cruscotto.cli import db, demo, kpi
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -32,3 +32,5 @@ def main(
 
 
 app.add_typer(db.app, name="db")
+app.command("demo")(demo.demo)
+app.add_typer(kpi.app, name="kpi")
