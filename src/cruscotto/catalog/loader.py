@@ -87,7 +87,8 @@ class Catalog:
                             f"KPI {definition.id!r}: {name!r} in "
                             f"{definition.computation.expression!r} is not a KPI id"
                         )
-                inherited = [s for n in names for s in self._sources_of(n, {definition.id})]
+                # Sorted: `names` is a set, and the sources must list in a stable order.
+                inherited = [s for n in sorted(names) for s in self._sources_of(n, {definition.id})]
                 for source in inherited:
                     if source not in definition.sources:
                         definition.sources.append(source)
@@ -100,7 +101,7 @@ class Catalog:
             return definition.sources
         computation = definition.computation
         names = parse(computation.expression, "arithmetic").names - set(computation.inputs)
-        return [s for n in names for s in self._sources_of(n, seen | {kpi_id})]
+        return [s for n in sorted(names) for s in self._sources_of(n, seen | {kpi_id})]
 
 
 def load_catalog(
