@@ -58,13 +58,16 @@ def growth(current: float | None, before: float | None) -> float | None:
 @computes("revenue", records=invoiced)
 def revenue(scope: KpiScope) -> Measured:
     value, lines = invoiced_revenue(scope)
+    value = value if lines else 0.0
+    if not scope.detailed:
+        return Measured(value=value, sample_size=lines)
     length = scope.end - scope.start
     previous, _ = invoiced_revenue(scope.at(scope.start - length, scope.start))
     last_year, _ = invoiced_revenue(
         scope.at(add_months(scope.start, -12), add_months(scope.end, -12))
     )
     return Measured(
-        value=value if lines else 0.0,
+        value=value,
         sample_size=lines,
         details={
             "previous": previous,

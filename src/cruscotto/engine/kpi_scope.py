@@ -76,6 +76,9 @@ class KpiScope:
     end: dt.date  # first local day after the period
     filters: Filters = field(default_factory=dict)
     today: dt.date | None = None
+    # False for the groups of a trend or breakdown: details that need other periods are
+    # skipped there (each sub-period is compared with its neighbours by the reader).
+    detailed: bool = True
     # Facts about the data worth asking once per question (shared by `at` and `replace`).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -158,17 +161,22 @@ class KpiScope:
         *,
         day: ir.DateValue | dt.date,
         source: str,
-        dated_by: str,
+        dated_by: str | None = None,
         currency: str = "currency",
     ) -> ir.Table:
         """`data` (records of `source`) with `amounts` in the base currency at `day`'s rate.
 
         The rate is the one of that day or, failing that, the latest earlier one. Before
-        converting, every currency of `source` must have a rate on or before its earliest
-        `dated_by` day (the earliest day it can be converted at); otherwise the computation
-        stops with an error naming the currency and the day, rather than losing amounts.
+        converting, every currency must have such a rate, or the computation stops with an
+        error naming the currency and the day rather than losing amounts: with `dated_by`
+        (records converted at their own day) every currency of `source` is checked once
+        against its earliest record; with a fixed `day` (a snapshot), the currencies in
+        `data` are checked against that day.
         """
-        self._check_rates(source, dated_by, currency)
+        if dated_by is not None:
+            self._check_rates(source, dated_by, currency)
+        else:
+            self._check_snapshot_rates(data, source, day, currency)
         day_expr = day if isinstance(day, ir.Value) else ibis.literal(day, "date")
         data = data.mutate(_fx_day=day_expr.cast("date"))
         rates = self.warehouse.table("fx_rates")
@@ -217,6 +225,27 @@ class KpiScope:
             code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
             raise MissingRateError(
                 f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
+                f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
+                "to fx_rates"
+            )
+        self.memo[key] = True
+
+    def _check_snapshot_rates(
+        self, data: ir.Table, source: str, day: dt.date, currency: str
+    ) -> None:
+        key = ("rates", source, day, tuple(sorted((k, tuple(v)) for k, v in self.filters.items())))
+        if key in self.memo:
+            return
+        present = data.filter(data[currency] != self.settings.base_currency)
+        present = present.select(currency=present[currency]).distinct()
+        rates = self.warehouse.table("fx_rates")
+        usable = rates.filter(rates.day <= day).select("currency").distinct()
+        missing = present.filter(~present.currency.isin(usable.currency)).limit(1)
+        found = self.warehouse.con.execute(missing)
+        if len(found):
+            code = found.iloc[0]["currency"]
+            raise MissingRateError(
+                f"no exchange rate for {code} on or before {day:%Y-%m-%d} (needed by "
                 f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
                 "to fx_rates"
             )

@@ -23,9 +23,7 @@ from cruscotto.engine.kpi_scope import KpiScope
 def mrr_by_account(scope: KpiScope, day: dt.date, rate_day: dt.date) -> ir.Table:
     """(account_id, mrr) of the contracts active on `day`, in the base currency of `rate_day`."""
     active = active_contracts(scope.table("contracts"), day, day)
-    converted = scope.to_base(
-        active, ["mrr"], day=rate_day, source="contracts", dated_by="start_date"
-    )
+    converted = scope.to_base(active, ["mrr"], day=rate_day, source="contracts")
     return converted.group_by("account_id").aggregate(mrr=converted.mrr.sum())
 
 

@@ -38,6 +38,7 @@ def scope_for(engine: Engine, scope: Scope) -> KpiScope:
         end=scope.period.end,
         filters=dict(scope.filters),
         today=engine.today,
+        detailed=not scope.grouped,
     )
 
 
