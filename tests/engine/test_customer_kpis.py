@@ -401,10 +401,10 @@ def test_mrr_snapshot_and_movements_in_mixed_currencies(customers):
     # On 28 Feb: A 100, B 200, C 300, E 500 × 0.9 = 450, G 60 → 1,110.
     details = result.details
     assert details["mrr_at_start"] == pytest.approx(1110.0)
-    assert details["new"] == pytest.approx(400.0)  # D
-    assert details["expansion"] == pytest.approx(50.0)  # A: 100 → 150
-    assert details["contraction"] == pytest.approx(180.0)  # E: 450 → 270
-    assert details["churned"] == pytest.approx(560.0)  # B 200 + C 300 + G 60
+    assert details["new_mrr"] == pytest.approx(400.0)  # D
+    assert details["expansion_mrr"] == pytest.approx(50.0)  # A: 100 → 150
+    assert details["contraction_mrr"] == pytest.approx(180.0)  # E: 450 → 270
+    assert details["churned_mrr"] == pytest.approx(560.0)  # B 200 + C 300 + G 60
     # 1,110 + 400 + 50 − 180 − 560 = 820.
     assert value(customers, "arr").value == pytest.approx(820.0 * 12)
 
@@ -593,3 +593,39 @@ def test_account_health_scores_and_accounts_at_risk(customers):
 
 def test_account_health_without_customers_is_undefined(customers):
     assert value(customers, "account_health", Period.parse("2024-01")).value is None
+
+
+def test_churn_records_list_each_account_at_start_and_end(customers):
+    page, total = engine(customers).records("churn_rate", MARCH, sort="account_id")
+    # A, B, C, E, G were customers on 28 Feb; A, D, E on 31 March.
+    assert total == 6
+    flags = {row.account_id: (row.was == 1, row.now == 1) for row in page.itertuples()}
+    assert flags == {
+        "A": (True, True),
+        "B": (True, False),
+        "C": (True, False),
+        "D": (False, True),
+        "E": (True, True),
+        "G": (True, False),
+    }
+
+
+def test_mrr_records_give_each_account_before_and_after(customers):
+    page, total = engine(customers).records("mrr", MARCH, sort="account_id")
+    mrr = {row.account_id: (row.was, row.now) for row in page.itertuples()}
+    assert mrr["A"] == (pytest.approx(100.0), pytest.approx(150.0))
+    assert mrr["E"] == (pytest.approx(450.0), pytest.approx(270.0))
+    assert mrr["D"] == (pytest.approx(0.0), pytest.approx(400.0))
+
+
+def test_account_health_by_product_and_rep(customers):
+    # Customers on 31 March with a consulting contract: D alone, with no interactions (0),
+    # no answers (0.5), no tickets (1) and a running contract (1) → 55.
+    consulting = value(customers, "account_health", filters={"product": ["consulting"]})
+    assert consulting.value == pytest.approx(55.0)
+    rows = dict(engine(customers).breakdown("account_health", MARCH, "rep"))
+    # r1 owns A; r2 owns D and E. With no activities, answers or tickets loaded, each
+    # scores engagement 0, satisfaction 0.5, service 1, contract 1 → 100 × 0.55 = 55.
+    assert rows["r1"].value == pytest.approx(55.0)
+    assert rows["r2"].value == pytest.approx(55.0)
+    assert rows["r2"].sample_size == 2

@@ -74,10 +74,10 @@ def mrr(scope: KpiScope) -> Measured:
         sample_size=int(paying or 0),
         details={
             "mrr_at_start": moved.at_start,
-            "new": moved.new,
-            "expansion": moved.expansion,
-            "contraction": moved.contraction,
-            "churned": moved.churned,
+            "new_mrr": moved.new,
+            "expansion_mrr": moved.expansion,
+            "contraction_mrr": moved.contraction,
+            "churned_mrr": moved.churned,
         },
     )
 
