@@ -4,7 +4,7 @@ For each scale: generate the demo company into a DuckDB file (kept in the cache 
 and reused), then time
   * the whole catalog: for every KPI the current period, the previous one, a 12-month trend
     and, where the KPI has the dimension, a breakdown by rep;
-  * the same four questions for ten core KPIs, through the engine and through a
+  * the same four questions for twelve core KPIs, through the engine and through a
     straightforward pandas implementation over the same tables (loaded into memory
     first; the load is timed separately), checking both give the same numbers.
 
@@ -70,21 +70,22 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 
 
 def ask_engine(engine: Engine, kpi_ids: list[str], period: Period) -> dict:
+    """The four questions for every KPI, asked the way the dashboard asks: all KPIs at once."""
     current, previous, twelve = questions(period)
-    answers = {}
-    for kpi_id in kpi_ids:
-        definition = engine.catalog.get(kpi_id)
-        answers[kpi_id] = {
-            "current": engine.value(kpi_id, current).value,
-            "previous": engine.value(kpi_id, previous).value,
-            "trend": [r.value for r in engine.trend(kpi_id, twelve, "month")],
-            "by_rep": (
-                {k: r.value for k, r in engine.breakdown(kpi_id, current, "rep")}
-                if "rep" in definition.dimensions
-                else {}
-            ),
+    with_rep = [k for k in kpi_ids if "rep" in engine.catalog.get(k).dimensions]
+    now = engine.values(kpi_ids, current)
+    before = engine.values(kpi_ids, previous)
+    trends = engine.trends(kpi_ids, twelve, "month")
+    by_rep = engine.breakdowns(with_rep, current, "rep")
+    return {
+        kpi_id: {
+            "current": now[kpi_id].value,
+            "previous": before[kpi_id].value,
+            "trend": [r.value for r in trends[kpi_id]],
+            "by_rep": {k: r.value for k, r in by_rep.get(kpi_id, [])},
         }
-    return answers
+        for kpi_id in kpi_ids
+    }
 
 
 # -- the pandas baseline ---------------------------------------------------------------------
@@ -230,12 +231,12 @@ def run(scale: float, cache: Path) -> None:
     period = engine.default_period()
     kpi_ids = [d.id for d in engine.catalog.all()]
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     ask_engine(engine, kpi_ids, period)
-    whole = time.perf_counter() - started
+    whole, whole_cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"  whole catalog ({len(kpi_ids)} KPIs × current, previous, 12-month trend, by rep) "
-        f"on {rows:,} rows: {whole:.2f} s"
+        f"on {rows:,} rows: {whole:.2f} s wall, {whole_cpu:.2f} s CPU (all threads)"
     )
 
     started = time.perf_counter()
