@@ -629,3 +629,32 @@ def test_account_health_by_product_and_rep(customers):
     assert rows["r1"].value == pytest.approx(55.0)
     assert rows["r2"].value == pytest.approx(55.0)
     assert rows["r2"].sample_size == 2
+
+
+def test_retention_trend_in_one_query_matches_each_month_alone(customers):
+    e = engine(customers)
+    series = e.trend("retention_rate", Period.parse("2026-Q1"), "week")
+    for result in series:
+        alone = e.value("retention_rate", result.period)
+        assert (result.numerator, result.denominator) == (alone.numerator, alone.denominator)
+    # Week by week each loss is counted once: C (cancelled 1 March) and G (term ended
+    # 28 February) in the week ending 1 March, B (ended 15 March), and F, which joined on
+    # 5 March and left after 25 March in a later week than it joined → 4.
+    assert sum(r.denominator - r.numerator for r in series) == 4
+
+
+def test_churn_trend_without_contracts(warehouse):
+    load(
+        warehouse,
+        accounts=[account("P"), account("Q")],
+        invoices=[
+            {"invoice_id": "1", "account_id": "P", "issued_at": "2025-02-15", "amount": 1.0,
+             "currency": "EUR"},
+            {"invoice_id": "2", "account_id": "Q", "issued_at": "2025-03-10", "amount": 1.0,
+             "currency": "EUR"},
+        ],
+    )  # fmt: skip
+    series = engine(warehouse).trend("churn_rate", Period.parse("2026-Q1"), "month")
+    # 12-month windows: P (invoiced 15 Feb 2025) is lost in February 2026, Q in March.
+    assert [r.numerator for r in series] == [0, 1, 1]
+    assert [r.denominator for r in series] == [2, 2, 1]

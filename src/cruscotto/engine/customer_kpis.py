@@ -8,8 +8,10 @@ import datetime as dt
 import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import (
+    CustomerMovement,
     add_months,
     customer_movement,
+    customer_movements,
     customers_between,
     customers_by_account,
 )
@@ -22,10 +24,8 @@ from cruscotto.engine.recurring_revenue import (
 )
 
 
-@computes("retention_rate", records=customers_by_account)
-def retention_rate(scope: KpiScope) -> Measured:
+def _retention(moved: CustomerMovement) -> Measured:
     # (customers at end − new customers) ÷ customers at start: the customers kept.
-    moved = customer_movement(scope)
     return rate(
         moved.at_end - moved.new,
         moved.at_start,
@@ -36,9 +36,7 @@ def retention_rate(scope: KpiScope) -> Measured:
     )
 
 
-@computes("churn_rate", records=customers_by_account)
-def churn_rate(scope: KpiScope) -> Measured:
-    moved = customer_movement(scope)
+def _churn(moved: CustomerMovement) -> Measured:
     return rate(
         moved.lost,
         moved.at_start,
@@ -46,6 +44,24 @@ def churn_rate(scope: KpiScope) -> Measured:
         customers_at_end=moved.at_end,
         new_customers=moved.new,
     )
+
+
+@computes(
+    "retention_rate",
+    records=customers_by_account,
+    trend=lambda scope, parts: [_retention(m) for m in customer_movements(scope, parts)],
+)
+def retention_rate(scope: KpiScope) -> Measured:
+    return _retention(customer_movement(scope))
+
+
+@computes(
+    "churn_rate",
+    records=customers_by_account,
+    trend=lambda scope, parts: [_churn(m) for m in customer_movements(scope, parts)],
+)
+def churn_rate(scope: KpiScope) -> Measured:
+    return _churn(customer_movement(scope))
 
 
 @computes("revenue_churn", records=mrr_by_account_movement)
