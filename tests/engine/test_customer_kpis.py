@@ -658,3 +658,13 @@ def test_churn_trend_without_contracts(warehouse):
     # 12-month windows: P (invoiced 15 Feb 2025) is lost in February 2026, Q in March.
     assert [r.numerator for r in series] == [0, 1, 1]
     assert [r.denominator for r in series] == [2, 2, 1]
+
+
+def test_nps_trend_in_one_query_cuts_days_in_rome(surveys):
+    series = engine(surveys).trend("nps", Period.parse("2026-Q1"), "month")
+    # January and February: no answers; March as computed above (n8 at 00:30 on 1 March).
+    assert [r.value for r in series] == [None, None, pytest.approx(25.0)]
+    assert series[2].sample_size == 8
+    days = engine(surveys).trend("nps", Period.parse("2026-03-01..2026-03-02"), "day")
+    # 1 March: n8 (10) → 100; 2 March: n1 (0) → −100.
+    assert [r.value for r in days] == [pytest.approx(100.0), pytest.approx(-100.0)]

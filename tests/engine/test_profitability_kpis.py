@@ -299,3 +299,9 @@ def test_enterprise_value_from_trailing_twelve_month_ebitda(financials):
     assert early.details["months"] == 3
     assert early.details["ttm_ebitda"] == pytest.approx(72000.0)
     assert value(financials, "enterprise_value", Period.parse("2024-01")).value is None
+
+
+def test_revenue_trend_in_one_query(invoices):
+    series = Engine(invoices, today=TODAY).trend("revenue", Period.parse("2026-Q1"), "month")
+    # January nothing, February 800, March 1,000 + 450.
+    assert [r.value for r in series] == [0.0, pytest.approx(800.0), pytest.approx(1450.0)]

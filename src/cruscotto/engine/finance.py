@@ -55,7 +55,17 @@ def growth(current: float | None, before: float | None) -> float | None:
     return current / before - 1
 
 
-@computes("revenue", records=invoiced)
+def revenue_trend(scope: KpiScope, parts) -> list[Measured]:
+    whole = scope.at(parts[0][0], parts[-1][1])
+    lines = invoiced(whole)
+    sums = {"revenue": lambda t: t.amount.sum(), "lines": lambda t: t.count()}
+    return [
+        Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("lines") or 0))
+        for row in whole.per_part(lines, "issued_at", parts, sums)
+    ]
+
+
+@computes("revenue", records=invoiced, trend=revenue_trend)
 def revenue(scope: KpiScope) -> Measured:
     value, lines = invoiced_revenue(scope)
     value = value if lines else 0.0

@@ -253,6 +253,32 @@ class KpiScope:
 
     # -- execution ------------------------------------------------------------------------
 
+    def per_part(
+        self,
+        data: ir.Table,
+        column: str,
+        parts: Sequence[tuple[dt.date, dt.date]],
+        aggregates: Mapping[str, Any],
+    ) -> list[dict[str, Any]]:
+        """`aggregates` (name → function of the table) of `data` for each consecutive part
+        [start, end) that `column` falls in, from one grouped query; {} for an empty part."""
+        inside = data.filter(self.within(data[column], parts[0][0], parts[-1][1]))
+        timestamp = inside[column].type().is_timestamp()
+        part = ibis.cases(
+            *[
+                (inside[column] < (self.utc(end) if timestamp else end), index)
+                for index, (_, end) in enumerate(parts)
+            ],
+            else_=ibis.null("int64"),
+        )
+        grouped = inside.group_by(_part=part).aggregate(
+            **{name: function(inside) for name, function in aggregates.items()}
+        )
+        rows = {}
+        for row in self.warehouse.con.execute(grouped).to_dict("records"):
+            rows[int(row.pop("_part"))] = {k: None if _is_missing(v) else v for k, v in row.items()}
+        return [rows.get(index, {}) for index in range(len(parts))]
+
     def scalar(self, expr: ir.Scalar) -> Any:
         value = self.warehouse.con.execute(expr)
         return None if _is_missing(value) else value
