@@ -668,3 +668,18 @@ def test_nps_trend_in_one_query_cuts_days_in_rome(surveys):
     days = engine(surveys).trend("nps", Period.parse("2026-03-01..2026-03-02"), "day")
     # 1 March: n8 (10) → 100; 2 March: n1 (0) → −100.
     assert [r.value for r in days] == [pytest.approx(100.0), pytest.approx(-100.0)]
+
+
+def test_mrr_trend_in_one_query_matches_each_month_alone(customers):
+    e = engine(customers)
+    series = e.trend("mrr", Period.parse("2026-Q1"), "month")
+    # End of January and February: A 100, B 200, C 300, E 450, G 60 = 1,110; March 820.
+    assert [r.value for r in series] == [
+        pytest.approx(1110.0),
+        pytest.approx(1110.0),
+        pytest.approx(820.0),
+    ]
+    assert series[2].details == pytest.approx(e.value("mrr", MARCH).details)
+    churn = e.trend("revenue_churn", Period.parse("2026-Q1"), "month")
+    assert churn[2].value == pytest.approx(560 / 1110)
+    assert churn[0].value == pytest.approx(0.0)

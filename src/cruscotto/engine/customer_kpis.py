@@ -18,9 +18,10 @@ from cruscotto.engine.customer_base import (
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
 from cruscotto.engine.recurring_revenue import (
-    mrr_by_account,
+    MrrMovement,
     mrr_by_account_movement,
     mrr_movement,
+    mrr_movements,
 )
 
 
@@ -64,9 +65,7 @@ def churn_rate(scope: KpiScope) -> Measured:
     return _churn(customer_movement(scope))
 
 
-@computes("revenue_churn", records=mrr_by_account_movement)
-def revenue_churn(scope: KpiScope) -> Measured:
-    moved = mrr_movement(scope)
+def _revenue_churn(moved: MrrMovement) -> Measured:
     return Measured(
         value=divide(moved.churned, moved.at_start),
         numerator=moved.churned,
@@ -81,13 +80,10 @@ def revenue_churn(scope: KpiScope) -> Measured:
     )
 
 
-@computes("mrr", records=mrr_by_account_movement)
-def mrr(scope: KpiScope) -> Measured:
-    moved = mrr_movement(scope)
-    paying = scope.scalar(mrr_by_account(scope, scope.last_day, scope.last_day).count())
+def _mrr(moved: MrrMovement) -> Measured:
     return Measured(
         value=moved.at_end,
-        sample_size=int(paying or 0),
+        sample_size=int(moved.paying),
         details={
             "mrr_at_start": moved.at_start,
             "new_mrr": moved.new,
@@ -96,6 +92,24 @@ def mrr(scope: KpiScope) -> Measured:
             "churned_mrr": moved.churned,
         },
     )
+
+
+@computes(
+    "revenue_churn",
+    records=mrr_by_account_movement,
+    trend=lambda scope, parts: [_revenue_churn(m) for m in mrr_movements(scope, parts)],
+)
+def revenue_churn(scope: KpiScope) -> Measured:
+    return _revenue_churn(mrr_movement(scope))
+
+
+@computes(
+    "mrr",
+    records=mrr_by_account_movement,
+    trend=lambda scope, parts: [_mrr(m) for m in mrr_movements(scope, parts)],
+)
+def mrr(scope: KpiScope) -> Measured:
+    return _mrr(mrr_movement(scope))
 
 
 def year_to(scope: KpiScope) -> KpiScope:

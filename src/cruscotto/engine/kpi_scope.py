@@ -231,25 +231,33 @@ class KpiScope:
         self.memo[key] = True
 
     def _check_snapshot_rates(
-        self, data: ir.Table, source: str, day: dt.date, currency: str
+        self, data: ir.Table, source: str, day: ir.DateValue | dt.date, currency: str
     ) -> None:
-        key = ("rates", source, day, tuple(sorted((k, tuple(v)) for k, v in self.filters.items())))
+        """Every foreign currency in `data` has a rate on or before its earliest `day`."""
+        literal = not isinstance(day, ir.Value)
+        filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
+        key = ("rates", source, day, filters) if literal else None
         if key in self.memo:
             return
-        present = data.filter(data[currency] != self.settings.base_currency)
-        present = present.select(currency=present[currency]).distinct()
+        day_expr = ibis.literal(day, "date") if literal else day
+        foreign = data.mutate(_day=day_expr).filter(data[currency] != self.settings.base_currency)
+        earliest = foreign.group_by(currency=foreign[currency]).aggregate(day=foreign._day.min())
         rates = self.warehouse.table("fx_rates")
-        usable = rates.filter(rates.day <= day).select("currency").distinct()
-        missing = present.filter(~present.currency.isin(usable.currency)).limit(1)
-        found = self.warehouse.con.execute(missing)
+        first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
+        joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
+        missing = joined.filter(joined.first_rate.isnull() | (joined.first_rate > joined.day))
+        found = self.warehouse.con.execute(
+            missing.select(currency=missing.currency, day=missing.day).limit(1)
+        )
         if len(found):
-            code = found.iloc[0]["currency"]
+            code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
             raise MissingRateError(
-                f"no exchange rate for {code} on or before {day:%Y-%m-%d} (needed by "
+                f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
                 f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
                 "to fx_rates"
             )
-        self.memo[key] = True
+        if key is not None:
+            self.memo[key] = True
 
     # -- execution ------------------------------------------------------------------------
 
