@@ -87,7 +87,6 @@ class Catalog:
                             f"KPI {definition.id!r}: {name!r} in "
                             f"{definition.computation.expression!r} is not a KPI id"
                         )
-                # Sorted: `names` is a set, and the sources must list in a stable order.
                 inherited = [s for n in sorted(names) for s in self._sources_of(n, {definition.id})]
                 for source in inherited:
                     if source not in definition.sources:
@@ -219,7 +218,7 @@ def sources_of(*computations: Computation) -> list[str]:
         for name in (measure.source, *(["fx_rates"] if measure.money else [])):
             if name not in found:
                 found.append(name)
-        for reference in _references(measure):
+        for reference in sorted(_references(measure)):
             table = reference.split(".", 1)[0]
             if "." in reference and table not in found:
                 found.append(table)
