@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -68,8 +69,6 @@ def timed(warehouse, path: Path, label: str, rows: int) -> None:
 
 
 def main() -> None:
-    import os
-
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
