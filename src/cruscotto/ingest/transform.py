@@ -53,6 +53,11 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
     skipped: int = 0
 
+    @property
+    def carried(self) -> list[str]:
+        """The canonical columns this file gives values for (the others it says nothing of)."""
+        return [c for c in self.table.column_names if c in self.labels]
+
     def reject(self, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
         """Refuse the rows in `mask`, each with a reject naming `column`."""
         hits = np.flatnonzero(mask.to_numpy(dtype=bool))
@@ -200,8 +205,11 @@ def prepare(
     for name, bad in bad_cells.items():
         column = declared.column(name)
         prepared.reject(bad, name, f"{name}: not {_TYPE_WORDS.get(column.type, column.type)}")
-    if "currency" in declared.column_names:
+    if "currency" in declared.column_names and not (
+        mapping.update_only and "currency" not in labels
+    ):
         _fill_currency(prepared, currency_found, mapping.currency or settings.currency)
+        labels.setdefault("currency", "currency")
     return prepared
 
 
