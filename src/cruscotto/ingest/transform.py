@@ -66,7 +66,7 @@ class Prepared:
         raw = self.raw.get(column)
         label = self.labels.get(column, column)
         for i in hits:
-            value = expressions._cell_text(raw.iloc[i]) if raw is not None else ""
+            value = parsing.cell_text(raw.iloc[i]) if raw is not None else ""
             why = reason if isinstance(reason, str) else str(reason.iloc[i])
             self.rejects.append(Reject(self.file, int(self.rows[i]), label, value, why))
         self.bad = self.bad | mask.to_numpy(dtype=bool)
@@ -88,7 +88,7 @@ def rule_cells(rule: ColumnRule, frame: pd.DataFrame, decimal: parsing.Decimal |
         cells = pd.Series([rule.value] * len(frame), index=frame.index, dtype=object)
     if rule.map is None and rule.default is None and rule.otherwise is None:
         return cells
-    text = expressions._text(cells, frame.index).str.strip()
+    text = parsing.as_text(cells, frame.index).str.strip()
     empty = text == ""
     out = cells.astype(object)
     if rule.map:
@@ -120,7 +120,7 @@ def convert(
     formats = tuple(mapping.date_formats)
     match column.type:
         case "string":
-            text = expressions._text(cells, cells.index).str.strip()
+            text = parsing.as_text(cells, cells.index).str.strip()
             values = text.astype(object).where(text != "", None)
             return values, pd.Series(False, index=cells.index), None
         case "float":
