@@ -215,3 +215,31 @@ def test_update_only_mapping_sets_one_column_of_stored_records(warehouse, tmp_pa
     assert stored.loc["l2", "channel"] == "email"
     assert stored.loc["l2", "created_at"] == pd.Timestamp("2026-01-05 23:00")
     assert pd.isna(stored.loc["l1", "converted_at"])
+
+
+def test_another_connection_reads_during_an_import(warehouse, tmp_path):
+    """A second connection (another dashboard process) sees the data before or after."""
+    reader = connect(warehouse.url)
+    deals = [(str(i), "Contract Sent", "10", "") for i in range(2000)]
+    path = export(tmp_path, "big.csv", *deals)
+    seen: set[int] = set()
+    stop = threading.Event()
+    failures: list[Exception] = []
+
+    def dashboard() -> None:
+        try:
+            while not stop.is_set():
+                seen.add(int(reader.con.table("opportunities").count().execute()))
+        except Exception as exc:  # surfaced below; a thread cannot fail the test itself
+            failures.append(exc)
+
+    thread = threading.Thread(target=dashboard)
+    thread.start()
+    try:
+        assert run(warehouse, path).applied
+    finally:
+        stop.set()
+        thread.join()
+        reader.close()
+    assert not failures
+    assert seen <= {0, 2000}
