@@ -116,3 +116,18 @@ def test_one_broken_kpi_shows_its_error_and_the_rest_still_show(app, clients, we
     assert by_id["new_leads"]["value"] == 6
     page = clients["admin"].get(url.replace("/api", ""))
     assert "Could not compute" in page.text
+
+
+def test_warm_up_caches_the_company_overview_at_start(web_warehouse):
+    from fastapi.testclient import TestClient
+
+    from cruscotto.settings import CompanySettings
+    from cruscotto.web import create_app
+    from tests.web.data import TODAY, load_company
+
+    load_company(web_warehouse)
+    application = create_app(web_warehouse, CompanySettings(), today=TODAY, warm=True)
+    with TestClient(application):  # runs the lifespan, which starts the warm-up
+        application.state.warm_up.join(timeout=120)
+        cached = application.state.engine._answers
+        assert any(key[0] == "trends" for key in cached)
