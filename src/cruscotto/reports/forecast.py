@@ -1,0 +1,278 @@
+"""Sales forecast: the open pipeline weighted by close probability, by expected close month,
+and how past forecasts compared with what was actually won.
+
+Until a learned model exists the close probability of a deal is the historical win rate of
+its stage: of the closed deals (under the same filters) that reached that stage, the share
+that was won. A stage no closed deal ever reached falls back to its pipeline's win rate,
+then to the win rate of all closed deals. Each deal shows these factors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from ibis import _
+
+from cruscotto.engine import Period
+from cruscotto.engine.statistics import wilson_interval
+from cruscotto.reports._interim import (
+    Filters,
+    apply_filters,
+    bucket,
+    count_if,
+    in_period,
+    supports,
+)
+from cruscotto.reports.deals import EngineLike, deals, pipeline_win_rates, stage_win_rates
+from cruscotto.reports.report import Column, Report, ReportTable
+
+FORECAST_MONTHS = 6  # default window: this month and the next five
+HISTORY_MONTHS = 6  # forecast vs actual: the six whole months before this one
+PROBABILITY_NOTE = (
+    "Close probability = the historical win rate of the deal's stage (won ÷ closed among the "
+    "closed deals that reached that stage), falling back to the pipeline's, then to all deals'. "
+    "A learned, calibrated model is not in place yet."
+)
+
+
+def months_from(first: dt.date, count: int) -> list[Period]:
+    months = [Period.of("month", first)]
+    while len(months) < count:
+        months.append(Period.of("month", months[-1].end))
+    return months
+
+
+def default_period(today: dt.date) -> Period:
+    months = months_from(today, FORECAST_MONTHS)
+    return Period(months[0].start, months[-1].end)
+
+
+def sales_forecast(
+    source: EngineLike,
+    period: Period | None = None,
+    filters: Filters | None = None,
+    *,
+    history_months: int = HISTORY_MONTHS,
+) -> Report:
+    """Weighted open pipeline by expected close month within `period` (default: the next six
+    months), the deals with their factors, the stage win rates used, and forecast vs actual."""
+    period = period or default_period(source.today)
+    tz = source.settings.tz
+    months = period.split("month")
+    weighted = weighted_open_deals(source, filters)
+
+    in_window = weighted.filter(in_period(weighted.expected_close_date, period, tz))
+    by_month = (
+        in_window.mutate(month=bucket(in_window.expected_close_date, months, tz))
+        .group_by("month")
+        .aggregate(
+            open_count=_.count(),
+            open_value=_.amount_base.sum(),
+            weighted_value=_.weighted_value.sum(),
+        )
+        .to_pandas()
+    )
+    month_rows = (
+        pd.DataFrame({"month": [m.label for m in months]})
+        .merge(by_month, on="month", how="left")
+        .fillna({"open_count": 0, "open_value": 0.0, "weighted_value": 0.0})
+    )
+    deal_rows = (
+        in_window.order_by(["expected_close_date", ibis.desc("weighted_value"), "opportunity_id"])
+        .select(*DEAL_COLUMNS_ORDER)
+        .to_pandas()
+    )
+    outside = _outside_window(weighted, period)
+    rates = _stage_rate_rows(source, filters)
+    history = forecast_vs_actual(source, filters, history_months)
+
+    notes = [PROBABILITY_NOTE]
+    if outside["overdue_count"]:
+        notes.append(
+            f"{outside['overdue_count']} open deals were expected to close before "
+            f"{period.start.isoformat()} and are not in the months above: update them in the CRM."
+        )
+    if outside["undated_count"]:
+        notes.append(f"{outside['undated_count']} open deals have no expected close date.")
+    tables = [
+        ReportTable("months", "Forecast by expected close month", MONTH_COLUMNS, month_rows),
+        ReportTable("deals", "Open deals and the factors behind them", DEAL_COLUMNS, deal_rows),
+        ReportTable("stage_win_rates", "Historical win rate by stage", RATE_COLUMNS, rates),
+    ]
+    if history is None:
+        notes.append("Forecast vs actual is shown only for rep and team filters.")
+    else:
+        tables.append(
+            ReportTable("forecast_vs_actual", "Forecast vs actual", HISTORY_COLUMNS, history)
+        )
+    return Report(
+        name="forecast",
+        title="Sales forecast",
+        period=period,
+        currency=source.settings.base_currency,
+        tables=tables,
+        notes=notes,
+        facts={
+            "open_count": int(month_rows.open_count.sum()),
+            "open_value": float(month_rows.open_value.sum()),
+            "weighted_value": float(month_rows.weighted_value.sum()),
+            **outside,
+        },
+        filters={k: list(v) for k, v in (filters or {}).items()},
+    )
+
+
+def weighted_open_deals(source: EngineLike, filters: Filters | None = None) -> ir.Table:
+    """Open deals with their close probability, its basis and their weighted value."""
+    all_deals = deals(source, filters)
+    open_deals = all_deals.filter(all_deals.status == "open")
+    stages = stage_win_rates(source, filters)
+    stages = stages.select(
+        _pipeline="pipeline", _stage="stage", stage_win_rate=stages.won / stages.closed
+    )
+    pipelines = pipeline_win_rates(source, filters)
+    overall = pipelines.aggregate(
+        _overall=pipelines.won.sum().cast("float64") / pipelines.closed.sum()
+    )
+    pipelines = pipelines.select(
+        _pipeline2="pipeline", pipeline_win_rate=pipelines.won / pipelines.closed
+    )
+    joined = (
+        open_deals.left_join(
+            stages, (open_deals.pipeline == stages._pipeline) & (open_deals.stage == stages._stage)
+        )
+        .left_join(pipelines, open_deals.pipeline == pipelines._pipeline2)
+        .cross_join(overall)
+    )
+    probability = ibis.coalesce(joined.stage_win_rate, joined.pipeline_win_rate, joined._overall)
+    basis = ibis.cases(
+        (joined.stage_win_rate.notnull(), "stage"),
+        (joined.pipeline_win_rate.notnull(), "pipeline"),
+        (joined._overall.notnull(), "all deals"),
+        else_=None,
+    )
+    return joined.mutate(
+        probability=probability,
+        probability_basis=basis,
+        weighted_value=joined.amount_base * probability,
+        age_days=ibis.literal(source.today).delta(joined.created_at.date(), unit="day"),
+    ).drop("_pipeline", "_stage", "_pipeline2", "_overall")
+
+
+def _outside_window(weighted: ir.Table, period: Period) -> dict:
+    """Open deals the months cannot show: expected before the period (overdue) or undated."""
+    overdue = weighted.expected_close_date < period.start
+    undated = weighted.expected_close_date.isnull()
+    counts = weighted.aggregate(
+        overdue_count=count_if(overdue),
+        overdue_value=ibis.cases((overdue, weighted.amount_base), else_=0.0).sum(),
+        undated_count=count_if(undated),
+        undated_value=ibis.cases((undated, weighted.amount_base), else_=0.0).sum(),
+    ).to_pandas()
+    row = counts.iloc[0]
+    return {
+        "overdue_count": int(row.overdue_count or 0),
+        "overdue_value": float(row.overdue_value or 0.0),
+        "undated_count": int(row.undated_count or 0),
+        "undated_value": float(row.undated_value or 0.0),
+    }
+
+
+def _stage_rate_rows(source: EngineLike, filters: Filters | None) -> pd.DataFrame:
+    rates = stage_win_rates(source, filters).order_by(["pipeline", "stage"]).to_pandas()
+    intervals = [wilson_interval(w, c) for w, c in zip(rates.won, rates.closed, strict=True)]
+    rates["win_rate"] = rates.won / rates.closed
+    rates["ci_low"] = [low for low, _ in intervals]
+    rates["ci_high"] = [high for _, high in intervals]
+    return rates
+
+
+def forecast_vs_actual(
+    source: EngineLike, filters: Filters | None, history_months: int
+) -> pd.DataFrame | None:
+    """Per past month: the reps' latest forecast, the value actually won, and the accuracy
+    1 − |actual − forecast| ÷ forecast (SPEC §3.2). None when a filter (e.g. pipeline)
+    cannot apply to the reps' forecasts, which are per rep and month only."""
+    warehouse = source.warehouse
+    if any(not supports(warehouse, "forecasts", d) for d in filters or {}):
+        return None
+    this_month = Period.of("month", source.today)
+    first = this_month.start
+    for _month in range(history_months):
+        first = Period.of("month", first).previous().start
+    months = months_from(first, history_months)
+    labels = [m.label for m in months]
+
+    forecasts = apply_filters(warehouse, warehouse.table("forecasts"), "forecasts", filters)
+    forecasts = forecasts.filter(forecasts.period.isin(labels))
+    latest = forecasts.group_by(["rep_id", "period"]).aggregate(
+        submitted_at=forecasts.submitted_at.max()
+    )
+    final = forecasts.semi_join(latest, ["rep_id", "period", "submitted_at"])
+    forecast_by_month = final.group_by(month=final.period).aggregate(forecast=final.amount.sum())
+
+    tz = source.settings.tz
+    won = deals(source, filters)
+    won = won.filter(won.status == "won").mutate(month=bucket(won.closed_at, months, tz))
+    won_by_month = (
+        won.filter(won.month.notnull())
+        .group_by("month")
+        .aggregate(actual=_.amount_base.sum(), won_count=_.count())
+    )
+    both = forecast_by_month.outer_join(won_by_month, "month")
+    both = both.select(
+        month=ibis.coalesce(both.month, both.month_right),
+        forecast=both.forecast,
+        actual=ibis.coalesce(both.actual, 0.0),
+        won_count=ibis.coalesce(both.won_count, 0),
+    )
+    accuracy = ibis.cases(
+        (both.forecast > 0, 1 - (both.actual - both.forecast).abs() / both.forecast), else_=None
+    )
+    result = both.mutate(difference=both.actual - both.forecast, accuracy=accuracy).to_pandas()
+    rows = pd.DataFrame({"month": labels}).merge(result, on="month", how="left")
+    return rows.fillna({"actual": 0.0, "won_count": 0})
+
+
+MONTH_COLUMNS = [
+    Column("month", "Expected close month"),
+    Column("open_count", "Open deals", "count"),
+    Column("open_value", "Open value", "currency"),
+    Column("weighted_value", "Weighted value", "currency"),
+]
+DEAL_COLUMNS = [
+    Column("opportunity_id", "Deal"),
+    Column("account", "Account"),
+    Column("rep", "Rep"),
+    Column("pipeline", "Pipeline"),
+    Column("stage", "Stage"),
+    Column("probability", "Stage win rate", "percent"),
+    Column("probability_basis", "Win rate of"),
+    Column("age_days", "Age (days)", "count"),
+    Column("amount", "Amount", "number"),
+    Column("currency", "Currency"),
+    Column("amount_base", "Value", "currency"),
+    Column("expected_close_date", "Expected close", "date"),
+    Column("weighted_value", "Weighted value", "currency"),
+]
+DEAL_COLUMNS_ORDER = [c.name for c in DEAL_COLUMNS]
+RATE_COLUMNS = [
+    Column("pipeline", "Pipeline"),
+    Column("stage", "Stage"),
+    Column("closed", "Closed deals that reached it", "count"),
+    Column("won", "Of which won", "count"),
+    Column("win_rate", "Win rate", "percent"),
+    Column("ci_low", "95% CI low", "percent"),
+    Column("ci_high", "95% CI high", "percent"),
+]
+HISTORY_COLUMNS = [
+    Column("month", "Month"),
+    Column("forecast", "Forecast", "currency"),
+    Column("actual", "Won", "currency"),
+    Column("won_count", "Deals won", "count"),
+    Column("difference", "Won − forecast", "currency"),
+    Column("accuracy", "Forecast accuracy", "percent"),
+]
