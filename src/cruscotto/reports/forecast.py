@@ -27,6 +27,7 @@ from cruscotto.reports._interim import (
     supports,
 )
 from cruscotto.reports.deals import EngineLike, deals, pipeline_win_rates, stage_win_rates
+from cruscotto.reports.periods import months_ending, months_from
 from cruscotto.reports.report import Column, Report, ReportTable
 
 FORECAST_MONTHS = 6  # default window: this month and the next five
@@ -36,13 +37,6 @@ PROBABILITY_NOTE = (
     "closed deals that reached that stage), falling back to the pipeline's, then to all deals'. "
     "A learned, calibrated model is not in place yet."
 )
-
-
-def months_from(first: dt.date, count: int) -> list[Period]:
-    months = [Period.of("month", first)]
-    while len(months) < count:
-        months.append(Period.of("month", months[-1].end))
-    return months
 
 
 def default_period(today: dt.date) -> Period:
@@ -199,11 +193,7 @@ def forecast_vs_actual(
     warehouse = source.warehouse
     if any(not supports(warehouse, "forecasts", d) for d in filters or {}):
         return None
-    this_month = Period.of("month", source.today)
-    first = this_month.start
-    for _month in range(history_months):
-        first = Period.of("month", first).previous().start
-    months = months_from(first, history_months)
+    months = months_ending(Period.of("month", source.today).previous().start, history_months)
     labels = [m.label for m in months]
 
     forecasts = apply_filters(warehouse, warehouse.table("forecasts"), "forecasts", filters)

@@ -91,6 +91,12 @@ class Report:
         }
 
 
+def local_dates(utc_timestamps: pd.Series, tz) -> pd.Series:
+    """Calendar days in the company's time zone of naive UTC timestamps (for display)."""
+    stamps = pd.to_datetime(utc_timestamps)
+    return stamps.dt.tz_localize("UTC").dt.tz_convert(tz).dt.date
+
+
 def json_value(value: Any) -> Any:
     """A value JSON can carry: None for NaN/NaT, ISO text for dates, Python numbers."""
     if value is None or value is pd.NaT:
