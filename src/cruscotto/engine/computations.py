@@ -1,0 +1,178 @@
+"""The KPI types, implemented once each: simple measures, ratios, snapshots, derived.
+
+Each returns {group key: Computed}; the engine turns those into KpiResults (intervals,
+status, maturing). Named Python functions (engine.functions) return the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from cruscotto.catalog.definition import Derived, Function, Measure, Ratio, Simple, Snapshot
+from cruscotto.catalog.expression import Semantics, evaluate, parse
+from cruscotto.engine import dimensions
+from cruscotto.engine.aggregate import (
+    KEY,
+    ZERO_WHEN_EMPTY,
+    aggregate,
+    filtered_view,
+    measure_expression,
+    python_number,
+)
+from cruscotto.engine.rows import compile_row, joined_name, referenced
+from cruscotto.engine.scope import TOTAL, Scope
+from cruscotto.engine.timebounds import utc_instant
+
+if TYPE_CHECKING:
+    from cruscotto.engine.engine import Engine
+
+
+@dataclass
+class Computed:
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    sample_size: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Results = dict[Any, Computed]
+
+
+def compute(engine: Engine, computation, scope: Scope) -> Results:
+    if isinstance(computation, Simple):
+        return simple(engine, computation.measure, scope)
+    if isinstance(computation, Ratio):
+        return ratio(engine, computation, scope)
+    if isinstance(computation, Snapshot):
+        return snapshot(engine, computation, scope)
+    if isinstance(computation, Derived):
+        return derived(engine, computation, scope)
+    if isinstance(computation, Function):
+        from cruscotto.engine.functions import FUNCTIONS
+
+        return FUNCTIONS[computation.name](engine, computation.params, scope)
+    raise TypeError(f"no implementation for {type(computation).__name__}")
+
+
+def counted(measure: Measure) -> Measure:
+    """How many records stand behind `measure` (those with a value, for non-counts)."""
+    if measure.agg == "count":
+        return measure
+    present = f"notnull({measure.expr})"
+    where = f"({measure.where}) and {present}" if measure.where else present
+    return replace(measure, agg="count", expr=None, where=where, money=False)
+
+
+def simple(engine: Engine, measure: Measure, scope: Scope) -> Results:
+    measures = {"value": measure, "n": counted(measure)}
+    if measure.agg == "mean":
+        measures["median"] = replace(measure, agg="median")
+    groups = aggregate(engine, measures, scope)
+    results = {}
+    for key, values in groups.items():
+        details = {"median": values["median"]} if "median" in values else {}
+        results[key] = Computed(values["value"], sample_size=int(values["n"]), details=details)
+    return results
+
+
+def ratio(engine: Engine, spec: Ratio, scope: Scope) -> Results:
+    groups = aggregate(engine, {"num": spec.numerator, "den": spec.denominator}, scope)
+    results = {}
+    for key, values in groups.items():
+        num, den = values["num"], values["den"]
+        sample = int(den) if spec.denominator.agg == "count" and den is not None else None
+        results[key] = Computed(divide(num, den), num, den, sample_size=sample)
+    return results
+
+
+def divide(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator ÷ denominator, or None when the denominator is zero or missing."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
+    measure = spec.measure
+    moments = scope.buckets if scope.buckets is not None else (scope.period,)
+    at_values = [
+        utc_instant(p.end, engine.tz) if spec.at_kind == "instant" else p.last_day for p in moments
+    ]
+    moment_table = ibis.memtable(
+        {KEY: list(range(len(moments))), "at": at_values, "at_day": [p.last_day for p in moments]}
+    )
+    whole = replace(scope, buckets=None)
+    extra = referenced([spec.active])
+    view = filtered_view(
+        engine, measure.source, None, {"v": measure}, whole, extra, convert_money=False
+    )
+    view = view.cross_join(moment_table)
+    view = view.filter(compile_row(spec.active, view, {"at": view["at"]}))
+    if measure.money:
+        engine.currency.check(measure.source, None, earliest=min(p.last_day for p in moments))
+        view = engine.currency.with_rate(view, view["at_day"])
+    aggregates = {
+        "value": measure_expression(engine, view, measure),
+        "n": measure_expression(engine, view, counted(measure)),
+    }
+    if scope.buckets is not None:
+        keys = {KEY: view[KEY]}
+    elif scope.dimension is not None:
+        reference = dimensions.require(measure.source, scope.dimension)
+        keys = {KEY: view[joined_name(reference)].cast("string")}
+    else:
+        keys = {}
+    query = view.group_by(**keys).aggregate(**aggregates) if keys else view.aggregate(**aggregates)
+    frame = engine.execute(query)
+    empty = 0 if measure.agg in ZERO_WHEN_EMPTY else None
+    results: Results = {key: Computed(empty, sample_size=0) for key in scope.expected_keys()}
+    for _, row in frame.iterrows():
+        key = python_number(row[KEY]) if keys else TOTAL
+        if scope.buckets is None and scope.dimension is not None:
+            key = row[KEY] if isinstance(row[KEY], str) else None
+        value = python_number(row["value"])
+        results[key] = Computed(empty if value is None else value, sample_size=int(row["n"]))
+    return results
+
+
+class _NumberSemantics(Semantics):
+    """Arithmetic over computed KPI values; anything undefined makes the result None."""
+
+    def __init__(self, values: dict[str, float | None]):
+        self.values = values
+
+    def name(self, name: str) -> Any:
+        return self.values[name]
+
+    def divide(self, left: Any, right: Any) -> Any:
+        return divide(left, right)
+
+
+def combine(expression: str, values: dict[str, float | None]) -> float | None:
+    """Evaluate a derived KPI's arithmetic; None if an input is None or a divisor is 0."""
+    if any(values.get(name) is None for name in parse(expression, "arithmetic").names):
+        return None
+    result = evaluate(parse(expression, "arithmetic"), _NumberSemantics(values))
+    return None if result is None else float(result)
+
+
+def derived(engine: Engine, spec: Derived, scope: Scope) -> Results:
+    names = sorted(parse(spec.expression, "arithmetic").names)
+    inputs = {
+        name: compute(engine, spec.inputs[name], scope)
+        if name in spec.inputs
+        else engine.computed(name, scope)
+        for name in names
+    }
+    keys = list(scope.expected_keys())
+    for per_key in inputs.values():
+        keys.extend(k for k in per_key if k not in keys)
+    results = {}
+    for key in keys:
+        values = {n: (inputs[n][key].value if key in inputs[n] else None) for n in names}
+        results[key] = Computed(combine(spec.expression, values), details=values)
+    return results

@@ -1,0 +1,260 @@
+"""The engine: a KPI's value, comparison, trend, breakdown and records, for any period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from cruscotto.catalog import Catalog, Derived, KpiDefinition, Ratio, Simple, Snapshot, load_catalog
+from cruscotto.catalog.definition import DIMENSIONS
+from cruscotto.catalog.expression import parse
+from cruscotto.engine import dimensions
+from cruscotto.engine.aggregate import filtered_view
+from cruscotto.engine.computations import Computed, Results, compute
+from cruscotto.engine.currency import CurrencyConverter
+from cruscotto.engine.period import Period
+from cruscotto.engine.result import KpiResult
+from cruscotto.engine.rows import compile_row
+from cruscotto.engine.scope import TOTAL, Filters, Scope
+from cruscotto.engine.statistics import status, wilson_interval
+from cruscotto.engine.timebounds import utc_instant
+from cruscotto.model import table as model_table
+from cruscotto.settings import CompanySettings
+from cruscotto.warehouse import Warehouse
+
+
+class Engine:
+    """Computes the catalog's KPIs on a warehouse, in the company's currency and time zone."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        settings: CompanySettings | None = None,
+        catalog: Catalog | None = None,
+        today: dt.date | None = None,
+    ):
+        self.warehouse = warehouse
+        self.settings = settings or CompanySettings()
+        self.catalog = catalog or load_catalog()
+        self.tz = self.settings.tz
+        self.today = today or dt.datetime.now(self.tz).date()
+        self.currency = CurrencyConverter(warehouse, self.settings.base_currency, self.today)
+
+    # -- the public questions ------------------------------------------------------------
+
+    def value(self, kpi_id: str, period: Period | str, filters: Filters | None = None) -> KpiResult:
+        definition, scope = self._prepare(kpi_id, period, filters)
+        computed = compute(self, definition.computation, scope)[TOTAL]
+        for name, detail in definition.details.items():
+            computed.details[name] = compute(self, detail, scope)[TOTAL].value
+        return self._result(definition, scope.period, computed)
+
+    def compare(
+        self, kpi_id: str, period: Period | str, filters: Filters | None = None
+    ) -> dict[str, KpiResult]:
+        """The period, the one before it and the same period a year earlier."""
+        period = self.period(period)
+        return {
+            "current": self.value(kpi_id, period, filters),
+            "previous": self.value(kpi_id, period.previous(), filters),
+            "last_year": self.value(kpi_id, period.last_year(), filters),
+        }
+
+    def trend(
+        self, kpi_id: str, period: Period | str, grain: str, filters: Filters | None = None
+    ) -> list[KpiResult]:
+        """One result per `grain` sub-period (fiscal-year aware), from one grouped query."""
+        definition, scope = self._prepare(kpi_id, period, filters)
+        buckets = tuple(scope.period.split(grain, self.settings.fiscal_year_start_month))
+        computed = compute(self, definition.computation, replace(scope, buckets=buckets))
+        return [
+            self._result(definition, bucket, computed.get(i, Computed(None)))
+            for i, bucket in enumerate(buckets)
+        ]
+
+    def breakdown(
+        self,
+        kpi_id: str,
+        period: Period | str,
+        dimension: str,
+        filters: Filters | None = None,
+    ) -> list[tuple[str | None, KpiResult]]:
+        """One result per value of `dimension`, largest value first (None for no value)."""
+        definition, scope = self._prepare(kpi_id, period, filters)
+        self._check_dimension(definition, dimension)
+        computed = compute(self, definition.computation, replace(scope, dimension=dimension))
+        rows = [(key, self._result(definition, scope.period, c)) for key, c in computed.items()]
+        return sorted(rows, key=_breakdown_order)
+
+    def records(
+        self,
+        kpi_id: str,
+        period: Period | str,
+        filters: Filters | None = None,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        sort: str | None = None,
+        descending: bool = False,
+    ) -> tuple[pd.DataFrame, int]:
+        """The records behind a value under the same filters: a page of them and the total."""
+        definition, scope = self._prepare(kpi_id, period, filters)
+        view = self._records_view(definition, scope)
+        total = int(self.execute(view.count()))
+        if sort is not None and sort not in view.columns:
+            raise ValueError(f"cannot sort by {sort!r}; the columns are {', '.join(view.columns)}")
+        order = sort or view.columns[0]
+        key = view[order].desc() if descending else view[order].asc()
+        # The first column (the record's key) breaks ties, so pages never overlap.
+        keys = [key] if order == view.columns[0] else [key, view[view.columns[0]].asc()]
+        page = view.order_by(keys).limit(limit, offset=offset)
+        return self.execute(page), total
+
+    def dimension_values(self, dimension: str) -> list[tuple[str, str]]:
+        """(value, label) pairs of a dimension, for filter pickers, sorted by label."""
+        if dimension not in dimensions.VALUE_SOURCES:
+            raise dimensions.DimensionError(
+                f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}"
+            )
+        pairs: dict[str, str] = {}
+        for table_name, value, label in dimensions.VALUE_SOURCES[dimension]:
+            table = self.warehouse.table(table_name)
+            query = table.filter(table[value].notnull()).select(
+                value=table[value].cast("string"), label=table[label].cast("string")
+            )
+            for row in self.execute(query.distinct()).itertuples(index=False):
+                pairs.setdefault(row.value, row.label if isinstance(row.label, str) else row.value)
+        return sorted(pairs.items(), key=lambda pair: (pair[1].lower(), pair[0]))
+
+    # -- helpers the KPI types and the interfaces share ----------------------------------
+
+    def period(self, period: Period | str) -> Period:
+        if isinstance(period, Period):
+            return period
+        return Period.parse(period, self.settings.fiscal_year_start_month)
+
+    def default_period(self) -> Period:
+        """The last complete month."""
+        return Period.of("month", self.today).previous()
+
+    def supports(self, kpi_id: str, dimension: str) -> bool:
+        return dimension in self.catalog.get(kpi_id).dimensions
+
+    def computed(self, kpi_id: str, scope: Scope) -> Results:
+        return compute(self, self.catalog.get(kpi_id).computation, scope)
+
+    def execute(self, expression: ir.Expr) -> Any:
+        # Connections are not safe to share across threads mid-query (see Warehouse.lock).
+        with self.warehouse.lock:
+            return expression.execute()
+
+    def _prepare(
+        self, kpi_id: str, period: Period | str, filters: Filters | None
+    ) -> tuple[KpiDefinition, Scope]:
+        definition = self.catalog.get(kpi_id)
+        clean = _clean_filters(filters)
+        for dimension in clean:
+            self._check_dimension(definition, dimension)
+        return definition, Scope(self.period(period), clean)
+
+    def _check_dimension(self, definition: KpiDefinition, dimension: str) -> None:
+        if dimension not in DIMENSIONS:
+            raise dimensions.DimensionError(
+                f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}"
+            )
+        if dimension not in definition.dimensions:
+            allowed = ", ".join(definition.dimensions) or "none"
+            raise dimensions.DimensionError(
+                f"{definition.id} cannot be broken down or filtered by {dimension!r}; "
+                f"its dimensions are: {allowed}"
+            )
+
+    def _result(self, definition: KpiDefinition, period: Period, c: Computed) -> KpiResult:
+        result = KpiResult(
+            kpi_id=definition.id,
+            period=period,
+            value=c.value,
+            unit=definition.unit,
+            sample_size=c.sample_size,
+            numerator=c.numerator,
+            denominator=c.denominator,
+            details=dict(c.details),
+        )
+        if isinstance(definition.computation, Ratio):
+            if definition.is_rate and c.denominator and c.numerator is not None:
+                result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)
+            lag = definition.computation.maturity_days
+            if lag is not None:
+                result.maturing = period.end + dt.timedelta(days=lag) > self.today
+        band = definition.benchmark
+        result.status = status(
+            result.value,
+            definition.direction,
+            definition.target,
+            band.low if band else None,
+            band.high if band else None,
+        )
+        return result
+
+    def _records_view(self, definition: KpiDefinition, scope: Scope) -> ir.Table:
+        computation = definition.computation
+        if isinstance(computation, Derived):
+            first = sorted(parse(computation.expression, "arithmetic").names)[0]
+            return self._records_view(self.catalog.get(first), scope)
+        if isinstance(computation, Simple):
+            measure = computation.measure
+            view = filtered_view(self, measure.source, measure.date, {"v": measure}, scope)
+            return _records_of(self, view, measure, None)
+        if isinstance(computation, Ratio):
+            measure, numerator = computation.denominator, computation.numerator
+            view = filtered_view(self, measure.source, measure.date, {"v": measure}, scope)
+            same_records = (numerator.source, numerator.date) == (measure.source, measure.date)
+            return _records_of(self, view, measure, numerator if same_records else None)
+        if isinstance(computation, Snapshot):
+            measure = computation.measure
+            view = filtered_view(
+                self, measure.source, None, {"v": measure}, scope, convert_money=False
+            )
+            at = (
+                utc_instant(scope.period.end, self.tz)
+                if computation.at_kind == "instant"
+                else scope.period.last_day
+            )
+            view = view.filter(compile_row(computation.active, view, {"at": at}))
+            return _records_of(self, view, replace(measure, money=False), None)
+        from cruscotto.engine.functions import records_view
+
+        return records_view(self, computation, scope)
+
+
+def _records_of(engine: Engine, view: ir.Table, measure, numerator) -> ir.Table:
+    """The source's own columns, plus the measured value and whether it counts as a success."""
+    if measure.where:
+        view = view.filter(compile_row(measure.where, view))
+    columns = {c: view[c] for c in model_table(measure.source).column_names}
+    if measure.expr and measure.agg != "count":
+        value = compile_row(measure.expr, view)
+        columns["measured_value"] = engine.currency.in_base(view, value) if measure.money else value
+    if numerator is not None and numerator.where:
+        columns["counted_in_numerator"] = compile_row(numerator.where, view).fill_null(False)
+    return view.select(**columns)
+
+
+def _clean_filters(filters: Filters | None) -> dict[str, list[str]]:
+    clean: dict[str, list[str]] = {}
+    for dimension, values in (filters or {}).items():
+        if isinstance(values, str):
+            values = [values]
+        values = [str(v) for v in values if v is not None and str(v) != ""]
+        if values:
+            clean[dimension] = values
+    return clean
+
+
+def _breakdown_order(row: tuple[str | None, KpiResult]) -> tuple:
+    key, result = row
+    return (key is None, result.value is None, -(result.value or 0), str(key))
