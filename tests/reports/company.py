@@ -10,8 +10,8 @@ import datetime as dt
 
 import pandas as pd
 
+from cruscotto.engine import Engine
 from cruscotto.model import table as model_table
-from cruscotto.reports.deals import ReportContext
 from cruscotto.settings import CompanySettings
 
 UTC = dt.UTC
@@ -41,5 +41,6 @@ def reps(*specs: tuple[str, str, str]) -> pd.DataFrame:
     )
 
 
-def context(warehouse, today: str, **settings) -> ReportContext:
-    return ReportContext(warehouse, CompanySettings(**settings), day(today))
+def context(warehouse, today: str, **settings) -> Engine:
+    """The engine the reports run on, with "today" pinned (load the data first)."""
+    return Engine(warehouse, CompanySettings(**settings), today=day(today))

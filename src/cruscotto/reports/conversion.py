@@ -16,18 +16,17 @@ import ibis
 import pandas as pd
 from ibis import _
 
-from cruscotto.engine import Period
+from cruscotto.engine import Engine, Filters, Period
 from cruscotto.engine.statistics import wilson_interval
-from cruscotto.reports._interim import (
-    Filters,
-    apply_filters,
+from cruscotto.reports.periods import last_complete_month
+from cruscotto.reports.query import (
+    clean_filters,
     count_if,
     in_period,
+    scoped,
     supports,
-    to_base,
+    with_base_amount,
 )
-from cruscotto.reports.deals import EngineLike
-from cruscotto.reports.periods import last_complete_month
 from cruscotto.reports.report import Column, Report, ReportTable, json_value
 
 ALL_CHANNELS = "All channels"
@@ -37,12 +36,11 @@ STAGES = ("mql", "sql", "opportunities", "won")
 
 
 def conversion_by_source(
-    source: EngineLike, period: Period | None = None, filters: Filters | None = None
+    engine: Engine, period: Period | None = None, filters: Filters | None = None
 ) -> Report:
-    period = period or last_complete_month(source.today)
-    warehouse = source.warehouse
-    leads = apply_filters(warehouse, warehouse.table("leads"), "leads", filters)
-    cohort = leads.filter(in_period(leads.created_at, period, source.settings.tz))
+    period = period or last_complete_month(engine.today)
+    leads = scoped(engine, "leads", filters)
+    cohort = leads.filter(in_period(leads.created_at, period, engine))
     funnel = (
         cohort.group_by("channel")
         .aggregate(
@@ -59,7 +57,7 @@ def conversion_by_source(
     total.insert(0, "channel", ALL_CHANNELS)
     rows = pd.concat([funnel, total], ignore_index=True).astype({"leads": "int64"})
 
-    spend = _spend_by_channel(source, period, filters)
+    spend = _spend_by_channel(engine, period, filters)
     if spend is None:
         rows["spend"] = None
     else:
@@ -67,7 +65,7 @@ def conversion_by_source(
         rows.loc[rows.channel == ALL_CHANNELS, "spend"] = float(spend.spend.sum())
     _add_rates(rows)
 
-    maturing = period.end + dt.timedelta(days=MATURITY_DAYS) > source.today
+    maturing = period.end + dt.timedelta(days=MATURITY_DAYS) > engine.today
     notes = [
         "Cohort: the leads created in the period and how far they have got so far. "
         "Rates are shares of the period's leads; won = leads that became customers."
@@ -87,7 +85,7 @@ def conversion_by_source(
         name="conversion",
         title="Sales conversion by lead source",
         period=period,
-        currency=source.settings.base_currency,
+        currency=engine.settings.base_currency,
         tables=[ReportTable("channels", "Funnel by lead source", COLUMNS, rows)],
         notes=notes,
         facts={
@@ -103,15 +101,15 @@ def conversion_by_source(
 
 
 def _spend_by_channel(
-    source: EngineLike, period: Period, filters: Filters | None
+    engine: Engine, period: Period, filters: Filters | None
 ) -> pd.DataFrame | None:
     """Spend of campaigns started in the period, per channel, in the base currency."""
-    warehouse = source.warehouse
-    if any(not supports(warehouse, "campaigns", d) for d in filters or {}):
+    if any(not supports("campaigns", d) for d in clean_filters(filters)):
         return None
-    campaigns = apply_filters(warehouse, warehouse.table("campaigns"), "campaigns", filters)
-    started = campaigns.filter(in_period(campaigns.started_at, period, source.settings.tz))
-    valued = to_base(warehouse, started, "spend", started.started_at, source.settings.base_currency)
+    engine.currency.check("campaigns", "started_at")
+    campaigns = scoped(engine, "campaigns", filters)
+    started = campaigns.filter(in_period(campaigns.started_at, period, engine))
+    valued = with_base_amount(engine, started, "spend", started.started_at)
     return valued.group_by("channel").aggregate(spend=valued.amount_base.sum()).to_pandas()
 
 

@@ -16,18 +16,11 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis import _
 
-from cruscotto.engine import Period
+from cruscotto.engine import Engine, Filters, Period
 from cruscotto.engine.statistics import wilson_interval
-from cruscotto.reports._interim import (
-    Filters,
-    apply_filters,
-    bucket,
-    count_if,
-    in_period,
-    supports,
-)
-from cruscotto.reports.deals import EngineLike, deals, pipeline_win_rates, stage_win_rates
+from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
 from cruscotto.reports.periods import months_ending, months_from
+from cruscotto.reports.query import bucket, clean_filters, count_if, in_period, scoped, supports
 from cruscotto.reports.report import Column, Report, ReportTable
 
 FORECAST_MONTHS = 6  # default window: this month and the next five
@@ -45,7 +38,7 @@ def default_period(today: dt.date) -> Period:
 
 
 def sales_forecast(
-    source: EngineLike,
+    engine: Engine,
     period: Period | None = None,
     filters: Filters | None = None,
     *,
@@ -53,14 +46,13 @@ def sales_forecast(
 ) -> Report:
     """Weighted open pipeline by expected close month within `period` (default: the next six
     months), the deals with their factors, the stage win rates used, and forecast vs actual."""
-    period = period or default_period(source.today)
-    tz = source.settings.tz
+    period = period or default_period(engine.today)
     months = period.split("month")
-    weighted = weighted_open_deals(source, filters)
+    weighted = weighted_open_deals(engine, filters)
 
-    in_window = weighted.filter(in_period(weighted.expected_close_date, period, tz))
+    in_window = weighted.filter(in_period(weighted.expected_close_date, period, engine))
     by_month = (
-        in_window.mutate(month=bucket(in_window.expected_close_date, months, tz))
+        in_window.mutate(month=bucket(in_window.expected_close_date, months, engine))
         .group_by("month")
         .aggregate(
             open_count=_.count(),
@@ -80,8 +72,8 @@ def sales_forecast(
         .to_pandas()
     )
     outside = _outside_window(weighted, period)
-    rates = _stage_rate_rows(source, filters)
-    history = forecast_vs_actual(source, filters, history_months)
+    rates = _stage_rate_rows(engine, filters)
+    history = forecast_vs_actual(engine, filters, history_months)
 
     notes = [PROBABILITY_NOTE]
     if outside["overdue_count"]:
@@ -106,7 +98,7 @@ def sales_forecast(
         name="forecast",
         title="Sales forecast",
         period=period,
-        currency=source.settings.base_currency,
+        currency=engine.settings.base_currency,
         tables=tables,
         notes=notes,
         facts={
@@ -119,15 +111,15 @@ def sales_forecast(
     )
 
 
-def weighted_open_deals(source: EngineLike, filters: Filters | None = None) -> ir.Table:
+def weighted_open_deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
     """Open deals with their close probability, its basis and their weighted value."""
-    all_deals = deals(source, filters)
+    all_deals = deals(engine, filters)
     open_deals = all_deals.filter(all_deals.status == "open")
-    stages = stage_win_rates(source, filters)
+    stages = stage_win_rates(engine, filters)
     stages = stages.select(
         _pipeline="pipeline", _stage="stage", stage_win_rate=stages.won / stages.closed
     )
-    pipelines = pipeline_win_rates(source, filters)
+    pipelines = pipeline_win_rates(engine, filters)
     overall = pipelines.aggregate(
         _overall=pipelines.won.sum().cast("float64") / pipelines.closed.sum()
     )
@@ -152,7 +144,7 @@ def weighted_open_deals(source: EngineLike, filters: Filters | None = None) -> i
         probability=probability,
         probability_basis=basis,
         weighted_value=joined.amount_base * probability,
-        age_days=ibis.literal(source.today).delta(joined.created_at.date(), unit="day"),
+        age_days=ibis.literal(engine.today).delta(joined.created_at.date(), unit="day"),
     ).drop("_pipeline", "_stage", "_pipeline2", "_overall")
 
 
@@ -175,8 +167,8 @@ def _outside_window(weighted: ir.Table, period: Period) -> dict:
     }
 
 
-def _stage_rate_rows(source: EngineLike, filters: Filters | None) -> pd.DataFrame:
-    rates = stage_win_rates(source, filters).order_by(["pipeline", "stage"]).to_pandas()
+def _stage_rate_rows(engine: Engine, filters: Filters | None) -> pd.DataFrame:
+    rates = stage_win_rates(engine, filters).order_by(["pipeline", "stage"]).to_pandas()
     intervals = [wilson_interval(w, c) for w, c in zip(rates.won, rates.closed, strict=True)]
     rates["win_rate"] = rates.won / rates.closed
     rates["ci_low"] = [low for low, _ in intervals]
@@ -185,18 +177,17 @@ def _stage_rate_rows(source: EngineLike, filters: Filters | None) -> pd.DataFram
 
 
 def forecast_vs_actual(
-    source: EngineLike, filters: Filters | None, history_months: int
+    engine: Engine, filters: Filters | None, history_months: int
 ) -> pd.DataFrame | None:
     """Per past month: the reps' latest forecast, the value actually won, and the accuracy
     1 − |actual − forecast| ÷ forecast (SPEC §3.2). None when a filter (e.g. pipeline)
     cannot apply to the reps' forecasts, which are per rep and month only."""
-    warehouse = source.warehouse
-    if any(not supports(warehouse, "forecasts", d) for d in filters or {}):
+    if any(not supports("forecasts", d) for d in clean_filters(filters)):
         return None
-    months = months_ending(Period.of("month", source.today).previous().start, history_months)
+    months = months_ending(Period.of("month", engine.today).previous().start, history_months)
     labels = [m.label for m in months]
 
-    forecasts = apply_filters(warehouse, warehouse.table("forecasts"), "forecasts", filters)
+    forecasts = scoped(engine, "forecasts", filters)
     forecasts = forecasts.filter(forecasts.period.isin(labels))
     latest = forecasts.group_by(["rep_id", "period"]).aggregate(
         submitted_at=forecasts.submitted_at.max()
@@ -204,9 +195,8 @@ def forecast_vs_actual(
     final = forecasts.semi_join(latest, ["rep_id", "period", "submitted_at"])
     forecast_by_month = final.group_by(month=final.period).aggregate(forecast=final.amount.sum())
 
-    tz = source.settings.tz
-    won = deals(source, filters)
-    won = won.filter(won.status == "won").mutate(month=bucket(won.closed_at, months, tz))
+    won = deals(engine, filters)
+    won = won.filter(won.status == "won").mutate(month=bucket(won.closed_at, months, engine))
     won_by_month = (
         won.filter(won.month.notnull())
         .group_by("month")

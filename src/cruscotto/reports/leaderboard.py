@@ -14,31 +14,32 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from cruscotto.engine import Period
+from cruscotto.engine import Engine, Filters, Period
 from cruscotto.engine.statistics import wilson_interval
+from cruscotto.engine.timebounds import utc_instant
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
-from cruscotto.reports._interim import Filters, count_if, in_period, utc_instant
-from cruscotto.reports.deals import CLOSED, EngineLike, deals
+from cruscotto.reports.deals import CLOSED, deals
 from cruscotto.reports.periods import last_complete_month
+from cruscotto.reports.query import count_if, in_period
 from cruscotto.reports.report import Column, Report, ReportTable, local_dates
 
 
 def sales_leaderboard(
-    source: EngineLike,
+    engine: Engine,
     period: Period | None = None,
     filters: Filters | None = None,
     *,
     statuses: Sequence[str] | None = None,
     currencies: Sequence[str] | None = None,
 ) -> Report:
-    period = period or last_complete_month(source.today)
+    period = period or last_complete_month(engine.today)
     unknown = set(statuses or ()) - set(OPPORTUNITY_STATUSES)
     if unknown:
         raise ValueError(
             f"unknown deal status {', '.join(sorted(unknown))}; "
             f"use {', '.join(OPPORTUNITY_STATUSES)}"
         )
-    selected = deals_of_period(source, period, filters)
+    selected = deals_of_period(engine, period, filters)
     if statuses:
         selected = selected.filter(selected.status.isin(list(statuses)))
     if currencies:
@@ -75,9 +76,8 @@ def sales_leaderboard(
     ]
 
     deal_rows = selected.order_by([ibis.desc("amount_base"), "opportunity_id"]).to_pandas()
-    tz = source.settings.tz
-    deal_rows["created_on"] = local_dates(deal_rows.created_at, tz)
-    deal_rows["closed_on"] = local_dates(deal_rows.closed_at, tz)
+    deal_rows["created_on"] = local_dates(deal_rows.created_at, engine.tz)
+    deal_rows["closed_on"] = local_dates(deal_rows.closed_at, engine.tz)
 
     won_total, lost_total = int(per_rep.won.sum()), int(per_rep.lost.sum())
     win_rate, low, high = _win_rate(won_total, lost_total)
@@ -85,7 +85,7 @@ def sales_leaderboard(
         name="leaderboard",
         title="Sales performance leaderboard",
         period=period,
-        currency=source.settings.base_currency,
+        currency=engine.settings.base_currency,
         tables=[
             ReportTable("reps", "Deals per rep", REP_COLUMNS, per_rep),
             ReportTable("stages", "Deal value by stage", STAGE_COLUMNS, by_stage),
@@ -113,11 +113,13 @@ def sales_leaderboard(
     )
 
 
-def deals_of_period(source: EngineLike, period: Period, filters: Filters | None) -> ir.Table:
+def deals_of_period(engine: Engine, period: Period, filters: Filters | None) -> ir.Table:
     """Deals closed in the period, plus those still open that were created before its end."""
-    tz = source.settings.tz
-    everything = deals(source, filters)
-    closed_in_period = everything.status.isin(CLOSED) & in_period(everything.closed_at, period, tz)
+    tz = engine.tz
+    everything = deals(engine, filters)
+    closed_in_period = everything.status.isin(CLOSED) & in_period(
+        everything.closed_at, period, engine
+    )
     open_by_end = (everything.status == "open") & (
         everything.created_at < utc_instant(period.end, tz)
     )

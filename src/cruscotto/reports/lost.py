@@ -9,25 +9,25 @@ from __future__ import annotations
 import ibis
 from ibis import _
 
-from cruscotto.engine import Period
+from cruscotto.engine import Engine, Filters, Period
 from cruscotto.engine.statistics import wilson_interval
-from cruscotto.reports._interim import Filters, bucket, count_if, in_period
-from cruscotto.reports.deals import CLOSED, EngineLike, deals
+from cruscotto.reports.deals import CLOSED, deals
 from cruscotto.reports.periods import last_complete_month, trend_months
+from cruscotto.reports.query import bucket, count_if, in_period
 from cruscotto.reports.report import Column, Report, ReportTable, local_dates
 
 NOT_GIVEN = "(not given)"
 
 
 def lost_opportunities(
-    source: EngineLike, period: Period | None = None, filters: Filters | None = None
+    engine: Engine, period: Period | None = None, filters: Filters | None = None
 ) -> Report:
-    period = period or last_complete_month(source.today)
-    tz = source.settings.tz
-    all_deals = deals(source, filters)
+    period = period or last_complete_month(engine.today)
+    tz = engine.tz
+    all_deals = deals(engine, filters)
     closed = all_deals.filter(all_deals.status.isin(CLOSED))
     closed = closed.mutate(reason=ibis.coalesce(closed.lost_reason, NOT_GIVEN))
-    in_scope = closed.filter(in_period(closed.closed_at, period, tz))
+    in_scope = closed.filter(in_period(closed.closed_at, period, engine))
     lost = in_scope.filter(in_scope.status == "lost")
 
     totals = (
@@ -52,7 +52,7 @@ def lost_opportunities(
 
     months = trend_months(period)
     trend_window = closed.filter(closed.status == "lost").mutate(
-        month=bucket(closed.closed_at, months, tz)
+        month=bucket(closed.closed_at, months, engine)
     )
     trend = (
         trend_window.filter(trend_window.month.notnull())
@@ -69,7 +69,7 @@ def lost_opportunities(
         name="lost",
         title="Lost opportunities by reason",
         period=period,
-        currency=source.settings.base_currency,
+        currency=engine.settings.base_currency,
         tables=[
             ReportTable("reasons", "Lost deals by reason", REASON_COLUMNS, by_reason.to_pandas()),
             ReportTable(
