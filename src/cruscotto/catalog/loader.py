@@ -87,10 +87,10 @@ class Catalog:
                             f"KPI {definition.id!r}: {name!r} in "
                             f"{definition.computation.expression!r} is not a KPI id"
                         )
-                if not definition.sources:
-                    definition.sources = sorted(
-                        {s for n in names for s in self._sources_of(n, {definition.id})}
-                    )
+                inherited = [s for n in names for s in self._sources_of(n, {definition.id})]
+                for source in inherited:
+                    if source not in definition.sources:
+                        definition.sources.append(source)
 
     def _sources_of(self, kpi_id: str, seen: set[str]) -> list[str]:
         if kpi_id in seen:

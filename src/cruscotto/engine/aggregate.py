@@ -56,6 +56,7 @@ def filtered_view(
     scope: Scope,
     extra_references: set[str] | None = None,
     convert_money: bool = True,
+    base: ir.Table | None = None,
 ) -> ir.Table:
     """The records of `source` in the scope's period that pass its filters, with joins."""
     references = referenced(t for m in measures.values() for t in (m.expr, m.where))
@@ -64,7 +65,7 @@ def filtered_view(
     references |= {dimensions.require(source, d) for d in scope.filters}
     if scope.dimension:
         references.add(dimensions.require(source, scope.dimension))
-    view = source_view(engine.warehouse, source, references)
+    view = source_view(engine.warehouse, source, references, base)
     if date is not None:
         kind = column_type(source, date)
         start = bound(scope.period.start, kind, engine.tz)
@@ -87,14 +88,18 @@ def filtered_view(
 def group_key(engine: Engine, view: ir.Table, source: str, date: str | None, scope: Scope):
     """The expression naming each record's group, or None when nothing is grouped."""
     if scope.buckets is not None:
-        kind = column_type(source, date)
-        column = view[date]
-        # Buckets are contiguous and sorted: a record is in the first one it ends before.
-        cases = [(column < bound(b.end, kind, engine.tz), i) for i, b in enumerate(scope.buckets)]
-        return ibis.cases(*cases, else_=None)
+        return bucket_case(engine, view[date], column_type(source, date), scope.buckets)
     if scope.dimension is not None:
         return view[joined_name(dimensions.require(source, scope.dimension))].cast("string")
     return None
+
+
+def bucket_case(engine: Engine, column: ir.Value, kind: str, buckets) -> ir.IntegerValue:
+    """The index of the sub-period a date/timestamp falls in (None outside them all)."""
+    # Buckets are contiguous and sorted: a record is in the first one it ends before.
+    start = bound(buckets[0].start, kind, engine.tz)
+    cases = [(column < bound(b.end, kind, engine.tz), i) for i, b in enumerate(buckets)]
+    return ibis.cases((column < start, None), *cases, else_=None)
 
 
 def measure_expression(engine: Engine, view: ir.Table, measure: Measure, extra=None) -> ir.Value:

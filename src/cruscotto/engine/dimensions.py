@@ -57,7 +57,11 @@ def person_column(source: str) -> str | None:
     """The column naming the person a record of `source` belongs to."""
     if source == "reps":
         return "rep_id"
-    return next((c for c in PERSON_COLUMNS if has_column(source, c)), None)
+    own = next((c for c in PERSON_COLUMNS if has_column(source, c)), None)
+    # A stage change belongs to the owner of its deal.
+    if own is None and has_column(source, "opportunities.owner_id"):
+        return "opportunities.owner_id"
+    return own
 
 
 def reference(source: str, dimension: str) -> str | None:

@@ -211,8 +211,9 @@ class Engine:
             return _records_of(self, view, measure, None)
         if isinstance(computation, Ratio):
             measure, numerator = computation.denominator, computation.numerator
-            view = filtered_view(self, measure.source, measure.date, {"v": measure}, scope)
             same_records = (numerator.source, numerator.date) == (measure.source, measure.date)
+            both = {"v": measure, "n": numerator} if same_records else {"v": measure}
+            view = filtered_view(self, measure.source, measure.date, both, scope)
             return _records_of(self, view, measure, numerator if same_records else None)
         if isinstance(computation, Snapshot):
             measure = computation.measure

@@ -15,12 +15,20 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.catalog.definition import Function
+from cruscotto.catalog.definition import Function, Measure
 from cruscotto.engine import customers, dimensions
-from cruscotto.engine.aggregate import KEY, filtered_view, group_key, python_number
+from cruscotto.engine.aggregate import (
+    KEY,
+    aggregate,
+    bucket_case,
+    filtered_view,
+    group_key,
+    python_number,
+)
 from cruscotto.engine.computations import Computed, Results, divide
 from cruscotto.engine.rows import joined_name
 from cruscotto.engine.scope import TOTAL, Scope
+from cruscotto.engine.timebounds import utc_instant
 
 if TYPE_CHECKING:
     from cruscotto.engine.engine import Engine
@@ -129,25 +137,50 @@ def _new_customers(engine: Engine, scope: Scope) -> ir.Table:
     return joined.mutate(**{KEY: key})
 
 
+def _accounts_grouped(engine: Engine, accounts: ir.Table, scope: Scope) -> ir.Value:
+    """The breakdown key of an accounts view (a constant when not broken down)."""
+    if scope.dimension is None:
+        return ibis.literal(0)
+    column = joined_name(dimensions.require("accounts", scope.dimension))
+    return accounts[column].cast("string")
+
+
+def _customers_counts(engine: Engine, scope: Scope, day_of, qualifying=None) -> dict:
+    """{group key: (customers on day_of(part), those also in `qualifying(day)`)}.
+
+    One query per sub-period: who is a customer depends on the day, so each sub-period
+    has its own customer base.
+    """
+    parts = scope.buckets if scope.buckets is not None else (scope.period,)
+    whole = replace(scope, buckets=None)
+    counts: dict = {}
+    for index, part in enumerate(parts):
+        day = day_of(part)
+        accounts = filtered_view(engine, "accounts", None, {}, whole)
+        on_day = customers.customers_on(engine, day)
+        base = accounts.join(on_day, accounts.account_id == on_day.account_id)
+        if qualifying is not None:
+            chosen = qualifying(day)
+            chosen = chosen.select(hit_account=chosen.account_id, hit=ibis.literal(True))
+            base = base.left_join(chosen, base.account_id == chosen.hit_account)
+            hits = base.count(where=base.hit.notnull())
+        else:
+            hits = ibis.literal(0)
+        query = base.group_by(**{KEY: _accounts_grouped(engine, base, scope)}).aggregate(
+            n=base.count(), hits=hits
+        )
+        for row in engine.execute(query).to_dict("records"):
+            key = index if scope.buckets is not None else (TOTAL if not scope.grouped else row[KEY])
+            if scope.dimension is not None and not isinstance(key, str):
+                key = None
+            counts[key] = (int(row["n"]), int(row["hits"]))
+    return counts
+
+
 def _customers_at_start(engine: Engine, scope: Scope) -> dict:
     """{group key: customers on the day before each (sub-)period starts}."""
-    starts = scope.buckets if scope.buckets is not None else (scope.period,)
-    counts: dict = {}
-    for index, part in enumerate(starts):
-        accounts = filtered_view(engine, "accounts", None, {}, replace(scope, buckets=None))
-        on_day = customers.customers_on(engine, part.start - dt.timedelta(days=1))
-        joined = accounts.join(on_day, accounts.account_id == on_day.account_id)
-        if scope.dimension is not None:
-            column = joined_name(dimensions.require("accounts", scope.dimension))
-            query = joined.group_by(**{KEY: joined[column].cast("string")}).aggregate(
-                n=joined.count()
-            )
-            counts.update(_per_key(engine, query, scope))
-            counts = {k: (v["n"] if isinstance(v, dict) else v) for k, v in counts.items()}
-        else:
-            key = index if scope.buckets is not None else TOTAL
-            counts[key] = int(engine.execute(joined.count()))
-    return counts
+    counts = _customers_counts(engine, scope, lambda part: part.start - dt.timedelta(days=1))
+    return {key: n for key, (n, _) in counts.items()}
 
 
 @kpi_function(
@@ -167,5 +200,291 @@ def customer_acquisition(engine: Engine, params: dict[str, Any], scope: Scope) -
             count,
             sample_size=count,
             details={"customers_at_start": base, "acquisition_rate": divide(count, base)},
+        )
+    return results
+
+
+def _share_of_customers(engine: Engine, scope: Scope, qualifying) -> Results:
+    """Customers at the end of each (sub-)period for whom `qualifying(day)` holds ÷ customers."""
+    counts = _customers_counts(engine, scope, lambda part: part.last_day, qualifying)
+    results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
+    for key, (n, hits) in counts.items():
+        results[key] = Computed(divide(hits, n), hits, n, sample_size=n)
+    return results
+
+
+def _purchases_until(engine: Engine, day: dt.date) -> ir.Table:
+    """(account_id, product, started) of every contract or invoice up to `day`."""
+    contracts = engine.warehouse.table("contracts")
+    invoices = engine.warehouse.table("invoices")
+    return (
+        contracts.filter(contracts.start_date <= day)
+        .select("account_id", "product", started=contracts.start_date)
+        .union(
+            invoices.filter(invoices.issued_at <= day).select(
+                "account_id", "product", started=invoices.issued_at
+            )
+        )
+    )
+
+
+def _bought_again(engine: Engine, day: dt.date) -> ir.Table:
+    """Accounts with more than one contract started by `day` (invoices, without contracts)."""
+    if customers.uses_contracts(engine):
+        purchases = engine.warehouse.table("contracts")
+        purchases = purchases.filter(purchases.start_date <= day)
+    else:
+        purchases = engine.warehouse.table("invoices")
+        purchases = purchases.filter(purchases.issued_at <= day)
+    per_account = purchases.group_by("account_id").aggregate(n=purchases.count())
+    return per_account.filter(per_account.n > 1).select("account_id")
+
+
+def _several_products(engine: Engine, day: dt.date) -> ir.Table:
+    """Accounts that bought more than one distinct product by `day`."""
+    purchases = _purchases_until(engine, day)
+    purchases = purchases.filter(purchases["product"].notnull())
+    per_account = purchases.group_by("account_id").aggregate(
+        products=purchases["product"].nunique()
+    )
+    return per_account.filter(per_account.products > 1).select("account_id")
+
+
+def _customers_flagged(engine: Engine, scope: Scope, qualifying) -> ir.Table:
+    """The customers at the end of the period, flagged when `qualifying` holds for them."""
+    day = scope.period.last_day
+    accounts = filtered_view(engine, "accounts", None, {}, scope)
+    on_day = customers.customers_on(engine, day)
+    base = accounts.join(on_day, accounts.account_id == on_day.account_id)
+    chosen = qualifying(day)
+    chosen = chosen.select(hit_account=chosen.account_id)
+    flagged = base.left_join(chosen, base.account_id == chosen.hit_account)
+    counted = flagged.hit_account.notnull().name("counted_in_numerator")
+    return flagged.select(*accounts.columns, counted)
+
+
+@kpi_function(
+    "upsell_rate",
+    records=lambda engine, params, scope: _customers_flagged(
+        engine, scope, lambda day: _bought_again(engine, day)
+    ),
+)
+def upsell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+    return _share_of_customers(engine, scope, lambda day: _bought_again(engine, day))
+
+
+@kpi_function(
+    "cross_sell_rate",
+    records=lambda engine, params, scope: _customers_flagged(
+        engine, scope, lambda day: _several_products(engine, day)
+    ),
+)
+def cross_sell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+    return _share_of_customers(engine, scope, lambda day: _several_products(engine, day))
+
+
+# -- revenue over customer history --------------------------------------------------------
+
+_INVOICE_AMOUNT = Measure("invoices", "issued_at", "sum", "amount", money=True)
+
+
+def _invoices_in_scope(engine: Engine, scope: Scope, base: ir.Table | None = None) -> ir.Table:
+    view = filtered_view(engine, "invoices", "issued_at", {"v": _INVOICE_AMOUNT}, scope, base=base)
+    key = group_key(engine, view, "invoices", "issued_at", scope)
+    view = view.mutate(
+        **{KEY: key if key is not None else ibis.literal(0)},
+        amount_in_base=engine.currency.in_base(view, view.amount),
+    )
+    return view
+
+
+def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -> Results:
+    query = view.group_by(KEY).aggregate(
+        value=getattr(view.amount_in_base, statistic)(), n=view.count()
+    )
+    empty = 0.0 if statistic == "sum" else None
+    results: Results = {k: Computed(empty, sample_size=0) for k in scope.expected_keys()}
+    for key, row in _per_key(engine, query, scope).items():
+        value = python_number(row["value"])
+        results[key] = Computed(empty if value is None else value, sample_size=int(row["n"]))
+    return results
+
+
+def _net_new_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+    months = engine.settings.net_new_window_months
+    since = customers.first_purchase(engine).rename(since_account="account_id")
+    view = _invoices_in_scope(engine, scope)
+    joined = view.join(since, view.account_id == since.since_account)
+    return joined.filter(joined.issued_at < joined.since + ibis.interval(months=months))
+
+
+@kpi_function(
+    "net_new_revenue",
+    records=lambda engine, params, scope: _net_new_invoices(engine, params, scope).drop(KEY),
+)
+def net_new_revenue(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+    return _sum_per_key(engine, _net_new_invoices(engine, params, scope), scope, "sum")
+
+
+def _repeat_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+    invoices = engine.warehouse.table("invoices")
+    order = ibis.window(group_by=invoices.account_id, order_by=[invoices.issued_at, "invoice_id"])
+    numbered = invoices.mutate(purchase_number=ibis.row_number().over(order))
+    view = _invoices_in_scope(engine, scope, base=numbered)
+    # row_number() counts from 0: the account's first purchase is number 0.
+    return view.filter(view.purchase_number > 0)
+
+
+@kpi_function(
+    "repeat_purchase_value",
+    records=lambda engine, params, scope: _repeat_invoices(engine, params, scope).drop(KEY),
+)
+def repeat_purchase_value(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+    results = _sum_per_key(engine, _repeat_invoices(engine, params, scope), scope, "mean")
+    return results
+
+
+# -- pipeline ------------------------------------------------------------------------------
+
+
+def _stage_stays(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+    """Stays in a stage that ended in the scope: entered, left (next stage entered), days."""
+    history = engine.warehouse.table("stage_history")
+    order = ibis.window(group_by=history.opportunity_id, order_by=history.entered_at)
+    stays = history.mutate(left_at=history.entered_at.lead().over(order))
+    view = filtered_view(engine, "stage_history", None, {}, scope, base=stays)
+    start = utc_instant(scope.period.start, engine.tz)
+    end = utc_instant(scope.period.end, engine.tz)
+    view = view.filter(view.left_at >= start, view.left_at < end)
+    if scope.buckets is not None:
+        key = bucket_case(engine, view.left_at, "timestamp", scope.buckets)
+    elif scope.dimension is not None:
+        key = view[joined_name(dimensions.require("stage_history", scope.dimension))]
+        key = key.cast("string")
+    else:
+        key = ibis.literal(0)
+    days = (view.left_at.epoch_seconds() - view.entered_at.epoch_seconds()).cast("float64")
+    return view.mutate(**{KEY: key}, days_in_stage=days / 86400.0)
+
+
+@kpi_function(
+    "stage_duration",
+    records=lambda engine, params, scope: _stage_stays(engine, params, scope).drop(KEY),
+)
+def stage_duration(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+    stays = _stage_stays(engine, params, scope)
+    query = stays.group_by(KEY).aggregate(
+        value=stays.days_in_stage.mean(), median=stays.days_in_stage.median(), n=stays.count()
+    )
+    results: Results = {k: Computed(None, sample_size=0) for k in scope.expected_keys()}
+    for key, row in _per_key(engine, query, scope).items():
+        details = {"median": python_number(row["median"])}
+        results[key] = Computed(
+            python_number(row["value"]), sample_size=int(row["n"]), details=details
+        )
+    if not scope.grouped:
+        by_stage = stays.group_by("stage").aggregate(days=stays.days_in_stage.mean())
+        slowest = engine.execute(by_stage.order_by(ibis.desc("days"), "stage").limit(1))
+        if len(slowest):
+            results[TOTAL].details["bottleneck_stage"] = slowest["stage"].iloc[0]
+            results[TOTAL].details["bottleneck_days"] = python_number(slowest["days"].iloc[0])
+    return results
+
+
+def _expected_deals(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+    """Deals expected to close in the scope, flagged `hit` when won within the same period."""
+    view = filtered_view(engine, "opportunities", "expected_close_date", {}, scope)
+    won = view.status == "won"
+    if scope.buckets is not None:
+        expected = bucket_case(engine, view.expected_close_date, "date", scope.buckets)
+        closed = bucket_case(engine, view.closed_at, "timestamp", scope.buckets)
+        return view.mutate(**{KEY: expected}, hit=(won & (closed == expected)).fill_null(False))
+    start = utc_instant(scope.period.start, engine.tz)
+    end = utc_instant(scope.period.end, engine.tz)
+    within = (view.closed_at >= start) & (view.closed_at < end)
+    key = group_key(engine, view, "opportunities", "expected_close_date", scope)
+    return view.mutate(
+        **{KEY: key if key is not None else ibis.literal(0)},
+        hit=(won & within).fill_null(False),
+    )
+
+
+@kpi_function(
+    "forecast_hit_rate",
+    records=lambda engine, params, scope: _expected_deals(engine, params, scope).drop(KEY),
+)
+def forecast_hit_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+    deals = _expected_deals(engine, params, scope)
+    query = deals.group_by(KEY).aggregate(hits=deals.count(where=deals.hit), n=deals.count())
+    results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
+    for key, row in _per_key(engine, query, scope).items():
+        hits, n = int(row["hits"]), int(row["n"])
+        results[key] = Computed(divide(hits, n), hits, n, sample_size=n)
+    return results
+
+
+# -- forecasts -----------------------------------------------------------------------------
+
+_WON_VALUE = Measure("opportunities", "closed_at", "sum", "amount", "status == 'won'", True)
+
+
+def _latest_forecasts(engine: Engine, labels: list[str], scope: Scope) -> ir.Table:
+    """Each rep's last forecast for each period label, with the scope's rep/team filters."""
+    forecasts = engine.warehouse.table("forecasts")
+    order = ibis.window(
+        group_by=[forecasts.rep_id, forecasts.period], order_by=ibis.desc(forecasts.submitted_at)
+    )
+    latest = forecasts.mutate(version=ibis.row_number().over(order))
+    latest = latest.filter(latest.version == 0, latest.period.isin(labels))
+    return filtered_view(engine, "forecasts", None, {}, replace(scope, buckets=None), base=latest)
+
+
+def _forecast_rows(engine: Engine, scope: Scope):
+    """(group key, forecast, actual) for each rep and (sub-)period with a forecast."""
+    parts = list(scope.buckets) if scope.buckets is not None else [scope.period]
+    forecasts = _latest_forecasts(engine, [p.label for p in parts], scope)
+    team = scope.dimension == "team"
+    columns = ["rep_id", "period", "amount"] + (["reps__team"] if team else [])
+    frame = engine.execute(forecasts.select(*columns))
+    rows = []
+    for index, part in enumerate(parts):
+        actual = aggregate(
+            engine,
+            {"won": _WON_VALUE},
+            Scope(part, scope.filters, dimension="rep"),
+        )
+        for record in frame[frame["period"] == part.label].to_dict("records"):
+            if scope.buckets is not None:
+                key = index
+            elif scope.dimension == "rep":
+                key = record["rep_id"]
+            elif team:
+                key = record["reps__team"]
+            else:
+                key = TOTAL
+            won = actual.get(record["rep_id"], {}).get("won") or 0.0
+            rows.append((key, float(record["amount"]), float(won)))
+    return rows
+
+
+def _forecast_records(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+    forecasts = _latest_forecasts(engine, [scope.period.label], scope)
+    return forecasts.select("rep_id", "period", "amount", "submitted_at")
+
+
+@kpi_function("forecast_accuracy", records=_forecast_records)
+def forecast_accuracy(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+    """1 − |Σ actual − Σ forecast| ÷ Σ forecast over the reps who forecast the period."""
+    totals: dict = {}
+    for key, forecast, actual in _forecast_rows(engine, scope):
+        f, a, n = totals.get(key, (0.0, 0.0, 0))
+        totals[key] = (f + forecast, a + actual, n + 1)
+    results: Results = {k: Computed(None, sample_size=0) for k in scope.expected_keys()}
+    for key, (forecast, actual, n) in totals.items():
+        error = divide(abs(actual - forecast), forecast)
+        results[key] = Computed(
+            None if error is None else 1 - error,
+            sample_size=n,
+            details={"forecast": forecast, "actual": actual},
         )
     return results

@@ -27,9 +27,11 @@ def referenced(texts: Iterable[str | None]) -> set[str]:
     return names
 
 
-def source_view(warehouse: Warehouse, source: str, references: Iterable[str]) -> ir.Table:
-    """`source` with the related columns in `references` joined in as `table__column`."""
-    view = warehouse.table(source)
+def source_view(
+    warehouse: Warehouse, source: str, references: Iterable[str], base: ir.Table | None = None
+) -> ir.Table:
+    """`source` (or `base`, derived from it) with related columns joined as `table__column`."""
+    view = warehouse.table(source) if base is None else base
     wanted: dict[str, set[str]] = {}
     for reference in references:
         if "." in reference:

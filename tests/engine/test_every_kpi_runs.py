@@ -1,0 +1,31 @@
+"""Every KPI in the catalog answers every question, on every engine."""
+
+import pytest
+
+from cruscotto.catalog import load_catalog
+from tests.engine.fixtures import engine_for
+from tests.engine.small_company import load_small_company
+
+KPI_IDS = [d.id for d in load_catalog().all()]
+
+
+@pytest.fixture
+def company(warehouse):
+    load_small_company(warehouse)
+    return engine_for(warehouse)
+
+
+@pytest.mark.parametrize("kpi_id", KPI_IDS)
+def test_value_trend_breakdown_and_records(company, kpi_id):
+    definition = company.catalog.get(kpi_id)
+    value = company.value(kpi_id, "2026-03")
+    assert value.kpi_id == kpi_id and value.unit == definition.unit
+    trend = company.trend(kpi_id, "2026-Q1", "month")
+    assert [r.period.label for r in trend] == ["2026-01", "2026-02", "2026-03"]
+    # The trend's last month is the same computation as the month alone.
+    assert trend[-1].value == pytest.approx(value.value)
+    for dimension in definition.dimensions[:2]:
+        rows = company.breakdown(kpi_id, "2026-03", dimension)
+        assert all(isinstance(r.value, int | float) or r.value is None for _, r in rows)
+    page, total = company.records(kpi_id, "2026-03", limit=5)
+    assert len(page) == min(total, 5)
