@@ -14,5 +14,11 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Another apt run (an unattended upgrade, a parallel install) may hold the lock: wait for it.
+apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+for attempt in 1 2 3 4 5 6; do
+  apt_get update -qq && break
+  echo "apt-get update failed (attempt $attempt); retrying in 20 s" >&2
+  sleep 20
+done
+apt_get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import db
+from cruscotto.cli import db, demo
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -32,3 +32,9 @@ def main(
 
 
 app.add_typer(db.app, name="db")
+app.command("demo")(demo.demo)
+
+from cruscotto.cli import serve, user  # noqa: E402  (web: serve and user management)
+
+app.command("serve")(serve.serve)
+app.add_typer(user.app, name="user")

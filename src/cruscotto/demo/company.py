@@ -1,0 +1,228 @@
+"""Who the demo company is: an Italian IT-services and consulting agency.
+
+Everything here is a fact about the company (its channels and their funnels, its
+products, its customers' profile, its staff); the generator modules only animate it.
+Volumes are per month at scale 1 and are multiplied by `--scale`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NAME = "Alpina Digital S.r.l."
+OWN_BRAND = "Alpina Digital"
+COMPETITORS = ("Nordweb Consulting", "Datasfera", "Bitwise Partners")
+CURRENCIES = ("EUR", "USD", "GBP")  # index 0 is the base currency
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A lead source and its funnel: the chance of each step, given the previous one."""
+
+    name: str
+    share: float  # of all leads
+    to_mql: float
+    to_sql: float
+    to_opportunity: float
+    to_won: float
+    campaign: str | None = None  # the paid campaign series that feeds it
+    monthly_spend: float = 0.0  # EUR per month at scale 1
+
+
+CHANNELS: tuple[Channel, ...] = (
+    Channel("paid_search", 0.22, 0.75, 0.55, 0.85, 0.72, "Google Ads", 12_000),
+    Channel("organic_search", 0.16, 0.70, 0.55, 0.85, 0.65),
+    Channel("referral", 0.10, 0.90, 0.75, 0.90, 0.72),
+    Channel("events", 0.10, 0.80, 0.55, 0.85, 0.60, "Trade fairs & webinars", 9_000),
+    Channel("linkedin", 0.14, 0.60, 0.50, 0.80, 0.53, "LinkedIn Ads", 7_000),
+    Channel("email", 0.12, 0.55, 0.45, 0.80, 0.50, "Newsletter", 1_500),
+    Channel("partner", 0.08, 0.85, 0.70, 0.88, 0.65),
+    Channel("outbound", 0.08, 0.50, 0.45, 0.75, 0.47),
+)
+CHANNEL_NAMES = tuple(c.name for c in CHANNELS)
+CAMPAIGN_CHANNELS = tuple(i for i, c in enumerate(CHANNELS) if c.campaign)
+DEGRADING_CHANNEL = CHANNEL_NAMES.index("paid_search")
+# Leads per month at scale 1, before the calendar's weights (August dip, growth).
+LEADS_PER_MONTH = 1_250
+BASE_CUSTOMERS = 600  # customers with contracts signed before the window, at scale 1
+
+SEGMENTS = ("smb", "mid_market", "enterprise")
+SEGMENT_SHARE = (0.55, 0.33, 0.12)
+SEGMENT_DEAL_EUR = (9_000.0, 28_000.0, 85_000.0)  # median deal value
+SEGMENT_WIN_FACTOR = (1.05, 1.0, 0.85)
+SEGMENT_TICKETS_PER_MONTH = (0.35, 0.7, 1.4)
+SIZE_BANDS = ("1-10", "11-50", "51-200", "201-1000", "1000+")
+SEGMENT_SIZE_BANDS = ((0, 1), (2, 3), (3, 4))  # the two size bands each segment spans
+
+INDUSTRIES = (
+    "Manufacturing",
+    "Retail",
+    "Financial services",
+    "Healthcare",
+    "Logistics",
+    "Professional services",
+    "Public sector",
+    "Energy",
+    "Food & beverage",
+    "Software",
+)
+COUNTRIES = ("IT", "DE", "FR", "ES", "NL", "AT", "GB", "US")
+COUNTRY_SHARE = (0.58, 0.07, 0.05, 0.05, 0.03, 0.02, 0.09, 0.11)
+COUNTRY_CURRENCY = np.array([0, 0, 0, 0, 0, 0, 2, 1])
+
+# A won deal for a recurring product becomes a contract (amount = annual value); any other
+# product becomes a delivery project.
+PRODUCTS = (
+    "Managed IT services",
+    "Cloud hosting",
+    "Support plan",
+    "Cloud migration",
+    "Cybersecurity assessment",
+    "Software development",
+    "IT consulting",
+    "Training",
+)
+PRODUCT_SHARE = (0.25, 0.12, 0.15, 0.12, 0.10, 0.12, 0.10, 0.04)
+RECURRING_PRODUCTS = 3  # the first three
+PROJECT_DAYS = (0, 0, 0, 60, 25, 90, 45, 10)  # planned length of a delivery project
+ADD_ON_PRODUCTS = (1, 2, 4, 7)  # what the Renewals/Upsell pipeline sells
+
+LOST_REASONS = (
+    "Price too high",
+    "Chose a competitor",
+    "No decision",
+    "No budget",
+    "Timing",
+    "Scope mismatch",
+)
+LOST_REASON_SHARE = (0.28, 0.24, 0.18, 0.12, 0.10, 0.08)
+CANCEL_REASONS = (
+    "Price",
+    "Moved to a competitor",
+    "Budget cuts",
+    "Service quality",
+    "Brought in-house",
+    "Company closed",
+)
+CANCEL_REASON_SHARE = (0.22, 0.25, 0.18, 0.15, 0.12, 0.08)
+DOWNGRADE_REASON = "Downgrade to a smaller plan"
+MONTHLY_CANCEL_HAZARD = 0.016
+DOWNGRADE_SHARE = 0.06
+
+COMPANY_WORDS = (
+    "Alfa", "Borgo", "Castello", "Delta", "Etna", "Ferro", "Garda", "Ionio", "Lario",
+    "Monviso", "Nord", "Olmo", "Po", "Quercia", "Riva", "Sole", "Tevere", "Umbra", "Vela",
+    "Zenit", "Adige", "Brenta", "Cervino", "Dora", "Elba", "Fiume", "Gran Sasso", "Isonzo",
+    "Lago", "Marmo", "Nettuno", "Orsa", "Piave", "Rocca", "Sirio", "Tirreno", "Volta",
+)  # fmt: skip
+COMPANY_KINDS = (
+    "Meccanica", "Logistica", "Servizi", "Alimentari", "Tessile", "Impianti", "Energia",
+    "Trasporti", "Costruzioni", "Farmaceutica", "Arredo", "Chimica", "Studio", "Consulting",
+    "Group", "Systems", "Holding", "Industries",
+)  # fmt: skip
+LEGAL_FORMS = ("S.r.l.", "S.p.A.", "S.n.c.", "GmbH", "SAS", "S.L.", "B.V.", "GmbH", "Ltd", "Inc.")
+COUNTRY_LEGAL_FORM = (0, 3, 4, 5, 6, 7, 8, 9)  # per COUNTRIES; Italy also uses 1 and 2
+
+FIRST_NAMES = (
+    "Giulia", "Marco", "Francesca", "Luca", "Chiara", "Andrea", "Sara", "Matteo", "Elena",
+    "Davide", "Valentina", "Simone", "Martina", "Federico", "Alessia", "Paolo", "Silvia",
+    "Stefano", "Laura", "Roberto", "Irene", "Giorgio", "Anna", "Fabio", "Marta", "Nicola",
+)  # fmt: skip
+LAST_NAMES = (
+    "Rossi", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo",
+    "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti",
+    "Barbieri", "Fontana", "Santoro", "Mariani", "Rinaldi", "Caruso", "Ferrara", "Galli",
+    "Martini", "Leone", "Longo", "Gentile", "Martinelli", "Vitale", "Serra", "Coppola",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Role:
+    role: str
+    team: str
+    per_scale: float  # headcount at scale 1
+    minimum: int
+    capacity_hours: float
+
+
+ROLES: tuple[Role, ...] = (
+    Role("ae", "Sales", 10, 3, 8.0),
+    Role("sdr", "Inside Sales", 6, 2, 8.0),
+    Role("account_manager", "Customer Success", 6, 2, 8.0),
+    Role("support", "Support", 8, 2, 8.0),
+    Role("consultant", "Delivery", 34, 3, 7.5),
+    Role("manager", "Management", 5, 1, 8.0),
+)
+AE_TEAMS = ("Sales Italy", "Sales International")
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The reps, as parallel arrays; `by_role[role]` are the rep numbers in that role."""
+
+    numbers: np.ndarray
+    names: tuple[str, ...]
+    teams: tuple[str, ...]
+    roles: tuple[str, ...]
+    capacity: np.ndarray
+    skill: np.ndarray  # AE win-rate multiplier (1 for everyone else)
+    by_role: dict[str, np.ndarray]
+
+    @property
+    def improving_rep(self) -> int:
+        """Story line: the first AE, hired at the start of the window, learns fast."""
+        return int(self.by_role["ae"][0])
+
+    def win_multiplier(self, owner: np.ndarray, progress: np.ndarray) -> np.ndarray:
+        """How much better or worse than the company average each deal's owner sells."""
+        multiplier = self.skill[owner]
+        ramp = IMPROVING_REP_FROM + (IMPROVING_REP_TO - IMPROVING_REP_FROM) * progress
+        return np.where(owner == self.improving_rep, ramp, multiplier)
+
+
+IMPROVING_REP_FROM, IMPROVING_REP_TO = 0.5, 1.45
+
+
+def build_staff(scale: float, rng: np.random.Generator) -> Staff:
+    numbers, names, teams, roles, capacity = [], [], [], [], []
+    by_role: dict[str, list[int]] = {}
+    for role in ROLES:
+        headcount = max(role.minimum, round(role.per_scale * scale))
+        for i in range(headcount):
+            number = len(numbers) + 1
+            team = AE_TEAMS[i % 2] if role.role == "ae" else role.team
+            # Mixed radix over first and last names: distinct until there are 858 people.
+            first = FIRST_NAMES[number % len(FIRST_NAMES)]
+            last = LAST_NAMES[(number // len(FIRST_NAMES) + number) % len(LAST_NAMES)]
+            numbers.append(number)
+            names.append(f"{first} {last}")
+            teams.append(team)
+            roles.append(role.role)
+            part_time = rng.random() < 0.08
+            capacity.append(role.capacity_hours * (0.6 if part_time else 1.0))
+            by_role.setdefault(role.role, []).append(number)
+    n = len(numbers) + 1  # arrays are indexed by rep number; slot 0 is unused
+    skill = np.ones(n)
+    aes = np.array(by_role["ae"])
+    skill[aes] = rng.uniform(0.8, 1.2, len(aes))
+    return Staff(
+        numbers=np.array(numbers),
+        names=tuple(names),
+        teams=tuple(teams),
+        roles=tuple(roles),
+        capacity=np.array(capacity),
+        skill=skill,
+        by_role={role: np.array(members) for role, members in by_role.items()},
+    )
+
+
+def pick(rng: np.random.Generator, shares: tuple[float, ...], n: int) -> np.ndarray:
+    """`n` indexes drawn with the given shares (normalised)."""
+    p = np.asarray(shares, dtype=float)
+    return rng.choice(len(p), size=n, p=p / p.sum())
+
+
+def lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int):
+    return np.asarray(median) * np.exp(sigma * rng.standard_normal(n))
