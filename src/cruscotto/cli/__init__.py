@@ -38,3 +38,7 @@ from cruscotto.cli import serve, user  # noqa: E402  (web: serve and user manage
 
 app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
+
+from cruscotto.cli import report  # noqa: E402  (reports: the CRM reports and exports)
+
+app.command("report")(report.report)
