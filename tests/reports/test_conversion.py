@@ -131,7 +131,7 @@ def test_costs_per_lead_and_per_won_deal(company):
 def test_a_young_cohort_is_flagged_as_maturing(company, warehouse):
     report = conversion_by_source(company, MARCH)
     assert report.facts["maturing"] is True  # 10 April is within 90 days of March's end
-    assert any("still maturing" in note for note in report.notes)
+    assert any("still maturing" in note.text for note in report.notes)
     later = context(warehouse, "2026-08-01")  # 1 April + 90 days = 30 June < 1 August
     assert conversion_by_source(later, MARCH).facts["maturing"] is False
 
@@ -141,7 +141,7 @@ def test_a_rep_sees_own_leads_and_no_company_spend(company):
     channels = report.table("channels").frame.set_index("channel")
     assert channels.loc["events", "leads"] == 1 and channels.loc["events", "won"] == 0
     assert channels["spend"].isna().all() and channels["cost_per_lead"].isna().all()
-    assert any("Costs are shown only" in note for note in report.notes)
+    assert any("Costs are shown only" in note.text for note in report.notes)
 
 
 def test_a_channel_filter_keeps_its_costs(company):

@@ -144,7 +144,7 @@ def test_weighted_pipeline_by_expected_close_month(company):
     # o5 was expected on 20 February: overdue, outside the months, and said so.
     assert report.facts["overdue_count"] == 1
     assert report.facts["overdue_value"] == pytest.approx(1000.0)
-    assert any("historical win rate" in note for note in report.notes)
+    assert any("historical win rate" in note.text for note in report.notes)
 
 
 def test_each_deal_shows_its_factors(company):
@@ -210,7 +210,7 @@ def test_a_rep_sees_only_own_deals_and_own_history(company):
 def test_a_pipeline_filter_hides_forecast_vs_actual_and_says_why(company):
     report = sales_forecast(company, filters={"pipeline": [NB]})
     assert "forecast_vs_actual" not in [t.name for t in report.tables]
-    assert any("Forecast vs actual" in note for note in report.notes)
+    assert any("Forecast vs actual" in note.text for note in report.notes)
 
 
 def test_an_explicit_period_limits_the_months(company):

@@ -121,7 +121,7 @@ def print_report(result: Report) -> None:
             out.add_row(*(cell(record[c.name], c) for c in table.columns))
         console.print(out)
     for note in result.notes:
-        console.print(f"[dim]• {note}[/]")
+        console.print(f"[dim]• {note.text}[/]")
 
 
 def cell(value, column: Column) -> str:

@@ -27,7 +27,7 @@ from cruscotto.reports.query import (
     supports,
     with_base_amount,
 )
-from cruscotto.reports.report import Column, Report, ReportTable, json_value
+from cruscotto.reports.report import Column, Note, Report, ReportTable, json_value
 
 ALL_CHANNELS = "All channels"
 # How long a lead cohort typically takes to convert; until then its rates are provisional.
@@ -67,18 +67,28 @@ def conversion_by_source(
 
     maturing = period.end + dt.timedelta(days=MATURITY_DAYS) > engine.today
     notes = [
-        "Cohort: the leads created in the period and how far they have got so far. "
-        "Rates are shares of the period's leads; won = leads that became customers."
+        Note.of(
+            "cohort",
+            "Cohort: the leads created in the period and how far they have got so far. "
+            "Rates are shares of the period's leads; won = leads that became customers.",
+        )
     ]
     if maturing:
         notes.append(
-            f"This cohort is still maturing (leads take up to ~{MATURITY_DAYS} days to "
-            "convert): its rates will still rise."
+            Note.of(
+                "maturing",
+                "This cohort is still maturing (leads take up to ~{days} days to convert): "
+                "its rates will still rise.",
+                days=MATURITY_DAYS,
+            )
         )
     if spend is None:
         notes.append(
-            "Costs are shown only when filtering by channel or campaign: marketing spend "
-            "is not attributed to reps, teams or segments."
+            Note.of(
+                "costs_hidden",
+                "Costs are shown only when filtering by channel or campaign: marketing "
+                "spend is not attributed to reps, teams or segments.",
+            )
         )
     overall = rows.iloc[-1]
     return Report(

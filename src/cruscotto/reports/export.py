@@ -143,4 +143,4 @@ def _write_about(sheet, report: Report) -> None:
     for dimension, values in sorted(report.filters.items()):
         sheet.append([f"Filter: {dimension}", ", ".join(values)])
     for note in report.notes:
-        sheet.append(["Note", note])
+        sheet.append(["Note", note.text])

@@ -21,7 +21,7 @@ from cruscotto.engine.statistics import wilson_interval
 from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
 from cruscotto.reports.periods import months_ending, months_from
 from cruscotto.reports.query import bucket, clean_filters, count_if, in_period, scoped, supports
-from cruscotto.reports.report import Column, Report, ReportTable
+from cruscotto.reports.report import Column, Note, Report, ReportTable
 
 FORECAST_MONTHS = 6  # default window: this month and the next five
 HISTORY_MONTHS = 6  # forecast vs actual: the six whole months before this one
@@ -75,21 +75,34 @@ def sales_forecast(
     rates = _stage_rate_rows(engine, filters)
     history = forecast_vs_actual(engine, filters, history_months)
 
-    notes = [PROBABILITY_NOTE]
+    notes = [Note.of("probability", PROBABILITY_NOTE)]
     if outside["overdue_count"]:
         notes.append(
-            f"{outside['overdue_count']} open deals were expected to close before "
-            f"{period.start.isoformat()} and are not in the months above: update them in the CRM."
+            Note.of(
+                "overdue",
+                "{count} open deals were expected to close before {day} and are not in the "
+                "months above: update them in the CRM.",
+                count=outside["overdue_count"],
+                day=period.start.isoformat(),
+            )
         )
     if outside["undated_count"]:
-        notes.append(f"{outside['undated_count']} open deals have no expected close date.")
+        notes.append(
+            Note.of(
+                "undated",
+                "{count} open deals have no expected close date.",
+                count=outside["undated_count"],
+            )
+        )
     tables = [
         ReportTable("months", "Forecast by expected close month", MONTH_COLUMNS, month_rows),
         ReportTable("deals", "Open deals and the factors behind them", DEAL_COLUMNS, deal_rows),
         ReportTable("stage_win_rates", "Historical win rate by stage", RATE_COLUMNS, rates),
     ]
     if history is None:
-        notes.append("Forecast vs actual is shown only for rep and team filters.")
+        notes.append(
+            Note.of("history_filters", "Forecast vs actual is shown only for rep and team filters.")
+        )
     else:
         tables.append(
             ReportTable("forecast_vs_actual", "Forecast vs actual", HISTORY_COLUMNS, history)

@@ -21,7 +21,7 @@ from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.reports.deals import CLOSED, deals
 from cruscotto.reports.periods import last_complete_month
 from cruscotto.reports.query import count_if, in_period
-from cruscotto.reports.report import Column, Report, ReportTable, local_dates
+from cruscotto.reports.report import Column, Note, Report, ReportTable, local_dates
 
 
 def sales_leaderboard(
@@ -92,8 +92,11 @@ def sales_leaderboard(
             ReportTable("deals", "Deals", DEAL_COLUMNS, deal_rows),
         ],
         notes=[
-            "Deals of the period: won or lost in it, and those still open that were created "
-            "before it ended. Win rate = won ÷ (won + lost)."
+            Note.of(
+                "period_deals",
+                "Deals of the period: won or lost in it, and those still open that were "
+                "created before it ended. Win rate = won ÷ (won + lost).",
+            )
         ],
         facts={
             "deals": int(len(deal_rows)),

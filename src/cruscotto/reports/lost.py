@@ -14,7 +14,7 @@ from cruscotto.engine.statistics import wilson_interval
 from cruscotto.reports.deals import CLOSED, deals
 from cruscotto.reports.periods import last_complete_month, trend_months
 from cruscotto.reports.query import bucket, count_if, in_period
-from cruscotto.reports.report import Column, Report, ReportTable, local_dates
+from cruscotto.reports.report import Column, Note, Report, ReportTable, local_dates
 
 NOT_GIVEN = "(not given)"
 
@@ -78,8 +78,12 @@ def lost_opportunities(
             ReportTable("deals", "Lost deals", DEAL_COLUMNS, lost_deals),
         ],
         notes=[
-            "A deal counts in the month it was closed; the trend covers "
-            f"{months[0].label} to {months[-1].label}."
+            Note.of(
+                "lost_months",
+                "A deal counts in the month it was closed; the trend covers {first} to {last}.",
+                first=months[0].label,
+                last=months[-1].label,
+            )
         ],
         facts=facts,
         filters={k: list(v) for k, v in (filters or {}).items()},

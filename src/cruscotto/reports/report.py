@@ -26,6 +26,22 @@ class Column:
     kind: ColumnKind = "text"
 
 
+@dataclass(frozen=True)
+class Note:
+    """What the reader must know to trust a report; `key` names its translations."""
+
+    key: str
+    text: str  # in English, with the parameters filled in
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, template: str, **params: Any) -> Note:
+        return cls(key, template.format(**params), params)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "text": self.text, "params": json_value(self.params)}
+
+
 @dataclass
 class ReportTable:
     """One table of a report: its rows in `frame`, its columns described in `columns`."""
@@ -65,7 +81,7 @@ class Report:
     period: Period
     currency: str  # the base currency every amount is expressed in
     tables: list[ReportTable]
-    notes: list[str] = field(default_factory=list)  # what the reader must know to trust it
+    notes: list[Note] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # headline numbers
     filters: dict[str, list[str]] = field(default_factory=dict)
 
@@ -85,7 +101,7 @@ class Report:
             "end": self.period.end.isoformat(),
             "currency": self.currency,
             "filters": self.filters,
-            "notes": self.notes,
+            "notes": [n.to_dict() for n in self.notes],
             "facts": {key: json_value(value) for key, value in self.facts.items()},
             "tables": [t.to_dict() for t in self.tables],
         }

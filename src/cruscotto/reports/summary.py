@@ -15,7 +15,7 @@ from cruscotto.engine import CurrencyError, Engine, Filters, Period
 from cruscotto.engine.dimensions import DimensionError
 from cruscotto.reports.periods import last_complete_month
 from cruscotto.reports.query import clean_filters
-from cruscotto.reports.report import Column, Report, ReportTable
+from cruscotto.reports.report import Column, Note, Report, ReportTable
 
 # The KPIs an owner looks at first, per area (SPEC §1, §3); those not in the catalog are
 # skipped, and an area with none of them shows its first KPIs instead.
@@ -72,10 +72,14 @@ def executive_summary(
     notes = []
     if left_out:
         notes.append(
-            f"Not shown because they cannot be cut by {', '.join(sorted(clean))}: "
-            + ", ".join(left_out)
+            Note.of(
+                "left_out",
+                "Not shown because they cannot be cut by {dimensions}: {kpis}",
+                dimensions=", ".join(sorted(clean)),
+                kpis=", ".join(left_out),
+            )
         )
-    notes.extend(f"Could not compute {problem}" for problem in failed)
+    notes.extend(Note.of("failed", "Could not compute {problem}", problem=p) for p in failed)
     frame = pd.DataFrame(rows, columns=[c.name for c in COLUMNS])
     return Report(
         name="summary",
