@@ -16,7 +16,8 @@ import pandas as pd
 
 from cruscotto.engine import Period
 
-ColumnKind = Literal["text", "count", "currency", "percent", "number", "days", "date"]
+# "kpi": a KPI value whose unit is in the row's `unit` column (the executive summary).
+ColumnKind = Literal["text", "count", "currency", "percent", "number", "days", "date", "kpi"]
 
 
 @dataclass(frozen=True)

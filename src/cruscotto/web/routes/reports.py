@@ -20,6 +20,7 @@ from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
 from cruscotto.engine.dimensions import DimensionError
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
+from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import engine, period_dict
@@ -40,6 +41,13 @@ REPORT_FILTERS = {
     "summary": OVERVIEW_FILTERS,
 }
 Many = Annotated[list[str] | None, Query()]
+# The chart above each report: (table, category column, value columns), drawn as bars.
+CHARTS = {
+    "forecast": ("months", "month", ("open_value", "weighted_value")),
+    "conversion": ("channels", "channel", ("leads", "mql", "sql", "opportunities", "won")),
+    "leaderboard": ("reps", "rep", ("won_value", "open_value")),
+    "lost": ("reasons", "reason", ("value",)),
+}
 
 
 def may_open(name: str, who: Access) -> bool:
@@ -104,6 +112,10 @@ def report_view(
     data["period"] = period_dict(result.period) | {"label": result.period.label}
     data["pickers"] = pickers(kpis, who, REPORT_FILTERS[name])
     data["can_export"] = who.can_export
+    data["chart"] = chart(result, who)
+    if name == "summary":
+        for row in data["tables"][0]["rows"]:
+            row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
     if name == "leaderboard":
         data["options"] = {
             "status": list(OPPORTUNITY_STATUSES),
@@ -140,3 +152,39 @@ def report_export(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'},
     )
+
+
+def chart(result: Report, who: Access) -> dict | None:
+    """A plotly bar chart (as a plain dict) of the report's main table, labels translated."""
+    if result.name not in CHARTS:
+        return None
+    table_name, category, values = CHARTS[result.name]
+    table = result.table(table_name)
+    rows = [r for r in table.records() if r[category] != ALL_CHANNELS]
+    if not rows:
+        return None
+    labels = {c.name: c.label for c in table.columns}
+
+    def text(english: str) -> str:
+        key = f"report.label.{english}"
+        said = who.t(key)
+        return english if said == key else said
+
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": text(labels[column]),
+                "x": [text(str(r[category])) for r in rows],
+                "y": [r[column] for r in rows],
+            }
+            for column in values
+        ],
+        "layout": {
+            "barmode": "group",
+            "height": 320,
+            "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
+            "legend": {"orientation": "h"},
+            "separators": who.fmt.number(1.5, 1)[1] + who.fmt.number(1000)[1],
+        },
+    }
