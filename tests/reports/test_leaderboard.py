@@ -16,7 +16,7 @@ d10  r3 Carla     won      1,000 EUR  closed 2026-02-27: February
 import pandas as pd
 import pytest
 
-from cruscotto.engine import Period
+from cruscotto.engine import CurrencyError, Period
 from cruscotto.reports.leaderboard import sales_leaderboard
 from tests.reports.company import context, day, reps, rows, ts
 
@@ -148,3 +148,16 @@ def test_a_rep_sees_only_own_deals(company):
     mine = sales_leaderboard(company, MARCH, {"rep": ["r1"]})
     assert set(mine.table("deals").frame.opportunity_id) == {"d1", "d2", "d3"}
     assert list(mine.table("reps").frame.rep) == ["Anna"]
+
+
+def test_a_currency_without_a_rate_is_an_error_that_names_it(warehouse):
+    warehouse.load(
+        {
+            "reps": reps(("r1", "Anna", "North")),
+            "opportunities": rows(
+                "opportunities", [_deal("x1", "r1", "won", 100.0, "CHF", closed="2026-03-05")]
+            ),
+        }
+    )
+    with pytest.raises(CurrencyError, match="CHF on or before 2026-03-05"):
+        sales_leaderboard(context(warehouse, "2026-04-10"), MARCH)

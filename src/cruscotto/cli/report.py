@@ -36,7 +36,9 @@ def report(
     output_format: Annotated[
         str, typer.Option("--format", help="table, json, csv or xlsx.")
     ] = "table",
-    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
     table: Annotated[
         str | None, typer.Option(help="The table to write as CSV (default: the first).")
     ] = None,
