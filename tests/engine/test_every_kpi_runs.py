@@ -3,16 +3,12 @@
 import pytest
 
 from cruscotto.catalog import load_catalog
-from tests.engine.fixtures import engine_for
+from tests.engine.conftest import loaded_engine
 from tests.engine.small_company import load_small_company
 
 KPI_IDS = [d.id for d in load_catalog().all()]
 
-
-@pytest.fixture
-def company(warehouse):
-    load_small_company(warehouse)
-    return engine_for(warehouse)
+company = loaded_engine(load_small_company)
 
 
 @pytest.mark.parametrize("kpi_id", KPI_IDS)

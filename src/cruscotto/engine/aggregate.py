@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cruscotto.engine.engine import Engine
 
 KEY = "_key"
+MISSING_RATES = "_missing_rates"
 ZERO_WHEN_EMPTY = ("count", "count_distinct", "sum")
 
 Groups = dict[Any, dict[str, Any]]
@@ -41,6 +42,10 @@ def aggregate(engine: Engine, measures: Mapping[str, Measure], scope: Scope) -> 
     for (source, date), batch in by_table.items():
         for key, values in _query(engine, source, date, batch, scope).items():
             groups.setdefault(key, {}).update(values)
+    if scope.dimension is not None:
+        # A value of the dimension none of whose records count (every measure's `where`
+        # excluded them) is not part of the breakdown.
+        groups = {k: v for k, v in groups.items() if any(x not in (0, None) for x in v.values())}
     for values in groups.values():
         for name, measure in measures.items():
             if values.get(name) is None:
@@ -65,7 +70,7 @@ def filtered_view(
     references |= {dimensions.require(source, d) for d in scope.filters}
     if scope.dimension:
         references.add(dimensions.require(source, scope.dimension))
-    view = source_view(engine.warehouse, source, references, base)
+    view = source_view(engine.table, source, references, base)
     if date is not None:
         kind = column_type(source, date)
         start = bound(scope.period.start, kind, engine.tz)
@@ -80,7 +85,6 @@ def filtered_view(
     if convert_money and any(m.money for m in measures.values()):
         if date is None:
             raise ValueError(f"money on {source} needs a dating column for its exchange rate")
-        engine.currency.check(source, date)
         view = engine.currency.with_rate(view, view[date])
     return view
 
@@ -100,6 +104,25 @@ def bucket_case(engine: Engine, column: ir.Value, kind: str, buckets) -> ir.Inte
     start = bound(buckets[0].start, kind, engine.tz)
     cases = [(column < bound(b.end, kind, engine.tz), i) for i, b in enumerate(buckets)]
     return ibis.cases((column < start, None), *cases, else_=None)
+
+
+def missing_rates(engine: Engine, view: ir.Table, measures: Mapping[str, Measure]) -> dict:
+    """An aggregate counting the money records that have no exchange rate (normally 0).
+
+    Computed in the same query as the measures, so checking costs no extra round trip.
+    """
+    money = [m for m in measures.values() if m.money]
+    if not money:
+        return {}
+    condition = ibis.literal(False)
+    for measure in money:
+        used = (
+            compile_row(measure.where, view, {"at": view["at"]} if "at" in view.columns else None)
+            if measure.where
+            else ibis.literal(True)
+        )
+        condition = condition | (used.fill_null(False) & engine.currency.missing(view))
+    return {MISSING_RATES: view.count(where=condition)}
 
 
 def measure_expression(engine: Engine, view: ir.Table, measure: Measure, extra=None) -> ir.Value:
@@ -123,11 +146,16 @@ def _query(
         return {i: dict(total) for i in range(len(scope.buckets))}
     view = filtered_view(engine, source, date, measures, scope)
     aggregates = {name: measure_expression(engine, view, m) for name, m in measures.items()}
+    aggregates.update(missing_rates(engine, view, measures))
     key = group_key(engine, view, source, date, scope)
     if key is None:
         frame = engine.execute(view.aggregate(**aggregates))
+    else:
+        frame = engine.execute(view.group_by(**{KEY: key}).aggregate(**aggregates))
+    if MISSING_RATES in frame.columns and frame[MISSING_RATES].fillna(0).sum() > 0:
+        raise engine.currency.explain_missing(view, source)
+    if key is None:
         return {TOTAL: _row_values(frame.iloc[0], measures)}
-    frame = engine.execute(view.group_by(**{KEY: key}).aggregate(**aggregates))
     result: Groups = {}
     for _, row in frame.iterrows():
         group = _clean_key(row[KEY])

@@ -16,10 +16,12 @@ from cruscotto.catalog.expression import Semantics, evaluate, parse
 from cruscotto.engine import dimensions
 from cruscotto.engine.aggregate import (
     KEY,
+    MISSING_RATES,
     ZERO_WHEN_EMPTY,
     aggregate,
     filtered_view,
     measure_expression,
+    missing_rates,
     python_number,
 )
 from cruscotto.engine.rows import compile_row, joined_name, referenced
@@ -113,11 +115,11 @@ def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
     view = view.cross_join(moment_table)
     view = view.filter(compile_row(spec.active, view, {"at": view["at"]}))
     if measure.money:
-        engine.currency.check(measure.source, None, earliest=min(p.last_day for p in moments))
         view = engine.currency.with_rate(view, view["at_day"])
     aggregates = {
         "value": measure_expression(engine, view, measure),
         "n": measure_expression(engine, view, counted(measure)),
+        **missing_rates(engine, view, {"value": measure}),
     }
     if scope.buckets is not None:
         keys = {KEY: view[KEY]}
@@ -128,6 +130,8 @@ def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
         keys = {}
     query = view.group_by(**keys).aggregate(**aggregates) if keys else view.aggregate(**aggregates)
     frame = engine.execute(query)
+    if MISSING_RATES in frame.columns and frame[MISSING_RATES].fillna(0).sum() > 0:
+        raise engine.currency.explain_missing(view, measure.source)
     empty = 0 if measure.agg in ZERO_WHEN_EMPTY else None
     results: Results = {key: Computed(empty, sample_size=0) for key in scope.expected_keys()}
     for _, row in frame.iterrows():

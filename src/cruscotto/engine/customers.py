@@ -20,7 +20,7 @@ def uses_contracts(engine: Engine) -> bool:
     """True when the company records contracts (then they define who is a customer)."""
     cached = getattr(engine, "_uses_contracts", None)
     if cached is None:
-        cached = int(engine.execute(engine.warehouse.table("contracts").count())) > 0
+        cached = int(engine.execute(engine.table("contracts").count())) > 0
         engine._uses_contracts = cached
     return cached
 
@@ -28,9 +28,9 @@ def uses_contracts(engine: Engine) -> bool:
 def first_purchase(engine: Engine) -> ir.Table:
     """(account_id, since): the day each account became a customer."""
     if uses_contracts(engine):
-        contracts = engine.warehouse.table("contracts")
+        contracts = engine.table("contracts")
         return contracts.group_by("account_id").aggregate(since=contracts.start_date.min())
-    invoices = engine.warehouse.table("invoices")
+    invoices = engine.table("invoices")
     return invoices.group_by("account_id").aggregate(since=invoices.issued_at.min())
 
 
@@ -49,9 +49,9 @@ def active_contracts(contracts: ir.Table, on: dt.date | ir.Value) -> ir.BooleanV
 def customers_on(engine: Engine, day: dt.date) -> ir.Table:
     """(account_id) of the customers on `day`, one row each."""
     if uses_contracts(engine):
-        contracts = engine.warehouse.table("contracts")
+        contracts = engine.table("contracts")
         return contracts.filter(active_contracts(contracts, day)).select("account_id").distinct()
-    invoices = engine.warehouse.table("invoices")
+    invoices = engine.table("invoices")
     window_start = _months_before(day, engine.settings.customer_window_months)
     recent = invoices.filter(invoices.issued_at > window_start, invoices.issued_at <= day)
     return recent.select("account_id").distinct()

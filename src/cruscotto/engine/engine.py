@@ -43,6 +43,7 @@ class Engine:
         self.tz = self.settings.tz
         self.today = today or dt.datetime.now(self.tz).date()
         self.currency = CurrencyConverter(warehouse, self.settings.base_currency, self.today)
+        self._tables: dict[str, ir.Table] = {}
 
     # -- the public questions ------------------------------------------------------------
 
@@ -122,7 +123,7 @@ class Engine:
             )
         pairs: dict[str, str] = {}
         for table_name, value, label in dimensions.VALUE_SOURCES[dimension]:
-            table = self.warehouse.table(table_name)
+            table = self.table(table_name)
             query = table.filter(table[value].notnull()).select(
                 value=table[value].cast("string"), label=table[label].cast("string")
             )
@@ -146,6 +147,13 @@ class Engine:
 
     def computed(self, kpi_id: str, scope: Scope) -> Results:
         return compute(self, self.catalog.get(kpi_id).computation, scope)
+
+    def table(self, name: str) -> ir.Table:
+        """A canonical table, looked up once (reading a schema is a round trip)."""
+        if name not in self._tables:
+            with self.warehouse.lock:
+                self._tables[name] = self.warehouse.table(name)
+        return self._tables[name]
 
     def execute(self, expression: ir.Expr) -> Any:
         # Connections are not safe to share across threads mid-query (see Warehouse.lock).

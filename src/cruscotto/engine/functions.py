@@ -90,7 +90,7 @@ def _touches(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
     """Opportunities from qualified leads opened in the scope, with their prior touches."""
     opportunities = _keyed(engine, "opportunities", "created_at", scope, ["leads.mql_at"])
     opportunities = opportunities.filter(opportunities.leads__mql_at.notnull())
-    activities = engine.warehouse.table("activities")
+    activities = engine.table("activities")
     outbound = activities.filter(
         activities.direction == "outbound", activities.lead_id.notnull()
     ).select(touch_lead=activities.lead_id, touch_at=activities.occurred_at)
@@ -215,8 +215,8 @@ def _share_of_customers(engine: Engine, scope: Scope, qualifying) -> Results:
 
 def _purchases_until(engine: Engine, day: dt.date) -> ir.Table:
     """(account_id, product, started) of every contract or invoice up to `day`."""
-    contracts = engine.warehouse.table("contracts")
-    invoices = engine.warehouse.table("invoices")
+    contracts = engine.table("contracts")
+    invoices = engine.table("invoices")
     return (
         contracts.filter(contracts.start_date <= day)
         .select("account_id", "product", started=contracts.start_date)
@@ -231,10 +231,10 @@ def _purchases_until(engine: Engine, day: dt.date) -> ir.Table:
 def _bought_again(engine: Engine, day: dt.date) -> ir.Table:
     """Accounts with more than one contract started by `day` (invoices, without contracts)."""
     if customers.uses_contracts(engine):
-        purchases = engine.warehouse.table("contracts")
+        purchases = engine.table("contracts")
         purchases = purchases.filter(purchases.start_date <= day)
     else:
-        purchases = engine.warehouse.table("invoices")
+        purchases = engine.table("invoices")
         purchases = purchases.filter(purchases.issued_at <= day)
     per_account = purchases.group_by("account_id").aggregate(n=purchases.count())
     return per_account.filter(per_account.n > 1).select("account_id")
@@ -299,6 +299,7 @@ def _invoices_in_scope(engine: Engine, scope: Scope, base: ir.Table | None = Non
 
 
 def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -> Results:
+    engine.currency.verify(view, "invoices")
     query = view.group_by(KEY).aggregate(
         value=getattr(view.amount_in_base, statistic)(), n=view.count()
     )
@@ -327,7 +328,7 @@ def net_new_revenue(engine: Engine, params: dict[str, Any], scope: Scope) -> Res
 
 
 def _repeat_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
-    invoices = engine.warehouse.table("invoices")
+    invoices = engine.table("invoices")
     order = ibis.window(group_by=invoices.account_id, order_by=[invoices.issued_at, "invoice_id"])
     numbered = invoices.mutate(purchase_number=ibis.row_number().over(order))
     view = _invoices_in_scope(engine, scope, base=numbered)
@@ -349,7 +350,7 @@ def repeat_purchase_value(engine: Engine, params: dict[str, Any], scope: Scope) 
 
 def _stage_stays(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
     """Stays in a stage that ended in the scope: entered, left (next stage entered), days."""
-    history = engine.warehouse.table("stage_history")
+    history = engine.table("stage_history")
     order = ibis.window(group_by=history.opportunity_id, order_by=history.entered_at)
     stays = history.mutate(left_at=history.entered_at.lead().over(order))
     view = filtered_view(engine, "stage_history", None, {}, scope, base=stays)
@@ -430,7 +431,7 @@ _WON_VALUE = Measure("opportunities", "closed_at", "sum", "amount", "status == '
 
 def _latest_forecasts(engine: Engine, labels: list[str], scope: Scope) -> ir.Table:
     """Each rep's last forecast for each period label, with the scope's rep/team filters."""
-    forecasts = engine.warehouse.table("forecasts")
+    forecasts = engine.table("forecasts")
     order = ibis.window(
         group_by=[forecasts.rep_id, forecasts.period], order_by=ibis.desc(forecasts.submitted_at)
     )

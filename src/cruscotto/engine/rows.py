@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ibis
@@ -11,7 +11,6 @@ import ibis.expr.types as ir
 from cruscotto.catalog.expression import Semantics, evaluate, parse
 from cruscotto.catalog.relations import relations
 from cruscotto.model import table as model_table
-from cruscotto.warehouse import Warehouse
 
 
 def joined_name(reference: str) -> str:
@@ -28,10 +27,16 @@ def referenced(texts: Iterable[str | None]) -> set[str]:
 
 
 def source_view(
-    warehouse: Warehouse, source: str, references: Iterable[str], base: ir.Table | None = None
+    table: Callable[[str], ir.Table],
+    source: str,
+    references: Iterable[str],
+    base: ir.Table | None = None,
 ) -> ir.Table:
-    """`source` (or `base`, derived from it) with related columns joined as `table__column`."""
-    view = warehouse.table(source) if base is None else base
+    """`source` (or `base`, derived from it) with related columns joined as `table__column`.
+
+    `table` gives a canonical table by name (the engine's cached Warehouse.table).
+    """
+    view = table(source) if base is None else base
     wanted: dict[str, set[str]] = {}
     for reference in references:
         if "." in reference:
@@ -41,7 +46,7 @@ def source_view(
     for target, columns in sorted(wanted.items()):
         link = links[target]
         key = f"{target}__{link.target_column}"
-        other = warehouse.table(target)
+        other = table(target)
         # The key of a related table is unique, so the left join never multiplies records.
         related = other.select(
             **{key: other[link.target_column]},
