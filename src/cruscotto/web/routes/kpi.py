@@ -113,9 +113,8 @@ def kpi_page(
             ],
         }
     if who.can_see_records:
-        data["records"] = records_page(
-            kpis, kpi.id, current, filters, limit, offset, sort, desc, who
-        )
+        paging = Paging(limit, offset, sort, desc)
+        data["records"] = records_page(kpis, kpi.id, current, filters, paging, who)
     return data
 
 

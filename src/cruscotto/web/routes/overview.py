@@ -101,7 +101,7 @@ def kpi_card(
             "change": delta,
             "improved": None if not delta else (delta > 0) == (kpi.direction == "higher"),
             "sample_size": now.sample_size,
-            "small_sample": now.sample_size is not None and now.sample_size < SMALL_SAMPLE,
+            "small_sample": now.sample_size is not None and 0 < now.sample_size < SMALL_SAMPLE,
             "maturing": now.maturing,
             "numerator": now.numerator,
             "denominator": now.denominator,

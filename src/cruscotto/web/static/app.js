@@ -10,3 +10,12 @@ document.addEventListener("DOMContentLoaded", function () {
     target.setAttribute("data-drawn", "true");
   });
 });
+
+// Filter forms: leave unused pickers out of the URL, so shared links stay short.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.classList.contains("filters")) return;
+  Array.prototype.forEach.call(form.elements, function (field) {
+    if (field.name && field.value === "") field.disabled = true;
+  });
+});
