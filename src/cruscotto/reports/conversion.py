@@ -41,7 +41,7 @@ def conversion_by_source(
     period = period or last_complete_month(engine.today)
     leads = scoped(engine, "leads", filters)
     cohort = leads.filter(in_period(leads.created_at, period, engine))
-    funnel = (
+    funnel = engine.execute(
         cohort.group_by("channel")
         .aggregate(
             leads=_.count(),
@@ -51,7 +51,6 @@ def conversion_by_source(
             won=count_if(_.converted_at.notnull()),
         )
         .order_by([ibis.desc("leads"), "channel"])
-        .to_pandas()
     )
     total = funnel[["leads", *STAGES]].sum().to_frame().T
     total.insert(0, "channel", ALL_CHANNELS)
@@ -116,11 +115,10 @@ def _spend_by_channel(
     """Spend of campaigns started in the period, per channel, in the base currency."""
     if any(not supports("campaigns", d) for d in clean_filters(filters)):
         return None
-    engine.currency.check("campaigns", "started_at")
     campaigns = scoped(engine, "campaigns", filters)
     started = campaigns.filter(in_period(campaigns.started_at, period, engine))
-    valued = with_base_amount(engine, started, "spend", started.started_at)
-    return valued.group_by("channel").aggregate(spend=valued.amount_base.sum()).to_pandas()
+    valued = with_base_amount(engine, started, "spend", started.started_at, "campaigns")
+    return engine.execute(valued.group_by("channel").aggregate(spend=valued.amount_base.sum()))
 
 
 def _share(part: float, whole: float) -> float | None:

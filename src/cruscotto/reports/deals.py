@@ -18,16 +18,14 @@ CLOSED = ("won", "lost")
 
 def deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
     """Opportunities under `filters`, with `amount_base`, `rep`, `team` and `account`."""
-    engine.currency.check("opportunities", "closed_at")
-    engine.currency.check("opportunities", None, engine.today)
     opportunities = scoped(engine, "opportunities", filters)
     closed = opportunities.status.isin(CLOSED) & opportunities.closed_at.notnull()
     valued_on = ibis.cases(
         (closed, opportunities.closed_at.date()), else_=ibis.literal(engine.today)
     )
-    valued = with_base_amount(engine, opportunities, "amount", valued_on)
-    reps = engine.warehouse.table("reps").select(_rep_id="rep_id", rep="name", team="team")
-    accounts = engine.warehouse.table("accounts").select(_account_id="account_id", account="name")
+    valued = with_base_amount(engine, opportunities, "amount", valued_on, "opportunities")
+    reps = engine.table("reps").select(_rep_id="rep_id", rep="name", team="team")
+    accounts = engine.table("accounts").select(_account_id="account_id", account="name")
     named = valued.left_join(reps, valued.owner_id == reps._rep_id).left_join(
         accounts, valued.account_id == accounts._account_id
     )
@@ -50,7 +48,7 @@ def stage_win_rates(engine: Engine, filters: Filters | None = None) -> ir.Table:
     closed = opportunities.filter(opportunities.status.isin(CLOSED)).select(
         "opportunity_id", "pipeline", "status"
     )
-    history = engine.warehouse.table("stage_history").select("opportunity_id", "stage")
+    history = engine.table("stage_history").select("opportunity_id", "stage")
     reached = history.union(opportunities.select("opportunity_id", "stage"), distinct=True)
     outcomes = closed.join(reached, "opportunity_id")
     return outcomes.group_by(["pipeline", "stage"]).aggregate(

@@ -51,7 +51,7 @@ def sales_forecast(
     weighted = weighted_open_deals(engine, filters)
 
     in_window = weighted.filter(in_period(weighted.expected_close_date, period, engine))
-    by_month = (
+    by_month = engine.execute(
         in_window.mutate(month=bucket(in_window.expected_close_date, months, engine))
         .group_by("month")
         .aggregate(
@@ -59,19 +59,18 @@ def sales_forecast(
             open_value=_.amount_base.sum(),
             weighted_value=_.weighted_value.sum(),
         )
-        .to_pandas()
     )
     month_rows = (
         pd.DataFrame({"month": [m.label for m in months]})
         .merge(by_month, on="month", how="left")
         .fillna({"open_count": 0, "open_value": 0.0, "weighted_value": 0.0})
     )
-    deal_rows = (
-        in_window.order_by(["expected_close_date", ibis.desc("weighted_value"), "opportunity_id"])
-        .select(*DEAL_COLUMNS_ORDER)
-        .to_pandas()
+    deal_rows = engine.execute(
+        in_window.order_by(
+            ["expected_close_date", ibis.desc("weighted_value"), "opportunity_id"]
+        ).select(*DEAL_COLUMNS_ORDER)
     )
-    outside = _outside_window(weighted, period)
+    outside = _outside_window(engine, weighted, period)
     rates = _stage_rate_rows(engine, filters)
     history = forecast_vs_actual(engine, filters, history_months)
 
@@ -161,7 +160,7 @@ def weighted_open_deals(engine: Engine, filters: Filters | None = None) -> ir.Ta
     ).drop("_pipeline", "_stage", "_pipeline2", "_overall")
 
 
-def _outside_window(weighted: ir.Table, period: Period) -> dict:
+def _outside_window(engine: Engine, weighted: ir.Table, period: Period) -> dict:
     """Open deals the months cannot show: expected before the period (overdue) or undated."""
     overdue = weighted.expected_close_date < period.start
     undated = weighted.expected_close_date.isnull()
@@ -170,7 +169,8 @@ def _outside_window(weighted: ir.Table, period: Period) -> dict:
         overdue_value=ibis.cases((overdue, weighted.amount_base), else_=0.0).sum(),
         undated_count=count_if(undated),
         undated_value=ibis.cases((undated, weighted.amount_base), else_=0.0).sum(),
-    ).to_pandas()
+    )
+    counts = engine.execute(counts)
     row = counts.iloc[0]
     return {
         "overdue_count": int(row.overdue_count or 0),
@@ -181,7 +181,7 @@ def _outside_window(weighted: ir.Table, period: Period) -> dict:
 
 
 def _stage_rate_rows(engine: Engine, filters: Filters | None) -> pd.DataFrame:
-    rates = stage_win_rates(engine, filters).order_by(["pipeline", "stage"]).to_pandas()
+    rates = engine.execute(stage_win_rates(engine, filters).order_by(["pipeline", "stage"]))
     intervals = [wilson_interval(w, c) for w, c in zip(rates.won, rates.closed, strict=True)]
     rates["win_rate"] = rates.won / rates.closed
     rates["ci_low"] = [low for low, _ in intervals]
@@ -225,7 +225,7 @@ def forecast_vs_actual(
     accuracy = ibis.cases(
         (both.forecast > 0, 1 - (both.actual - both.forecast).abs() / both.forecast), else_=None
     )
-    result = both.mutate(difference=both.actual - both.forecast, accuracy=accuracy).to_pandas()
+    result = engine.execute(both.mutate(difference=both.actual - both.forecast, accuracy=accuracy))
     rows = pd.DataFrame({"month": labels}).merge(result, on="month", how="left")
     return rows.fillna({"actual": 0.0, "won_count": 0})
 

@@ -45,15 +45,14 @@ def sales_leaderboard(
     if currencies:
         selected = selected.filter(selected.currency.isin([c.upper() for c in currencies]))
 
-    by_stage = (
+    by_stage = engine.execute(
         selected.group_by(["pipeline", "stage"])
         .aggregate(deals=_.count(), value=_.amount_base.sum())
         .order_by(["pipeline", ibis.desc("value"), "stage"])
-        .to_pandas()
     )
     won_value = ibis.cases((_.status == "won", _.amount_base), else_=0.0)
     open_value = ibis.cases((_.status == "open", _.amount_base), else_=0.0)
-    per_rep = (
+    per_rep = engine.execute(
         selected.group_by(["owner_id", "rep", "team"])
         .aggregate(
             deals=_.count(),
@@ -64,7 +63,6 @@ def sales_leaderboard(
             open_value=open_value.sum(),
         )
         .order_by([ibis.desc("won_value"), ibis.desc("won"), "owner_id"])
-        .to_pandas()
     )
     per_rep.insert(0, "rank", range(1, len(per_rep) + 1))
     rate = [_win_rate(won, lost) for won, lost in zip(per_rep.won, per_rep.lost, strict=True)]
@@ -75,7 +73,7 @@ def sales_leaderboard(
         for value, won in zip(per_rep.won_value, per_rep.won, strict=True)
     ]
 
-    deal_rows = selected.order_by([ibis.desc("amount_base"), "opportunity_id"]).to_pandas()
+    deal_rows = engine.execute(selected.order_by([ibis.desc("amount_base"), "opportunity_id"]))
     deal_rows["created_on"] = local_dates(deal_rows.created_at, engine.tz)
     deal_rows["closed_on"] = local_dates(deal_rows.closed_at, engine.tz)
 

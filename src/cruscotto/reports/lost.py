@@ -30,15 +30,13 @@ def lost_opportunities(
     in_scope = closed.filter(in_period(closed.closed_at, period, engine))
     lost = in_scope.filter(in_scope.status == "lost")
 
-    totals = (
+    totals = engine.execute(
         in_scope.aggregate(
             closed=_.count(),
             lost=count_if(_.status == "lost"),
             lost_value=ibis.cases((_.status == "lost", _.amount_base), else_=0.0).sum(),
         )
-        .to_pandas()
-        .iloc[0]
-    )
+    ).iloc[0]
     lost_count, closed_count = int(totals.lost or 0), int(totals.closed or 0)
     lost_value = float(totals.lost_value or 0.0)
 
@@ -60,7 +58,7 @@ def lost_opportunities(
         .aggregate(count=_.count(), value=_.amount_base.sum())
         .order_by(["month", ibis.desc("count"), "reason"])
     )
-    lost_deals = lost.order_by([ibis.desc("closed_at"), "opportunity_id"]).to_pandas()
+    lost_deals = engine.execute(lost.order_by([ibis.desc("closed_at"), "opportunity_id"]))
     lost_deals["closed_on"] = local_dates(lost_deals.closed_at, tz)
 
     facts = {"lost_count": lost_count, "lost_value": lost_value, "closed_count": closed_count}
@@ -71,9 +69,11 @@ def lost_opportunities(
         period=period,
         currency=engine.settings.base_currency,
         tables=[
-            ReportTable("reasons", "Lost deals by reason", REASON_COLUMNS, by_reason.to_pandas()),
             ReportTable(
-                "trend", "Lost deals by month and reason", TREND_COLUMNS, trend.to_pandas()
+                "reasons", "Lost deals by reason", REASON_COLUMNS, engine.execute(by_reason)
+            ),
+            ReportTable(
+                "trend", "Lost deals by month and reason", TREND_COLUMNS, engine.execute(trend)
             ),
             ReportTable("deals", "Lost deals", DEAL_COLUMNS, lost_deals),
         ],

@@ -42,7 +42,7 @@ def scoped(engine: Engine, source: str, filters: Filters | None) -> ir.Table:
     """The records of `source` whose dimensions take the allowed values; its own columns."""
     clean = clean_filters(filters)
     references = {dimensions.require(source, d) for d in clean}
-    view = source_view(engine.warehouse, source, references)
+    view = source_view(engine.table, source, references)
     for dimension, values in clean.items():
         column = joined_name(dimensions.require(source, dimension))
         view = view.filter(view[column].isin(values))
@@ -67,13 +67,18 @@ def count_if(condition: ir.BooleanValue) -> ir.IntegerScalar:
 
 
 def with_base_amount(
-    engine: Engine, table: ir.Table, amount: str, day: ir.Value, name: str = "amount_base"
+    engine: Engine,
+    table: ir.Table,
+    amount: str,
+    day: ir.Value,
+    source: str,
+    name: str = "amount_base",
 ) -> ir.Table:
-    """`table` plus `name`: `amount` in the base currency at the rate of `day`.
-
-    The caller first checks (engine.currency.check) that every currency has a rate by then.
-    """
+    """`table` plus `name`: `amount` in the base currency at the rate of `day` (or the
+    latest earlier rate). A record whose currency has no such rate is an error naming
+    the currency and the day, raised here rather than summed as nothing."""
     converter = engine.currency
     joined = converter.with_rate(table, day)
+    converter.verify(joined, source)
     helpers = [c for c in joined.columns if c.startswith("fx__") or c == RATE]
     return joined.mutate(**{name: converter.in_base(joined, joined[amount])}).drop(*helpers)
