@@ -86,8 +86,9 @@ def _load(warehouse):
     )
 
 
-@pytest.fixture
-def company(warehouse):
+@pytest.fixture(scope="module")
+def company(module_warehouse):
+    warehouse = module_warehouse
     _load(warehouse)
     return context(warehouse, "2026-04-10")
 
@@ -128,11 +129,11 @@ def test_costs_per_lead_and_per_won_deal(company):
     assert channels.loc["All channels", "cost_per_won"] == pytest.approx(1025.0)
 
 
-def test_a_young_cohort_is_flagged_as_maturing(company, warehouse):
+def test_a_young_cohort_is_flagged_as_maturing(company):
     report = conversion_by_source(company, MARCH)
     assert report.facts["maturing"] is True  # 10 April is within 90 days of March's end
     assert any("still maturing" in note.text for note in report.notes)
-    later = context(warehouse, "2026-08-01")  # 1 April + 90 days = 30 June < 1 August
+    later = context(company.warehouse, "2026-08-01")  # 1 April + 90 days = 30 June < 1 August
     assert conversion_by_source(later, MARCH).facts["maturing"] is False
 
 

@@ -46,8 +46,9 @@ CLOSED_PATHS = {
 }
 
 
-@pytest.fixture
-def company(warehouse):
+@pytest.fixture(scope="module")
+def company(module_warehouse):
+    warehouse = module_warehouse
     closed = [
         _deal(i, "r1", f"closed_{status}", status, amount, closed_at=ts(closed_at))
         for i, (status, _, closed_at, amount) in CLOSED_PATHS.items()

@@ -48,8 +48,9 @@ def _deal(
     }
 
 
-@pytest.fixture
-def company(warehouse):
+@pytest.fixture(scope="module")
+def company(module_warehouse):
+    warehouse = module_warehouse
     warehouse.load(
         {
             "reps": reps(

@@ -37,8 +37,9 @@ def _deal(opp_id, status, reason, amount, closed_at, currency="EUR", owner="r1")
     }
 
 
-@pytest.fixture
-def company(warehouse):
+@pytest.fixture(scope="module")
+def company(module_warehouse):
+    warehouse = module_warehouse
     warehouse.load(
         {
             "reps": reps(("r1", "Anna", "North"), ("r2", "Bruno", "South")),

@@ -29,8 +29,9 @@ def _deal(opp_id, owner, status, amount, closed):
     }
 
 
-@pytest.fixture
-def company(warehouse):
+@pytest.fixture(scope="module")
+def company(module_warehouse):
+    warehouse = module_warehouse
     warehouse.load(
         {
             "reps": reps(("r1", "Anna", "North"), ("r2", "Bruno", "South")),
