@@ -157,3 +157,13 @@ def test_an_empty_period_has_no_rates(company):
     assert total.leads == 0
     assert pd.isna(total.conversion_rate)
     assert report.facts["conversion_rate"] is None
+
+
+def test_the_report_agrees_with_the_engines_lead_conversion_rate(company):
+    kpi = company.value("lead_conversion_rate", MARCH)
+    report = conversion_by_source(company, MARCH)
+    assert report.facts["conversion_rate"] == pytest.approx(kpi.value)  # 2 of 8
+    assert report.facts["maturing"] == kpi.maturing
+    web = company.value("lead_conversion_rate", MARCH, {"channel": ["web"]})
+    channels = report.table("channels").frame.set_index("channel")
+    assert channels.loc["web", "conversion_rate"] == pytest.approx(web.value)  # 1 of 5

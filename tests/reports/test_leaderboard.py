@@ -162,3 +162,13 @@ def test_a_currency_without_a_rate_is_an_error_that_names_it(warehouse):
     )
     with pytest.raises(CurrencyError, match="CHF on or before 2026-03-05"):
         sales_leaderboard(context(warehouse, "2026-04-10"), MARCH)
+
+
+def test_the_leaderboard_agrees_with_the_engines_win_rate_and_deals_won(company):
+    report = sales_leaderboard(company, MARCH)
+    assert report.facts["win_rate"] == pytest.approx(company.value("win_rate", MARCH).value)
+    assert report.facts["won"] == company.value("deals_won", MARCH).value  # d1, d2, d4
+    north = sales_leaderboard(company, MARCH, {"team": ["North"]})
+    engine_north = company.value("win_rate", MARCH, {"team": ["North"]})
+    # Anna 2 won + 1 lost, Bruno 1 won + 2 lost: 3 of 6.
+    assert north.facts["win_rate"] == pytest.approx(engine_north.value) == pytest.approx(0.5)

@@ -113,3 +113,13 @@ def test_a_period_without_closed_deals_has_no_rate(company):
     assert report.facts["lost_count"] == 0
     assert report.facts["lost_rate"] is None
     assert report.table("reasons").frame.empty
+
+
+def test_the_report_agrees_with_the_engines_lost_opportunity_rate(company):
+    kpi = company.value("lost_opportunity_rate", MARCH)
+    report = lost_opportunities(company, MARCH)
+    assert report.facts["lost_rate"] == pytest.approx(kpi.value)  # 5 of 6
+    assert (report.facts["lost_count"], report.facts["closed_count"]) == (
+        kpi.numerator,
+        kpi.denominator,
+    )

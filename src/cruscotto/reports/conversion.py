@@ -30,7 +30,7 @@ from cruscotto.reports.query import (
 from cruscotto.reports.report import Column, Note, Report, ReportTable, json_value
 
 ALL_CHANNELS = "All channels"
-# How long a lead cohort typically takes to convert; until then its rates are provisional.
+# How long a lead cohort takes to convert, unless the catalog's lead conversion rate says.
 MATURITY_DAYS = 90
 STAGES = ("mql", "sql", "opportunities", "won")
 
@@ -64,7 +64,8 @@ def conversion_by_source(
         rows.loc[rows.channel == ALL_CHANNELS, "spend"] = float(spend.spend.sum())
     _add_rates(rows)
 
-    maturing = period.end + dt.timedelta(days=MATURITY_DAYS) > engine.today
+    lag = maturity_days(engine)
+    maturing = period.end + dt.timedelta(days=lag) > engine.today
     notes = [
         Note.of(
             "cohort",
@@ -78,7 +79,7 @@ def conversion_by_source(
                 "maturing",
                 "This cohort is still maturing (leads take up to ~{days} days to convert): "
                 "its rates will still rise.",
-                days=MATURITY_DAYS,
+                days=lag,
             )
         )
     if spend is None:
@@ -107,6 +108,16 @@ def conversion_by_source(
         },
         filters={k: list(v) for k, v in (filters or {}).items()},
     )
+
+
+def maturity_days(engine: Engine) -> int:
+    """The lag after which a lead cohort is mature: the one the lead conversion rate KPI
+    declares, so that the report and the KPI agree on when a cohort stops maturing."""
+    if "lead_conversion_rate" in engine.catalog:
+        lag = getattr(engine.catalog.get("lead_conversion_rate").computation, "maturity_days", None)
+        if lag is not None:
+            return int(lag)
+    return MATURITY_DAYS
 
 
 def _spend_by_channel(
