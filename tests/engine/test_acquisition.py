@@ -407,3 +407,19 @@ def test_records_behind_a_rate(engine):
         "new_leads", MARCH, {"rep": ["r1"]}, limit=2, offset=2, sort="created_at"
     )
     assert total == 3 and list(page["lead_id"]) == ["L3"]
+
+
+def test_dimension_values_for_filter_pickers(engine):
+    assert engine.dimension_values("rep") == [("r1", "Rep r1"), ("r2", "Rep r2")]
+    # Channels of leads and campaigns together, each once.
+    assert [value for value, _ in engine.dimension_values("channel")] == ["ads", "event", "web"]
+    assert engine.dimension_values("segment") == [("enterprise", "enterprise"), ("smb", "smb")]
+
+
+def test_many_kpis_at_once_match_one_at_a_time(engine):
+    ids = ["new_leads", "lead_conversion_rate", "avg_opportunity_value", "system_touches"]
+    together = engine.values(ids, MARCH)
+    for kpi_id in ids:
+        assert together[kpi_id].to_dict() == engine.value(kpi_id, MARCH).to_dict()
+    trends = engine.trends(ids, "2026-Q1", "month")
+    assert [r.value for r in trends["new_leads"]] == [0, 0, 4]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import db, demo
+from cruscotto.cli import db, demo, kpi
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ def main(
 
 app.add_typer(db.app, name="db")
 app.command("demo")(demo.demo)
+app.add_typer(kpi.app, name="kpi")
 
 from cruscotto.cli import serve, user  # noqa: E402  (web: serve and user management)
 

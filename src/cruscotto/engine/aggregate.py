@@ -42,10 +42,6 @@ def aggregate(engine: Engine, measures: Mapping[str, Measure], scope: Scope) -> 
     for (source, date), batch in by_table.items():
         for key, values in _query(engine, source, date, batch, scope).items():
             groups.setdefault(key, {}).update(values)
-    if scope.dimension is not None:
-        # A value of the dimension none of whose records count (every measure's `where`
-        # excluded them) is not part of the breakdown.
-        groups = {k: v for k, v in groups.items() if any(x not in (0, None) for x in v.values())}
     for values in groups.values():
         for name, measure in measures.items():
             if values.get(name) is None:

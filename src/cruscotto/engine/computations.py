@@ -45,10 +45,9 @@ Results = dict[Any, Computed]
 
 
 def compute(engine: Engine, computation, scope: Scope) -> Results:
-    if isinstance(computation, Simple):
-        return simple(engine, computation.measure, scope)
-    if isinstance(computation, Ratio):
-        return ratio(engine, computation, scope)
+    measures = measures_of(computation)
+    if measures is not None:
+        return assemble_all(computation, aggregate(engine, measures, scope), scope)
     if isinstance(computation, Snapshot):
         return snapshot(engine, computation, scope)
     if isinstance(computation, Derived):
@@ -69,25 +68,41 @@ def counted(measure: Measure) -> Measure:
     return replace(measure, agg="count", expr=None, where=where, money=False)
 
 
-def simple(engine: Engine, measure: Measure, scope: Scope) -> Results:
-    measures = {"value": measure, "n": counted(measure)}
-    if measure.agg == "mean":
-        measures["median"] = replace(measure, agg="median")
-    groups = aggregate(engine, measures, scope)
-    results = {}
-    for key, values in groups.items():
+def measures_of(computation) -> dict[str, Measure] | None:
+    """The measures a simple or ratio KPI needs (None for types computed otherwise).
+
+    Measures of many KPIs can then be aggregated together, one query per table and
+    dating column (see Engine.values).
+    """
+    if isinstance(computation, Simple):
+        measure = computation.measure
+        measures = {"value": measure, "n": counted(measure)}
+        if measure.agg == "mean":
+            measures["median"] = replace(measure, agg="median")
+        return measures
+    if isinstance(computation, Ratio):
+        return {"num": computation.numerator, "den": computation.denominator}
+    return None
+
+
+def assemble(computation, values: dict[str, Any]) -> Computed:
+    """A simple or ratio KPI's result from its aggregated measures."""
+    if isinstance(computation, Simple):
         details = {"median": values["median"]} if "median" in values else {}
-        results[key] = Computed(values["value"], sample_size=int(values["n"]), details=details)
-    return results
+        return Computed(values["value"], sample_size=int(values["n"]), details=details)
+    num, den = values["num"], values["den"]
+    sample = int(den) if computation.denominator.agg == "count" and den is not None else None
+    return Computed(divide(num, den), num, den, sample_size=sample)
 
 
-def ratio(engine: Engine, spec: Ratio, scope: Scope) -> Results:
-    groups = aggregate(engine, {"num": spec.numerator, "den": spec.denominator}, scope)
+def assemble_all(computation, groups: dict[Any, dict[str, Any]], scope: Scope) -> Results:
     results = {}
     for key, values in groups.items():
-        num, den = values["num"], values["den"]
-        sample = int(den) if spec.denominator.agg == "count" and den is not None else None
-        results[key] = Computed(divide(num, den), num, den, sample_size=sample)
+        # In a breakdown, a value of the dimension none of whose records count (every
+        # measure's `where` excluded them) is not part of this KPI's rows.
+        if scope.dimension is not None and all(v in (0, None) for v in values.values()):
+            continue
+        results[key] = assemble(computation, values)
     return results
 
 

@@ -101,13 +101,6 @@ class CurrencyConverter:
             f"add a {currency} rate to fx_rates"
         )
 
-    def verify(self, table: ir.Table, source: str) -> None:
-        """Raise unless every record of `table` (after `with_rate`) can be converted."""
-        with self.warehouse.lock:
-            count = int(table.count(where=self.missing(table)).execute())
-        if count:
-            raise self.explain_missing(table, source)
-
 
 def _as_date(value) -> dt.date:
     if isinstance(value, pd.Timestamp | dt.datetime):

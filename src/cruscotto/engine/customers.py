@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import ibis
 import ibis.expr.types as ir
 
 if TYPE_CHECKING:
@@ -61,3 +62,46 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     from cruscotto.engine.period import _add_months
 
     return _add_months(day, -months)
+
+
+def at_moments(engine: Engine, moments: ir.Table, products: bool = False) -> ir.Table:
+    """The customers at each moment of `moments` (columns `_key`, `at`), in one query.
+
+    Columns: _key, customer_id, purchases (contracts started — or invoices issued, without
+    contracts — by `at`) and, with `products`, how many distinct products they bought by
+    then (contracts and invoices together).
+    """
+    key = moments.columns[0]
+    if uses_contracts(engine):
+        contracts = engine.table("contracts")
+        timeline = contracts.cross_join(moments)
+        active = active_contracts(timeline, timeline.at)
+        bought = timeline.start_date <= timeline.at
+    else:
+        invoices = engine.table("invoices")
+        timeline = invoices.cross_join(moments)
+        months = engine.settings.customer_window_months
+        window_start = timeline.at - ibis.interval(months=months)
+        active = (timeline.issued_at > window_start) & (timeline.issued_at <= timeline.at)
+        bought = timeline.issued_at <= timeline.at
+    per_account = timeline.group_by(
+        [timeline[key], timeline.account_id.name("customer_id")]
+    ).aggregate(active=timeline.count(where=active), purchases=timeline.count(where=bought))
+    found = per_account.filter(per_account.active > 0).drop("active")
+    if not products:
+        return found
+    contracts, invoices = engine.table("contracts"), engine.table("invoices")
+    purchases = contracts.select("account_id", "product", day=contracts.start_date).union(
+        invoices.select("account_id", "product", day=invoices.issued_at)
+    )
+    purchases = purchases.filter(purchases["product"].notnull())
+    firsts = purchases.group_by(["account_id", "product"]).aggregate(first=purchases.day.min())
+    owned = firsts.cross_join(moments)
+    owned = owned.filter(owned["first"] <= owned.at)
+    counts = owned.group_by(
+        [owned[key].name("p_key"), owned.account_id.name("p_account")]
+    ).aggregate(products=owned.count())
+    joined = found.left_join(
+        counts, [found[key] == counts.p_key, found.customer_id == counts.p_account]
+    )
+    return joined.select(key, "customer_id", "purchases", products=joined.products.fill_null(0))

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import ibis.expr.types as ir
 import pandas as pd
 
-from cruscotto.catalog import Catalog, Derived, KpiDefinition, Ratio, Simple, Snapshot, load_catalog
+from cruscotto.catalog import (
+    Catalog,
+    Derived,
+    KpiDefinition,
+    Measure,
+    Ratio,
+    Simple,
+    Snapshot,
+    load_catalog,
+)
 from cruscotto.catalog.definition import DIMENSIONS
 from cruscotto.catalog.expression import parse
 from cruscotto.engine import dimensions
-from cruscotto.engine.aggregate import filtered_view
-from cruscotto.engine.computations import Computed, Results, compute
+from cruscotto.engine.aggregate import aggregate, filtered_view
+from cruscotto.engine.computations import Computed, Results, assemble_all, compute, measures_of
 from cruscotto.engine.currency import CurrencyConverter
 from cruscotto.engine.period import Period
 from cruscotto.engine.result import KpiResult
@@ -44,15 +55,14 @@ class Engine:
         self.today = today or dt.datetime.now(self.tz).date()
         self.currency = CurrencyConverter(warehouse, self.settings.base_currency, self.today)
         self._tables: dict[str, ir.Table] = {}
+        # Per thread (the web app shares one engine across a thread pool): while a batch
+        # runs, (scope, {kpi id: results}) so that derived KPIs reuse its work.
+        self._local = threading.local()
 
     # -- the public questions ------------------------------------------------------------
 
     def value(self, kpi_id: str, period: Period | str, filters: Filters | None = None) -> KpiResult:
-        definition, scope = self._prepare(kpi_id, period, filters)
-        computed = compute(self, definition.computation, scope)[TOTAL]
-        for name, detail in definition.details.items():
-            computed.details[name] = compute(self, detail, scope)[TOTAL].value
-        return self._result(definition, scope.period, computed)
+        return self.values([kpi_id], period, filters)[kpi_id]
 
     def compare(
         self, kpi_id: str, period: Period | str, filters: Filters | None = None
@@ -69,13 +79,7 @@ class Engine:
         self, kpi_id: str, period: Period | str, grain: str, filters: Filters | None = None
     ) -> list[KpiResult]:
         """One result per `grain` sub-period (fiscal-year aware), from one grouped query."""
-        definition, scope = self._prepare(kpi_id, period, filters)
-        buckets = tuple(scope.period.split(grain, self.settings.fiscal_year_start_month))
-        computed = compute(self, definition.computation, replace(scope, buckets=buckets))
-        return [
-            self._result(definition, bucket, computed.get(i, Computed(None)))
-            for i, bucket in enumerate(buckets)
-        ]
+        return self.trends([kpi_id], period, grain, filters)[kpi_id]
 
     def breakdown(
         self,
@@ -85,11 +89,101 @@ class Engine:
         filters: Filters | None = None,
     ) -> list[tuple[str | None, KpiResult]]:
         """One result per value of `dimension`, largest value first (None for no value)."""
-        definition, scope = self._prepare(kpi_id, period, filters)
-        self._check_dimension(definition, dimension)
-        computed = compute(self, definition.computation, replace(scope, dimension=dimension))
-        rows = [(key, self._result(definition, scope.period, c)) for key, c in computed.items()]
-        return sorted(rows, key=_breakdown_order)
+        return self.breakdowns([kpi_id], period, dimension, filters)[kpi_id]
+
+    # -- many KPIs at once (a dashboard): measures on the same table share one query -----
+
+    def values(
+        self, kpi_ids: Sequence[str], period: Period | str, filters: Filters | None = None
+    ) -> dict[str, KpiResult]:
+        """The value of each KPI for the period, with details."""
+        definitions, scope = self._prepare(kpi_ids, period, filters)
+        computed = self._batch(definitions, scope, with_details=True)
+        return {
+            d.id: self._result(d, scope.period, computed[d.id].get(TOTAL, Computed(None)))
+            for d in definitions
+        }
+
+    def trends(
+        self,
+        kpi_ids: Sequence[str],
+        period: Period | str,
+        grain: str,
+        filters: Filters | None = None,
+    ) -> dict[str, list[KpiResult]]:
+        definitions, scope = self._prepare(kpi_ids, period, filters)
+        buckets = tuple(scope.period.split(grain, self.settings.fiscal_year_start_month))
+        computed = self._batch(definitions, replace(scope, buckets=buckets))
+        return {
+            d.id: [
+                self._result(d, bucket, computed[d.id].get(i, Computed(None)))
+                for i, bucket in enumerate(buckets)
+            ]
+            for d in definitions
+        }
+
+    def breakdowns(
+        self,
+        kpi_ids: Sequence[str],
+        period: Period | str,
+        dimension: str,
+        filters: Filters | None = None,
+    ) -> dict[str, list[tuple[str | None, KpiResult]]]:
+        definitions, scope = self._prepare(kpi_ids, period, filters)
+        for definition in definitions:
+            self._check_dimension(definition, dimension)
+        computed = self._batch(definitions, replace(scope, dimension=dimension))
+        answers = {}
+        for d in definitions:
+            rows = [(key, self._result(d, scope.period, c)) for key, c in computed[d.id].items()]
+            answers[d.id] = sorted(rows, key=_breakdown_order)
+        return answers
+
+    def _batch(
+        self, definitions: list[KpiDefinition], scope: Scope, with_details: bool = False
+    ) -> dict[str, Results]:
+        """Results of each KPI (details folded in), simple and ratio measures aggregated
+        together; other types computed one by one, derived ones reusing what is done."""
+        parts: dict[str, dict[str, Any]] = {}
+        for d in definitions:
+            parts[d.id] = {"": d.computation}
+            if with_details:
+                parts[d.id].update(d.details)
+        measures: dict[str, Measure] = {}
+        owners: dict[tuple[str, str], dict[str, str]] = {}  # (kpi, part) -> {name: column}
+        for kpi_id, computations in parts.items():
+            for part, computation in computations.items():
+                for name, measure in (measures_of(computation) or {}).items():
+                    column = f"m{len(measures)}"
+                    measures[column] = measure
+                    owners.setdefault((kpi_id, part), {})[name] = column
+        groups = aggregate(self, measures, scope) if measures else {}
+        previous_memo = self._memo
+        self._memo = (scope, {})
+        try:
+            results = {}
+            for kpi_id, computations in parts.items():
+                for part, computation in computations.items():
+                    if measures_of(computation) is not None:
+                        columns = owners[(kpi_id, part)]
+                        mine = {
+                            key: {name: values[column] for name, column in columns.items()}
+                            for key, values in groups.items()
+                        }
+                        done = assemble_all(computation, mine, scope)
+                    else:
+                        done = self._memo[1].get(kpi_id) if part == "" else None
+                        done = done if done is not None else compute(self, computation, scope)
+                    if part == "":
+                        results[kpi_id] = done
+                        self._memo[1][kpi_id] = done
+                    else:
+                        for key, computed in results[kpi_id].items():
+                            if key in done:
+                                computed.details[part] = done[key].value
+            return results
+        finally:
+            self._memo = previous_memo
 
     def records(
         self,
@@ -103,7 +197,7 @@ class Engine:
         descending: bool = False,
     ) -> tuple[pd.DataFrame, int]:
         """The records behind a value under the same filters: a page of them and the total."""
-        definition, scope = self._prepare(kpi_id, period, filters)
+        (definition,), scope = self._prepare([kpi_id], period, filters)
         view = self._records_view(definition, scope)
         total = int(self.execute(view.count()))
         if sort is not None and sort not in view.columns:
@@ -145,8 +239,19 @@ class Engine:
     def supports(self, kpi_id: str, dimension: str) -> bool:
         return dimension in self.catalog.get(kpi_id).dimensions
 
+    @property
+    def _memo(self) -> tuple[Scope, dict[str, Results]] | None:
+        return getattr(self._local, "memo", None)
+
+    @_memo.setter
+    def _memo(self, value: tuple[Scope, dict[str, Results]] | None) -> None:
+        self._local.memo = value
+
     def computed(self, kpi_id: str, scope: Scope) -> Results:
-        return compute(self, self.catalog.get(kpi_id).computation, scope)
+        """A KPI's results for a scope (reusing those of the current batch, if any)."""
+        if self._memo is not None and self._memo[0] is scope and kpi_id in self._memo[1]:
+            return self._memo[1][kpi_id]
+        return self._batch([self.catalog.get(kpi_id)], scope)[kpi_id]
 
     def table(self, name: str) -> ir.Table:
         """A canonical table, looked up once (reading a schema is a round trip)."""
@@ -161,13 +266,14 @@ class Engine:
             return expression.execute()
 
     def _prepare(
-        self, kpi_id: str, period: Period | str, filters: Filters | None
-    ) -> tuple[KpiDefinition, Scope]:
-        definition = self.catalog.get(kpi_id)
+        self, kpi_ids: Sequence[str], period: Period | str, filters: Filters | None
+    ) -> tuple[list[KpiDefinition], Scope]:
+        definitions = [self.catalog.get(kpi_id) for kpi_id in kpi_ids]
         clean = _clean_filters(filters)
-        for dimension in clean:
-            self._check_dimension(definition, dimension)
-        return definition, Scope(self.period(period), clean)
+        for definition in definitions:
+            for dimension in clean:
+                self._check_dimension(definition, dimension)
+        return definitions, Scope(self.period(period), clean)
 
     def _check_dimension(self, definition: KpiDefinition, dimension: str) -> None:
         if dimension not in DIMENSIONS:

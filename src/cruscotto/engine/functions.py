@@ -19,10 +19,12 @@ from cruscotto.catalog.definition import Function, Measure
 from cruscotto.engine import customers, dimensions
 from cruscotto.engine.aggregate import (
     KEY,
-    aggregate,
+    MISSING_RATES,
     bucket_case,
     filtered_view,
     group_key,
+    measure_expression,
+    missing_rates,
     python_number,
 )
 from cruscotto.engine.computations import Computed, Results, divide
@@ -72,8 +74,12 @@ def _keyed(engine: Engine, source: str, date: str | None, scope: Scope, referenc
 
 def _per_key(engine: Engine, query: ir.Table, scope: Scope) -> dict:
     """{group key: row} of a query grouped by _key, with bucket keys as ints."""
+    return _rows_per_key(engine.execute(query), scope)
+
+
+def _rows_per_key(frame, scope: Scope) -> dict:
     rows = {}
-    for row in engine.execute(query).to_dict("records"):
+    for row in frame.to_dict("records"):
         key = python_number(row[KEY]) if scope.buckets is not None else row[KEY]
         if not scope.grouped:
             key = TOTAL
@@ -145,36 +151,37 @@ def _accounts_grouped(engine: Engine, accounts: ir.Table, scope: Scope) -> ir.Va
     return accounts[column].cast("string")
 
 
-def _customers_counts(engine: Engine, scope: Scope, day_of, qualifying=None) -> dict:
-    """{group key: (customers on day_of(part), those also in `qualifying(day)`)}.
+# What makes a customer count in the numerator of a share of customers.
+QUALIFIES = {
+    "bought_again": lambda table: table.purchases > 1,
+    "several_products": lambda table: table.products > 1,
+}
 
-    One query per sub-period: who is a customer depends on the day, so each sub-period
-    has its own customer base.
-    """
+
+def _customers_view(engine: Engine, scope: Scope, day_of, qualifying: str | None):
+    """The scope's accounts that are customers on `day_of(part)` of each (sub-)period,
+    with their group key and whether `qualifying` holds for them."""
     parts = scope.buckets if scope.buckets is not None else (scope.period,)
-    whole = replace(scope, buckets=None)
-    counts: dict = {}
-    for index, part in enumerate(parts):
-        day = day_of(part)
-        accounts = filtered_view(engine, "accounts", None, {}, whole)
-        on_day = customers.customers_on(engine, day)
-        base = accounts.join(on_day, accounts.account_id == on_day.account_id)
-        if qualifying is not None:
-            chosen = qualifying(day)
-            chosen = chosen.select(hit_account=chosen.account_id, hit=ibis.literal(True))
-            base = base.left_join(chosen, base.account_id == chosen.hit_account)
-            hits = base.count(where=base.hit.notnull())
-        else:
-            hits = ibis.literal(0)
-        query = base.group_by(**{KEY: _accounts_grouped(engine, base, scope)}).aggregate(
-            n=base.count(), hits=hits
-        )
-        for row in engine.execute(query).to_dict("records"):
-            key = index if scope.buckets is not None else (TOTAL if not scope.grouped else row[KEY])
-            if scope.dimension is not None and not isinstance(key, str):
-                key = None
-            counts[key] = (int(row["n"]), int(row["hits"]))
-    return counts
+    moments = ibis.memtable({KEY: list(range(len(parts))), "at": [day_of(p) for p in parts]})
+    table = customers.at_moments(engine, moments, products=qualifying == "several_products")
+    accounts = filtered_view(engine, "accounts", None, {}, replace(scope, buckets=None))
+    joined = accounts.join(table, accounts.account_id == table.customer_id)
+    grouped = scope.buckets is not None
+    key = joined[KEY] if grouped else _accounts_grouped(engine, joined, scope)
+    hit = QUALIFIES[qualifying](joined) if qualifying else ibis.literal(False)
+    return joined.mutate(_group=key, counted_in_numerator=hit)
+
+
+def _customers_counts(engine: Engine, scope: Scope, day_of, qualifying: str | None = None):
+    """{group key: (customers on day_of(part), those for whom `qualifying` holds)}."""
+    view = _customers_view(engine, scope, day_of, qualifying)
+    query = view.group_by(**{KEY: view._group}).aggregate(
+        n=view.count(), hits=view.count(where=view.counted_in_numerator)
+    )
+    return {
+        key: (int(row["n"]), int(row["hits"]))
+        for key, row in _per_key(engine, query, scope).items()
+    }
 
 
 def _customers_at_start(engine: Engine, scope: Scope) -> dict:
@@ -204,8 +211,8 @@ def customer_acquisition(engine: Engine, params: dict[str, Any], scope: Scope) -
     return results
 
 
-def _share_of_customers(engine: Engine, scope: Scope, qualifying) -> Results:
-    """Customers at the end of each (sub-)period for whom `qualifying(day)` holds ÷ customers."""
+def _share_of_customers(engine: Engine, scope: Scope, qualifying: str) -> Results:
+    """Customers at the end of each (sub-)period for whom `qualifying` holds ÷ customers."""
     counts = _customers_counts(engine, scope, lambda part: part.last_day, qualifying)
     results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
     for key, (n, hits) in counts.items():
@@ -213,74 +220,27 @@ def _share_of_customers(engine: Engine, scope: Scope, qualifying) -> Results:
     return results
 
 
-def _purchases_until(engine: Engine, day: dt.date) -> ir.Table:
-    """(account_id, product, started) of every contract or invoice up to `day`."""
-    contracts = engine.table("contracts")
-    invoices = engine.table("invoices")
-    return (
-        contracts.filter(contracts.start_date <= day)
-        .select("account_id", "product", started=contracts.start_date)
-        .union(
-            invoices.filter(invoices.issued_at <= day).select(
-                "account_id", "product", started=invoices.issued_at
-            )
-        )
-    )
-
-
-def _bought_again(engine: Engine, day: dt.date) -> ir.Table:
-    """Accounts with more than one contract started by `day` (invoices, without contracts)."""
-    if customers.uses_contracts(engine):
-        purchases = engine.table("contracts")
-        purchases = purchases.filter(purchases.start_date <= day)
-    else:
-        purchases = engine.table("invoices")
-        purchases = purchases.filter(purchases.issued_at <= day)
-    per_account = purchases.group_by("account_id").aggregate(n=purchases.count())
-    return per_account.filter(per_account.n > 1).select("account_id")
-
-
-def _several_products(engine: Engine, day: dt.date) -> ir.Table:
-    """Accounts that bought more than one distinct product by `day`."""
-    purchases = _purchases_until(engine, day)
-    purchases = purchases.filter(purchases["product"].notnull())
-    per_account = purchases.group_by("account_id").aggregate(
-        products=purchases["product"].nunique()
-    )
-    return per_account.filter(per_account.products > 1).select("account_id")
-
-
-def _customers_flagged(engine: Engine, scope: Scope, qualifying) -> ir.Table:
+def _customers_flagged(engine: Engine, scope: Scope, qualifying: str) -> ir.Table:
     """The customers at the end of the period, flagged when `qualifying` holds for them."""
-    day = scope.period.last_day
-    accounts = filtered_view(engine, "accounts", None, {}, scope)
-    on_day = customers.customers_on(engine, day)
-    base = accounts.join(on_day, accounts.account_id == on_day.account_id)
-    chosen = qualifying(day)
-    chosen = chosen.select(hit_account=chosen.account_id)
-    flagged = base.left_join(chosen, base.account_id == chosen.hit_account)
-    counted = flagged.hit_account.notnull().name("counted_in_numerator")
-    return flagged.select(*accounts.columns, counted)
+    view = _customers_view(engine, scope, lambda part: part.last_day, qualifying)
+    accounts = engine.table("accounts")
+    return view.select(*accounts.columns, "counted_in_numerator")
 
 
 @kpi_function(
     "upsell_rate",
-    records=lambda engine, params, scope: _customers_flagged(
-        engine, scope, lambda day: _bought_again(engine, day)
-    ),
+    records=lambda engine, params, scope: _customers_flagged(engine, scope, "bought_again"),
 )
 def upsell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
-    return _share_of_customers(engine, scope, lambda day: _bought_again(engine, day))
+    return _share_of_customers(engine, scope, "bought_again")
 
 
 @kpi_function(
     "cross_sell_rate",
-    records=lambda engine, params, scope: _customers_flagged(
-        engine, scope, lambda day: _several_products(engine, day)
-    ),
+    records=lambda engine, params, scope: _customers_flagged(engine, scope, "several_products"),
 )
 def cross_sell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
-    return _share_of_customers(engine, scope, lambda day: _several_products(engine, day))
+    return _share_of_customers(engine, scope, "several_products")
 
 
 # -- revenue over customer history --------------------------------------------------------
@@ -299,13 +259,17 @@ def _invoices_in_scope(engine: Engine, scope: Scope, base: ir.Table | None = Non
 
 
 def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -> Results:
-    engine.currency.verify(view, "invoices")
     query = view.group_by(KEY).aggregate(
-        value=getattr(view.amount_in_base, statistic)(), n=view.count()
+        value=getattr(view.amount_in_base, statistic)(),
+        n=view.count(),
+        **{MISSING_RATES: view.count(where=engine.currency.missing(view))},
     )
+    frame = engine.execute(query)
+    if frame[MISSING_RATES].fillna(0).sum() > 0:
+        raise engine.currency.explain_missing(view, "invoices")
     empty = 0.0 if statistic == "sum" else None
     results: Results = {k: Computed(empty, sample_size=0) for k in scope.expected_keys()}
-    for key, row in _per_key(engine, query, scope).items():
+    for key, row in _rows_per_key(frame, scope).items():
         value = python_number(row["value"])
         results[key] = Computed(empty if value is None else value, sample_size=int(row["n"]))
     return results
@@ -440,6 +404,24 @@ def _latest_forecasts(engine: Engine, labels: list[str], scope: Scope) -> ir.Tab
     return filtered_view(engine, "forecasts", None, {}, replace(scope, buckets=None), base=latest)
 
 
+def _won_value_per_rep(engine: Engine, scope: Scope) -> dict[tuple[int, str], float]:
+    """{(sub-period index, rep): value won} in the base currency, in one query."""
+    view = filtered_view(engine, "opportunities", "closed_at", {"won": _WON_VALUE}, scope)
+    key = group_key(engine, view, "opportunities", "closed_at", scope)
+    query = view.group_by(**{KEY: key}, rep=view.owner_id).aggregate(
+        won=measure_expression(engine, view, _WON_VALUE),
+        **missing_rates(engine, view, {"won": _WON_VALUE}),
+    )
+    frame = engine.execute(query)
+    if MISSING_RATES in frame.columns and frame[MISSING_RATES].fillna(0).sum() > 0:
+        raise engine.currency.explain_missing(view, "opportunities")
+    return {
+        (int(row[KEY]), row["rep"]): python_number(row["won"]) or 0.0
+        for row in frame.to_dict("records")
+        if python_number(row[KEY]) is not None
+    }
+
+
 def _forecast_rows(engine: Engine, scope: Scope):
     """(group key, forecast, actual) for each rep and (sub-)period with a forecast."""
     parts = list(scope.buckets) if scope.buckets is not None else [scope.period]
@@ -447,13 +429,9 @@ def _forecast_rows(engine: Engine, scope: Scope):
     team = scope.dimension == "team"
     columns = ["rep_id", "period", "amount"] + (["reps__team"] if team else [])
     frame = engine.execute(forecasts.select(*columns))
+    won = _won_value_per_rep(engine, replace(scope, buckets=tuple(parts), dimension=None))
     rows = []
     for index, part in enumerate(parts):
-        actual = aggregate(
-            engine,
-            {"won": _WON_VALUE},
-            Scope(part, scope.filters, dimension="rep"),
-        )
         for record in frame[frame["period"] == part.label].to_dict("records"):
             if scope.buckets is not None:
                 key = index
@@ -463,8 +441,8 @@ def _forecast_rows(engine: Engine, scope: Scope):
                 key = record["reps__team"]
             else:
                 key = TOTAL
-            won = actual.get(record["rep_id"], {}).get("won") or 0.0
-            rows.append((key, float(record["amount"]), float(won)))
+            actual = won.get((index, record["rep_id"]), 0.0)
+            rows.append((key, float(record["amount"]), float(actual)))
     return rows
 
 
