@@ -18,8 +18,8 @@ def test_definition_card_with_source_freshness(company):
     data = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03")
     assert data["kpi"]["name"] == "New leads"
     assert data["kpi"]["sources"] == ["leads"]
-    # newest lead: L4 at 2026-03-31 22:30Z
-    assert data["freshness"] == {"leads": "2026-03-31"}
+    # newest lead: L4 at 2026-03-31 22:30Z, which is 1 April in Rome
+    assert data["freshness"] == {"leads": "2026-04-01"}
     assert data["kpi"]["frequency"] == "weekly"
 
 

@@ -26,12 +26,15 @@ def serve(
     ctx: typer.Context,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    cache_seconds: Annotated[
+        float, typer.Option(help="How long computed KPI answers are reused (0: never).")
+    ] = 60.0,
 ) -> None:
     """Serve the dashboard, KPI pages and JSON API (http://HOST:PORT)."""
-    run(state(ctx), host, port)
+    run(state(ctx), host, port, cache_seconds)
 
 
-def run(app_state: State, host: str, port: int) -> None:
+def run(app_state: State, host: str, port: int, cache_seconds: float = 60.0) -> None:
     import uvicorn
 
     from cruscotto.web import create_app
@@ -44,7 +47,8 @@ def run(app_state: State, host: str, port: int) -> None:
             "`cruscotto user add NAME --role admin` (or run `cruscotto demo`)."
         )
     console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
-    uvicorn.run(create_app(warehouse), host=host, port=port, log_level="warning")
+    app = create_app(warehouse, cache_seconds=cache_seconds)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def serve_demo(app_state: State, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -5,7 +5,8 @@ data is imported. Answers are kept for `ttl` seconds (default 60; 0 turns cachin
 keyed by the question (method, KPI, period, grain or dimension, filters), at most
 `size` of them. On a DuckDB file no other process can write while the app has it open,
 so the only staleness is on PostgreSQL, for at most `ttl` seconds after an import.
-Records (drill-down pages) are never cached: they are paged and sorted per request.
+Drill-down record pages are cached the same way (key: period, filters, page, sort), so a
+page of records always agrees with the numbers shown next to it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from cruscotto.engine import Engine
 
-CACHED_METHODS = ("value", "compare", "trend", "breakdown", "dimension_values")
+CACHED_METHODS = ("value", "compare", "trend", "breakdown", "dimension_values", "records")
 
 
 class CachedEngine:
@@ -37,20 +38,26 @@ class CachedEngine:
 
         def cached(*args, **kwargs):
             key = (name, *map(_key, args), *sorted((k, _key(v)) for k, v in kwargs.items()))
-            now = time.monotonic()
-            with self._lock:
-                hit = self._answers.get(key)
-                if hit is not None and now - hit[0] < self._ttl:
-                    self._answers.move_to_end(key)
-                    return hit[1]
-            answer = attribute(*args, **kwargs)
-            with self._lock:
-                self._answers[key] = (now, answer)
-                while len(self._answers) > self._size:
-                    self._answers.popitem(last=False)
-            return answer
+            return self.remember(key, lambda: attribute(*args, **kwargs))
 
         return cached
+
+    def remember(self, key: tuple, compute):
+        """The answer stored under `key` if fresh, else `compute()` stored and returned."""
+        if self._ttl <= 0:
+            return compute()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._answers.get(key)
+            if hit is not None and now - hit[0] < self._ttl:
+                self._answers.move_to_end(key)
+                return hit[1]
+        answer = compute()
+        with self._lock:
+            self._answers[key] = (now, answer)
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
 
     def clear(self) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import HTTPException, Request
 
@@ -108,6 +108,12 @@ def definition_dict(kpi, who: Access) -> dict:
 
 def freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
     """The newest record date of each source table (None when it has no rows)."""
+    if isinstance(kpis, CachedEngine):
+        return kpis.remember(("freshness", *tables), lambda: _freshness(kpis, tables))
+    return _freshness(kpis, tables)
+
+
+def _freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
     newest: dict[str, date | None] = {}
     for name in tables:
         column = model_table(name).date_column
@@ -116,11 +122,14 @@ def freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
             continue
         t = kpis.warehouse.table(name)
         value = kpis.execute(t[column].max())
-        newest[name] = None if value is None or value != value else _as_date(value)
+        missing = value is None or value != value  # None, NaN or NaT: an empty table
+        newest[name] = None if missing else _local_day(value, kpis.settings.tz)
     return newest
 
 
-def _as_date(value) -> date:
-    if hasattr(value, "date") and callable(value.date):
-        return value.date()
+def _local_day(value, tz) -> date:
+    """A stored date as it is; a stored UTC timestamp as the company's calendar day."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(tz).date()
     return value

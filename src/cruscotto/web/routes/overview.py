@@ -5,7 +5,9 @@ GET /  (page)  ·  GET /api/overview  (the same data as JSON)
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse
 
 from cruscotto.engine import Engine, Period
@@ -40,6 +42,7 @@ def home(who: Access = Depends(access)):
 def overview(
     period: str | None = None,
     grain: str = "month",
+    kpi: Annotated[list[str] | None, Query(description="only these KPIs' cards")] = None,
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> dict:
@@ -50,8 +53,10 @@ def overview(
     window = spark_window(current, grain, kpis.settings.fiscal_year_start_month)
     areas = []
     for area in AREAS:
-        definitions = who.visible(k for k in kpis.catalog.all() if k.dashboard_area == area)
-        cards = [kpi_card(kpis, kpi, current, previous, window, grain, who) for kpi in definitions]
+        definitions = who.visible(
+            k for k in kpis.catalog.all() if k.dashboard_area == area and (not kpi or k.id in kpi)
+        )
+        cards = [kpi_card(kpis, k, current, previous, window, grain, who) for k in definitions]
         areas.append({"id": area, "cards": cards})
     return {
         "period": period_dict(current),
