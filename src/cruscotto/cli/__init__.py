@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import db, demo, kpi
+from cruscotto.cli import data, db, demo, importing, kpi
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -34,6 +34,8 @@ def main(
 app.add_typer(db.app, name="db")
 app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
+app.command("import")(importing.import_command)
+app.add_typer(data.app, name="data")
 
 from cruscotto.cli import serve, user  # noqa: E402  (web: serve and user management)
 

@@ -22,8 +22,8 @@ from cruscotto.demo.timeline import DAY, HOUR
 
 RESPONSE_SHARE = 0.93  # leads that ever get an answer
 DEGRADED_TO = 0.35  # paid search's SQL rate by today, relative to the start of the window
-LEAD_TOUCHES = 1.0  # mean follow-up touches after the first response
-DEAL_TOUCHES = 3.5  # mean activities on a deal besides the proposal
+LEAD_TOUCHES = 0.5  # mean follow-up touches after the first response
+DEAL_TOUCHES = 2.5  # mean activities on a deal besides the proposal
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from cruscotto.warehouse import Warehouse, conform
 # Daily random walk of EUR per unit around these levels (start values).
 FX_START = {"USD": 0.92, "GBP": 1.16}
 FX_DAILY_VOLATILITY = 0.004
+FLUSH_ROWS = 250_000  # rows gathered per table before an append
 
 
 class Numbering:
@@ -79,13 +80,34 @@ class Ledger:
 
 
 class Sink:
-    """Writes chunks into the warehouse (inside the caller's transaction), counting rows."""
+    """Writes chunks into the warehouse (inside the caller's transaction), counting rows.
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    Small chunks are gathered per table and appended together once they reach
+    `flush_rows`: each append has a fixed cost, and memory stays bounded either way.
+    """
+
+    def __init__(self, warehouse: Warehouse, flush_rows: int | None = None) -> None:
         self.warehouse = warehouse
+        self.flush_rows = FLUSH_ROWS if flush_rows is None else flush_rows
         self.rows: dict[str, int] = defaultdict(int)
+        self._pending: dict[str, list[pa.Table]] = defaultdict(list)
+        self._pending_rows: dict[str, int] = defaultdict(int)
 
     def write(self, name: str, data: pa.Table) -> None:
         conformed = conform(model_table(name), data)
-        self.warehouse.append(name, conformed)
         self.rows[name] += conformed.num_rows
+        self._pending[name].append(conformed)
+        self._pending_rows[name] += conformed.num_rows
+        if self._pending_rows[name] >= self.flush_rows:
+            self._flush(name)
+
+    def flush(self) -> None:
+        """Append everything still gathered; call before the transaction commits."""
+        for name in list(self._pending):
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        chunks = self._pending.pop(name, [])
+        self._pending_rows.pop(name, None)
+        if chunks:
+            self.warehouse.append(name, pa.concat_tables(chunks).combine_chunks())

@@ -33,7 +33,7 @@ CSAT_RESPONSE = 0.35
 NPS_SHARE = (0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.06, 0.12, 0.20, 0.26, 0.24)  # 0..10
 NPS_PER_QUARTER = 0.4  # periodic NPS answers per customer per quarter
 POST_SALE_RESPONSE = 0.5
-CARE_PER_MONTH = 0.9  # account-management touches per customer per month
+CARE_PER_MONTH = 0.35  # account-management touches per customer per month
 COMMENTS = (
     "Slow answers on urgent tickets",
     "Invoices are hard to read",
