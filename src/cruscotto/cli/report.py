@@ -14,13 +14,12 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from cruscotto.catalog import load_catalog
+from cruscotto.api import engine_for
 from cruscotto.cli.context import console, fail, state
-from cruscotto.engine import CurrencyError, Engine, PeriodError
+from cruscotto.engine import CurrencyError, PeriodError
 from cruscotto.engine.dimensions import DimensionError
 from cruscotto.reports import REPORTS, Report, build, to_csv, to_xlsx
 from cruscotto.reports.report import Column, json_value
-from cruscotto.settings import load_company, read_config
 
 FORMATS = ("table", "json", "csv", "xlsx")
 Many = Annotated[list[str] | None, typer.Option(help="Keep only these (repeat the option).")]
@@ -76,8 +75,7 @@ def report(
     if name != "leaderboard" and (status or currency):
         fail("--status and --currency apply to the leaderboard only")
     options = {k: v for k, v in options.items() if v}
-    config = read_config()
-    engine = Engine(state(ctx).warehouse(), load_company(), load_catalog(config))
+    engine = engine_for(state(ctx).warehouse())
     try:
         result = build(engine, name, period, filters, **options)
     except (PeriodError, DimensionError, CurrencyError, ValueError, KeyError) as exc:
