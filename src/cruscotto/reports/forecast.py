@@ -48,7 +48,8 @@ def sales_forecast(
     months), the deals with their factors, the stage win rates used, and forecast vs actual."""
     period = period or default_period(engine.today)
     months = period.split("month")
-    weighted = weighted_open_deals(engine, filters)
+    rates = learned_rates(engine, filters)
+    weighted = weighted_open_deals(engine, filters, rates)
 
     in_window = weighted.filter(in_period(weighted.expected_close_date, period, engine))
     by_month = engine.execute(
@@ -71,7 +72,7 @@ def sales_forecast(
         ).select(*DEAL_COLUMNS_ORDER)
     )
     outside = _outside_window(engine, weighted, period)
-    rates = _stage_rate_rows(engine, filters)
+    rate_rows = _stage_rate_rows(rates[0])
     history = forecast_vs_actual(engine, filters, history_months)
 
     notes = [Note.of("probability", PROBABILITY_NOTE)]
@@ -96,7 +97,7 @@ def sales_forecast(
     tables = [
         ReportTable("months", "Forecast by expected close month", MONTH_COLUMNS, month_rows),
         ReportTable("deals", "Open deals and the factors behind them", DEAL_COLUMNS, deal_rows),
-        ReportTable("stage_win_rates", "Historical win rate by stage", RATE_COLUMNS, rates),
+        ReportTable("stage_win_rates", "Historical win rate by stage", RATE_COLUMNS, rate_rows),
     ]
     if history is None:
         notes.append(
@@ -123,41 +124,60 @@ def sales_forecast(
     )
 
 
-def weighted_open_deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
+def learned_rates(engine: Engine, filters: Filters | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The closed-deal history, learned once per report: won and closed per pipeline and
+    stage, and per pipeline (a few rows each, reused by every query of the report)."""
+    stages = engine.execute(stage_win_rates(engine, filters).order_by(["pipeline", "stage"]))
+    pipelines = engine.execute(pipeline_win_rates(engine, filters).order_by("pipeline"))
+    return stages, pipelines
+
+
+def weighted_open_deals(
+    engine: Engine,
+    filters: Filters | None = None,
+    rates: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> ir.Table:
     """Open deals with their close probability, its basis and their weighted value."""
+    stage_rows, pipeline_rows = rates if rates is not None else learned_rates(engine, filters)
     all_deals = deals(engine, filters)
     open_deals = all_deals.filter(all_deals.status == "open")
-    stages = stage_win_rates(engine, filters)
-    stages = stages.select(
-        _pipeline="pipeline", _stage="stage", stage_win_rate=stages.won / stages.closed
+    stages = ibis.memtable(
+        pd.DataFrame(
+            {
+                "_pipeline": stage_rows.pipeline.astype("object"),
+                "_stage": stage_rows.stage.astype("object"),
+                "stage_win_rate": (stage_rows.won / stage_rows.closed).astype("float64"),
+            }
+        ),
+        schema={"_pipeline": "string", "_stage": "string", "stage_win_rate": "float64"},
     )
-    pipelines = pipeline_win_rates(engine, filters)
-    overall = pipelines.aggregate(
-        _overall=pipelines.won.sum().cast("float64") / pipelines.closed.sum()
+    pipelines = ibis.memtable(
+        pd.DataFrame(
+            {
+                "_pipeline2": pipeline_rows.pipeline.astype("object"),
+                "pipeline_win_rate": (pipeline_rows.won / pipeline_rows.closed).astype("float64"),
+            }
+        ),
+        schema={"_pipeline2": "string", "pipeline_win_rate": "float64"},
     )
-    pipelines = pipelines.select(
-        _pipeline2="pipeline", pipeline_win_rate=pipelines.won / pipelines.closed
-    )
-    joined = (
-        open_deals.left_join(
-            stages, (open_deals.pipeline == stages._pipeline) & (open_deals.stage == stages._stage)
-        )
-        .left_join(pipelines, open_deals.pipeline == pipelines._pipeline2)
-        .cross_join(overall)
-    )
-    probability = ibis.coalesce(joined.stage_win_rate, joined.pipeline_win_rate, joined._overall)
+    closed = int(pipeline_rows.closed.sum())
+    overall = ibis.literal(int(pipeline_rows.won.sum()) / closed if closed else None, "float64")
+    joined = open_deals.left_join(
+        stages, (open_deals.pipeline == stages._pipeline) & (open_deals.stage == stages._stage)
+    ).left_join(pipelines, open_deals.pipeline == pipelines._pipeline2)
+    probability = ibis.coalesce(joined.stage_win_rate, joined.pipeline_win_rate, overall)
     basis = ibis.cases(
         (joined.stage_win_rate.notnull(), "stage"),
         (joined.pipeline_win_rate.notnull(), "pipeline"),
-        (joined._overall.notnull(), "all deals"),
-        else_=None,
+        (overall.notnull(), "all deals"),
+        else_=ibis.null("string"),
     )
     return joined.mutate(
         probability=probability,
         probability_basis=basis,
         weighted_value=joined.amount_base * probability,
         age_days=ibis.literal(engine.today).delta(joined.created_at.date(), unit="day"),
-    ).drop("_pipeline", "_stage", "_pipeline2", "_overall")
+    ).drop("_pipeline", "_stage", "_pipeline2")
 
 
 def _outside_window(engine: Engine, weighted: ir.Table, period: Period) -> dict:
@@ -180,8 +200,8 @@ def _outside_window(engine: Engine, weighted: ir.Table, period: Period) -> dict:
     }
 
 
-def _stage_rate_rows(engine: Engine, filters: Filters | None) -> pd.DataFrame:
-    rates = engine.execute(stage_win_rates(engine, filters).order_by(["pipeline", "stage"]))
+def _stage_rate_rows(stages: pd.DataFrame) -> pd.DataFrame:
+    rates = stages.copy()
     intervals = [wilson_interval(w, c) for w, c in zip(rates.won, rates.closed, strict=True)]
     rates["win_rate"] = rates.won / rates.closed
     rates["ci_low"] = [low for low, _ in intervals]

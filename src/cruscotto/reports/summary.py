@@ -11,8 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cruscotto.catalog.definition import DASHBOARD_AREAS, KpiDefinition
-from cruscotto.engine import CurrencyError, Engine, Filters, Period
-from cruscotto.engine.dimensions import DimensionError
+from cruscotto.engine import Engine, Filters, Period
 from cruscotto.reports.periods import last_complete_month
 from cruscotto.reports.query import clean_filters
 from cruscotto.reports.report import Column, Note, Report, ReportTable
@@ -65,7 +64,7 @@ def executive_summary(
                 continue
             try:
                 results = engine.compare(definition.id, period, clean)
-            except (CurrencyError, DimensionError, ValueError) as exc:
+            except Exception as exc:  # one broken KPI (a missing fx rate…) must not hide the rest
                 failed.append(f"{definition.id}: {exc}")
                 continue
             rows.append(_row(area, definition, results))
