@@ -51,6 +51,21 @@ def change(current: float | None, previous: float | None, unit: str) -> float | 
     return (current - previous) / abs(previous) if previous else None
 
 
+def compared(engine: Engine, kpi_id: str, period: Period, filters: Filters) -> dict:
+    """The engine's comparison (current, previous, last_year), with the current and the
+    previous month (quarter, year) from one grouped trend query instead of two."""
+    previous = period.previous()
+    if period.grain in ("month", "quarter", "year") and period.is_whole:
+        pair = engine.trend(kpi_id, Period(previous.start, period.end), period.grain, filters)
+        if [r.period for r in pair] == [previous, period]:
+            return {
+                "current": pair[1],
+                "previous": pair[0],
+                "last_year": engine.value(kpi_id, period.last_year(), filters),
+            }
+    return engine.compare(kpi_id, period, filters)
+
+
 def executive_summary(
     engine: Engine, period: Period | None = None, filters: Filters | None = None
 ) -> Report:
@@ -63,7 +78,7 @@ def executive_summary(
                 left_out.append(definition.id)
                 continue
             try:
-                results = engine.compare(definition.id, period, clean)
+                results = compared(engine, definition.id, period, clean)
             except Exception as exc:  # one broken KPI (a missing fx rate…) must not hide the rest
                 failed.append(f"{definition.id}: {exc}")
                 continue
