@@ -80,3 +80,10 @@ def test_xlsx_has_one_sheet_per_table_with_formats_and_an_about_sheet():
     assert ["Period", "2026-03"] in about
     assert ["Filter: team", "North"] in about
     assert ["Note", "Only 2 reps."] in about
+
+
+def test_dates_read_back_as_midnight_timestamps_are_dates_in_json():
+    columns = [Column("expected", "Expected close", "date")]
+    frame = pd.DataFrame({"expected": pd.to_datetime(["2026-05-24"])})
+    table = ReportTable("deals", "Deals", columns, frame)
+    assert table.records() == [{"expected": "2026-05-24"}]

@@ -62,7 +62,7 @@ class ReportTable:
     def records(self) -> list[dict[str, Any]]:
         """The rows as JSON-ready dictionaries (None for missing values, ISO dates)."""
         return [
-            {c.name: json_value(row[c.name]) for c in self.columns}
+            {c.name: json_value(_cell(row[c.name], c.kind)) for c in self.columns}
             for row in self.frame.to_dict("records")
         ]
 
@@ -106,6 +106,13 @@ class Report:
             "facts": {key: json_value(value) for key, value in self.facts.items()},
             "tables": [t.to_dict() for t in self.tables],
         }
+
+
+def _cell(value: Any, kind: str) -> Any:
+    # A date column read back from a database may arrive as a midnight timestamp.
+    if kind == "date" and isinstance(value, dt.datetime):
+        return value.date()
+    return value
 
 
 def local_dates(utc_timestamps: pd.Series, tz) -> pd.Series:
