@@ -298,9 +298,9 @@ class Engine:
             denominator=c.denominator,
             details=dict(c.details),
         )
+        if definition.is_rate and c.denominator and c.numerator is not None:
+            result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)
         if isinstance(definition.computation, Ratio):
-            if definition.is_rate and c.denominator and c.numerator is not None:
-                result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)
             lag = definition.computation.maturity_days
             if lag is not None:
                 result.maturing = period.end + dt.timedelta(days=lag) > self.today

@@ -1,0 +1,102 @@
+"""`cruscotto serve`: the web app on this machine; and `serve_demo`, used by `cruscotto demo`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from cruscotto.cli.context import State, console, state
+from cruscotto.warehouse import Warehouse
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+
+# One login per role, with passwords printed on start: the demo is a local showcase.
+DEMO_USERS = (
+    ("admin", "admin", "admin-demo"),
+    ("manager", "manager", "manager-demo"),
+    ("rep", "rep", "rep-demo"),
+    ("viewer", "viewer", "viewer-demo"),
+)
+
+
+def serve(
+    ctx: typer.Context,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    cache_seconds: Annotated[
+        float, typer.Option(help="How long computed KPI answers are reused (0: never).")
+    ] = 60.0,
+) -> None:
+    """Serve the dashboard, KPI pages and JSON API (http://HOST:PORT)."""
+    run(state(ctx), host, port, cache_seconds)
+
+
+def run(app_state: State, host: str, port: int, cache_seconds: float = 60.0) -> None:
+    import uvicorn
+
+    from cruscotto.web import create_app
+    from cruscotto.web.users import UserStore
+
+    warehouse = app_state.warehouse()
+    if not UserStore(warehouse).list():
+        console.print(
+            "[yellow]no users yet:[/] add one with "
+            "`cruscotto user add NAME --role admin` (or run `cruscotto demo`)."
+        )
+    console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
+    app = create_app(warehouse, cache_seconds=cache_seconds, warm=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def serve_demo(app_state: State, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Create one demo login per role, print them, and serve the demo company."""
+    logins = create_demo_users(app_state.warehouse())
+    out = RichTable(title="Demo logins")
+    for heading in ("user", "password", "role", "sees"):
+        out.add_column(heading)
+    for username, password, role, scope in logins:
+        out.add_row(username, password, role, scope)
+    console.print(out)
+    run(app_state, host, port)
+
+
+def create_demo_users(warehouse: Warehouse) -> list[tuple[str, str, str, str]]:
+    """(Re)create the demo users; the rep is the first active account executive."""
+    from cruscotto.web.users import UserStore
+
+    store = UserStore(warehouse)
+    rep_id, team = first_account_executive(warehouse)
+    existing = {u.username for u in store.list()}
+    logins = []
+    for username, role, password in DEMO_USERS:
+        if username in existing:
+            store.remove(username)
+        store.add(
+            username,
+            password,
+            role,
+            rep_id=rep_id if role == "rep" else None,
+            teams=[team] if role == "manager" else (),
+        )
+        scope = {
+            "admin": "everything",
+            "manager": f"team {team}",
+            "rep": f"own records of {rep_id}",
+            "viewer": "dashboards only",
+        }[role]
+        logins.append((username, password, role, scope))
+    return logins
+
+
+def first_account_executive(warehouse: Warehouse) -> tuple[str, str]:
+    """(rep_id, team) of the first active AE by id, else of the first active person."""
+    reps = warehouse.table("reps")
+    active = reps.filter(reps.active).order_by(reps.rep_id)
+    for candidates in (active.filter(active.role == "ae"), active):
+        found = candidates.select("rep_id", "team").limit(1).to_pyarrow().to_pylist()
+        if found:
+            return found[0]["rep_id"], found[0]["team"] or "default"
+    raise typer.BadParameter("the reps table is empty: generate or import data first")

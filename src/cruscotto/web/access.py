@@ -1,0 +1,163 @@
+"""The one dependency every route goes through: who asks, in which language, seeing what.
+
+`access` authenticates the request (session or bearer token), reads the dimension
+filters from the query string and combines them with the user's forced scope (SPEC §8):
+
+| role    | forced filters                 | drill-down records | exports |
+| ------- | ------------------------------ | ------------------ | ------- |
+| admin   | none                           | yes                | yes     |
+| manager | {"team": their teams}          | yes                | yes     |
+| rep     | {"rep": [their rep_id]}        | yes (own only)     | yes     |
+| viewer  | none                           | no                 | no      |
+
+A filter the URL asks for that falls outside the forced scope (a rep asking for another
+rep, a manager for another team) is refused with 403; never quietly widened. A KPI whose
+dimensions cannot carry the forced scope (a rep-scoped user and a KPI without `rep`, a
+manager and a KPI without `team`) is not visible to that user at all: company-wide
+numbers are not "own numbers".
+
+Routes use it like this (reports too):
+
+    @router.get("/api/things")
+    def things(who: Access = Depends(access)):
+        filters = who.filters_for(kpi)        # or who.filters() for non-KPI data
+        who.require_records()                 # before returning rows / exports
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+
+from cruscotto.settings import CompanySettings
+from cruscotto.web.auth import require_user
+from cruscotto.web.i18n import Formatter, Translator
+from cruscotto.web.users import User
+
+# SPEC §3: the dimensions a KPI can be filtered and broken down by.
+DIMENSIONS = (
+    "rep",
+    "team",
+    "channel",
+    "campaign",
+    "segment",
+    "industry",
+    "size_band",
+    "country",
+    "pipeline",
+    "stage",
+    "product",
+    "priority",
+    "category",
+    "project",
+)
+# The filters the overview offers as pickers (SPEC §4).
+OVERVIEW_FILTERS = ("rep", "team", "channel", "segment", "pipeline")
+
+FilterValue = Annotated[list[str] | None, Query(description="keep only these values")]
+
+
+def requested_filters(
+    rep: FilterValue = None,
+    team: FilterValue = None,
+    channel: FilterValue = None,
+    campaign: FilterValue = None,
+    segment: FilterValue = None,
+    industry: FilterValue = None,
+    size_band: FilterValue = None,
+    country: FilterValue = None,
+    pipeline: FilterValue = None,
+    stage: FilterValue = None,
+    product: FilterValue = None,
+    priority: FilterValue = None,
+    category: FilterValue = None,
+    project: FilterValue = None,
+) -> dict[str, list[str]]:
+    """The dimension filters in the query string (`?rep=r1&channel=web&channel=ads`)."""
+    given = locals()
+    # An empty picker submits `rep=`; that means "no filter", not "rep is empty".
+    return {d: [v for v in given[d] if v] for d in DIMENSIONS if given[d] and any(given[d])}
+
+
+@dataclass
+class Access:
+    user: User
+    settings: CompanySettings
+    requested: dict[str, list[str]] = field(default_factory=dict)
+
+    # -- language -------------------------------------------------------------------------
+
+    @property
+    def language(self) -> str:
+        return self.user.language
+
+    @property
+    def t(self) -> Translator:
+        return Translator(self.language)
+
+    @property
+    def fmt(self) -> Formatter:
+        return Formatter(self.language, self.settings.base_currency)
+
+    # -- scope ----------------------------------------------------------------------------
+
+    @property
+    def forced(self) -> dict[str, list[str]]:
+        if self.user.role == "rep":
+            return {"rep": [self.user.rep_id or ""]}
+        if self.user.role == "manager":
+            return {"team": list(self.user.teams)}
+        return {}
+
+    @property
+    def can_see_records(self) -> bool:
+        return self.user.role != "viewer"
+
+    @property
+    def can_export(self) -> bool:
+        return self.user.role != "viewer"
+
+    def filters(self) -> dict[str, list[str]]:
+        """The requested filters with the forced scope applied (403 if asked beyond it)."""
+        combined = dict(self.requested)
+        for dimension, allowed in self.forced.items():
+            asked = self.requested.get(dimension)
+            if asked and not set(asked) <= set(allowed):
+                raise HTTPException(403, self.t("error.out_of_scope", dimension=dimension))
+            combined[dimension] = list(asked or allowed)
+        return combined
+
+    def can_see(self, kpi) -> bool:
+        return all(d in kpi.dimensions for d in self.forced)
+
+    def visible(self, kpis: Iterable) -> list:
+        return [k for k in kpis if self.can_see(k)]
+
+    def filters_for(self, kpi) -> dict[str, list[str]]:
+        """The engine filters for one KPI; 404 if the user may not see it."""
+        if not self.can_see(kpi):
+            raise HTTPException(404, self.t("error.kpi_not_visible", kpi=kpi.id))
+        return self.filters()
+
+    def inapplicable(self, kpi) -> list[str]:
+        """Requested filters this KPI cannot be cut by (its numbers would ignore them)."""
+        return [d for d in self.filters() if d not in kpi.dimensions]
+
+    def require_records(self) -> None:
+        if not self.can_see_records:
+            raise HTTPException(403, self.t("error.no_records"))
+
+    def require_export(self) -> None:
+        if not self.can_export:
+            raise HTTPException(403, self.t("error.no_export"))
+
+
+def access(
+    request: Request,
+    user: User = Depends(require_user),
+    requested: dict[str, list[str]] = Depends(requested_filters),
+) -> Access:
+    return Access(user=user, settings=request.app.state.settings, requested=requested)

@@ -1,0 +1,150 @@
+"""The application factory: `create_app(warehouse)` gives the whole web app.
+
+What it wires:
+- the session middleware, signed with a secret generated on first start and kept in the
+  database (so sessions survive restarts and no secret lives in a config file);
+- /static (our CSS/JS) and /static/plotly.min.js (served from the installed plotly
+  package: nothing is ever fetched from the internet);
+- every module in `cruscotto.web.routes` that defines `router` (an APIRouter), in
+  alphabetical order; a new group of pages is a new module there, nothing to edit here;
+- errors: an unauthenticated page request goes to /login, an API request gets 401;
+  403/404/400 render as a page for browsers and as JSON under /api.
+- /openapi.json describes the API. /docs is off: Swagger UI would load assets from a CDN.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import pkgutil
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+import cruscotto
+from cruscotto.settings import CompanySettings, load_company
+from cruscotto.warehouse import Warehouse
+from cruscotto.web import routes
+from cruscotto.web.auth import NotAuthenticated, current_user
+from cruscotto.web.i18n import Translator, negotiate
+from cruscotto.web.pages import templates
+from cruscotto.web.users import UserStore
+from cruscotto.web.warmup import warm_up
+
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+SESSION_DAYS = 14
+
+
+def create_app(
+    warehouse: Warehouse,
+    settings: CompanySettings | None = None,
+    *,
+    today: date | None = None,
+    cache_seconds: float = 60.0,
+    warm: bool = False,
+) -> FastAPI:
+    """The web app over `warehouse`.
+
+    `today` pins "now" for the engine (tests, demos); `cache_seconds` is how long engine
+    answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
+    company-wide overview in the background as soon as the server starts.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm and cache_seconds > 0:
+            app.state.warm_up = warm_up(app)
+        yield
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Cruscotto",
+        version=cruscotto.__version__,
+        description="The KPIs of a B2B service company. Authenticate with a bearer token "
+        "from POST /api/token (or `cruscotto user token NAME`).",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.warehouse = warehouse
+    app.state.settings = settings or load_company()
+    app.state.today = today
+    app.state.users = UserStore(warehouse)
+    app.state.cache_seconds = cache_seconds
+    app.state.engine = None  # created on first use, see cruscotto.web.kpis.engine
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=app.state.users.session_secret(),
+        session_cookie="cruscotto_session",
+        max_age=SESSION_DAYS * 24 * 3600,
+        same_site="lax",
+    )
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in discover_routers():
+        app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def discover_routers() -> list:
+    """The `router` of every module in cruscotto.web.routes, by module name."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{routes.__name__}.{info.name}")
+        if hasattr(module, "router"):
+            found.append(module.router)
+    return found
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    def not_authenticated(request: Request, exc: NotAuthenticated):
+        if wants_json(request):
+            return JSONResponse(
+                {"detail": "not authenticated: log in or send 'Authorization: Bearer TOKEN'"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, exc: HTTPException):
+        if wants_json(request) or exc.status_code < 400:
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(request: Request, exc: RequestValidationError):
+        if wants_json(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+        )
+        return _error_page(request, 422, problems)
+
+
+def _error_page(request: Request, status: int, message: str):
+    user = current_user(request)
+    language = user.language if user else negotiate(request.headers.get("accept-language"))
+    context = {"status": status, "message": message, "t": Translator(language), "user": user}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)

@@ -1,0 +1,202 @@
+"""Charts: inline SVG sparklines for cards, and plotly figures (as plain dicts) for KPI pages.
+
+The figures are built server-side as JSON-ready dicts and drawn in the browser by the
+plotly.js bundled with the plotly package (served at /static/plotly.min.js). Values of
+`percent` KPIs are fractions in the engine and are multiplied by 100 for the axes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from cruscotto.web.i18n import Formatter
+
+STATUS_COLOURS = {"on_target": "#1b8a4b", "at_risk": "#c98a00", "off_target": "#c62f2f"}
+LINE = "#1f5fbf"
+BAND = "rgba(27, 138, 75, 0.12)"
+
+
+def sparkline(values: Sequence[float | None], *, width: int = 96, height: int = 30) -> Markup:
+    """A tiny line chart of `values` (gaps where a value is None) as an inline SVG."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return Markup("")
+    low = min(v for _, v in points)
+    high = max(v for _, v in points)
+    span = (high - low) or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+
+    def xy(i: int, v: float) -> str:
+        return f"{2 + i * step:.1f},{height - 3 - (v - low) / span * (height - 6):.1f}"
+
+    segments, current = [], []
+    for i, v in enumerate(values):
+        if v is None:
+            if current:
+                segments.append(current)
+            current = []
+        else:
+            current.append(xy(i, v))
+    if current:
+        segments.append(current)
+    lines = "".join(
+        f'<polyline points="{" ".join(s)}" fill="none" stroke="{LINE}" stroke-width="1.6"/>'
+        for s in segments
+    )
+    last_i, last_v = points[-1]
+    x, y = xy(last_i, last_v).split(",")
+    return Markup(
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-hidden="true">{lines}'
+        f'<circle cx="{x}" cy="{y}" r="2.2" fill="{LINE}"/></svg>'
+    )
+
+
+def _scale(value: float | None, unit: str) -> float | None:
+    if value is None:
+        return None
+    return value * 100 if unit == "percent" else value
+
+
+def _layout(fmt: Formatter, unit: str, **extra) -> dict:
+    return {
+        "margin": {"l": 60, "r": 20, "t": 10, "b": 40},
+        "height": 320,
+        "separators": ".," if fmt.language == "en" else ",.",
+        "yaxis": {"ticksuffix": "%" if unit == "percent" else "", "zeroline": False},
+        "hovermode": "closest",
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.2},
+        "plot_bgcolor": "#fff",
+        "paper_bgcolor": "#fff",
+        **extra,
+    }
+
+
+def trend_figure(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    unit: str,
+    fmt: Formatter,
+    name: str,
+    target: float | None,
+    benchmark: tuple[float | None, float | None] | None,
+) -> dict:
+    """The trend line, a dashed target line and the shaded benchmark band."""
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": name,
+            "x": list(labels),
+            "y": [_scale(v, unit) for v in values],
+            "text": [fmt.kpi_value(v, unit) for v in values],
+            "hovertemplate": "%{x}: %{text}<extra></extra>",
+            "line": {"color": LINE, "width": 2.5},
+            "connectgaps": False,
+        }
+    ]
+    shapes = []
+    if target is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": fmt.t("kpi.target_line") + " " + fmt.kpi_value(target, unit),
+                "x": list(labels),
+                "y": [_scale(target, unit)] * len(labels),
+                "hoverinfo": "skip",
+                "line": {"color": "#c62f2f", "dash": "dash", "width": 1.5},
+            }
+        )
+    if benchmark is not None and (benchmark[0] is not None or benchmark[1] is not None):
+        low, high = benchmark
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": _scale(low if low is not None else high, unit),
+                "y1": _scale(high if high is not None else low, unit),
+                "fillcolor": BAND,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        # An invisible trace gives the band its legend entry.
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": fmt.t("kpi.benchmark_band"),
+                "x": [None],
+                "y": [None],
+                "marker": {"size": 12, "color": BAND, "symbol": "square"},
+            }
+        )
+    return {"data": data, "layout": _layout(fmt, unit, shapes=shapes)}
+
+
+def breakdown_figure(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    statuses: Sequence[str | None],
+    *,
+    unit: str,
+    fmt: Formatter,
+) -> dict:
+    """Horizontal bars, largest first, coloured by status against the target."""
+    count = len(labels)
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": list(reversed(labels)),
+            "x": [_scale(v, unit) for v in reversed(values)],
+            "text": [fmt.kpi_value(v, unit) for v in reversed(values)],
+            "textposition": "auto",
+            "hovertemplate": "%{y}: %{text}<extra></extra>",
+            "marker": {"color": [STATUS_COLOURS.get(s or "", LINE) for s in reversed(statuses)]},
+        }
+    ]
+    layout = _layout(
+        fmt,
+        unit,
+        height=max(220, 28 * count + 60),
+        showlegend=False,
+        margin={"l": 160, "r": 20, "t": 10, "b": 30},
+    )
+    layout["xaxis"] = layout.pop("yaxis")
+    layout["yaxis"] = {"automargin": True}
+    return {"data": data, "layout": layout}
+
+
+def kpi_trend_chart(data: dict, fmt: Formatter) -> dict:
+    """The trend figure of a KPI page's data (see routes/kpi.py)."""
+    kpi = data["kpi"]
+    band = kpi["benchmark"]
+    return trend_figure(
+        [r["period"] for r in data["trend"]],
+        [r["value"] for r in data["trend"]],
+        unit=kpi["unit"],
+        fmt=fmt,
+        name=kpi["name"],
+        target=kpi["target"],
+        benchmark=(band["low"], band["high"]) if band else None,
+    )
+
+
+def kpi_breakdown_chart(data: dict, fmt: Formatter) -> dict:
+    rows = data["breakdown"]["rows"]
+    return breakdown_figure(
+        [r["label"] if r["label"] is not None else fmt.t("dimension.none") for r in rows],
+        [r["value"] for r in rows],
+        [r["status"] for r in rows],
+        unit=data["kpi"]["unit"],
+        fmt=fmt,
+    )

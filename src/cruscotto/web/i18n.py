@@ -1,0 +1,166 @@
+"""Languages: the message catalogs and locale-correct formatting.
+
+Messages live in `locales/<part>.<lang>.json` (web.en.json, web.it.json, web.pt.json…);
+all parts of a language are merged, so a new group of pages brings its own files
+(e.g. reports.en.json) without editing ours. Every label is a key present in all three
+languages (tests/web/test_i18n.py checks that for every part); KPI names and descriptions
+come from the KPI catalog instead. Numbers, dates and money go through `Formatter`, which
+uses babel with the language's locale: Italian writes 1.234,56 €, Brazilian Portuguese
+R$ 1.234,56 (when the base currency is BRL).
+Money is always in the company's base currency, only its formatting follows the language.
+
+In a template: `{{ t("overview.title") }}` and `{{ fmt.kpi_value(value, unit) }}`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LANGUAGES = ("en", "it", "pt")
+DEFAULT_LANGUAGE = "en"
+# The locale used for formatting in each language.
+LOCALES = {"en": "en_GB", "it": "it_IT", "pt": "pt_BR"}
+LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "pt": "Português"}
+
+_CATALOG_DIR = Path(__file__).parent / "locales"
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for part in sorted(_CATALOG_DIR.glob(f"*.{language}.json")):
+        merged.update(json.loads(part.read_text(encoding="utf-8")))
+    return merged
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of our languages for an Accept-Language header (English if none fits)."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+class Translator:
+    """`t(key, **params)`: the message in the language, `{param}`s filled in."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self.messages = catalog(self.language)
+
+    def __call__(self, key: str, **params: object) -> str:
+        text = self.messages.get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
+        return text.format(**params) if params else text
+
+    def pick(self, texts: dict[str, str] | None) -> str:
+        """The entry for our language from a {"en": …, "it": …, "pt": …} mapping."""
+        if not texts:
+            return ""
+        return texts.get(self.language) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()))
+
+
+class Formatter:
+    """Numbers, money, percentages and dates the way the language writes them."""
+
+    def __init__(self, language: str, currency: str = "EUR") -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self.locale = _locale(LOCALES[self.language])
+        self.currency = currency
+        self.t = Translator(self.language)
+
+    def number(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, fraction: float | None, digits: int = 1) -> str:
+        if fraction is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+        return format_percent(fraction, format=pattern, locale=self.locale)
+
+    def money(self, amount: float | None, digits: int | None = None) -> str:
+        if amount is None:
+            return "–"
+        if digits is None:
+            # Cents matter on small amounts only; a card showing 1.234.567,89 € is noise.
+            digits = 0 if abs(amount) >= 10_000 else 2
+        return format_currency(
+            amount,
+            self.currency,
+            locale=self.locale,
+            currency_digits=False,
+            format=None if digits == 2 else _money_pattern(self.locale, digits),
+        )
+
+    def date(self, day: date | None, style: str = "medium") -> str:
+        return "–" if day is None else format_date(day, format=style, locale=self.locale)
+
+    def kpi_value(self, value: float | None, unit: str) -> str:
+        """A KPI value with its unit: rates are stored as fractions and shown as %."""
+        if value is None:
+            return "–"
+        match unit:
+            case "percent":
+                return self.percent(value)
+            case "count":
+                return self.number(value, 0 if float(value).is_integer() else 1)
+            case "currency":
+                return self.money(value)
+            case "currency_per_day":
+                return self.t("unit.per_day", value=self.money(value))
+            case "hours":
+                return self.t("unit.hours", value=self.number(value, 1))
+            case "days":
+                return self.t("unit.days", value=self.number(value, 1))
+            case "units_per_hour":
+                return self.t("unit.units_per_hour", value=self.number(value, 2))
+            case "ratio":
+                return self.number(value, 2)
+            case _:  # score and anything a custom KPI declares
+                return self.number(value, 1)
+
+    def change(self, current: float | None, previous: float | None, unit: str) -> str:
+        """Change vs an earlier value: points for rates, relative % for everything else."""
+        delta = change(current, previous, unit)
+        if delta is None:
+            return "–"
+        if unit == "percent":
+            points = self.number(abs(delta) * 100, 1)
+            return ("+" if delta >= 0 else "−") + self.t("unit.points", value=points)
+        return ("+" if delta >= 0 else "−") + self.percent(abs(delta))
+
+
+def change(current: float | None, previous: float | None, unit: str) -> float | None:
+    """Difference for rates (fraction points), relative change otherwise; None if undefined."""
+    if current is None or previous is None:
+        return None
+    if unit == "percent":
+        return current - previous
+    if previous == 0:
+        return None
+    return (current - previous) / abs(previous)
+
+
+@cache
+def _locale(code: str) -> Locale:
+    try:
+        return Locale.parse(code)
+    except UnknownLocaleError:  # pragma: no cover - babel ships all three
+        return Locale.parse("en")
+
+
+@cache
+def _money_pattern(locale: Locale, digits: int) -> str:
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    decimals = "." + "0" * digits if digits else ""
+    return pattern.replace("#,##0.00", "#,##0" + decimals)

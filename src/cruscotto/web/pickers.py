@@ -1,0 +1,35 @@
+"""The values offered in filter pickers, limited to what the user may choose.
+
+A rep's scope is fixed (no rep or team picker); a manager picks among their teams and
+the reps in them; everyone else gets every value the data has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cruscotto.engine import Engine
+from cruscotto.web.access import Access
+
+
+def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, list[list[str]]]:
+    """{dimension: [[value, label], …]} for each dimension the user may filter by."""
+    offered: dict[str, list[list[str]]] = {}
+    forced = who.forced
+    for dimension in dimensions:
+        if who.user.role == "rep" and dimension in ("rep", "team"):
+            continue
+        values = kpis.dimension_values(dimension)
+        if "team" in forced and dimension == "team":
+            values = [(v, label) for v, label in values if v in forced["team"]]
+        if "team" in forced and dimension == "rep":
+            members = reps_in_teams(kpis, forced["team"])
+            values = [(v, label) for v, label in values if v in members]
+        offered[dimension] = [[v, label] for v, label in values]
+    return offered
+
+
+def reps_in_teams(kpis: Engine, teams: list[str]) -> set[str]:
+    reps = kpis.warehouse.table("reps")
+    query = reps.filter(reps.team.isin(teams)).select("rep_id")
+    return set(kpis.execute(query)["rep_id"])

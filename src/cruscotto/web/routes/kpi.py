@@ -1,0 +1,229 @@
+"""The KPI page: definition card, comparison, trend, breakdown and the records behind it.
+
+GET /kpi/{id}                 page; GET /api/kpi/{id} the same data as JSON
+GET /api/kpi/{id}/records.csv every record behind the number, as CSV (not for viewers)
+GET /api/kpis                 the definitions the user may see
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from cruscotto.engine import Engine, Period
+from cruscotto.model import table as model_table
+from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
+from cruscotto.web.kpis import (
+    check_grain,
+    definition_dict,
+    engine,
+    freshness,
+    period_dict,
+    resolve_period,
+    result_dict,
+    trend_window,
+)
+from cruscotto.web.pages import page
+from cruscotto.web.pickers import pickers
+
+router = APIRouter()
+
+PAGE_SIZES = (25, 50, 100, 200)
+# The CSV export holds every record behind a number, up to this many.
+CSV_LIMIT = 1_000_000
+
+
+@router.get("/api/kpis", tags=["kpis"])
+def list_kpis(who: Access = Depends(access), kpis: Engine = Depends(engine)) -> list[dict]:
+    """The KPI definitions visible to the user, texts in their language."""
+    return [definition_dict(k, who) for k in who.visible(kpis.catalog.all())]
+
+
+def visible_kpi(kpi_id: str, who: Access, kpis: Engine):
+    try:
+        kpi = kpis.catalog.get(kpi_id)
+    except KeyError:
+        raise HTTPException(404, who.t("error.kpi_not_visible", kpi=kpi_id)) from None
+    if not who.can_see(kpi):
+        raise HTTPException(404, who.t("error.kpi_not_visible", kpi=kpi_id))
+    return kpi
+
+
+@page(router, "/kpi/{kpi_id}", "kpi.html", name="kpi", tags=["kpis"])
+def kpi_page(
+    kpi_id: str,
+    period: str | None = None,
+    grain: str = "month",
+    by: Annotated[str | None, Query(description="dimension to break the value down by")] = None,
+    limit: Annotated[int, Query(ge=1, le=max(PAGE_SIZES))] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: str | None = None,
+    desc: bool = False,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """Everything about one KPI for a period: definition, comparison, trend, breakdown, records.
+
+    `records` is null for viewers (no drill-down). The trend covers the period split by
+    `grain` (at least the last 12 months for a month or shorter period).
+    """
+    kpi = visible_kpi(kpi_id, who, kpis)
+    check_grain(grain, who)
+    current = resolve_period(period, grain, kpis, who)
+    dimension = by or (kpi.dimensions[0] if kpi.dimensions else None)
+    if dimension is not None and dimension not in kpi.dimensions:
+        raise HTTPException(400, who.t("error.bad_dimension", kpi=kpi.id, dimension=dimension))
+    data = {
+        "kpi": definition_dict(kpi, who),
+        "freshness": freshness(kpis, list(kpi.sources)),
+        "period": period_dict(current),
+        "grain": grain,
+        "filters": who.filters(),
+        "pickers": pickers(kpis, who, [d for d in OVERVIEW_FILTERS if d in kpi.dimensions]),
+        "not_applicable": who.inapplicable(kpi),
+        "compare": None,
+        "trend": [],
+        "breakdown": None,
+        "records": None,
+    }
+    if data["not_applicable"]:
+        return data
+    filters = who.filters_for(kpi)
+    compared = kpis.compare(kpi.id, current, filters)
+    data["compare"] = {key: result_dict(r) for key, r in compared.items()}
+    window = trend_window(current, grain, kpis)
+    data["trend"] = [result_dict(r) for r in kpis.trend(kpi.id, window, grain, filters)]
+    if dimension is not None:
+        labels = dict(kpis.dimension_values(dimension))
+        data["breakdown"] = {
+            "dimension": dimension,
+            "rows": [
+                {
+                    "key": key,
+                    "label": labels.get(key, key) if key is not None else None,
+                    **result_dict(r),
+                }
+                for key, r in kpis.breakdown(kpi.id, current, dimension, filters)
+            ],
+        }
+    if who.can_see_records:
+        paging = Paging(limit, offset, sort, desc)
+        data["records"] = records_page(kpis, kpi.id, current, filters, paging, who)
+    return data
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+    sort: str | None
+    descending: bool
+
+
+def records_page(
+    kpis: Engine, kpi_id: str, period: Period, filters: dict, paging: Paging, who: Access
+) -> dict:
+    try:
+        frame, total = kpis.records(
+            kpi_id,
+            period,
+            filters,
+            limit=paging.limit,
+            offset=paging.offset,
+            sort=paging.sort,
+            descending=paging.descending,
+        )
+    except ValueError:
+        if paging.sort is None:
+            raise
+        raise HTTPException(400, who.t("error.bad_sort", column=paging.sort)) from None
+    frame = local_times(frame, kpis, kpis.catalog.get(kpi_id))
+    return {
+        "columns": list(frame.columns),
+        "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False)],
+        "total": total,
+        "limit": paging.limit,
+        "offset": paging.offset,
+        "sort": paging.sort,
+        "descending": paging.descending,
+    }
+
+
+@router.get("/api/kpi/{kpi_id}/records.csv", tags=["kpis"], response_class=StreamingResponse)
+def records_csv(
+    kpi_id: str,
+    period: str | None = None,
+    grain: str = "month",
+    sort: str | None = None,
+    desc: bool = False,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> StreamingResponse:
+    """Every record behind the KPI's value (same filters and scope as the page), as CSV."""
+    kpi = visible_kpi(kpi_id, who, kpis)
+    who.require_records()
+    who.require_export()
+    current = resolve_period(period, check_grain(grain, who), kpis, who)
+    filters = who.filters_for(kpi)
+    frame, _ = kpis.records(kpi.id, current, filters, limit=CSV_LIMIT, sort=sort, descending=desc)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(frame.columns)
+    for row in local_times(frame, kpis, kpi).itertuples(index=False):
+        writer.writerow(["" if (v := _plain(r)) is None else v for r in row])
+    filename = f"{kpi.id}_{current.label.replace('..', '_')}.csv"
+    return StreamingResponse(
+        iter([buffer.getvalue()]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def local_times(frame: pd.DataFrame, kpis: Engine, kpi) -> pd.DataFrame:
+    """Timestamps (stored in UTC) in the company's time zone to the minute; dates as dates.
+
+    Which columns are instants comes from the model declarations of the KPI's sources:
+    a calendar date (expected_close_date, issued_at…) must never be shifted by a zone.
+    """
+    instants = {
+        column.name
+        for source in kpi.sources
+        for column in model_table(source).columns
+        if column.type == "timestamp"
+    }
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if column in instants:
+            if values.dt.tz is None:
+                values = values.dt.tz_localize("UTC")
+            frame[column] = values.dt.tz_convert(kpis.settings.timezone).dt.strftime(
+                "%Y-%m-%d %H:%M"
+            )
+        else:
+            frame[column] = values.dt.strftime("%Y-%m-%d")
+    return frame
+
+
+def _plain(value):
+    """A JSON/CSV-friendly scalar: no NaN/NaT, no numpy types."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT or (not isinstance(value, str | bool) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,154 @@
+"""The overview: the four dashboard areas, one card per KPI the user may see (SPEC §4).
+
+GET /  (page)  ·  GET /api/overview  (the same data as JSON)
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import RedirectResponse
+
+from cruscotto.engine import Engine, Period
+from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
+from cruscotto.web.i18n import change
+from cruscotto.web.kpis import (
+    benchmark_dict,
+    check_grain,
+    engine,
+    log,
+    period_dict,
+    resolve_period,
+    spark_window,
+)
+from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pickers import pickers
+
+router = APIRouter()
+nav_item("overview", "/overview", "nav.overview", order=10)
+
+AREAS = ("sales", "customer", "operations", "profitability")
+# Below this many records a value is flagged as resting on a small sample.
+SMALL_SAMPLE = 30
+
+
+@router.get("/", include_in_schema=False)
+def home(who: Access = Depends(access)):
+    return RedirectResponse("/overview", status_code=303)
+
+
+@page(router, "/overview", "overview.html", name="overview", tags=["dashboard"])
+def overview(
+    period: str | None = None,
+    grain: str = "month",
+    kpi: Annotated[list[str] | None, Query(description="only these KPIs' cards")] = None,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """Every visible KPI of the four areas: value, change vs previous period, sparkline."""
+    check_grain(grain, who)
+    current = resolve_period(period, grain, kpis, who)
+    previous = current.previous()
+    window = spark_window(current, grain, kpis.settings.fiscal_year_start_month)
+    shown = [
+        k
+        for area in AREAS
+        for k in who.visible(kpis.catalog.all())
+        if k.dashboard_area == area and (not kpi or k.id in kpi)
+    ]
+    computable = [k for k in shown if not who.inapplicable(k)]
+    numbers = card_numbers(kpis, computable, current, previous, window, grain, who.filters())
+    cards = {k.id: kpi_card(k, numbers.get(k.id), who) for k in shown}
+    areas = [
+        {"id": area, "cards": [cards[k.id] for k in shown if k.dashboard_area == area]}
+        for area in AREAS
+    ]
+    return {
+        "period": period_dict(current),
+        "previous": period_dict(previous),
+        "grain": grain,
+        "filters": who.filters(),
+        "pickers": pickers(kpis, who, OVERVIEW_FILTERS),
+        "areas": areas,
+    }
+
+
+def card_numbers(
+    kpis: Engine,
+    definitions: list,
+    current: Period,
+    previous: Period,
+    window: Period,
+    grain: str,
+    filters: dict,
+) -> dict[str, tuple | Exception]:
+    """{kpi id: (now, before, trend)} for many KPIs with the engine's batched queries.
+
+    A whole month (week, quarter…) and the one before are the trend's last two points, so
+    usually one batch answers everything. If a batch fails (say a missing fx rate), each
+    KPI is computed alone, so that one broken KPI shows its error and the rest still show.
+    """
+    ids = [k.id for k in definitions]
+    if not ids:
+        return {}
+    try:
+        return _batched(kpis, ids, current, previous, window, grain, filters)
+    except Exception:
+        log.warning("overview: batch failed, computing KPIs one by one", exc_info=True)
+    numbers: dict[str, tuple | Exception] = {}
+    for kpi_id in ids:
+        try:
+            numbers.update(_batched(kpis, [kpi_id], current, previous, window, grain, filters))
+        except Exception as exc:
+            log.warning("overview: %s failed: %s", kpi_id, exc)
+            numbers[kpi_id] = exc
+    return numbers
+
+
+def _batched(kpis, ids, current, previous, window, grain, filters) -> dict[str, tuple]:
+    trends = kpis.trends(ids, window, grain, filters)
+    last_two = [r.period for r in next(iter(trends.values()))[-2:]]
+    if last_two == [previous, current]:
+        return {i: (trends[i][-1], trends[i][-2], trends[i]) for i in ids}
+    now = kpis.values(ids, current, filters)
+    before = kpis.values(ids, previous, filters)
+    return {i: (now[i], before[i], trends[i]) for i in ids}
+
+
+def kpi_card(kpi, numbers: tuple | Exception | None, who: Access) -> dict:
+    card = {
+        "id": kpi.id,
+        "name": who.t.pick(kpi.name),
+        "unit": kpi.unit,
+        "direction": kpi.direction,
+        "target": kpi.target,
+        "benchmark": benchmark_dict(kpi),
+        "not_applicable": who.inapplicable(kpi),
+        "error": None,
+    }
+    if numbers is None:  # a filter this KPI cannot be cut by
+        return card
+    if isinstance(numbers, Exception):
+        card["error"] = str(numbers)
+        return card
+    now, before, trend = numbers
+    delta = change(now.value, before.value, kpi.unit)
+    card.update(
+        {
+            "value": now.value,
+            "status": now.status,
+            "previous_value": before.value,
+            "change": delta,
+            "improved": None if not delta else (delta > 0) == (kpi.direction == "higher"),
+            "sample_size": now.sample_size,
+            "small_sample": now.sample_size is not None and 0 < now.sample_size < SMALL_SAMPLE,
+            "maturing": now.maturing,
+            "numerator": now.numerator,
+            "denominator": now.denominator,
+            "ci_low": now.ci_low,
+            "ci_high": now.ci_high,
+            "sparkline": [{"period": r.period.label, "value": r.value} for r in trend],
+        }
+    )
+    return card

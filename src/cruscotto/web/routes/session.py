@@ -1,0 +1,124 @@
+"""Logging in and out, the language switch, API tokens and "who am I"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from cruscotto.web.access import Access, access
+from cruscotto.web.auth import current_user, log_in, log_out, user_store
+from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, negotiate
+from cruscotto.web.pages import templates
+
+router = APIRouter()
+
+LANGUAGE_COOKIE = "cruscotto_language"
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    rep_id: str | None
+    teams: list[str]
+    language: str
+    can_see_records: bool
+    can_export: bool
+    forced_filters: dict[str, list[str]]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never bounce a user to another site after login.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _anonymous_language(request: Request) -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in LANGUAGES else negotiate(request.headers.get("accept-language"))
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, next: str = "/", error: bool = False):
+    if current_user(request) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    language = _anonymous_language(request)
+    context = {
+        "t": Translator(language),
+        "next": _safe_next(next),
+        "error": error,
+        "language": language,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+    }
+    return templates.TemplateResponse(request, "login.html", context)
+
+
+@router.post("/login", include_in_schema=False)
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+):
+    user = user_store(request).authenticate(username, password)
+    if user is None:
+        return RedirectResponse(f"/login?error=1&next={quote(_safe_next(next))}", status_code=303)
+    log_in(request, user)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request):
+    log_out(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/language", include_in_schema=False)
+def set_language(
+    request: Request, language: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+):
+    """Remember the language: on the user when logged in, in a cookie on the login page."""
+    if language not in LANGUAGES:
+        raise HTTPException(400, f"unknown language {language!r}")
+    user = current_user(request)
+    if user is not None:
+        user_store(request).set_language(user.username, language)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.post("/api/token", response_model=Token, tags=["auth"])
+def issue_token(
+    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> Token:
+    """Exchange a user name and password for a bearer token (OAuth2 password style)."""
+    store = user_store(request)
+    user = store.authenticate(username, password)
+    if user is None:
+        raise HTTPException(401, "wrong user name or password")
+    return Token(access_token=store.issue_token(user.username))
+
+
+@router.get("/api/me", response_model=Me, tags=["auth"])
+def me(who: Access = Depends(access)) -> Me:
+    """The authenticated user, their role and the scope forced on every answer."""
+    return Me(
+        username=who.user.username,
+        role=who.user.role,
+        rep_id=who.user.rep_id,
+        teams=list(who.user.teams),
+        language=who.language,
+        can_see_records=who.can_see_records,
+        can_export=who.can_export,
+        forced_filters=who.forced,
+    )

@@ -1,0 +1,97 @@
+"""Web fixtures: a real app over a real warehouse, and logged-in clients for each role.
+
+`web_warehouse` is a DuckDB file with the canonical schema; tests that need data load it
+through `Warehouse.load` (see tests/web/data.py). Every role's client logs in through the
+real /login form, so the session cookie path is exercised by every page test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from cruscotto.settings import CompanySettings
+from cruscotto.warehouse import Warehouse, connect
+from cruscotto.web import create_app, users
+from tests.web.data import TODAY, load_company
+
+PASSWORDS = {
+    "admin": "admin-pass-1",
+    "manager": "manager-pass-1",
+    "rep": "rep-pass-1",
+    "other_rep": "other-rep-pass-1",
+    "viewer": "viewer-pass-1",
+}
+
+
+def add_users(app) -> None:
+    store = app.state.users
+    store.add("admin", PASSWORDS["admin"], "admin")
+    store.add("manager", PASSWORDS["manager"], "manager", teams=["North"])
+    store.add("rep", PASSWORDS["rep"], "rep", rep_id="r1")
+    store.add("other_rep", PASSWORDS["other_rep"], "rep", rep_id="r2")
+    store.add("viewer", PASSWORDS["viewer"], "viewer")
+
+
+def login(app, username: str) -> TestClient:
+    client = TestClient(app)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORDS[username], "next": "/api/me"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["username"] == username
+    return client
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """argon2id still, with tiny costs: the real costs (≈60 ms a hash) are for production."""
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
+
+
+@pytest.fixture
+def web_warehouse(tmp_path) -> Iterator[Warehouse]:
+    wh = connect(str(tmp_path / "web.duckdb"))
+    yield wh
+    wh.close()
+
+
+@pytest.fixture
+def app(web_warehouse):
+    application = create_app(web_warehouse, CompanySettings(), today=TODAY)
+    add_users(application)
+    return application
+
+
+@pytest.fixture(scope="module")
+def company_app(tmp_path_factory):
+    """The app over the hand-counted company of tests/web/data.py (shared by a module)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
+        wh = connect(str(tmp_path_factory.mktemp("company") / "company.duckdb"))
+        load_company(wh)
+        application = create_app(wh, CompanySettings(), today=TODAY)
+        add_users(application)
+        yield application
+    wh.close()
+
+
+@pytest.fixture(scope="module")
+def company(company_app) -> dict[str, TestClient]:
+    """Logged-in clients per user on the hand-counted company."""
+    return {name: login(company_app, name) for name in PASSWORDS}
+
+
+@pytest.fixture
+def clients(app) -> dict[str, TestClient]:
+    """A logged-in client per user name (admin, manager, rep, other_rep, viewer)."""
+    return {name: login(app, name) for name in PASSWORDS}
+
+
+@pytest.fixture
+def anonymous(app) -> TestClient:
+    return TestClient(app)

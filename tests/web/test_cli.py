@@ -1,0 +1,75 @@
+"""`cruscotto user …` and the demo logins that `cruscotto demo` creates."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from cruscotto.cli import app
+from cruscotto.cli.serve import create_demo_users, first_account_executive
+from cruscotto.warehouse import connect
+from cruscotto.web.users import UserStore
+from tests.web.data import load_company
+
+runner = CliRunner()
+
+
+def cli(db: str, *args: str):
+    return runner.invoke(app, ["--db", db, *args])
+
+
+def test_user_add_list_token_remove(tmp_path):
+    db = str(tmp_path / "users.duckdb")
+    added = cli(
+        db,
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "manager",
+        "--team",
+        "North",
+        "--team",
+        "South",
+        "--password",
+        "long-password",
+    )
+    assert added.exit_code == 0, added.output
+    listed = cli(db, "user", "list")
+    assert "ann" in listed.output and "North, South" in listed.output
+    token = cli(db, "user", "token", "ann").output.strip()
+    wh = connect(db)
+    assert UserStore(wh).user_for_token(token).username == "ann"
+    wh.close()
+    assert cli(db, "user", "remove", "ann").exit_code == 0
+    assert "ann" not in cli(db, "user", "list").output
+
+
+def test_user_add_explains_what_is_wrong(tmp_path):
+    db = str(tmp_path / "users.duckdb")
+    result = cli(db, "user", "add", "bob", "--role", "rep", "--password", "long-password")
+    assert result.exit_code == 1
+    assert "needs --rep-id" in result.output
+    missing = cli(db, "user", "remove", "nobody")
+    assert missing.exit_code == 1 and "no user named 'nobody'" in missing.output
+
+
+def test_demo_users_one_per_role_bound_to_the_first_account_executive(tmp_path):
+    wh = connect(str(tmp_path / "demo.duckdb"))
+    load_company(wh)
+    # r1 Anna is the first active AE by rep_id, in team North
+    assert first_account_executive(wh) == ("r1", "North")
+    logins = create_demo_users(wh)
+    assert [(u, role) for u, _, role, _ in logins] == [
+        ("admin", "admin"),
+        ("manager", "manager"),
+        ("rep", "rep"),
+        ("viewer", "viewer"),
+    ]
+    store = UserStore(wh)
+    for username, password, _, _ in logins:
+        assert store.authenticate(username, password) is not None
+    assert store.get("rep").rep_id == "r1"
+    assert store.get("manager").teams == ("North",)
+    create_demo_users(wh)  # running the demo again replaces them instead of failing
+    assert len(store.list()) == 4
+    wh.close()

@@ -1,0 +1,87 @@
+"""Message catalogs and locale-correct formatting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cruscotto.web.i18n import LANGUAGES, Formatter, Translator, change, negotiate
+
+LOCALES = Path(__file__).parents[2] / "src" / "cruscotto" / "web" / "locales"
+
+
+def test_every_catalog_part_has_the_same_keys_in_every_language():
+    parts = {p.name.split(".")[0] for p in LOCALES.glob("*.json")}
+    assert "web" in parts
+    for part in parts:
+        keys = {
+            lang: set(json.loads((LOCALES / f"{part}.{lang}.json").read_text()))
+            for lang in LANGUAGES
+        }
+        assert keys["it"] == keys["en"], part
+        assert keys["pt"] == keys["en"], part
+
+
+def test_placeholders_match_across_languages():
+    import string
+
+    english = json.loads((LOCALES / "web.en.json").read_text())
+    for lang in ("it", "pt"):
+        other = json.loads((LOCALES / f"web.{lang}.json").read_text())
+        for key, text in english.items():
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            assert fields == {f for _, f, _, _ in string.Formatter().parse(other[key]) if f}, key
+
+
+def test_translator_fills_parameters_and_falls_back_to_the_key():
+    t = Translator("it")
+    assert t("scope.manager", teams="Nord") == "Vedi solo i tuoi team: Nord."
+    assert t("no.such.key") == "no.such.key"
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "expected"),
+    [
+        ("it", "EUR", "1.234,56\xa0€"),
+        ("pt", "BRL", "R$\xa01.234,56"),
+        ("en", "EUR", "€1,234.56"),
+    ],
+)
+def test_money_follows_the_language(language, currency, expected):
+    assert Formatter(language, currency).money(1234.56) == expected
+
+
+def test_large_amounts_drop_the_cents():
+    assert Formatter("it", "EUR").money(1234567.89) == "1.234.568\xa0€"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "12.5%"), ("it", "12,5%"), ("pt", "12,5%")]
+)
+def test_rates_are_fractions_shown_as_percent(language, expected):
+    # 3 won of 24 closed = 0.125 → 12.5 %
+    assert Formatter(language).kpi_value(3 / 24, "percent") == expected
+
+
+def test_units_are_spelled_in_the_language():
+    assert Formatter("it").kpi_value(5.26, "days") == "5,3 giorni"
+    assert Formatter("en").kpi_value(1.5, "hours") == "1.5 h"
+    assert Formatter("pt").kpi_value(None, "count") == "–"
+
+
+def test_change_is_points_for_rates_and_relative_otherwise():
+    # rate 0.20 → 0.25: +5 points; amount 200 → 250: +25 %
+    assert change(0.25, 0.20, "percent") == pytest.approx(0.05)
+    assert change(250, 200, "currency") == pytest.approx(0.25)
+    assert change(250, 0, "currency") is None
+    assert change(None, 200, "count") is None
+    assert Formatter("en").change(0.25, 0.20, "percent") == "+5.0 pts"
+    assert Formatter("it").change(150, 200, "count") == "−25,0%"
+
+
+def test_accept_language_negotiation():
+    assert negotiate("pt-BR,pt;q=0.9,en;q=0.8") == "pt"
+    assert negotiate("de-DE,it;q=0.5") == "it"
+    assert negotiate(None) == "en"

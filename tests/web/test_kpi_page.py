@@ -1,0 +1,120 @@
+"""The KPI page and its JSON twin, records and CSV, on the hand-counted company."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+
+def kpi(client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_definition_card_with_source_freshness(company):
+    data = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03")
+    assert data["kpi"]["name"] == "New leads"
+    assert data["kpi"]["sources"] == ["leads"]
+    # newest lead: L4 at 2026-03-31 22:30Z, which is 1 April in Rome
+    assert data["freshness"] == {"leads": "2026-04-01"}
+    assert data["kpi"]["frequency"] == "weekly"
+
+
+def test_comparison_trend_and_breakdown(company):
+    data = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03&by=rep")
+    compare = data["compare"]
+    assert (compare["current"]["value"], compare["previous"]["value"]) == (6, 1)
+    assert compare["last_year"]["period"] == "2025-03"
+    assert [p["period"] for p in data["trend"]][-1] == "2026-03"
+    assert len(data["trend"]) == 12
+    rows = {r["key"]: (r["label"], r["value"]) for r in data["breakdown"]["rows"]}
+    # r1: L1 L2 L3 = 3; r2: L5 L6 = 2; r3: L7 = 1
+    assert rows == {"r1": ("Anna Rossi", 3), "r2": ("Bruno Bianchi", 2), "r3": ("Carla Verdi", 1)}
+
+
+def test_breakdown_defaults_to_the_first_dimension_and_rejects_others(company):
+    data = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03")
+    assert data["breakdown"]["dimension"] == "rep"
+    bad = company["admin"].get("/api/kpi/new_leads?by=priority")
+    assert bad.status_code == 400
+    assert "priority" in bad.json()["detail"]
+
+
+def test_records_are_paged_and_sorted(company):
+    first = kpi(
+        company["admin"], "/api/kpi/new_leads?period=2026-03&limit=4&sort=created_at&desc=true"
+    )["records"]
+    assert first["total"] == 6
+    ids = [row[0] for row in first["rows"]]
+    # by created_at, newest first: L2 (20 Mar), L7 (12 Mar), L6 (11 Mar), L5 (10 Mar)
+    assert ids == ["L2", "L7", "L6", "L5"]
+    second = kpi(
+        company["admin"],
+        "/api/kpi/new_leads?period=2026-03&limit=4&offset=4&sort=created_at&desc=true",
+    )["records"]
+    assert [row[0] for row in second["rows"]] == ["L1", "L3"]
+    bad = company["admin"].get("/api/kpi/new_leads?sort=no_such_column")
+    assert bad.status_code == 400
+
+
+def test_records_show_times_in_the_company_time_zone(company):
+    records = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03&sort=lead_id")["records"]
+    created = dict(
+        zip([r[0] for r in records["rows"]], [r[1] for r in records["rows"]], strict=True)
+    )
+    assert created["L3"] == "2026-03-01 00:30"  # 2026-02-28 23:30 UTC is 00:30 in Rome (CET)
+    assert "L4" not in created  # 2026-03-31 22:30 UTC is already April in Rome (CEST)
+
+
+def test_record_dates_are_not_shifted_by_the_time_zone(company):
+    records = kpi(company["admin"], "/api/kpi/new_opportunities?period=2026-03")["records"]
+    row = dict(zip(records["columns"], records["rows"][0], strict=True))
+    assert row["opportunity_id"] == "o1"
+    assert row["expected_close_date"] == "2026-03-31"  # a calendar date, as stored
+    assert row["created_at"] == "2026-03-10 11:00"  # 10:00 UTC is 11:00 in Rome (CET)
+
+
+def test_csv_export_holds_every_record(company):
+    response = company["admin"].get("/api/kpi/new_leads/records.csv?period=2026-03")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert 'filename="new_leads_2026-03.csv"' in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(r["lead_id"] for r in rows) == ["L1", "L2", "L3", "L5", "L6", "L7"]
+
+
+def test_unknown_kpi_is_404_on_page_and_api(company):
+    assert company["admin"].get("/api/kpi/no_such_kpi").status_code == 404
+    page = company["admin"].get("/kpi/no_such_kpi")
+    assert page.status_code == 404
+    assert "Not found" in page.text
+
+
+def test_kpi_page_renders_in_italian_with_italian_numbers(company_app):
+    from tests.web.conftest import login
+
+    client = login(company_app, "admin")
+    client.post("/language", data={"language": "it"})
+    try:
+        page = client.get("/kpi/avg_opportunity_value?period=2026-03")
+        assert page.status_code == 200
+        assert "Valore medio delle opportunità" in page.text
+        assert "7.250,00\xa0€" in page.text  # (10 000 + 4 500) / 2 in Italian
+        assert 'src="/static/plotly.min.js"' in page.text
+    finally:
+        client.post("/language", data={"language": "en"})
+
+
+def test_list_of_kpis(company):
+    ids = [k["id"] for k in kpi(company["admin"], "/api/kpis")]
+    assert "new_leads" in ids and "share_of_voice" in ids
+
+
+@pytest.mark.parametrize("path", ["/api/kpi/new_leads", "/api/kpi/new_leads/records.csv"])
+def test_kpi_endpoints_need_a_login(company_app, path):
+    from fastapi.testclient import TestClient
+
+    assert TestClient(company_app).get(path).status_code == 401

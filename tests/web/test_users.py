@@ -1,0 +1,79 @@
+"""Users, passwords and tokens, on both engines (the users table lives in the warehouse)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cruscotto.web.storage import USERS, read_rows
+from cruscotto.web.users import UserError, UserStore
+
+
+def test_add_authenticate_and_remove(warehouse):
+    store = UserStore(warehouse)
+    store.add("ann", "long-password", "manager", teams=["North", "South"], language="it")
+    user = store.authenticate("ann", "long-password")
+    assert user is not None
+    assert (user.role, user.teams, user.language) == ("manager", ("North", "South"), "it")
+    assert store.authenticate("ann", "wrong-password") is None
+    assert store.authenticate("nobody", "long-password") is None
+    store.remove("ann")
+    assert store.list() == []
+
+
+def test_password_is_stored_as_argon2_hash(warehouse):
+    store = UserStore(warehouse)
+    store.add("ann", "long-password", "admin")
+    (row,) = read_rows(warehouse, USERS)
+    assert row["password_hash"].startswith("$argon2id$")
+    assert "long-password" not in row["password_hash"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"role": "boss"}, "unknown role"),
+        ({"role": "rep"}, "needs --rep-id"),
+        ({"role": "manager"}, "at least one --team"),
+        ({"role": "admin", "language": "de"}, "unknown language"),
+        ({"role": "admin", "password": "short"}, "at least 8 characters"),
+    ],
+)
+def test_invalid_users_are_refused_with_the_reason(warehouse, kwargs, message):
+    store = UserStore(warehouse)
+    kwargs = dict(kwargs)  # the parameters are shared by both engines' runs
+    password = kwargs.pop("password", "long-password")
+    with pytest.raises(UserError, match=message):
+        store.add("ann", password, **kwargs)
+    assert store.list() == []
+
+
+def test_duplicate_user_is_refused_and_nothing_changes(warehouse):
+    store = UserStore(warehouse)
+    store.add("ann", "long-password", "admin")
+    with pytest.raises(UserError, match="already exists"):
+        store.add("ann", "other-password", "viewer")
+    assert [u.role for u in store.list()] == ["admin"]
+    assert store.authenticate("ann", "long-password") is not None
+
+
+def test_tokens_identify_their_user_and_die_with_it(warehouse):
+    store = UserStore(warehouse)
+    store.add("ann", "long-password", "viewer")
+    token = store.issue_token("ann")
+    assert store.user_for_token(token).username == "ann"
+    assert store.user_for_token(token + "x") is None
+    store.remove("ann")
+    assert store.user_for_token(token) is None
+
+
+def test_language_choice_is_remembered(warehouse):
+    store = UserStore(warehouse)
+    store.add("ann", "long-password", "viewer")
+    store.set_language("ann", "pt")
+    assert UserStore(warehouse).get("ann").language == "pt"
+
+
+def test_session_secret_is_generated_once(warehouse):
+    first = UserStore(warehouse).session_secret()
+    assert len(first) >= 32
+    assert UserStore(warehouse).session_secret() == first
