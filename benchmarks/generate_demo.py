@@ -10,6 +10,7 @@ are wall-clock seconds for the whole `generate` call (one transaction, commit in
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -24,16 +25,21 @@ TODAY = date(2026, 11, 25)  # fixed, so runs on different days compare
 
 def measure(scale: float, directory: Path) -> None:
     warehouse = connect(str(directory / f"demo-{scale:g}.duckdb"))
-    started = time.perf_counter()
+    load = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
     summary = generate(warehouse, scale=scale, seed=42, today=TODAY)
     seconds = time.perf_counter() - started
+    # CPU seconds of this process (DuckDB's threads included): on a shared machine the
+    # wall clock depends on the neighbours, this does much less.
+    cpu = time.process_time() - cpu_started
     warehouse.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = summary.total_rows
     print(
         f"scale {scale:>5g}: {rows:>12,} rows in {seconds:8.1f} s = {rows / seconds:>10,.0f} rows/s"
-        f"  (activities {summary.rows['activities']:,}, opportunities "
-        f"{summary.rows['opportunities']:,}; peak RSS so far {peak_mb:,.0f} MB)",
+        f" (CPU {cpu:.1f} s; load average before {load:.1f}; activities "
+        f"{summary.rows['activities']:,}, opportunities {summary.rows['opportunities']:,}; "
+        f"peak RSS so far {peak_mb:,.0f} MB)",
         flush=True,
     )
 

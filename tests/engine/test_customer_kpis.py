@@ -401,10 +401,10 @@ def test_mrr_snapshot_and_movements_in_mixed_currencies(customers):
     # On 28 Feb: A 100, B 200, C 300, E 500 × 0.9 = 450, G 60 → 1,110.
     details = result.details
     assert details["mrr_at_start"] == pytest.approx(1110.0)
-    assert details["new"] == pytest.approx(400.0)  # D
-    assert details["expansion"] == pytest.approx(50.0)  # A: 100 → 150
-    assert details["contraction"] == pytest.approx(180.0)  # E: 450 → 270
-    assert details["churned"] == pytest.approx(560.0)  # B 200 + C 300 + G 60
+    assert details["new_mrr"] == pytest.approx(400.0)  # D
+    assert details["expansion_mrr"] == pytest.approx(50.0)  # A: 100 → 150
+    assert details["contraction_mrr"] == pytest.approx(180.0)  # E: 450 → 270
+    assert details["churned_mrr"] == pytest.approx(560.0)  # B 200 + C 300 + G 60
     # 1,110 + 400 + 50 − 180 − 560 = 820.
     assert value(customers, "arr").value == pytest.approx(820.0 * 12)
 
@@ -593,3 +593,93 @@ def test_account_health_scores_and_accounts_at_risk(customers):
 
 def test_account_health_without_customers_is_undefined(customers):
     assert value(customers, "account_health", Period.parse("2024-01")).value is None
+
+
+def test_churn_records_list_each_account_at_start_and_end(customers):
+    page, total = engine(customers).records("churn_rate", MARCH, sort="account_id")
+    # A, B, C, E, G were customers on 28 Feb; A, D, E on 31 March.
+    assert total == 6
+    flags = {row.account_id: (row.was == 1, row.now == 1) for row in page.itertuples()}
+    assert flags == {
+        "A": (True, True),
+        "B": (True, False),
+        "C": (True, False),
+        "D": (False, True),
+        "E": (True, True),
+        "G": (True, False),
+    }
+
+
+def test_mrr_records_give_each_account_before_and_after(customers):
+    page, total = engine(customers).records("mrr", MARCH, sort="account_id")
+    mrr = {row.account_id: (row.was, row.now) for row in page.itertuples()}
+    assert mrr["A"] == (pytest.approx(100.0), pytest.approx(150.0))
+    assert mrr["E"] == (pytest.approx(450.0), pytest.approx(270.0))
+    assert mrr["D"] == (pytest.approx(0.0), pytest.approx(400.0))
+
+
+def test_account_health_by_product_and_rep(customers):
+    # Customers on 31 March with a consulting contract: D alone, with no interactions (0),
+    # no answers (0.5), no tickets (1) and a running contract (1) → 55.
+    consulting = value(customers, "account_health", filters={"product": ["consulting"]})
+    assert consulting.value == pytest.approx(55.0)
+    rows = dict(engine(customers).breakdown("account_health", MARCH, "rep"))
+    # r1 owns A; r2 owns D and E. With no activities, answers or tickets loaded, each
+    # scores engagement 0, satisfaction 0.5, service 1, contract 1 → 100 × 0.55 = 55.
+    assert rows["r1"].value == pytest.approx(55.0)
+    assert rows["r2"].value == pytest.approx(55.0)
+    assert rows["r2"].sample_size == 2
+
+
+def test_retention_trend_in_one_query_matches_each_month_alone(customers):
+    e = engine(customers)
+    series = e.trend("retention_rate", Period.parse("2026-Q1"), "week")
+    for result in series:
+        alone = e.value("retention_rate", result.period)
+        assert (result.numerator, result.denominator) == (alone.numerator, alone.denominator)
+    # Week by week each loss is counted once: C (cancelled 1 March) and G (term ended
+    # 28 February) in the week ending 1 March, B (ended 15 March), and F, which joined on
+    # 5 March and left after 25 March in a later week than it joined → 4.
+    assert sum(r.denominator - r.numerator for r in series) == 4
+
+
+def test_churn_trend_without_contracts(warehouse):
+    load(
+        warehouse,
+        accounts=[account("P"), account("Q")],
+        invoices=[
+            {"invoice_id": "1", "account_id": "P", "issued_at": "2025-02-15", "amount": 1.0,
+             "currency": "EUR"},
+            {"invoice_id": "2", "account_id": "Q", "issued_at": "2025-03-10", "amount": 1.0,
+             "currency": "EUR"},
+        ],
+    )  # fmt: skip
+    series = engine(warehouse).trend("churn_rate", Period.parse("2026-Q1"), "month")
+    # 12-month windows: P (invoiced 15 Feb 2025) is lost in February 2026, Q in March.
+    assert [r.numerator for r in series] == [0, 1, 1]
+    assert [r.denominator for r in series] == [2, 2, 1]
+
+
+def test_nps_trend_in_one_query_cuts_days_in_rome(surveys):
+    series = engine(surveys).trend("nps", Period.parse("2026-Q1"), "month")
+    # January and February: no answers; March as computed above (n8 at 00:30 on 1 March).
+    assert [r.value for r in series] == [None, None, pytest.approx(25.0)]
+    assert series[2].sample_size == 8
+    days = engine(surveys).trend("nps", Period.parse("2026-03-01..2026-03-02"), "day")
+    # 1 March: n8 (10) → 100; 2 March: n1 (0) → −100.
+    assert [r.value for r in days] == [pytest.approx(100.0), pytest.approx(-100.0)]
+
+
+def test_mrr_trend_in_one_query_matches_each_month_alone(customers):
+    e = engine(customers)
+    series = e.trend("mrr", Period.parse("2026-Q1"), "month")
+    # End of January and February: A 100, B 200, C 300, E 450, G 60 = 1,110; March 820.
+    assert [r.value for r in series] == [
+        pytest.approx(1110.0),
+        pytest.approx(1110.0),
+        pytest.approx(820.0),
+    ]
+    assert series[2].details == pytest.approx(e.value("mrr", MARCH).details)
+    churn = e.trend("revenue_churn", Period.parse("2026-Q1"), "month")
+    assert churn[2].value == pytest.approx(560 / 1110)
+    assert churn[0].value == pytest.approx(0.0)

@@ -299,3 +299,23 @@ def test_enterprise_value_from_trailing_twelve_month_ebitda(financials):
     assert early.details["months"] == 3
     assert early.details["ttm_ebitda"] == pytest.approx(72000.0)
     assert value(financials, "enterprise_value", Period.parse("2024-01")).value is None
+
+
+def test_revenue_trend_in_one_query(invoices):
+    series = Engine(invoices, today=TODAY).trend("revenue", Period.parse("2026-Q1"), "month")
+    # January nothing, February 800, March 1,000 + 450.
+    assert [r.value for r in series] == [0.0, pytest.approx(800.0), pytest.approx(1450.0)]
+
+
+def test_marketing_spend_trend_in_one_query(marketing):
+    series = Engine(marketing, today=TODAY).trend(
+        "marketing_spend", Period.parse("2026-02-01..2026-04-30"), "month"
+    )
+    # February: M2 1,260; March: 3,100 + 1,440 = 4,540; April: M3 500.
+    assert [r.value for r in series] == [
+        pytest.approx(1260.0),
+        pytest.approx(4540.0),
+        pytest.approx(500.0),
+    ]
+    weeks = Engine(marketing, today=TODAY).trend("marketing_spend", MARCH, "week")
+    assert sum(r.value for r in weeks) == pytest.approx(4540.0)  # the parts add up

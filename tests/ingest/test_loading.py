@@ -175,3 +175,71 @@ def test_a_reader_never_sees_half_an_import(tmp_path):
     assert seen <= {(0, 0), (3000, 3000)}
     assert (3000, 3000) in seen or len(seen) == 1
     warehouse.close()
+
+
+def test_columns_a_file_does_not_carry_keep_their_stored_values(warehouse, tmp_path):
+    full = tmp_path / "reps.csv"
+    full.write_text("rep_id,name,team,active\nr1,Anna,North,yes\nr2,Bruno,South,yes\n")
+    run(warehouse, full, table="reps")
+    # A later file without the team column renames Anna: her team is not emptied.
+    slim = tmp_path / "reps-slim.csv"
+    slim.write_text("rep_id,name,active\nr1,Anna Rossi,yes\nr3,Carla,no\n")
+    report = run(warehouse, slim, table="reps")
+    assert (report.files[0].inserted, report.files[0].updated) == (1, 1)
+    reps = rows(warehouse, "reps").set_index("rep_id")
+    assert reps.loc["r1", "name"] == "Anna Rossi"
+    assert reps.loc["r1", "team"] == "North"
+    assert pd.isna(reps.loc["r3", "team"])
+    # Importing the slim file again changes nothing.
+    assert run(warehouse, slim, table="reps").files[0].unchanged == 2
+
+
+def test_update_only_mapping_sets_one_column_of_stored_records(warehouse, tmp_path):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at,channel\nl1,2026-01-05,web\nl2,2026-01-06,email\n")
+    run(warehouse, leads, table="leads")
+    mapping = tmp_path / "conversions.yaml"
+    mapping.write_text(
+        "table: leads\nupdate_only: true\ncolumns:\n  lead_id: Lead\n  converted_at: Signed\n"
+    )
+    signed = tmp_path / "signed.csv"
+    signed.write_text("Lead,Signed\nl2,2026-02-01 10:00\nl9,2026-02-02 10:00\n")
+    refused = run(warehouse, signed, mapping=mapping)
+    assert [(r.row, r.value, r.reason) for r in refused.rejects] == [
+        (3, "l9", "lead_id: l9 is not in leads; an update-only mapping cannot create it")
+    ]
+    report = run(warehouse, signed, mapping=mapping, allow_partial=True)
+    assert (report.files[0].updated, report.files[0].inserted) == (1, 0)
+    stored = rows(warehouse, "leads").set_index("lead_id")
+    assert stored.loc["l2", "converted_at"] == pd.Timestamp("2026-02-01 09:00")  # 10:00 Rome
+    assert stored.loc["l2", "channel"] == "email"
+    assert stored.loc["l2", "created_at"] == pd.Timestamp("2026-01-05 23:00")
+    assert pd.isna(stored.loc["l1", "converted_at"])
+
+
+def test_another_connection_reads_during_an_import(warehouse, tmp_path):
+    """A second connection (another dashboard process) sees the data before or after."""
+    reader = connect(warehouse.url)
+    deals = [(str(i), "Contract Sent", "10", "") for i in range(2000)]
+    path = export(tmp_path, "big.csv", *deals)
+    seen: set[int] = set()
+    stop = threading.Event()
+    failures: list[Exception] = []
+
+    def dashboard() -> None:
+        try:
+            while not stop.is_set():
+                seen.add(int(reader.con.table("opportunities").count().execute()))
+        except Exception as exc:  # surfaced below; a thread cannot fail the test itself
+            failures.append(exc)
+
+    thread = threading.Thread(target=dashboard)
+    thread.start()
+    try:
+        assert run(warehouse, path).applied
+    finally:
+        stop.set()
+        thread.join()
+        reader.close()
+    assert not failures
+    assert seen <= {0, 2000}

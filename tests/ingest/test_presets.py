@@ -219,3 +219,9 @@ def test_parquet_with_typed_columns(duckdb_warehouse, tmp_path):
     assert deals["p1"]["amount"] == 1500.5
     # A zone-less timestamp is company (Rome) time, like any other cell.
     assert deals["p1"]["created_at"] == pd.Timestamp("2026-01-05 08:00")
+
+
+@pytest.mark.parametrize("preset", presets(), ids=lambda m: m.name)
+def test_each_preset_is_found_from_its_own_headers(preset):
+    headers = sorted(preset.headers_needed() | set(preset.detect))
+    assert choose_mapping(headers, file="export.csv") == preset

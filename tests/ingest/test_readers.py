@@ -107,3 +107,10 @@ def test_old_xls_is_refused_with_advice(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(ImportFileError, match="save as .xlsx"):
         read_source(path)
+
+
+def test_corrupt_xlsx_is_an_unreadable_file(tmp_path):
+    path = tmp_path / "deals.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(ImportFileError, match="not a readable XLSX workbook"):
+        read_source(path)

@@ -88,6 +88,7 @@ OPPORTUNITIES = [
         "currency": "EUR",
         "created_at": ts("2026-03-10 10:00"),
         "closed_at": ts("2026-03-25 10:00"),
+        "expected_close_date": date(2026, 3, 31),
         "status": "won",
     },
     {

@@ -69,6 +69,14 @@ def test_records_show_times_in_the_company_time_zone(company):
     assert "L4" not in created  # 2026-03-31 22:30 UTC is already April in Rome (CEST)
 
 
+def test_record_dates_are_not_shifted_by_the_time_zone(company):
+    records = kpi(company["admin"], "/api/kpi/new_opportunities?period=2026-03")["records"]
+    row = dict(zip(records["columns"], records["rows"][0], strict=True))
+    assert row["opportunity_id"] == "o1"
+    assert row["expected_close_date"] == "2026-03-31"  # a calendar date, as stored
+    assert row["created_at"] == "2026-03-10 11:00"  # 10:00 UTC is 11:00 in Rome (CET)
+
+
 def test_csv_export_holds_every_record(company):
     response = company["admin"].get("/api/kpi/new_leads/records.csv?period=2026-03")
     assert response.status_code == 200

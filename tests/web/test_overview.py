@@ -100,3 +100,34 @@ def test_anonymous_page_request_goes_to_login(company_app):
     response = TestClient(company_app).get("/overview?period=2026-03", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/overview%3Fperiod%3D2026-03"
+
+
+def test_one_broken_kpi_shows_its_error_and_the_rest_still_show(app, clients, web_warehouse):
+    from tests.web.data import OPPORTUNITIES, frame, load_company
+
+    load_company(web_warehouse)
+    # A deal in a currency without any exchange rate: money KPIs on deals cannot be computed.
+    swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")
+    web_warehouse.load({"opportunities": frame("opportunities", [swiss])})
+    url = "/api/overview?period=2026-03&kpi=new_leads&kpi=avg_opportunity_value"
+    by_id = cards(clients["admin"].get(url))
+    assert "CHF" in by_id["avg_opportunity_value"]["error"]
+    assert "value" not in by_id["avg_opportunity_value"]
+    assert by_id["new_leads"]["value"] == 6
+    page = clients["admin"].get(url.replace("/api", ""))
+    assert "Could not compute" in page.text
+
+
+def test_warm_up_caches_the_company_overview_at_start(web_warehouse):
+    from fastapi.testclient import TestClient
+
+    from cruscotto.settings import CompanySettings
+    from cruscotto.web import create_app
+    from tests.web.data import TODAY, load_company
+
+    load_company(web_warehouse)
+    application = create_app(web_warehouse, CompanySettings(), today=TODAY, warm=True)
+    with TestClient(application):  # runs the lifespan, which starts the warm-up
+        application.state.warm_up.join(timeout=120)
+        cached = application.state.engine._answers
+        assert any(key[0] == "trends" for key in cached)

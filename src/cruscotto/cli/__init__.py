@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import data, db, demo, importing, kpi
+from cruscotto.cli import data, db, demo, importing, kpi, report, serve, user
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -36,12 +36,6 @@ app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
 app.command("import")(importing.import_command)
 app.add_typer(data.app, name="data")
-
-from cruscotto.cli import serve, user  # noqa: E402  (web: serve and user management)
-
 app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
-
-from cruscotto.cli import report  # noqa: E402  (reports: the CRM reports and exports)
-
 app.command("report")(report.report)

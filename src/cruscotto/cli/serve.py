@@ -47,7 +47,7 @@ def run(app_state: State, host: str, port: int, cache_seconds: float = 60.0) -> 
             "`cruscotto user add NAME --role admin` (or run `cruscotto demo`)."
         )
     console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
-    app = create_app(warehouse, cache_seconds=cache_seconds)
+    app = create_app(warehouse, cache_seconds=cache_seconds, warm=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -224,5 +224,7 @@ def pick(rng: np.random.Generator, shares: tuple[float, ...], n: int) -> np.ndar
     return rng.choice(len(p), size=n, p=p / p.sum())
 
 
-def lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int):
+def lognormal(
+    rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int
+) -> np.ndarray:
     return np.asarray(median) * np.exp(sigma * rng.standard_normal(n))

@@ -19,6 +19,7 @@ from cruscotto.demo import columns as col
 from cruscotto.demo import company as co
 from cruscotto.demo.run import FUNNEL, Run
 from cruscotto.demo.timeline import DAY, HOUR
+from cruscotto.model.tables import QUOTE_STATUSES
 
 RESPONSE_SHARE = 0.93  # leads that ever get an answer
 DEGRADED_TO = 0.35  # paid search's SQL rate by today, relative to the start of the window
@@ -259,8 +260,6 @@ def write_quotes(
     status = np.select(
         [~is_sent, won, lost & expired, lost], [0, 2, 4, 3], 1
     )  # index into QUOTE_STATUSES
-    from cruscotto.model.tables import QUOTE_STATUSES
-
     run.sink.write(
         "quotes",
         pa.table(

@@ -42,7 +42,7 @@ def _days_before_end(scope: KpiScope, days: int) -> dt.date:
 
 
 def _engagement(scope: KpiScope) -> ir.Table:
-    activities = scope.table("activities", ignore=("rep", "team"))
+    activities = scope.table("activities", only=())
     length = scope.end - scope.start
     now = scope.within(activities.occurred_at)
     before = scope.within(activities.occurred_at, scope.start - length, scope.start)
@@ -60,7 +60,7 @@ def _engagement(scope: KpiScope) -> ir.Table:
 
 
 def _satisfaction(scope: KpiScope) -> ir.Table:
-    surveys = scope.table("surveys")
+    surveys = scope.table("surveys", only=())
     recent = surveys.filter(
         scope.within(surveys.responded_at, _days_before_end(scope, SURVEY_DAYS), scope.end)
     )
@@ -69,7 +69,7 @@ def _satisfaction(scope: KpiScope) -> ir.Table:
 
 
 def _service(scope: KpiScope) -> ir.Table:
-    tickets = scope.table("tickets", ignore=("rep", "team"))
+    tickets = scope.table("tickets", only=())
     recent = tickets.filter(
         scope.within(tickets.opened_at, _days_before_end(scope, TICKET_DAYS), scope.end)
     )
@@ -82,13 +82,13 @@ def _service(scope: KpiScope) -> ir.Table:
 
 def _contract(scope: KpiScope) -> ir.Table:
     if not uses_contracts(scope):
-        invoices = scope.table("invoices", ignore=("rep", "team"))
+        invoices = scope.table("invoices", only=())
         recent = invoices.filter(
             invoices.issued_at >= _days_before_end(scope, TICKET_DAYS),
             invoices.issued_at < scope.end,
         )
         return recent.select("account_id").distinct().mutate(contract=ibis.literal(1.0))
-    contracts = scope.table("contracts")
+    contracts = scope.table("contracts", only=())
     running = active_contracts(contracts, scope.last_day, scope.last_day)
     horizon = scope.last_day + dt.timedelta(days=RENEWAL_DAYS)
     notice = running.cancelled_at.notnull()
@@ -103,7 +103,10 @@ def _contract(scope: KpiScope) -> ir.Table:
 
 
 def health_scores(scope: KpiScope) -> ir.Table:
-    """One row per customer on the period's last day: the four parts and the score."""
+    """One row per customer on the period's last day: the four parts and the score.
+
+    The filters pick the customers; each part then looks at everything about them.
+    """
     customers = customers_on(scope, scope.last_day)
     defaults = {"engagement": 0.0, "satisfaction": 0.5, "service": 1.0, "contract": 0.5}
     if uses_contracts(scope):

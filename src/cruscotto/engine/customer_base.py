@@ -108,3 +108,59 @@ def first_purchases_in_period(scope: KpiScope) -> int:
     since = records.group_by("account_id").aggregate(since=records[day].min())
     acquired = since.filter(scope.within(since.since))
     return int(scope.scalar(acquired.count()) or 0)
+
+
+def customer_movements(
+    scope: KpiScope, parts: list[tuple[dt.date, dt.date]]
+) -> list[CustomerMovement]:
+    """`customer_movement` of each consecutive [start, end) in `parts`, in one query.
+
+    The customer base is taken at every boundary (the day before the first part, then
+    the last day of each part); part i compares boundary i with boundary i + 1.
+    """
+    days = [parts[0][0] - dt.timedelta(days=1)] + [end - dt.timedelta(days=1) for _, end in parts]
+    moments = ibis.memtable(
+        {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
+    )
+    if uses_contracts(scope):
+        contracts = scope.table("contracts")
+        timeline = contracts.cross_join(moments)
+        running = (
+            (timeline.start_date <= timeline.at)
+            & (timeline.end_date.isnull() | (timeline.end_date >= timeline.at))
+            & (timeline.cancelled_at.isnull() | (timeline.cancelled_at > timeline.at))
+        )
+        present = timeline.filter(running)
+    else:
+        invoices = scope.table("invoices")
+        timeline = invoices.cross_join(moments)
+        window = ibis.interval(months=scope.settings.customer_window_months)
+        present = timeline.filter(
+            timeline.issued_at > timeline.at - window, timeline.issued_at <= timeline.at
+        )
+    present = present.select("moment", "account_id").distinct()
+    one, none = ibis.literal(1, "int64"), ibis.null("int64")
+    last = len(parts)
+    tagged = ibis.union(
+        present.filter(present.moment < last).select(
+            "account_id", part=present.moment, was=one, now=none
+        ),
+        present.filter(present.moment >= 1).select(
+            "account_id", part=present.moment - 1, was=none, now=one
+        ),
+    )
+    per_account = tagged.group_by(["part", "account_id"]).aggregate(
+        was=tagged.was.max(), now=tagged.now.max()
+    )
+    totals = per_account.group_by("part").aggregate(
+        at_start=per_account.was.count(),
+        at_end=per_account.now.count(),
+        new=(per_account.was.isnull() & per_account.now.notnull()).sum(),
+        lost=(per_account.was.notnull() & per_account.now.isnull()).sum(),
+    )
+    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    fields = ("at_start", "at_end", "new", "lost")
+    return [
+        CustomerMovement(**{k: int(rows[i][k] or 0) if i in rows else 0 for k in fields})
+        for i in range(len(parts))
+    ]

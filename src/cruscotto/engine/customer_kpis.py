@@ -8,24 +8,25 @@ import datetime as dt
 import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import (
+    CustomerMovement,
     add_months,
     customer_movement,
+    customer_movements,
     customers_between,
     customers_by_account,
 )
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
 from cruscotto.engine.recurring_revenue import (
-    mrr_by_account,
+    MrrMovement,
     mrr_by_account_movement,
     mrr_movement,
+    mrr_movements,
 )
 
 
-@computes("retention_rate", records=customers_by_account)
-def retention_rate(scope: KpiScope) -> Measured:
+def _retention(moved: CustomerMovement) -> Measured:
     # (customers at end − new customers) ÷ customers at start: the customers kept.
-    moved = customer_movement(scope)
     return rate(
         moved.at_end - moved.new,
         moved.at_start,
@@ -36,9 +37,7 @@ def retention_rate(scope: KpiScope) -> Measured:
     )
 
 
-@computes("churn_rate", records=customers_by_account)
-def churn_rate(scope: KpiScope) -> Measured:
-    moved = customer_movement(scope)
+def _churn(moved: CustomerMovement) -> Measured:
     return rate(
         moved.lost,
         moved.at_start,
@@ -48,9 +47,25 @@ def churn_rate(scope: KpiScope) -> Measured:
     )
 
 
-@computes("revenue_churn", records=mrr_by_account_movement)
-def revenue_churn(scope: KpiScope) -> Measured:
-    moved = mrr_movement(scope)
+@computes(
+    "retention_rate",
+    records=customers_by_account,
+    trend=lambda scope, parts: [_retention(m) for m in customer_movements(scope, parts)],
+)
+def retention_rate(scope: KpiScope) -> Measured:
+    return _retention(customer_movement(scope))
+
+
+@computes(
+    "churn_rate",
+    records=customers_by_account,
+    trend=lambda scope, parts: [_churn(m) for m in customer_movements(scope, parts)],
+)
+def churn_rate(scope: KpiScope) -> Measured:
+    return _churn(customer_movement(scope))
+
+
+def _revenue_churn(moved: MrrMovement) -> Measured:
     return Measured(
         value=divide(moved.churned, moved.at_start),
         numerator=moved.churned,
@@ -65,21 +80,36 @@ def revenue_churn(scope: KpiScope) -> Measured:
     )
 
 
-@computes("mrr", records=mrr_by_account_movement)
-def mrr(scope: KpiScope) -> Measured:
-    moved = mrr_movement(scope)
-    paying = scope.scalar(mrr_by_account(scope, scope.last_day, scope.last_day).count())
+def _mrr(moved: MrrMovement) -> Measured:
     return Measured(
         value=moved.at_end,
-        sample_size=int(paying or 0),
+        sample_size=int(moved.paying),
         details={
             "mrr_at_start": moved.at_start,
-            "new": moved.new,
-            "expansion": moved.expansion,
-            "contraction": moved.contraction,
-            "churned": moved.churned,
+            "new_mrr": moved.new,
+            "expansion_mrr": moved.expansion,
+            "contraction_mrr": moved.contraction,
+            "churned_mrr": moved.churned,
         },
     )
+
+
+@computes(
+    "revenue_churn",
+    records=mrr_by_account_movement,
+    trend=lambda scope, parts: [_revenue_churn(m) for m in mrr_movements(scope, parts)],
+)
+def revenue_churn(scope: KpiScope) -> Measured:
+    return _revenue_churn(mrr_movement(scope))
+
+
+@computes(
+    "mrr",
+    records=mrr_by_account_movement,
+    trend=lambda scope, parts: [_mrr(m) for m in mrr_movements(scope, parts)],
+)
+def mrr(scope: KpiScope) -> Measured:
+    return _mrr(mrr_movement(scope))
 
 
 def year_to(scope: KpiScope) -> KpiScope:
@@ -91,7 +121,13 @@ def invoices_of_year(scope: KpiScope) -> ir.Table:
     year = year_to(scope)
     invoices = year.table("invoices")
     invoices = invoices.filter(year.within(invoices.issued_at))
-    return year.to_base(invoices, ["amount", "direct_cost"], day=invoices.issued_at)
+    return year.to_base(
+        invoices,
+        ["amount", "direct_cost"],
+        day=invoices.issued_at,
+        source="invoices",
+        dated_by="issued_at",
+    )
 
 
 @computes("clv", records=invoices_of_year)

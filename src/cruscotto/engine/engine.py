@@ -317,7 +317,11 @@ class Engine:
     def _records_view(self, definition: KpiDefinition, scope: Scope) -> ir.Table:
         computation = definition.computation
         if isinstance(computation, Derived):
-            first = sorted(parse(computation.expression, "arithmetic").names)[0]
+            # The records of the first KPI it is made of (its own inputs have no page).
+            names = sorted(parse(computation.expression, "arithmetic").names)
+            first = next((n for n in names if n in self.catalog), None)
+            if first is None:
+                raise NotImplementedError(f"the records behind {definition.id} cannot be listed")
             return self._records_view(self.catalog.get(first), scope)
         if isinstance(computation, Simple):
             measure = computation.measure

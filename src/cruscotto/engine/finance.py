@@ -34,7 +34,13 @@ def months_of(scope: KpiScope, first: dt.date | None = None) -> ir.Table:
 def invoiced(scope: KpiScope) -> ir.Table:
     invoices = scope.table("invoices")
     invoices = invoices.filter(scope.within(invoices.issued_at))
-    return scope.to_base(invoices, ["amount", "direct_cost"], day=invoices.issued_at)
+    return scope.to_base(
+        invoices,
+        ["amount", "direct_cost"],
+        day=invoices.issued_at,
+        source="invoices",
+        dated_by="issued_at",
+    )
 
 
 def invoiced_revenue(scope: KpiScope) -> tuple[float | None, int]:
@@ -49,16 +55,29 @@ def growth(current: float | None, before: float | None) -> float | None:
     return current / before - 1
 
 
-@computes("revenue", records=invoiced)
+def revenue_trend(scope: KpiScope, parts) -> list[Measured]:
+    whole = scope.at(parts[0][0], parts[-1][1])
+    lines = invoiced(whole)
+    sums = {"revenue": lambda t: t.amount.sum(), "lines": lambda t: t.count()}
+    return [
+        Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("lines") or 0))
+        for row in whole.per_part(lines, "issued_at", parts, sums)
+    ]
+
+
+@computes("revenue", records=invoiced, trend=revenue_trend)
 def revenue(scope: KpiScope) -> Measured:
     value, lines = invoiced_revenue(scope)
+    value = value if lines else 0.0
+    if not scope.detailed:
+        return Measured(value=value, sample_size=lines)
     length = scope.end - scope.start
     previous, _ = invoiced_revenue(scope.at(scope.start - length, scope.start))
     last_year, _ = invoiced_revenue(
         scope.at(add_months(scope.start, -12), add_months(scope.end, -12))
     )
     return Measured(
-        value=value if lines else 0.0,
+        value=value,
         sample_size=lines,
         details={
             "previous": previous,

@@ -76,6 +76,11 @@ class KpiScope:
     end: dt.date  # first local day after the period
     filters: Filters = field(default_factory=dict)
     today: dt.date | None = None
+    # False for the groups of a trend or breakdown: details that need other periods are
+    # skipped there (each sub-period is compared with its neighbours by the reader).
+    detailed: bool = True
+    # Facts about the data worth asking once per question (shared by `at` and `replace`).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # -- time -----------------------------------------------------------------------------
 
@@ -142,7 +147,10 @@ class KpiScope:
 
     def has_rows(self, name: str) -> bool:
         """Whether the company has any rows in `name` at all (filters not applied)."""
-        return int(self.warehouse.table(name).count().execute()) > 0
+        key = ("has_rows", name)
+        if key not in self.memo:
+            self.memo[key] = int(self.scalar(self.warehouse.table(name).count()) or 0) > 0
+        return self.memo[key]
 
     # -- money ----------------------------------------------------------------------------
 
@@ -152,13 +160,23 @@ class KpiScope:
         amounts: Sequence[str],
         *,
         day: ir.DateValue | dt.date,
+        source: str,
+        dated_by: str | None = None,
         currency: str = "currency",
     ) -> ir.Table:
-        """`data` with `amounts` converted to the base currency at the rate of `day`.
+        """`data` (records of `source`) with `amounts` in the base currency at `day`'s rate.
 
-        The rate is the one of that day or, failing that, the latest earlier one. A record
-        whose currency has no such rate stops the computation with an error naming both.
+        The rate is the one of that day or, failing that, the latest earlier one. Before
+        converting, every currency must have such a rate, or the computation stops with an
+        error naming the currency and the day rather than losing amounts: with `dated_by`
+        (records converted at their own day) every currency of `source` is checked once
+        against its earliest record; with a fixed `day` (a snapshot), the currencies in
+        `data` are checked against that day.
         """
+        if dated_by is not None:
+            self._check_rates(source, dated_by, currency)
+        else:
+            self._check_snapshot_rates(data, source, day, currency)
         day_expr = day if isinstance(day, ir.Value) else ibis.literal(day, "date")
         data = data.mutate(_fx_day=day_expr.cast("date"))
         rates = self.warehouse.table("fx_rates")
@@ -181,26 +199,93 @@ class KpiScope:
             (joined[currency] == self.settings.base_currency, ibis.literal(1.0)),
             else_=joined.rate_to_base,
         )
-        self._check_rates(joined, currency, rate)
         converted = {a: joined[a] * rate for a in amounts}
         keep = [c for c in data.columns if c != "_fx_day"]
         return joined.mutate(**converted).select(*keep)
 
-    def _check_rates(self, joined: ir.Table, currency: str, rate: ir.FloatingValue) -> None:
-        missing = (
-            joined.filter(rate.isnull())
-            .select(currency=joined[currency], day=joined._fx_day)
-            .limit(1)
-            .execute()
+    def _check_rates(self, source: str, dated_by: str, currency: str) -> None:
+        key = ("rates", source, dated_by)
+        if key in self.memo:
+            return
+        records = self.warehouse.table(source)
+        day = records[dated_by]
+        day = day.date() if day.type().is_timestamp() else day
+        foreign = records.filter(
+            records[currency] != self.settings.base_currency, records[dated_by].notnull()
         )
-        if len(missing):
-            code, day = missing.iloc[0]["currency"], missing.iloc[0]["day"]
+        earliest = foreign.group_by(currency=foreign[currency]).aggregate(first=day.min())
+        rates = self.warehouse.table("fx_rates")
+        first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
+        joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
+        missing = joined.filter(
+            joined.first_rate.isnull() | (joined.first_rate > joined.first)
+        ).select(currency=joined.currency, day=joined.first)
+        found = self.warehouse.con.execute(missing.limit(1))
+        if len(found):
+            code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
             raise MissingRateError(
-                f"no exchange rate for {code} on or before {day:%Y-%m-%d} in fx_rates; "
-                f"add a rate_to_base for {code} into {self.settings.base_currency}"
+                f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
+                f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
+                "to fx_rates"
             )
+        self.memo[key] = True
+
+    def _check_snapshot_rates(
+        self, data: ir.Table, source: str, day: ir.DateValue | dt.date, currency: str
+    ) -> None:
+        """Every foreign currency in `data` has a rate on or before its earliest `day`."""
+        literal = not isinstance(day, ir.Value)
+        filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
+        key = ("rates", source, day, filters) if literal else None
+        if key in self.memo:
+            return
+        day_expr = ibis.literal(day, "date") if literal else day
+        foreign = data.mutate(_day=day_expr).filter(data[currency] != self.settings.base_currency)
+        earliest = foreign.group_by(currency=foreign[currency]).aggregate(day=foreign._day.min())
+        rates = self.warehouse.table("fx_rates")
+        first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
+        joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
+        missing = joined.filter(joined.first_rate.isnull() | (joined.first_rate > joined.day))
+        found = self.warehouse.con.execute(
+            missing.select(currency=missing.currency, day=missing.day).limit(1)
+        )
+        if len(found):
+            code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
+            raise MissingRateError(
+                f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
+                f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
+                "to fx_rates"
+            )
+        if key is not None:
+            self.memo[key] = True
 
     # -- execution ------------------------------------------------------------------------
+
+    def per_part(
+        self,
+        data: ir.Table,
+        column: str,
+        parts: Sequence[tuple[dt.date, dt.date]],
+        aggregates: Mapping[str, Any],
+    ) -> list[dict[str, Any]]:
+        """`aggregates` (name → function of the table) of `data` for each consecutive part
+        [start, end) that `column` falls in, from one grouped query; {} for an empty part."""
+        inside = data.filter(self.within(data[column], parts[0][0], parts[-1][1]))
+        timestamp = inside[column].type().is_timestamp()
+        part = ibis.cases(
+            *[
+                (inside[column] < (self.utc(end) if timestamp else end), index)
+                for index, (_, end) in enumerate(parts)
+            ],
+            else_=ibis.null("int64"),
+        )
+        grouped = inside.group_by(_part=part).aggregate(
+            **{name: function(inside) for name, function in aggregates.items()}
+        )
+        rows = {}
+        for row in self.warehouse.con.execute(grouped).to_dict("records"):
+            rows[int(row.pop("_part"))] = {k: None if _is_missing(v) else v for k, v in row.items()}
+        return [rows.get(index, {}) for index in range(len(parts))]
 
     def scalar(self, expr: ir.Scalar) -> Any:
         value = self.warehouse.con.execute(expr)

@@ -8,6 +8,8 @@ at the rate of the campaign's first day.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import ibis.expr.types as ir
 
@@ -19,20 +21,64 @@ from cruscotto.engine.measured import Measured, as_float, computes, divide
 CAMPAIGN_DIMENSIONS = ("channel", "campaign")
 
 
-def spend_by_campaign(scope: KpiScope) -> ir.Table:
-    """(campaign_id, channel, spend) with each campaign's spend that falls in the period."""
-    campaigns = scope.table("campaigns")
-    ended = campaigns.ended_at.fill_null(campaigns.started_at)
-    running = campaigns.filter(campaigns.started_at <= scope.last_day, ended >= scope.start)
-    running = scope.to_base(running, ["spend"], day=running.started_at)
+def _spend_share(running: ir.Table, start: ir.DateValue, last_day: ir.DateValue) -> ir.Value:
+    """The part of each campaign's spend that falls in [start, last_day]."""
     ended = running.ended_at.fill_null(running.started_at)
-    first = ibis.greatest(running.started_at, ibis.literal(scope.start, "date"))
-    last = ibis.least(ended, ibis.literal(scope.last_day, "date"))
+    first = ibis.greatest(running.started_at, start)
+    last = ibis.least(ended, last_day)
     days_in_period = last.delta(first, unit="day") + 1
     days = ended.delta(running.started_at, unit="day") + 1
-    return running.select(
-        "campaign_id", "channel", spend=running.spend * days_in_period.cast("float64") / days
+    return running.spend * days_in_period.cast("float64") / days
+
+
+def _campaigns_in_base(scope: KpiScope, start, last_day) -> ir.Table:
+    campaigns = scope.table("campaigns")
+    ended = campaigns.ended_at.fill_null(campaigns.started_at)
+    running = campaigns.filter(campaigns.started_at <= last_day, ended >= start)
+    return scope.to_base(
+        running, ["spend"], day=running.started_at, source="campaigns", dated_by="started_at"
     )
+
+
+def spend_by_campaign(scope: KpiScope) -> ir.Table:
+    """(campaign_id, channel, spend) with each campaign's spend that falls in the period."""
+    running = _campaigns_in_base(scope, scope.start, scope.last_day)
+    share = _spend_share(
+        running, ibis.literal(scope.start, "date"), ibis.literal(scope.last_day, "date")
+    )
+    return running.select("campaign_id", "channel", spend=share)
+
+
+def spend_trend(scope: KpiScope, parts) -> list[Measured]:
+    """Marketing spend of each consecutive part, from one query."""
+    running = _campaigns_in_base(scope, parts[0][0], parts[-1][1] - dt.timedelta(days=1))
+    bounds = ibis.memtable(
+        {
+            "part": list(range(len(parts))),
+            "part_start": [start for start, _ in parts],
+            "part_last": [end - dt.timedelta(days=1) for _, end in parts],
+        },
+        schema={"part": "int64", "part_start": "date", "part_last": "date"},
+    )
+    timeline = running.cross_join(bounds)
+    ended = timeline.ended_at.fill_null(timeline.started_at)
+    timeline = timeline.filter(
+        timeline.started_at <= timeline.part_last, ended >= timeline.part_start
+    )
+    timeline = timeline.mutate(
+        share=_spend_share(timeline, timeline.part_start, timeline.part_last)
+    )
+    totals = timeline.group_by("part").aggregate(
+        spend=timeline.share.sum(), campaigns=timeline.count()
+    )
+    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    return [
+        Measured(
+            value=float(rows[i]["spend"]) if i in rows else 0.0,
+            sample_size=int(rows[i]["campaigns"]) if i in rows else 0,
+        )
+        for i in range(len(parts))
+    ]
 
 
 def marketing_spend_total(scope: KpiScope) -> tuple[float, int]:
@@ -41,7 +87,7 @@ def marketing_spend_total(scope: KpiScope) -> tuple[float, int]:
     return float(row.get("spend") or 0.0), int(row.get("campaigns") or 0)
 
 
-@computes("marketing_spend", records=spend_by_campaign)
+@computes("marketing_spend", records=spend_by_campaign, trend=spend_trend)
 def marketing_spend(scope: KpiScope) -> Measured:
     total, campaigns = marketing_spend_total(scope)
     return Measured(value=total, sample_size=campaigns)
@@ -84,7 +130,9 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
         deals.status == "won", deals.closed_at.notnull(), scope.within(deals.closed_at)
     )
     won = won.join(leads, "lead_id")
-    return scope.to_base(won, ["amount"], day=won.closed_at.date())
+    return scope.to_base(
+        won, ["amount"], day=won.closed_at.date(), source="opportunities", dated_by="closed_at"
+    )
 
 
 @computes("campaign_revenue", records=campaign_wins)

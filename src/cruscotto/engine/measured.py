@@ -33,10 +33,13 @@ KpiFunction = Callable[[KpiScope], Measured]
 RecordsFunction = Callable[[KpiScope], ir.Table]
 KPI_FUNCTIONS: dict[str, KpiFunction] = {}
 RECORDS: dict[str, RecordsFunction] = {}
+# A faster trend: every consecutive sub-period [start, end) at once, in order.
+TrendFunction = Callable[[KpiScope, list[tuple[Any, Any]]], list[Measured]]
+TRENDS: dict[str, TrendFunction] = {}
 
 
 def computes(
-    kpi_id: str, records: RecordsFunction | None = None
+    kpi_id: str, records: RecordsFunction | None = None, trend: TrendFunction | None = None
 ) -> Callable[[KpiFunction], KpiFunction]:
     """Register the decorated function as the computation of KPI `kpi_id`, and `records`
     as the list of records behind its value (the drill-down)."""
@@ -47,6 +50,8 @@ def computes(
         KPI_FUNCTIONS[kpi_id] = function
         if records is not None:
             RECORDS[kpi_id] = records
+        if trend is not None:
+            TRENDS[kpi_id] = trend
         return function
 
     return register

@@ -23,7 +23,7 @@ from cruscotto.engine.kpi_scope import KpiScope
 def mrr_by_account(scope: KpiScope, day: dt.date, rate_day: dt.date) -> ir.Table:
     """(account_id, mrr) of the contracts active on `day`, in the base currency of `rate_day`."""
     active = active_contracts(scope.table("contracts"), day, day)
-    converted = scope.to_base(active, ["mrr"], day=rate_day)
+    converted = scope.to_base(active, ["mrr"], day=rate_day, source="contracts")
     return converted.group_by("account_id").aggregate(mrr=converted.mrr.sum())
 
 
@@ -35,6 +35,7 @@ class MrrMovement:
     expansion: float
     contraction: float
     churned: float
+    paying: float = 0.0  # accounts paying on the last day
 
     @property
     def net_retained(self) -> float:
@@ -55,19 +56,72 @@ def mrr_by_account_movement(scope: KpiScope) -> ir.Table:
     return tagged.group_by("account_id").aggregate(was=tagged.was.sum(), now=tagged.now.sum())
 
 
+_FIELDS = ("at_start", "at_end", "new", "expansion", "contraction", "churned", "paying")
+
+
 def mrr_movement(scope: KpiScope) -> MrrMovement:
     per_account = mrr_by_account_movement(scope)
+    row = scope.row(_movement_totals(per_account, per_account))
+    return MrrMovement(**{k: float(row.get(k) or 0.0) for k in _FIELDS})
+
+
+def _movement_totals(per_account: ir.Table, grouped) -> ir.Table:
+    """Sums of the movement of each account (`was` → `now`) over `grouped`."""
     zero = ibis.literal(0.0)
     was, now = per_account.was, per_account.now
     change = now - was
     both = (was > 0) & (now > 0)
-    totals = per_account.aggregate(
+    return grouped.aggregate(
         at_start=was.sum(),
         at_end=now.sum(),
         new=ibis.cases(((was == 0) & (now > 0), now), else_=zero).sum(),
         expansion=ibis.cases((both & (change > 0), change), else_=zero).sum(),
         contraction=ibis.cases((both & (change < 0), -change), else_=zero).sum(),
         churned=ibis.cases(((was > 0) & (now == 0), was), else_=zero).sum(),
+        paying=(now > 0).sum(),
     )
-    row = scope.row(totals)
-    return MrrMovement(**{k: float(row.get(k) or 0.0) for k in MrrMovement.__dataclass_fields__})
+
+
+def mrr_movements(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[MrrMovement]:
+    """`mrr_movement` of each consecutive [start, end) in `parts`, from one query.
+
+    Part i compares the accounts' MRR on boundary i (the day before it) and boundary i + 1
+    (its last day), both converted at the rate of its last day, as `mrr_movement` does.
+    """
+    days = [parts[0][0] - dt.timedelta(days=1)] + [end - dt.timedelta(days=1) for _, end in parts]
+    moments = ibis.memtable(
+        {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
+    )
+    contracts = scope.table("contracts")
+    timeline = contracts.cross_join(moments)
+    active = timeline.filter(
+        timeline.start_date <= timeline.at,
+        timeline.end_date.isnull() | (timeline.end_date >= timeline.at),
+        timeline.cancelled_at.isnull() | (timeline.cancelled_at > timeline.at),
+    )
+    raw = active.group_by(["moment", "account_id", "currency"]).aggregate(mrr=active.mrr.sum())
+    zero = ibis.literal(0.0)
+    last = len(parts)
+    tagged = ibis.union(
+        raw.filter(raw.moment < last).select(
+            "account_id", "currency", part=raw.moment, was=raw.mrr, now=zero
+        ),
+        raw.filter(raw.moment >= 1).select(
+            "account_id", "currency", part=raw.moment - 1, was=zero, now=raw.mrr
+        ),
+    )
+    ends = ibis.memtable(
+        {"end_part": list(range(last)), "rate_day": days[1:]},
+        schema={"end_part": "int64", "rate_day": "date"},
+    )
+    tagged = tagged.join(ends, tagged.part == ends.end_part)
+    converted = scope.to_base(tagged, ["was", "now"], day=tagged.rate_day, source="contracts")
+    per_account = converted.group_by(["part", "account_id"]).aggregate(
+        was=converted.was.sum(), now=converted.now.sum()
+    )
+    totals = _movement_totals(per_account, per_account.group_by("part"))
+    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    return [
+        MrrMovement(**{k: float(rows[i][k] or 0.0) if i in rows else 0.0 for k in _FIELDS})
+        for i in range(last)
+    ]

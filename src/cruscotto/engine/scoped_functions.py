@@ -23,7 +23,14 @@ from cruscotto.engine import (  # noqa: F401  (importing registers the computati
 from cruscotto.engine.computations import Computed, Results
 from cruscotto.engine.functions import kpi_function
 from cruscotto.engine.kpi_scope import KpiScope
-from cruscotto.engine.measured import KPI_FUNCTIONS, RECORDS, KpiFunction, Measured
+from cruscotto.engine.measured import (
+    KPI_FUNCTIONS,
+    RECORDS,
+    TRENDS,
+    KpiFunction,
+    Measured,
+    TrendFunction,
+)
 from cruscotto.engine.scope import TOTAL, Scope
 
 if TYPE_CHECKING:
@@ -38,6 +45,7 @@ def scope_for(engine: Engine, scope: Scope) -> KpiScope:
         end=scope.period.end,
         filters=dict(scope.filters),
         today=engine.today,
+        detailed=not scope.grouped,
     )
 
 
@@ -58,8 +66,17 @@ def _has_data(measured: Measured) -> bool:
     return measured.value is not None
 
 
-def run_grouped(function: KpiFunction, engine: Engine, scope: Scope) -> Results:
+def _consecutive(buckets) -> bool:
+    return all(a.end == b.start for a, b in zip(buckets, buckets[1:], strict=False))
+
+
+def run_grouped(
+    function: KpiFunction, engine: Engine, scope: Scope, trend: TrendFunction | None = None
+) -> Results:
     base = scope_for(engine, scope)
+    if scope.buckets is not None and trend is not None and _consecutive(scope.buckets):
+        parts = [(bucket.start, bucket.end) for bucket in scope.buckets]
+        return {index: computed(m) for index, m in enumerate(trend(base, parts))}
     if scope.buckets is not None:
         return {
             index: computed(function(base.at(bucket.start, bucket.end)))
@@ -76,9 +93,9 @@ def run_grouped(function: KpiFunction, engine: Engine, scope: Scope) -> Results:
     return {TOTAL: computed(function(base))}
 
 
-def _engine_function(function: KpiFunction):
+def _engine_function(function: KpiFunction, trend: TrendFunction | None):
     def run(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
-        return run_grouped(function, engine, scope)
+        return run_grouped(function, engine, scope, trend)
 
     return run
 
@@ -93,5 +110,5 @@ def _engine_records(records):
 for _kpi_id, _function in KPI_FUNCTIONS.items():
     _records = RECORDS.get(_kpi_id)
     kpi_function(_kpi_id, records=_engine_records(_records) if _records else None)(
-        _engine_function(_function)
+        _engine_function(_function, TRENDS.get(_kpi_id))
     )

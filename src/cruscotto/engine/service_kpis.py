@@ -30,16 +30,26 @@ def answers(scope: KpiScope, kind: str) -> ir.Table:
     return surveys.filter(surveys.kind == kind, scope.within(surveys.responded_at))
 
 
-@computes("nps", records=lambda scope: answers(scope, "nps"))
+NPS_COUNTS = {
+    "answers": lambda t: t.count(),
+    "promoters": lambda t: (t.score >= PROMOTER_MIN).sum(),
+    "detractors": lambda t: (t.score <= DETRACTOR_MAX).sum(),
+}
+
+
+def nps_trend(scope: KpiScope, parts) -> list[Measured]:
+    surveys = scope.table("surveys")
+    data = surveys.filter(surveys.kind == "nps")
+    return [_nps_of(row) for row in scope.per_part(data, "responded_at", parts, NPS_COUNTS)]
+
+
+@computes("nps", records=lambda scope: answers(scope, "nps"), trend=nps_trend)
 def nps(scope: KpiScope) -> Measured:
     data = answers(scope, "nps")
-    row = scope.row(
-        data.aggregate(
-            answers=data.count(),
-            promoters=(data.score >= PROMOTER_MIN).sum(),
-            detractors=(data.score <= DETRACTOR_MAX).sum(),
-        )
-    )
+    return _nps_of(scope.row(data.aggregate(**{k: f(data) for k, f in NPS_COUNTS.items()})))
+
+
+def _nps_of(row: dict) -> Measured:
     n, promoters, detractors = (
         int(row.get(k) or 0) for k in ("answers", "promoters", "detractors")
     )

@@ -17,11 +17,10 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 
-from cruscotto.ingest.parsing import Decimal, to_number
+from cruscotto.ingest.parsing import Decimal, as_text, to_number
 
 
 class ExpressionError(ValueError):
@@ -29,17 +28,6 @@ class ExpressionError(ValueError):
 
 
 Value = pd.Series | str | float | int | tuple
-
-
-def _text(value: Value, index: pd.Index) -> pd.Series:
-    """Cells as text ("" for empty), without a Python call per cell when they are text."""
-    if isinstance(value, pd.Series):
-        if pd.api.types.is_string_dtype(value) and value.dtype != object:
-            return value.fillna("").astype("str")
-        if pd.api.types.infer_dtype(value, skipna=True) in ("string", "empty"):
-            return value.fillna("").astype("str")
-        return value.map(_cell_text).astype("str")
-    return pd.Series(str(value), index=index, dtype="str")
 
 
 def per_distinct(text: pd.Series, function: Callable[[str], str]) -> pd.Series:
@@ -54,14 +42,6 @@ def per_distinct(text: pd.Series, function: Callable[[str], str]) -> pd.Series:
 def _part(value: str, separator: str, index: int) -> str:
     parts = value.split(separator)
     return parts[index].strip() if -len(parts) <= index < len(parts) else ""
-
-
-def _cell_text(v: Any) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 class _Evaluator:
@@ -89,7 +69,7 @@ class _Evaluator:
         }
 
     def text(self, value: Value) -> pd.Series:
-        return _text(value, self.index)
+        return as_text(value, self.index)
 
     def _col(self, name: Value) -> pd.Series:
         if not isinstance(name, str):

@@ -16,7 +16,12 @@ from cruscotto.ingest.readers import SourceTable, read_source
 from cruscotto.ingest.report import FileReport, ImportFileError, ImportReport
 from cruscotto.ingest.transform import Prepared, Settings, prepare
 from cruscotto.ingest.upsert import insert_missing, upsert
-from cruscotto.ingest.validate import check_foreign_keys, check_rows, check_unique_keys
+from cruscotto.ingest.validate import (
+    check_foreign_keys,
+    check_rows,
+    check_unique_keys,
+    check_updates_exist,
+)
 from cruscotto.model import TABLES
 from cruscotto.settings import load_company
 from cruscotto.warehouse import Warehouse, conform
@@ -83,8 +88,11 @@ def import_files(
         check_unique_keys(group)
     with warehouse.lock:
         known = _known_keys(warehouse, [p for _, p, _ in batch], [r for _, r in related])
+        updatable = _updatable_keys(warehouse, [p for _, p, _ in batch])
     for _, prepared, _ in batch:
         check_foreign_keys(prepared, known)
+        if prepared.mapping.update_only:
+            check_updates_exist(prepared, updatable[prepared.table.name])
 
     for file_report, prepared, unreadable in batch:
         file_report.rejected_rows = int(prepared.bad.sum()) + unreadable
@@ -183,6 +191,23 @@ def _known_keys(
     return known
 
 
+def _updatable_keys(warehouse: Warehouse, batch: list[Prepared]) -> dict[str, set]:
+    """For tables an update-only file touches: keys stored, or created by this import."""
+    out: dict[str, set] = {}
+    for prepared in batch:
+        if not prepared.mapping.update_only or prepared.table.name in out:
+            continue
+        declared = prepared.table
+        key = declared.primary_key[0]
+        stored = warehouse.con.table(declared.name).select(key).execute()[key]
+        keys = set(stored.dropna())
+        for other in batch:
+            if other.table.name == declared.name and not other.mapping.update_only:
+                keys |= set(other.frame.loc[~other.bad.to_numpy(), key].dropna())
+        out[declared.name] = keys
+    return out
+
+
 def _load(
     warehouse: Warehouse,
     batch: list[tuple[FileReport, Prepared, int]],
@@ -191,13 +216,21 @@ def _load(
 ) -> None:
     steps: list[tuple[int, int, str, FileReport, Prepared]] = []
     for file_report, prepared, _ in batch:
-        steps.append((_LOAD_ORDER[prepared.table.name], 0, "upsert", file_report, prepared))
+        # Within a table, files that create records go before update-only ones.
+        order = 1 if prepared.mapping.update_only else 0
+        steps.append((_LOAD_ORDER[prepared.table.name], order, "upsert", file_report, prepared))
     for file_report, implied in related:
-        steps.append((_LOAD_ORDER[implied.table.name], 1, "related", file_report, implied))
+        steps.append((_LOAD_ORDER[implied.table.name], 2, "related", file_report, implied))
     for _, _, kind, file_report, prepared in sorted(steps, key=lambda s: s[:2]):
         if kind == "upsert":
             rows = prepared.frame.loc[~prepared.bad.to_numpy()]
-            counts = upsert(warehouse, prepared.table, _arrow(prepared, rows), observed_at=stamp)
+            counts = upsert(
+                warehouse,
+                prepared.table,
+                _arrow(prepared, rows),
+                observed_at=stamp,
+                carried=prepared.carried,
+            )
             file_report.inserted = counts.inserted
             file_report.updated = counts.updated
             file_report.unchanged = counts.unchanged

@@ -110,6 +110,10 @@ class Mapping(BaseModel):
     # e.g. `col("Activity - Type") in ("Task", "Deadline")` for records the model has no
     # place for.
     skip: str | None = None
+    # Only update records already stored (or arriving in the same import), and only the
+    # mapped columns: e.g. set leads.converted_at from a file of closed deals. A key not
+    # stored yet is refused, since the file cannot supply the record's required values.
+    update_only: bool = False
     # Where a preset's header names and words were checked; shown in docs.
     references: list[str] = Field(default_factory=list)
 

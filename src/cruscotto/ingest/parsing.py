@@ -49,8 +49,23 @@ def split_native(cells: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     return text, native
 
 
-def blank(text: pd.Series) -> pd.Series:
-    return text.str.strip() == ""
+def as_text(value: object, index: pd.Index) -> pd.Series:
+    """Cells as text ("" for empty), without a Python call per cell when they are text."""
+    if isinstance(value, pd.Series):
+        if pd.api.types.is_string_dtype(value) and value.dtype != object:
+            return value.fillna("").astype("str")
+        if pd.api.types.infer_dtype(value, skipna=True) in ("string", "empty"):
+            return value.fillna("").astype("str")
+        return value.map(cell_text).astype("str")
+    return pd.Series(str(value), index=index, dtype="str")
+
+
+def cell_text(v: object) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 # -- numbers ---------------------------------------------------------------------------

@@ -53,6 +53,11 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
     skipped: int = 0
 
+    @property
+    def carried(self) -> list[str]:
+        """The canonical columns this file gives values for (the others it says nothing of)."""
+        return [c for c in self.table.column_names if c in self.labels]
+
     def reject(self, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
         """Refuse the rows in `mask`, each with a reject naming `column`."""
         hits = np.flatnonzero(mask.to_numpy(dtype=bool))
@@ -61,7 +66,7 @@ class Prepared:
         raw = self.raw.get(column)
         label = self.labels.get(column, column)
         for i in hits:
-            value = expressions._cell_text(raw.iloc[i]) if raw is not None else ""
+            value = parsing.cell_text(raw.iloc[i]) if raw is not None else ""
             why = reason if isinstance(reason, str) else str(reason.iloc[i])
             self.rejects.append(Reject(self.file, int(self.rows[i]), label, value, why))
         self.bad = self.bad | mask.to_numpy(dtype=bool)
@@ -83,7 +88,7 @@ def rule_cells(rule: ColumnRule, frame: pd.DataFrame, decimal: parsing.Decimal |
         cells = pd.Series([rule.value] * len(frame), index=frame.index, dtype=object)
     if rule.map is None and rule.default is None and rule.otherwise is None:
         return cells
-    text = expressions._text(cells, frame.index).str.strip()
+    text = parsing.as_text(cells, frame.index).str.strip()
     empty = text == ""
     out = cells.astype(object)
     if rule.map:
@@ -115,7 +120,7 @@ def convert(
     formats = tuple(mapping.date_formats)
     match column.type:
         case "string":
-            text = expressions._text(cells, cells.index).str.strip()
+            text = parsing.as_text(cells, cells.index).str.strip()
             values = text.astype(object).where(text != "", None)
             return values, pd.Series(False, index=cells.index), None
         case "float":
@@ -200,8 +205,11 @@ def prepare(
     for name, bad in bad_cells.items():
         column = declared.column(name)
         prepared.reject(bad, name, f"{name}: not {_TYPE_WORDS.get(column.type, column.type)}")
-    if "currency" in declared.column_names:
+    if "currency" in declared.column_names and not (
+        mapping.update_only and "currency" not in labels
+    ):
         _fill_currency(prepared, currency_found, mapping.currency or settings.currency)
+        labels.setdefault("currency", "currency")
     return prepared
 
 

@@ -97,13 +97,21 @@ def _count(expr: ir.Table) -> int:
 
 
 def upsert(
-    warehouse: Warehouse, declared: Table, data: pa.Table, *, observed_at: dt.datetime
+    warehouse: Warehouse,
+    declared: Table,
+    data: pa.Table,
+    *,
+    observed_at: dt.datetime,
+    carried: list[str] | None = None,
 ) -> UpsertCounts:
     """Insert new rows, replace changed ones, leave identical ones; by the table's key.
 
     For opportunities a new deal gets a stage_history row at its creation, and a deal
     whose stage differs from the stored one gets a row at `observed_at` (the import time;
     the close time when the deal was closed), since exports carry only the current stage.
+
+    Columns not in `carried` (default: all) are ones the file says nothing about: a stored
+    record keeps its values there instead of having them emptied.
     """
     keys = list(declared.primary_key)
     others = [c for c in declared.column_names if c not in keys]
@@ -111,6 +119,9 @@ def upsert(
     try:
         incoming = staging.rows(declared, data)
         target = warehouse.con.table(declared.name)
+        silent = [c for c in others if carried is not None and c not in carried]
+        if silent:
+            incoming = staging.result("merged", _keep_stored(incoming, target, keys, silent))
         new = incoming.anti_join(target, keys)
         joined = incoming.join(target, keys, how="inner", rname="{name}__stored")
         differs = ibis.literal(False)
@@ -132,6 +143,15 @@ def upsert(
     finally:
         staging.drop()
     return counts
+
+
+def _keep_stored(
+    incoming: ir.Table, target: ir.Table, keys: list[str], silent: list[str]
+) -> ir.Table:
+    """Incoming rows with the stored values (NULL for new keys) in the `silent` columns."""
+    joined = incoming.left_join(target, keys, rname="{name}__stored")
+    columns = {c: joined[f"{c}__stored"] if c in silent else joined[c] for c in incoming.columns}
+    return joined.select(**columns)
 
 
 def _record_stage_changes(

@@ -21,7 +21,8 @@ def check_rows(prepared: Prepared) -> None:
     for column in declared.columns:
         values = frame[column.name]
         present = values.notna()
-        if not column.nullable:
+        update_only = prepared.mapping.update_only and column.name not in prepared.labels
+        if not column.nullable and not update_only:
             # A cell that failed to convert is already rejected; do not report it twice.
             missing = ~present & ~prepared.bad
             prepared.reject(missing, column.name, f"{column.name}: required, but empty")
@@ -85,6 +86,20 @@ def check_unique_keys(batch: list[Prepared]) -> None:
             mask[record.index_] = True
             reasons[record.index_] = f"duplicate key {key}: already on {where}"
         prepared.reject(mask, keys[0], reasons)
+
+
+def check_updates_exist(prepared: Prepared, known: set) -> None:
+    """An update-only file may only touch records that are stored or arriving now."""
+    key = prepared.table.primary_key[0]
+    values = prepared.frame[key]
+    missing = ~prepared.bad & values.notna() & ~values.isin(known)
+    if missing.any():
+        prepared.reject(
+            missing,
+            key,
+            f"{key}: " + _shown(values) + f" is not in {prepared.table.name}; "
+            "an update-only mapping cannot create it",
+        )
 
 
 def check_foreign_keys(prepared: Prepared, known: Mapping[str, set[str]]) -> None:

@@ -14,6 +14,7 @@ What it wires:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 from datetime import date
@@ -35,6 +36,7 @@ from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.pages import templates
 from cruscotto.web.users import UserStore
+from cruscotto.web.warmup import warm_up
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -47,13 +49,23 @@ def create_app(
     *,
     today: date | None = None,
     cache_seconds: float = 60.0,
+    warm: bool = False,
 ) -> FastAPI:
     """The web app over `warehouse`.
 
     `today` pins "now" for the engine (tests, demos); `cache_seconds` is how long engine
-    answers are reused (0: never), see cruscotto.web.cache.
+    answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
+    company-wide overview in the background as soon as the server starts.
     """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm and cache_seconds > 0:
+            app.state.warm_up = warm_up(app)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Cruscotto",
         version=cruscotto.__version__,
         description="The KPIs of a B2B service company. Authenticate with a bearer token "

@@ -18,7 +18,17 @@ from typing import Any
 
 from cruscotto.engine import Engine
 
-CACHED_METHODS = ("value", "compare", "trend", "breakdown", "dimension_values", "records")
+CACHED_METHODS = (
+    "value",
+    "values",
+    "compare",
+    "trend",
+    "trends",
+    "breakdown",
+    "breakdowns",
+    "dimension_values",
+    "records",
+)
 
 
 class CachedEngine:

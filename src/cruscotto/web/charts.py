@@ -18,7 +18,7 @@ LINE = "#1f5fbf"
 BAND = "rgba(27, 138, 75, 0.12)"
 
 
-def sparkline(values: Sequence[float | None], *, width: int = 110, height: int = 30) -> Markup:
+def sparkline(values: Sequence[float | None], *, width: int = 96, height: int = 30) -> Markup:
     """A tiny line chart of `values` (gaps where a value is None) as an inline SVG."""
     points = [(i, v) for i, v in enumerate(values) if v is not None]
     if len(points) < 2:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from cruscotto.engine import Engine, Period
+from cruscotto.model import table as model_table
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import (
     check_grain,
@@ -143,7 +144,7 @@ def records_page(
         if paging.sort is None:
             raise
         raise HTTPException(400, who.t("error.bad_sort", column=paging.sort)) from None
-    frame = local_times(frame, kpis)
+    frame = local_times(frame, kpis, kpis.catalog.get(kpi_id))
     return {
         "columns": list(frame.columns),
         "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False)],
@@ -175,7 +176,7 @@ def records_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(frame.columns)
-    for row in local_times(frame, kpis).itertuples(index=False):
+    for row in local_times(frame, kpis, kpi).itertuples(index=False):
         writer.writerow(["" if (v := _plain(r)) is None else v for r in row])
     filename = f"{kpi.id}_{current.label.replace('..', '_')}.csv"
     return StreamingResponse(
@@ -185,17 +186,31 @@ def records_csv(
     )
 
 
-def local_times(frame: pd.DataFrame, kpis: Engine) -> pd.DataFrame:
-    """Timestamps (stored in UTC) shown in the company's time zone, to the minute."""
+def local_times(frame: pd.DataFrame, kpis: Engine, kpi) -> pd.DataFrame:
+    """Timestamps (stored in UTC) in the company's time zone to the minute; dates as dates.
+
+    Which columns are instants comes from the model declarations of the KPI's sources:
+    a calendar date (expected_close_date, issued_at…) must never be shifted by a zone.
+    """
+    instants = {
+        column.name
+        for source in kpi.sources
+        for column in model_table(source).columns
+        if column.type == "timestamp"
+    }
     frame = frame.copy()
     for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            stamps = frame[column]
-            if stamps.dt.tz is None:
-                stamps = stamps.dt.tz_localize("UTC")
-            frame[column] = stamps.dt.tz_convert(kpis.settings.timezone).dt.strftime(
+        values = frame[column]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if column in instants:
+            if values.dt.tz is None:
+                values = values.dt.tz_localize("UTC")
+            frame[column] = values.dt.tz_convert(kpis.settings.timezone).dt.strftime(
                 "%Y-%m-%d %H:%M"
             )
+        else:
+            frame[column] = values.dt.strftime("%Y-%m-%d")
     return frame
 
 

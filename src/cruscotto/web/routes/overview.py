@@ -51,13 +51,19 @@ def overview(
     current = resolve_period(period, grain, kpis, who)
     previous = current.previous()
     window = spark_window(current, grain, kpis.settings.fiscal_year_start_month)
-    areas = []
-    for area in AREAS:
-        definitions = who.visible(
-            k for k in kpis.catalog.all() if k.dashboard_area == area and (not kpi or k.id in kpi)
-        )
-        cards = [kpi_card(kpis, k, current, previous, window, grain, who) for k in definitions]
-        areas.append({"id": area, "cards": cards})
+    shown = [
+        k
+        for area in AREAS
+        for k in who.visible(kpis.catalog.all())
+        if k.dashboard_area == area and (not kpi or k.id in kpi)
+    ]
+    computable = [k for k in shown if not who.inapplicable(k)]
+    numbers = card_numbers(kpis, computable, current, previous, window, grain, who.filters())
+    cards = {k.id: kpi_card(k, numbers.get(k.id), who) for k in shown}
+    areas = [
+        {"id": area, "cards": [cards[k.id] for k in shown if k.dashboard_area == area]}
+        for area in AREAS
+    ]
     return {
         "period": period_dict(current),
         "previous": period_dict(previous),
@@ -68,9 +74,49 @@ def overview(
     }
 
 
-def kpi_card(
-    kpis: Engine, kpi, current: Period, previous: Period, window: Period, grain: str, who: Access
-) -> dict:
+def card_numbers(
+    kpis: Engine,
+    definitions: list,
+    current: Period,
+    previous: Period,
+    window: Period,
+    grain: str,
+    filters: dict,
+) -> dict[str, tuple | Exception]:
+    """{kpi id: (now, before, trend)} for many KPIs with the engine's batched queries.
+
+    A whole month (week, quarter…) and the one before are the trend's last two points, so
+    usually one batch answers everything. If a batch fails (say a missing fx rate), each
+    KPI is computed alone, so that one broken KPI shows its error and the rest still show.
+    """
+    ids = [k.id for k in definitions]
+    if not ids:
+        return {}
+    try:
+        return _batched(kpis, ids, current, previous, window, grain, filters)
+    except Exception:
+        log.warning("overview: batch failed, computing KPIs one by one", exc_info=True)
+    numbers: dict[str, tuple | Exception] = {}
+    for kpi_id in ids:
+        try:
+            numbers.update(_batched(kpis, [kpi_id], current, previous, window, grain, filters))
+        except Exception as exc:
+            log.warning("overview: %s failed: %s", kpi_id, exc)
+            numbers[kpi_id] = exc
+    return numbers
+
+
+def _batched(kpis, ids, current, previous, window, grain, filters) -> dict[str, tuple]:
+    trends = kpis.trends(ids, window, grain, filters)
+    last_two = [r.period for r in next(iter(trends.values()))[-2:]]
+    if last_two == [previous, current]:
+        return {i: (trends[i][-1], trends[i][-2], trends[i]) for i in ids}
+    now = kpis.values(ids, current, filters)
+    before = kpis.values(ids, previous, filters)
+    return {i: (now[i], before[i], trends[i]) for i in ids}
+
+
+def kpi_card(kpi, numbers: tuple | Exception | None, who: Access) -> dict:
     card = {
         "id": kpi.id,
         "name": who.t.pick(kpi.name),
@@ -81,22 +127,12 @@ def kpi_card(
         "not_applicable": who.inapplicable(kpi),
         "error": None,
     }
-    if card["not_applicable"]:
+    if numbers is None:  # a filter this KPI cannot be cut by
         return card
-    filters = who.filters_for(kpi)
-    try:
-        trend = kpis.trend(kpi.id, window, grain, filters)
-        # A whole month (week, quarter…) and the one before are the trend's last two points:
-        # one grouped query per card instead of three.
-        if len(trend) >= 2 and (trend[-2].period, trend[-1].period) == (previous, current):
-            before, now = trend[-2], trend[-1]
-        else:
-            now = kpis.value(kpi.id, current, filters)
-            before = kpis.value(kpi.id, previous, filters)
-    except Exception as exc:  # one broken KPI (e.g. a missing fx rate) must not hide the rest
-        log.warning("overview: %s failed: %s", kpi.id, exc)
-        card["error"] = str(exc)
+    if isinstance(numbers, Exception):
+        card["error"] = str(numbers)
         return card
+    now, before, trend = numbers
     delta = change(now.value, before.value, kpi.unit)
     card.update(
         {
