@@ -107,12 +107,18 @@ class PandasKpis:
         self.activity_rows = frames["activities"]
         self.rates = frames["fx_rates"]
 
-    def local_day(self, column: pd.Series) -> pd.Series:
-        return column.dt.tz_localize("UTC").dt.tz_convert(self.tz).dt.date
+    def local_day(self, frame: pd.DataFrame, column: str) -> pd.Series:
+        """The local calendar day of a UTC timestamp column, computed once per column."""
+        key = f"_{column}_day"
+        if key not in frame.columns:
+            local = frame[column].dt.tz_localize("UTC").dt.tz_convert(self.tz)
+            frame[key] = local.dt.tz_localize(None).dt.normalize()
+        return frame[key]
 
     def in_period(self, frame: pd.DataFrame, column: str, period: Period) -> pd.DataFrame:
-        days = self.local_day(frame[column])
-        return frame[(days >= period.start) & (days < period.end)]
+        days = self.local_day(frame, column)
+        start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+        return frame[(days >= start) & (days < end)]
 
     def in_base(self, frame: pd.DataFrame, day_column: str) -> pd.Series:
         frame = frame.assign(_day=pd.to_datetime(frame[day_column].dt.date))

@@ -400,8 +400,13 @@ def test_mrr_and_arr(engine):
     # Active on 31 March: k1 100 EUR, k2 200 USD × 0.5 = 100, k3 50; k4 ended 28 Feb,
     # k5 was cancelled 15 March.
     assert result.value == pytest.approx(250.0)
-    assert result.details["new_mrr"] == pytest.approx(50.0)  # k3 started 10 March
-    assert result.details["churned_mrr"] == pytest.approx(20.0)  # k5 cancelled 15 March
+    # Movements are per account, 28 Feb → 31 Mar (engine-cx, recurring_revenue.py):
+    # a1 130 → 100 (k4's term ended 28 Feb): contraction 30; a3 20 → 50 (k5 cancelled,
+    # k3 started): expansion 30; a2 unchanged; no account new or lost.
+    assert result.details["new_mrr"] == pytest.approx(0.0)
+    assert result.details["expansion_mrr"] == pytest.approx(30.0)
+    assert result.details["contraction_mrr"] == pytest.approx(30.0)
+    assert result.details["churned_mrr"] == pytest.approx(0.0)
     assert engine.value("arr", MARCH).value == pytest.approx(3000.0)
     # End of February: k1 100 + k2 100 + k4 30 (its last day) + k5 20.
     assert engine.value("mrr", "2026-02").value == pytest.approx(250.0)

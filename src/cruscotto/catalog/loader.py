@@ -87,7 +87,7 @@ class Catalog:
                             f"KPI {definition.id!r}: {name!r} in "
                             f"{definition.computation.expression!r} is not a KPI id"
                         )
-                inherited = [s for n in names for s in self._sources_of(n, {definition.id})]
+                inherited = [s for n in sorted(names) for s in self._sources_of(n, {definition.id})]
                 for source in inherited:
                     if source not in definition.sources:
                         definition.sources.append(source)
@@ -100,7 +100,7 @@ class Catalog:
             return definition.sources
         computation = definition.computation
         names = parse(computation.expression, "arithmetic").names - set(computation.inputs)
-        return [s for n in names for s in self._sources_of(n, seen | {kpi_id})]
+        return [s for n in sorted(names) for s in self._sources_of(n, seen | {kpi_id})]
 
 
 def load_catalog(
@@ -142,6 +142,8 @@ def _parse_definition(entry: dict[str, Any]) -> KpiDefinition:
     }
     benchmark = entry.get("benchmark")
     is_rate = isinstance(computation, Ratio) and computation.proportion
+    # A function KPI that returns successes ÷ trials says so with `proportion: true`.
+    is_rate = is_rate or (isinstance(computation, Function) and bool(entry.get("proportion")))
     return KpiDefinition(
         id=_identifier(entry["id"]),
         area=_choice(entry, "area", AREAS),
@@ -216,7 +218,7 @@ def sources_of(*computations: Computation) -> list[str]:
         for name in (measure.source, *(["fx_rates"] if measure.money else [])):
             if name not in found:
                 found.append(name)
-        for reference in _references(measure):
+        for reference in sorted(_references(measure)):
             table = reference.split(".", 1)[0]
             if "." in reference and table not in found:
                 found.append(table)

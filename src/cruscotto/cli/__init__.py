@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import db, demo, kpi
+from cruscotto.cli import data, db, demo, importing, kpi, report, serve, user
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -34,8 +34,8 @@ def main(
 app.add_typer(db.app, name="db")
 app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
-
-from cruscotto.cli import serve, user  # noqa: E402  (web: serve and user management)
-
+app.command("import")(importing.import_command)
+app.add_typer(data.app, name="data")
 app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
+app.command("report")(report.report)

@@ -35,8 +35,12 @@ def demo(
     print_summary(summary)
     if serve:
         # The web app is imported only when serving, so generating needs none of it.
-        from cruscotto.cli.serve import serve_demo
-
+        try:
+            from cruscotto.cli.serve import serve_demo
+        except ModuleNotFoundError as exc:
+            if exc.name != "cruscotto.cli.serve":
+                raise
+            fail("the web app is not part of this build yet; the data is loaded (use --no-serve)")
         serve_demo(current, host=host, port=port)
 
 

@@ -46,13 +46,13 @@ CAMPAIGN_CHANNELS = tuple(i for i, c in enumerate(CHANNELS) if c.campaign)
 DEGRADING_CHANNEL = CHANNEL_NAMES.index("paid_search")
 # Leads per month at scale 1, before the calendar's weights (August dip, growth).
 LEADS_PER_MONTH = 1_250
-BASE_CUSTOMERS = 600  # customers with contracts signed before the window, at scale 1
+BASE_CUSTOMERS = 2_500  # customers with contracts signed before the window, at scale 1
 
 SEGMENTS = ("smb", "mid_market", "enterprise")
 SEGMENT_SHARE = (0.55, 0.33, 0.12)
-SEGMENT_DEAL_EUR = (9_000.0, 28_000.0, 85_000.0)  # median deal value
+SEGMENT_DEAL_EUR = (2_000.0, 6_000.0, 20_000.0)  # median deal value
 SEGMENT_WIN_FACTOR = (1.05, 1.0, 0.85)
-SEGMENT_TICKETS_PER_MONTH = (0.35, 0.7, 1.4)
+SEGMENT_TICKETS_PER_MONTH = (0.2, 0.4, 0.8)
 SIZE_BANDS = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 SEGMENT_SIZE_BANDS = ((0, 1), (2, 3), (3, 4))  # the two size bands each segment spans
 
@@ -148,12 +148,12 @@ class Role:
 
 
 ROLES: tuple[Role, ...] = (
-    Role("ae", "Sales", 10, 3, 8.0),
-    Role("sdr", "Inside Sales", 6, 2, 8.0),
-    Role("account_manager", "Customer Success", 6, 2, 8.0),
-    Role("support", "Support", 8, 2, 8.0),
+    Role("ae", "Sales", 16, 3, 8.0),
+    Role("sdr", "Inside Sales", 10, 2, 8.0),
+    Role("account_manager", "Customer Success", 14, 2, 8.0),
+    Role("support", "Support", 14, 2, 8.0),
     Role("consultant", "Delivery", 34, 3, 7.5),
-    Role("manager", "Management", 5, 1, 8.0),
+    Role("manager", "Management", 6, 1, 8.0),
 )
 AE_TEAMS = ("Sales Italy", "Sales International")
 
@@ -224,5 +224,7 @@ def pick(rng: np.random.Generator, shares: tuple[float, ...], n: int) -> np.ndar
     return rng.choice(len(p), size=n, p=p / p.sum())
 
 
-def lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int):
+def lognormal(
+    rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int
+) -> np.ndarray:
     return np.asarray(median) * np.exp(sigma * rng.standard_normal(n))

@@ -13,7 +13,6 @@ from cruscotto.demo.run import Run
 from cruscotto.demo.timeline import DAY
 
 MONTH = 30.44 * DAY
-NEVER = np.iinfo(np.int64).max // 2
 
 
 @dataclass(frozen=True)

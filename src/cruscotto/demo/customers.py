@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cruscotto.demo import accounts, contracts, delivery, pipelines, service
 from cruscotto.demo import company as co
-from cruscotto.demo import contracts, delivery, pipelines, service
 from cruscotto.demo.funnel import WonDeals, work_on_deals, write_quotes
 from cruscotto.demo.run import BASE, RENEWALS, SERVICE, Run
 from cruscotto.demo.timeline import DAY
@@ -133,8 +133,6 @@ def upsell(run: Run, chunk: int, signed: contracts.Contracts, manager: np.ndarra
 
 def base_customers(run: Run) -> None:
     """Customers signed before the window (no CRM history): contracts and service only."""
-    from cruscotto.demo import accounts
-
     rng = run.rng(BASE)
     tl = run.timeline
     n = max(5, round(co.BASE_CUSTOMERS * run.scale))

@@ -152,7 +152,16 @@ def internal_hours(run: Run, month: int) -> None:
     )
 
 
-def _write_timesheets(run, *, person, worked, hours, billable, project, units) -> None:
+def _write_timesheets(
+    run: Run,
+    *,
+    person: np.ndarray,
+    worked: np.ndarray,
+    hours: np.ndarray,
+    billable: np.ndarray,
+    project: np.ndarray,
+    units: np.ndarray,
+) -> None:
     run.sink.write(
         "timesheets",
         pa.table(

@@ -19,11 +19,12 @@ from cruscotto.demo import columns as col
 from cruscotto.demo import company as co
 from cruscotto.demo.run import FUNNEL, Run
 from cruscotto.demo.timeline import DAY, HOUR
+from cruscotto.model.tables import QUOTE_STATUSES
 
 RESPONSE_SHARE = 0.93  # leads that ever get an answer
 DEGRADED_TO = 0.35  # paid search's SQL rate by today, relative to the start of the window
-LEAD_TOUCHES = 1.0  # mean follow-up touches after the first response
-DEAL_TOUCHES = 3.5  # mean activities on a deal besides the proposal
+LEAD_TOUCHES = 0.5  # mean follow-up touches after the first response
+DEAL_TOUCHES = 2.5  # mean activities on a deal besides the proposal
 
 
 @dataclass(frozen=True)
@@ -259,8 +260,6 @@ def write_quotes(
     status = np.select(
         [~is_sent, won, lost & expired, lost], [0, 2, 4, 3], 1
     )  # index into QUOTE_STATUSES
-    from cruscotto.model.tables import QUOTE_STATUSES
-
     run.sink.write(
         "quotes",
         pa.table(

@@ -71,6 +71,7 @@ def generate(
             delivery.internal_hours(run, month)
         finance.write_financials(run)
         finance.write_forecasts(run)
+        sink.flush()
     rows = {declared.name: sink.rows.get(declared.name, 0) for declared in TABLES}
     return DemoSummary(
         rows=rows,

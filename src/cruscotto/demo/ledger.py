@@ -19,6 +19,7 @@ from cruscotto.warehouse import Warehouse, conform
 # Daily random walk of EUR per unit around these levels (start values).
 FX_START = {"USD": 0.92, "GBP": 1.16}
 FX_DAILY_VOLATILITY = 0.004
+FLUSH_ROWS = 100_000  # rows gathered per table before an append
 
 
 class Numbering:
@@ -79,13 +80,50 @@ class Ledger:
 
 
 class Sink:
-    """Writes chunks into the warehouse (inside the caller's transaction), counting rows."""
+    """Writes chunks into the warehouse (inside the caller's transaction), counting rows.
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    Small chunks are gathered per table and appended together once they reach
+    `flush_rows`: each append has a fixed cost, and memory stays bounded either way.
+    """
+
+    def __init__(self, warehouse: Warehouse, flush_rows: int | None = None) -> None:
         self.warehouse = warehouse
+        self.flush_rows = FLUSH_ROWS if flush_rows is None else flush_rows
         self.rows: dict[str, int] = defaultdict(int)
+        self._pending: dict[str, list[pa.Table]] = defaultdict(list)
+        self._pending_rows: dict[str, int] = defaultdict(int)
 
     def write(self, name: str, data: pa.Table) -> None:
         conformed = conform(model_table(name), data)
-        self.warehouse.append(name, conformed)
         self.rows[name] += conformed.num_rows
+        self._pending[name].append(conformed)
+        self._pending_rows[name] += conformed.num_rows
+        if self._pending_rows[name] >= self.flush_rows:
+            self._flush(name)
+
+    def flush(self) -> None:
+        """Append everything still gathered; call before the transaction commits."""
+        for name in list(self._pending):
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        chunks = self._pending.pop(name, [])
+        self._pending_rows.pop(name, None)
+        if chunks:
+            _append(self.warehouse, name, pa.concat_tables(chunks).combine_chunks())
+
+
+def _append(warehouse: Warehouse, name: str, data: pa.Table) -> None:
+    """`Warehouse.append`, except on DuckDB where the rows go in through a DuckDB relation.
+
+    Ibis 12 inserts an Arrow table by registering it with DuckDB as a temporary view
+    that it drops only at interpreter exit, and inside a transaction even dropping it
+    keeps the table alive until commit, so every chunk of a large generation would stay
+    in memory (measured: +1 GB of Arrow buffers at scale 30). A relation made with
+    `from_arrow` is released as soon as its rows are inserted.
+    """
+    if warehouse.engine == "duckdb":
+        with warehouse.lock:
+            warehouse.con.con.from_arrow(data).insert_into(name)
+    else:
+        warehouse.append(name, data)

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from cruscotto.demo import columns as col
-from cruscotto.demo.company import pick
+from cruscotto.demo.company import CURRENCIES, LOST_REASONS, PRODUCTS, pick
 from cruscotto.demo.timeline import DAY, Timeline
 
 
@@ -148,8 +148,6 @@ def opportunities(
     lost_reason: np.ndarray,
 ) -> pa.Table:
     """The deals as the CRM shows them today (amount in the deal's own currency)."""
-    from cruscotto.demo.company import CURRENCIES, LOST_REASONS, PRODUCTS
-
     n = len(numbers)
     k = len(deals.pipeline.stages)
     stage = deals.stage_now

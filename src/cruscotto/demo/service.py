@@ -18,7 +18,7 @@ from cruscotto.demo import company as co
 from cruscotto.demo.contracts import MONTH
 from cruscotto.demo.run import Run
 from cruscotto.demo.timeline import DAY, HOUR
-from cruscotto.model.tables import TICKET_PRIORITIES
+from cruscotto.model.tables import SURVEY_CONTEXTS, TICKET_PRIORITIES
 
 PRIORITY_SHARE = (0.25, 0.50, 0.18, 0.07)
 SLA_RESPONSE_HOURS = np.array([8.0, 4.0, 2.0, 1.0])
@@ -33,7 +33,7 @@ CSAT_RESPONSE = 0.35
 NPS_SHARE = (0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.06, 0.12, 0.20, 0.26, 0.24)  # 0..10
 NPS_PER_QUARTER = 0.4  # periodic NPS answers per customer per quarter
 POST_SALE_RESPONSE = 0.5
-CARE_PER_MONTH = 0.9  # account-management touches per customer per month
+CARE_PER_MONTH = 0.35  # account-management touches per customer per month
 COMMENTS = (
     "Slow answers on urgent tickets",
     "Invoices are hard to read",
@@ -177,9 +177,15 @@ def _nps(run: Run, rng: np.random.Generator, p: Periods, months: np.ndarray) -> 
     _write_surveys(run, rng, p.account[of], "nps", score, context, when)
 
 
-def _write_surveys(run, rng, account, kind, score, context, when) -> None:
-    from cruscotto.model.tables import SURVEY_CONTEXTS
-
+def _write_surveys(
+    run: Run,
+    rng: np.random.Generator,
+    account: np.ndarray,
+    kind: str,
+    score: np.ndarray,
+    context: np.ndarray,
+    when: np.ndarray,
+) -> None:
     n = len(account)
     unhappy = score <= (6 if kind == "nps" else 2)
     happy = score >= (9 if kind == "nps" else 5)

@@ -101,7 +101,14 @@ class Timeline:
     def local_day(self, seconds: np.ndarray) -> np.ndarray:
         """The local calendar day of each moment, as days since 1970-01-01."""
         seconds = np.asarray(seconds, dtype=np.int64)
-        return (seconds + self.utc_offsets[self.day_of(seconds)]) // DAY
+        day = np.searchsorted(self.day_starts, seconds, side="right") - 1
+        inside = (day >= 0) & (day < len(self.day_starts) - 1)
+        # Outside the calendar (old contracts, far plans) the nearest day's UTC offset is
+        # used; inside, the day index itself, which is right on 23- and 25-hour days too.
+        edge = np.clip(day, 0, len(self.day_starts) - 1)
+        approximate = (seconds + self.utc_offsets[edge]) // DAY
+        first = self.first_day.toordinal() - EPOCH_ORDINAL
+        return np.where(inside, first + day, approximate)
 
     def progress(self, seconds: np.ndarray) -> np.ndarray:
         """0 at the start of the window, 1 at today (clipped outside)."""

@@ -17,3 +17,6 @@ __all__ = [
     "Period",
     "PeriodError",
 ]
+
+# The customer, operations, marketing and profitability functions register themselves.
+from cruscotto.engine import scoped_functions as _scoped_functions  # noqa: E402, F401

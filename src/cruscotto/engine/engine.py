@@ -298,9 +298,9 @@ class Engine:
             denominator=c.denominator,
             details=dict(c.details),
         )
+        if definition.is_rate and c.denominator and c.numerator is not None:
+            result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)
         if isinstance(definition.computation, Ratio):
-            if definition.is_rate and c.denominator and c.numerator is not None:
-                result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)
             lag = definition.computation.maturity_days
             if lag is not None:
                 result.maturing = period.end + dt.timedelta(days=lag) > self.today
@@ -317,7 +317,11 @@ class Engine:
     def _records_view(self, definition: KpiDefinition, scope: Scope) -> ir.Table:
         computation = definition.computation
         if isinstance(computation, Derived):
-            first = sorted(parse(computation.expression, "arithmetic").names)[0]
+            # The records of the first KPI it is made of (its own inputs have no page).
+            names = sorted(parse(computation.expression, "arithmetic").names)
+            first = next((n for n in names if n in self.catalog), None)
+            if first is None:
+                raise NotImplementedError(f"the records behind {definition.id} cannot be listed")
             return self._records_view(self.catalog.get(first), scope)
         if isinstance(computation, Simple):
             measure = computation.measure

@@ -1,0 +1,134 @@
+"""Profitability KPIs: invoiced revenue and gross margin, EBITDA margin, company value.
+
+Revenue and gross margin come from invoice lines (amounts converted at the rate of the
+issue day). EBITDA comes from the monthly P&L in `financials`, already in the base
+currency; a period takes every month it touches (a week inside March gets March).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis.expr.types as ir
+
+from cruscotto.engine.customer_base import add_months
+from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.measured import Measured, as_float, computes, divide
+
+# EV/EBITDA multiples for B2B service SMEs (seed 000: "tra 6 e 10 volte l'EBITDA").
+EV_MULTIPLE_LOW = 6.0
+EV_MULTIPLE_HIGH = 10.0
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def months_of(scope: KpiScope, first: dt.date | None = None) -> ir.Table:
+    """The P&L months that overlap the period (from `first`'s month when given)."""
+    months = scope.table("financials")
+    since = first_of_month(first or scope.start)
+    return months.filter(months.month >= since, months.month < scope.end)
+
+
+def invoiced(scope: KpiScope) -> ir.Table:
+    invoices = scope.table("invoices")
+    invoices = invoices.filter(scope.within(invoices.issued_at))
+    return scope.to_base(
+        invoices,
+        ["amount", "direct_cost"],
+        day=invoices.issued_at,
+        source="invoices",
+        dated_by="issued_at",
+    )
+
+
+def invoiced_revenue(scope: KpiScope) -> tuple[float | None, int]:
+    lines = invoiced(scope)
+    row = scope.row(lines.aggregate(revenue=lines.amount.sum(), lines=lines.count()))
+    return as_float(row.get("revenue")), int(row.get("lines") or 0)
+
+
+def growth(current: float | None, before: float | None) -> float | None:
+    if current is None or before is None or before <= 0:
+        return None
+    return current / before - 1
+
+
+def revenue_trend(scope: KpiScope, parts) -> list[Measured]:
+    whole = scope.at(parts[0][0], parts[-1][1])
+    lines = invoiced(whole)
+    sums = {"revenue": lambda t: t.amount.sum(), "lines": lambda t: t.count()}
+    return [
+        Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("lines") or 0))
+        for row in whole.per_part(lines, "issued_at", parts, sums)
+    ]
+
+
+@computes("revenue", records=invoiced, trend=revenue_trend)
+def revenue(scope: KpiScope) -> Measured:
+    value, lines = invoiced_revenue(scope)
+    value = value if lines else 0.0
+    if not scope.detailed:
+        return Measured(value=value, sample_size=lines)
+    length = scope.end - scope.start
+    previous, _ = invoiced_revenue(scope.at(scope.start - length, scope.start))
+    last_year, _ = invoiced_revenue(
+        scope.at(add_months(scope.start, -12), add_months(scope.end, -12))
+    )
+    return Measured(
+        value=value,
+        sample_size=lines,
+        details={
+            "previous": previous,
+            "last_year": last_year,
+            "growth_vs_previous": growth(value, previous),
+            "growth_vs_last_year": growth(value, last_year),
+        },
+    )
+
+
+def ebitda_of(months: ir.Table) -> ir.Table:
+    return months.aggregate(
+        revenue=months.revenue.sum(),
+        ebitda=(months.revenue - months.cogs - months.opex).sum(),
+        months=months.count(),
+    )
+
+
+@computes("ebitda_margin", records=months_of)
+def ebitda_margin(scope: KpiScope) -> Measured:
+    row = scope.row(ebitda_of(months_of(scope)))
+    revenue_total, ebitda = as_float(row.get("revenue")), as_float(row.get("ebitda"))
+    return Measured(
+        value=divide(ebitda, revenue_total) if (revenue_total or 0) > 0 else None,
+        numerator=ebitda,
+        denominator=revenue_total,
+        sample_size=int(row.get("months") or 0),
+        details={"ebitda": ebitda},
+    )
+
+
+def trailing_year_months(scope: KpiScope) -> ir.Table:
+    """The P&L months of the twelve months ending with the period's last month."""
+    return months_of(scope, add_months(first_of_month(scope.last_day), -11))
+
+
+@computes("enterprise_value", records=trailing_year_months)
+def enterprise_value(scope: KpiScope) -> Measured:
+    """Trailing-twelve-month EBITDA × the 6–10× multiple band; the value is the midpoint.
+
+    With fewer than twelve months of P&L the EBITDA of the months present is annualised
+    (× 12 ÷ months), and `months` in the details says so.
+    """
+    row = scope.row(ebitda_of(trailing_year_months(scope)))
+    months = int(row.get("months") or 0)
+    if not months:
+        return Measured(value=None, sample_size=0, details={"months": 0})
+    ttm_ebitda = float(row["ebitda"]) * 12 / months
+    low, high = ttm_ebitda * EV_MULTIPLE_LOW, ttm_ebitda * EV_MULTIPLE_HIGH
+    return Measured(
+        value=(low + high) / 2,
+        sample_size=months,
+        details={"ttm_ebitda": ttm_ebitda, "low": low, "high": high, "months": months},
+    )

@@ -1,0 +1,305 @@
+"""What a KPI function computes over: a period, the filters, the company's settings.
+
+The customer, service, operations, marketing and profitability KPIs that need more than
+one declared measure (customers at a date, MRR movements, spend spread over a campaign's
+days…) are small Python functions of a `KpiScope`. The scope hands them the canonical
+tables with the filters already applied, the period's bounds in UTC and in local days,
+and money converted to the base currency, all as Ibis expressions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+
+from cruscotto.settings import CompanySettings
+from cruscotto.warehouse import Warehouse
+
+Filters = Mapping[str, Sequence[str]]
+
+# A dimension maps to the table's own column when it has one…
+OWN_COLUMNS: dict[str, dict[str, str]] = {
+    # Tickets have a channel of their own: the one the request came in by.
+    "tickets": {
+        "rep": "agent_id",
+        "priority": "priority",
+        "category": "category",
+        "channel": "channel",
+    },
+    "contracts": {"product": "product"},
+    "invoices": {"rep": "rep_id", "product": "product"},
+    "campaigns": {"campaign": "campaign_id", "channel": "channel"},
+    "leads": {"rep": "owner_id", "channel": "channel", "campaign": "campaign_id"},
+    "opportunities": {
+        "rep": "owner_id",
+        "pipeline": "pipeline",
+        "stage": "stage",
+        "product": "product",
+    },
+    "activities": {"rep": "rep_id"},
+    "tasks": {"rep": "assignee_id", "project": "project_id"},
+    "timesheets": {"rep": "person_id", "project": "project_id"},
+    "projects": {"project": "project_id"},
+    "reps": {"rep": "rep_id", "team": "team"},
+    "accounts": {
+        "rep": "owner_id",
+        "segment": "segment",
+        "industry": "industry",
+        "size_band": "size_band",
+        "country": "country",
+        "channel": "acquisition_channel",
+    },
+}
+# …otherwise to a column of the account the record belongs to (rep = the account owner).
+ACCOUNT_DIMENSIONS = OWN_COLUMNS["accounts"]
+
+
+class FilterError(ValueError):
+    """A filter names a dimension the KPI's source tables cannot be cut by."""
+
+
+class MissingRateError(ValueError):
+    """An amount's currency has no rate on or before its day in fx_rates."""
+
+
+@dataclass(frozen=True)
+class KpiScope:
+    warehouse: Warehouse
+    settings: CompanySettings
+    start: dt.date  # first local day of the period
+    end: dt.date  # first local day after the period
+    filters: Filters = field(default_factory=dict)
+    today: dt.date | None = None
+    # False for the groups of a trend or breakdown: details that need other periods are
+    # skipped there (each sub-period is compared with its neighbours by the reader).
+    detailed: bool = True
+    # Facts about the data worth asking once per question (shared by `at` and `replace`).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # -- time -----------------------------------------------------------------------------
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    def utc(self, day: dt.date) -> dt.datetime:
+        """Local midnight at the start of `day`, as a naive UTC timestamp (storage form)."""
+        local = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(self.settings.timezone))
+        return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+    @property
+    def now(self) -> dt.datetime:
+        """The end of `today` (local) in UTC; the real clock when no today was given."""
+        if self.today is None:
+            return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return self.utc(self.today + dt.timedelta(days=1))
+
+    def within(self, column: ir.Value, start: dt.date | None = None, end: dt.date | None = None):
+        """`column` (a UTC timestamp or a local date) falls in [start, end) local days."""
+        start, end = start or self.start, end or self.end
+        if column.type().is_timestamp():
+            return (column >= self.utc(start)) & (column < self.utc(end))
+        return (column >= start) & (column < end)
+
+    def at(self, start: dt.date, end: dt.date) -> KpiScope:
+        """The same filters and settings over another period."""
+        return replace(self, start=start, end=end)
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def table(
+        self, name: str, *, ignore: Sequence[str] = (), only: Sequence[str] | None = None
+    ) -> ir.Table:
+        """Canonical table `name` with the filters applied.
+
+        `ignore` names dimensions that do not apply to this table in this KPI, `only` the
+        sole dimensions that do (when a KPI joins tables, each one takes its own filters).
+        """
+        data = self.warehouse.table(name)
+        for dimension, values in self.filters.items():
+            if dimension in ignore or (only is not None and dimension not in only) or not values:
+                continue
+            data = data.filter(self._matches(name, data, dimension, list(values)))
+        return data
+
+    def _matches(self, name: str, data: ir.Table, dimension: str, values: list[str]):
+        own = OWN_COLUMNS.get(name, {})
+        if dimension in own:
+            return data[own[dimension]].isin(values)
+        if dimension == "team":
+            people = self.warehouse.table("reps")
+            people = people.filter(people.team.isin(values)).rep_id
+            rep_column = own.get("rep")
+            if rep_column:
+                return data[rep_column].isin(people)
+            dimension, values = "rep", people
+        if dimension in ACCOUNT_DIMENSIONS and "account_id" in data.columns:
+            accounts = self.warehouse.table("accounts")
+            chosen = accounts.filter(accounts[ACCOUNT_DIMENSIONS[dimension]].isin(values))
+            return data.account_id.isin(chosen.account_id)
+        raise FilterError(f"{name} records cannot be filtered by {dimension!r}")
+
+    def has_rows(self, name: str) -> bool:
+        """Whether the company has any rows in `name` at all (filters not applied)."""
+        key = ("has_rows", name)
+        if key not in self.memo:
+            self.memo[key] = int(self.scalar(self.warehouse.table(name).count()) or 0) > 0
+        return self.memo[key]
+
+    # -- money ----------------------------------------------------------------------------
+
+    def to_base(
+        self,
+        data: ir.Table,
+        amounts: Sequence[str],
+        *,
+        day: ir.DateValue | dt.date,
+        source: str,
+        dated_by: str | None = None,
+        currency: str = "currency",
+    ) -> ir.Table:
+        """`data` (records of `source`) with `amounts` in the base currency at `day`'s rate.
+
+        The rate is the one of that day or, failing that, the latest earlier one. Before
+        converting, every currency must have such a rate, or the computation stops with an
+        error naming the currency and the day rather than losing amounts: with `dated_by`
+        (records converted at their own day) every currency of `source` is checked once
+        against its earliest record; with a fixed `day` (a snapshot), the currencies in
+        `data` are checked against that day.
+        """
+        if dated_by is not None:
+            self._check_rates(source, dated_by, currency)
+        else:
+            self._check_snapshot_rates(data, source, day, currency)
+        day_expr = day if isinstance(day, ir.Value) else ibis.literal(day, "date")
+        data = data.mutate(_fx_day=day_expr.cast("date"))
+        rates = self.warehouse.table("fx_rates")
+        needed = data.select(currency=data[currency], day=data._fx_day).distinct()
+        candidates = needed.join(
+            rates, (needed.currency == rates.currency) & (rates.day <= needed.day)
+        )
+        latest = candidates.group_by(["currency", "day"]).aggregate(
+            rate_day=candidates.day_right.max()
+        )
+        latest = latest.join(
+            rates,
+            (latest.currency == rates.currency) & (latest.rate_day == rates.day),
+        ).select("currency", "day", "rate_to_base")
+        joined = data.left_join(
+            latest,
+            (data[currency] == latest.currency) & (data._fx_day == latest.day),
+        )
+        rate = ibis.cases(
+            (joined[currency] == self.settings.base_currency, ibis.literal(1.0)),
+            else_=joined.rate_to_base,
+        )
+        converted = {a: joined[a] * rate for a in amounts}
+        keep = [c for c in data.columns if c != "_fx_day"]
+        return joined.mutate(**converted).select(*keep)
+
+    def _check_rates(self, source: str, dated_by: str, currency: str) -> None:
+        key = ("rates", source, dated_by)
+        if key in self.memo:
+            return
+        records = self.warehouse.table(source)
+        day = records[dated_by]
+        day = day.date() if day.type().is_timestamp() else day
+        foreign = records.filter(
+            records[currency] != self.settings.base_currency, records[dated_by].notnull()
+        )
+        earliest = foreign.group_by(currency=foreign[currency]).aggregate(first=day.min())
+        rates = self.warehouse.table("fx_rates")
+        first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
+        joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
+        missing = joined.filter(
+            joined.first_rate.isnull() | (joined.first_rate > joined.first)
+        ).select(currency=joined.currency, day=joined.first)
+        found = self.warehouse.con.execute(missing.limit(1))
+        if len(found):
+            code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
+            raise MissingRateError(
+                f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
+                f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
+                "to fx_rates"
+            )
+        self.memo[key] = True
+
+    def _check_snapshot_rates(
+        self, data: ir.Table, source: str, day: ir.DateValue | dt.date, currency: str
+    ) -> None:
+        """Every foreign currency in `data` has a rate on or before its earliest `day`."""
+        literal = not isinstance(day, ir.Value)
+        filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
+        key = ("rates", source, day, filters) if literal else None
+        if key in self.memo:
+            return
+        day_expr = ibis.literal(day, "date") if literal else day
+        foreign = data.mutate(_day=day_expr).filter(data[currency] != self.settings.base_currency)
+        earliest = foreign.group_by(currency=foreign[currency]).aggregate(day=foreign._day.min())
+        rates = self.warehouse.table("fx_rates")
+        first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
+        joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
+        missing = joined.filter(joined.first_rate.isnull() | (joined.first_rate > joined.day))
+        found = self.warehouse.con.execute(
+            missing.select(currency=missing.currency, day=missing.day).limit(1)
+        )
+        if len(found):
+            code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
+            raise MissingRateError(
+                f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
+                f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
+                "to fx_rates"
+            )
+        if key is not None:
+            self.memo[key] = True
+
+    # -- execution ------------------------------------------------------------------------
+
+    def per_part(
+        self,
+        data: ir.Table,
+        column: str,
+        parts: Sequence[tuple[dt.date, dt.date]],
+        aggregates: Mapping[str, Any],
+    ) -> list[dict[str, Any]]:
+        """`aggregates` (name → function of the table) of `data` for each consecutive part
+        [start, end) that `column` falls in, from one grouped query; {} for an empty part."""
+        inside = data.filter(self.within(data[column], parts[0][0], parts[-1][1]))
+        timestamp = inside[column].type().is_timestamp()
+        part = ibis.cases(
+            *[
+                (inside[column] < (self.utc(end) if timestamp else end), index)
+                for index, (_, end) in enumerate(parts)
+            ],
+            else_=ibis.null("int64"),
+        )
+        grouped = inside.group_by(_part=part).aggregate(
+            **{name: function(inside) for name, function in aggregates.items()}
+        )
+        rows = {}
+        for row in self.warehouse.con.execute(grouped).to_dict("records"):
+            rows[int(row.pop("_part"))] = {k: None if _is_missing(v) else v for k, v in row.items()}
+        return [rows.get(index, {}) for index in range(len(parts))]
+
+    def scalar(self, expr: ir.Scalar) -> Any:
+        value = self.warehouse.con.execute(expr)
+        return None if _is_missing(value) else value
+
+    def row(self, data: ir.Table) -> dict[str, Any]:
+        frame = self.warehouse.con.execute(data)
+        if frame.empty:
+            return {}
+        return {k: (None if _is_missing(v) else v) for k, v in frame.iloc[0].items()}
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return value is None or value != value  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,127 @@
+"""Monthly recurring revenue at a date and how it moved over a period.
+
+MRR on a day is the sum of `mrr` of the contracts active that day (see `customers`).
+The movement of a period compares each account's MRR on the last day before the period
+with its MRR on the period's last day: an account going from 0 to some is new, from some
+to 0 churned, otherwise the difference is expansion or contraction. Both snapshots are
+converted at the rate of the period's last day, so a currency swing never shows up as
+expansion or contraction and start + new + expansion − contraction − churned = end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from cruscotto.engine.customer_base import active_contracts
+from cruscotto.engine.kpi_scope import KpiScope
+
+
+def mrr_by_account(scope: KpiScope, day: dt.date, rate_day: dt.date) -> ir.Table:
+    """(account_id, mrr) of the contracts active on `day`, in the base currency of `rate_day`."""
+    active = active_contracts(scope.table("contracts"), day, day)
+    converted = scope.to_base(active, ["mrr"], day=rate_day, source="contracts")
+    return converted.group_by("account_id").aggregate(mrr=converted.mrr.sum())
+
+
+@dataclass(frozen=True)
+class MrrMovement:
+    at_start: float
+    at_end: float
+    new: float
+    expansion: float
+    contraction: float
+    churned: float
+    paying: float = 0.0  # accounts paying on the last day
+
+    @property
+    def net_retained(self) -> float:
+        """End-of-period MRR of the accounts that were paying at the start."""
+        return self.at_start + self.expansion - self.contraction - self.churned
+
+
+def mrr_by_account_movement(scope: KpiScope) -> ir.Table:
+    """(account_id, was, now): each account's MRR on the day before and the last day."""
+    rate_day = scope.last_day
+    before = mrr_by_account(scope, scope.start - dt.timedelta(days=1), rate_day)
+    after = mrr_by_account(scope, scope.last_day, rate_day)
+    zero = ibis.literal(0.0)
+    tagged = ibis.union(
+        before.select("account_id", was=before.mrr, now=zero),
+        after.select("account_id", was=zero, now=after.mrr),
+    )
+    return tagged.group_by("account_id").aggregate(was=tagged.was.sum(), now=tagged.now.sum())
+
+
+_FIELDS = ("at_start", "at_end", "new", "expansion", "contraction", "churned", "paying")
+
+
+def mrr_movement(scope: KpiScope) -> MrrMovement:
+    per_account = mrr_by_account_movement(scope)
+    row = scope.row(_movement_totals(per_account, per_account))
+    return MrrMovement(**{k: float(row.get(k) or 0.0) for k in _FIELDS})
+
+
+def _movement_totals(per_account: ir.Table, grouped) -> ir.Table:
+    """Sums of the movement of each account (`was` → `now`) over `grouped`."""
+    zero = ibis.literal(0.0)
+    was, now = per_account.was, per_account.now
+    change = now - was
+    both = (was > 0) & (now > 0)
+    return grouped.aggregate(
+        at_start=was.sum(),
+        at_end=now.sum(),
+        new=ibis.cases(((was == 0) & (now > 0), now), else_=zero).sum(),
+        expansion=ibis.cases((both & (change > 0), change), else_=zero).sum(),
+        contraction=ibis.cases((both & (change < 0), -change), else_=zero).sum(),
+        churned=ibis.cases(((was > 0) & (now == 0), was), else_=zero).sum(),
+        paying=(now > 0).sum(),
+    )
+
+
+def mrr_movements(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[MrrMovement]:
+    """`mrr_movement` of each consecutive [start, end) in `parts`, from one query.
+
+    Part i compares the accounts' MRR on boundary i (the day before it) and boundary i + 1
+    (its last day), both converted at the rate of its last day, as `mrr_movement` does.
+    """
+    days = [parts[0][0] - dt.timedelta(days=1)] + [end - dt.timedelta(days=1) for _, end in parts]
+    moments = ibis.memtable(
+        {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
+    )
+    contracts = scope.table("contracts")
+    timeline = contracts.cross_join(moments)
+    active = timeline.filter(
+        timeline.start_date <= timeline.at,
+        timeline.end_date.isnull() | (timeline.end_date >= timeline.at),
+        timeline.cancelled_at.isnull() | (timeline.cancelled_at > timeline.at),
+    )
+    raw = active.group_by(["moment", "account_id", "currency"]).aggregate(mrr=active.mrr.sum())
+    zero = ibis.literal(0.0)
+    last = len(parts)
+    tagged = ibis.union(
+        raw.filter(raw.moment < last).select(
+            "account_id", "currency", part=raw.moment, was=raw.mrr, now=zero
+        ),
+        raw.filter(raw.moment >= 1).select(
+            "account_id", "currency", part=raw.moment - 1, was=zero, now=raw.mrr
+        ),
+    )
+    ends = ibis.memtable(
+        {"end_part": list(range(last)), "rate_day": days[1:]},
+        schema={"end_part": "int64", "rate_day": "date"},
+    )
+    tagged = tagged.join(ends, tagged.part == ends.end_part)
+    converted = scope.to_base(tagged, ["was", "now"], day=tagged.rate_day, source="contracts")
+    per_account = converted.group_by(["part", "account_id"]).aggregate(
+        was=converted.was.sum(), now=converted.now.sum()
+    )
+    totals = _movement_totals(per_account, per_account.group_by("part"))
+    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    return [
+        MrrMovement(**{k: float(rows[i][k] or 0.0) if i in rows else 0.0 for k in _FIELDS})
+        for i in range(last)
+    ]

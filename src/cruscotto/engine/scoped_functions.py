@@ -1,0 +1,114 @@
+"""The KpiScope computations (customers, service, operations, marketing, profitability)
+registered as the engine's `function` KPIs.
+
+The engine asks a function for one group (a value), one group per sub-period (a trend)
+or one per dimension value (a breakdown). These computations answer for one period and
+one set of filters, so a trend runs them once per sub-period and a breakdown once per
+value of the dimension, with that value added to the filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from cruscotto.engine import (  # noqa: F401  (importing registers the computations)
+    account_health,
+    customer_kpis,
+    finance,
+    marketing_kpis,
+    operations_kpis,
+    service_kpis,
+)
+from cruscotto.engine.computations import Computed, Results
+from cruscotto.engine.functions import kpi_function
+from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.measured import (
+    KPI_FUNCTIONS,
+    RECORDS,
+    TRENDS,
+    KpiFunction,
+    Measured,
+    TrendFunction,
+)
+from cruscotto.engine.scope import TOTAL, Scope
+
+if TYPE_CHECKING:
+    from cruscotto.engine.engine import Engine
+
+
+def scope_for(engine: Engine, scope: Scope) -> KpiScope:
+    return KpiScope(
+        warehouse=engine.warehouse,
+        settings=engine.settings,
+        start=scope.period.start,
+        end=scope.period.end,
+        filters=dict(scope.filters),
+        today=engine.today,
+        detailed=not scope.grouped,
+    )
+
+
+def computed(measured: Measured) -> Computed:
+    return Computed(
+        value=measured.value,
+        numerator=measured.numerator,
+        denominator=measured.denominator,
+        sample_size=measured.sample_size,
+        details=dict(measured.details),
+    )
+
+
+def _has_data(measured: Measured) -> bool:
+    """Whether a breakdown group has records behind it (else it is left out)."""
+    if measured.sample_size is not None or measured.denominator is not None:
+        return bool(measured.sample_size) or bool(measured.denominator)
+    return measured.value is not None
+
+
+def _consecutive(buckets) -> bool:
+    return all(a.end == b.start for a, b in zip(buckets, buckets[1:], strict=False))
+
+
+def run_grouped(
+    function: KpiFunction, engine: Engine, scope: Scope, trend: TrendFunction | None = None
+) -> Results:
+    base = scope_for(engine, scope)
+    if scope.buckets is not None and trend is not None and _consecutive(scope.buckets):
+        parts = [(bucket.start, bucket.end) for bucket in scope.buckets]
+        return {index: computed(m) for index, m in enumerate(trend(base, parts))}
+    if scope.buckets is not None:
+        return {
+            index: computed(function(base.at(bucket.start, bucket.end)))
+            for index, bucket in enumerate(scope.buckets)
+        }
+    if scope.dimension is not None:
+        results: Results = {}
+        for group, _label in engine.dimension_values(scope.dimension):
+            filters = {**base.filters, scope.dimension: [group]}
+            measured = function(replace(base, filters=filters))
+            if _has_data(measured):
+                results[group] = computed(measured)
+        return results
+    return {TOTAL: computed(function(base))}
+
+
+def _engine_function(function: KpiFunction, trend: TrendFunction | None):
+    def run(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+        return run_grouped(function, engine, scope, trend)
+
+    return run
+
+
+def _engine_records(records):
+    def view(engine: Engine, params: dict[str, Any], scope: Scope):
+        return records(scope_for(engine, replace(scope, buckets=None, dimension=None)))
+
+    return view
+
+
+for _kpi_id, _function in KPI_FUNCTIONS.items():
+    _records = RECORDS.get(_kpi_id)
+    kpi_function(_kpi_id, records=_engine_records(_records) if _records else None)(
+        _engine_function(_function, TRENDS.get(_kpi_id))
+    )

@@ -1,0 +1,130 @@
+"""Satisfaction and support KPIs that a declaration cannot express: NPS, complaints, SLA.
+
+(CSAT, ticket response and resolution time, follow-ups and first-contact resolution are
+plain declarations in catalog/kpis/customer.yaml.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import ibis
+import ibis.expr.types as ir
+
+from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.measured import Z_95, Measured, computes, rate
+
+PROMOTER_MIN = 9  # NPS bands (Reichheld 2003; seed 002): 9–10 promoters,
+DETRACTOR_MAX = 6  # 7–8 passives, 0–6 detractors.
+CSAT_SATISFIED_MIN = 4  # CSAT: share of 4–5 on a 1–5 scale.
+CSAT_NEGATIVE_MAX = 2  # a CSAT of 1–2 is negative feedback.
+COMPLAINT_CATEGORY = "complaint"
+
+
+def hours_between(earlier: ir.TimestampValue, later: ir.TimestampValue) -> ir.FloatingValue:
+    return (later.epoch_seconds() - earlier.epoch_seconds()) / 3600.0
+
+
+def answers(scope: KpiScope, kind: str) -> ir.Table:
+    surveys = scope.table("surveys")
+    return surveys.filter(surveys.kind == kind, scope.within(surveys.responded_at))
+
+
+NPS_COUNTS = {
+    "answers": lambda t: t.count(),
+    "promoters": lambda t: (t.score >= PROMOTER_MIN).sum(),
+    "detractors": lambda t: (t.score <= DETRACTOR_MAX).sum(),
+}
+
+
+def nps_trend(scope: KpiScope, parts) -> list[Measured]:
+    surveys = scope.table("surveys")
+    data = surveys.filter(surveys.kind == "nps")
+    return [_nps_of(row) for row in scope.per_part(data, "responded_at", parts, NPS_COUNTS)]
+
+
+@computes("nps", records=lambda scope: answers(scope, "nps"), trend=nps_trend)
+def nps(scope: KpiScope) -> Measured:
+    data = answers(scope, "nps")
+    return _nps_of(scope.row(data.aggregate(**{k: f(data) for k, f in NPS_COUNTS.items()})))
+
+
+def _nps_of(row: dict) -> Measured:
+    n, promoters, detractors = (
+        int(row.get(k) or 0) for k in ("answers", "promoters", "detractors")
+    )
+    details = {
+        "promoters": promoters,
+        "passives": n - promoters - detractors,
+        "detractors": detractors,
+    }
+    if n == 0:
+        return Measured(None, sample_size=0, details=details)
+    p, d = promoters / n, detractors / n
+    score = p - d
+    # NPS is a difference of two shares of one sample: Var = (p + d − (p − d)²) / n.
+    half = Z_95 * math.sqrt(max(0.0, p + d - score * score) / n)
+    details["ci_low"] = 100 * max(-1.0, score - half)
+    details["ci_high"] = 100 * min(1.0, score + half)
+    return Measured(value=100 * score, sample_size=n, details=details)
+
+
+def complaint_tickets(scope: KpiScope) -> ir.Table:
+    tickets = scope.table("tickets")
+    return tickets.filter(tickets.category == COMPLAINT_CATEGORY, scope.within(tickets.opened_at))
+
+
+# The records behind complaints are the complaint tickets; the negative answers are in the
+# NPS and CSAT records.
+@computes("complaints", records=complaint_tickets)
+def complaints(scope: KpiScope) -> Measured:
+    surveys = scope.table("surveys")
+    surveys = surveys.filter(scope.within(surveys.responded_at))
+    negative_nps = ((surveys.kind == "nps") & (surveys.score <= DETRACTOR_MAX)).sum()
+    negative_csat = ((surveys.kind == "csat") & (surveys.score <= CSAT_NEGATIVE_MAX)).sum()
+    counts = {
+        "complaint_tickets": int(scope.scalar(complaint_tickets(scope).count()) or 0),
+        "negative_nps": int(scope.scalar(negative_nps) or 0),
+        "negative_csat": int(scope.scalar(negative_csat) or 0),
+    }
+    total = sum(counts.values())
+    return Measured(value=float(total), sample_size=total, details=counts)
+
+
+def opened(scope: KpiScope) -> ir.Table:
+    tickets = scope.table("tickets")
+    return tickets.filter(scope.within(tickets.opened_at))
+
+
+def sla_outcome(scope: KpiScope, data: ir.Table) -> ir.Table:
+    """`data` with `sla_met` and `sla_missed` flags; both false while a promise is pending.
+
+    A ticket misses its SLA when the answer (or resolution) came later than promised, or
+    has not come and the promised time has already passed; it meets it when every promise
+    it carries was kept. Tickets without any SLA get neither flag.
+    """
+    now = ibis.literal(scope.now, "timestamp")
+
+    def promise(done_at: ir.TimestampValue, hours: ir.FloatingValue):
+        took = hours_between(data.opened_at, done_at)
+        elapsed = hours_between(data.opened_at, now)
+        kept = hours.isnull() | (done_at.notnull() & (took <= hours))
+        broken = hours.notnull() & ibis.ifelse(done_at.notnull(), took > hours, elapsed > hours)
+        return kept, broken
+
+    response_kept, response_broken = promise(data.first_response_at, data.sla_response_hours)
+    resolution_kept, resolution_broken = promise(data.resolved_at, data.sla_resolution_hours)
+    has_sla = data.sla_response_hours.notnull() | data.sla_resolution_hours.notnull()
+    missed = has_sla & (response_broken | resolution_broken)
+    return data.mutate(
+        sla_met=has_sla & ~missed & response_kept & resolution_kept,
+        sla_missed=missed,
+    )
+
+
+@computes("sla_compliance", records=lambda scope: sla_outcome(scope, opened(scope)))
+def sla_compliance(scope: KpiScope) -> Measured:
+    data = sla_outcome(scope, opened(scope))
+    row = scope.row(data.aggregate(met=data.sla_met.sum(), missed=data.sla_missed.sum()))
+    met, missed = int(row.get("met") or 0), int(row.get("missed") or 0)
+    return rate(met, met + missed, missed=missed)

@@ -1,0 +1,231 @@
+"""Data health: is each source fresh, complete and plausible? (SPEC §4, "Data health").
+
+`check(warehouse)` gives, per canonical table, the row count, the newest record, the
+last import and its rejected rows, and quality checks with the number of offending rows:
+duplicate keys, duplicate natural keys (same account name, same rep e-mail), dates out of
+order (a deal closed before it was created), orphans (a reference to a missing record),
+values out of their declared range (negative amounts) and dates in the future. Every
+figure is an Ibis expression, so the page is the same on DuckDB and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cruscotto.ingest import import_log
+from cruscotto.model import TABLES, Table
+from cruscotto.warehouse import Warehouse
+
+# Columns that name a plan or a deadline, so a future value is expected.
+FUTURE_IS_FINE = frozenset(
+    {
+        "expected_close_date",
+        "end_date",
+        "planned_start",
+        "planned_end",
+        "due_at",
+        "started_at",
+        "ended_at",
+        "start_date",
+    }
+)
+# Besides the key, what makes two records the same thing in the business's eyes.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {"accounts": ("name",), "reps": ("email",)}
+
+
+@dataclass
+class QualityCheck:
+    check: str  # duplicate_key, duplicate_natural_key, out_of_order, orphan, out_of_range, future
+    column: str
+    description: str
+    count: int
+
+
+@dataclass
+class TableHealth:
+    table: str
+    rows: int
+    newest_record: dt.datetime | dt.date | None = None
+    last_import: dt.datetime | None = None
+    last_import_file: str | None = None
+    # Rows refused by the most recent import into this table.
+    rejected_rows: int = 0
+    checks: list[QualityCheck] = field(default_factory=list)
+
+    @property
+    def issues(self) -> int:
+        return sum(c.count for c in self.checks)
+
+
+@dataclass
+class HealthReport:
+    checked_at: dt.datetime
+    tables: list[TableHealth]
+
+    def table(self, name: str) -> TableHealth:
+        for t in self.tables:
+            if t.table == name:
+                return t
+        raise KeyError(name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check(warehouse: Warehouse, *, now: dt.datetime | None = None) -> HealthReport:
+    """The health of every canonical table present in the warehouse (`now` in UTC)."""
+    now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
+    existing = set(warehouse.con.list_tables())
+    imports = _last_imports(warehouse) if import_log.has_log(warehouse) else {}
+    tables = []
+    with warehouse.lock:
+        for declared in TABLES:
+            if declared.name not in existing:
+                continue
+            tables.append(_table_health(warehouse, declared, existing, imports, now))
+    return HealthReport(checked_at=now, tables=tables)
+
+
+def _table_health(
+    warehouse: Warehouse,
+    declared: Table,
+    existing: set[str],
+    imports: dict[str, dict[str, Any]],
+    now: dt.datetime,
+) -> TableHealth:
+    t = warehouse.con.table(declared.name)
+    rows = int(t.count().execute())
+    health = TableHealth(table=declared.name, rows=rows)
+    if declared.date_column and rows:
+        health.newest_record = _scalar(t[declared.date_column].max())
+    last = imports.get(declared.name)
+    if last:
+        health.last_import = last["imported_at"]
+        health.last_import_file = last["file"]
+        health.rejected_rows = last["rejected"]
+    if rows:
+        health.checks = _quality_checks(warehouse, declared, t, existing, now)
+    return health
+
+
+def _scalar(expr: ir.Scalar) -> Any:
+    value = expr.execute()
+    if value is None or (hasattr(value, "__class__") and str(value) in ("NaT", "nan")):
+        return None
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
+def _duplicates(t: ir.Table, columns: list[str], *, fold: bool = False) -> int:
+    """Rows beyond the first sharing the same values of `columns` (NULLs ignored)."""
+    keys = {c: (t[c].lower().strip() if fold else t[c]) for c in columns}
+    grouped = (
+        t.filter(*[t[c].notnull() for c in columns])
+        .group_by(**keys)
+        .aggregate(n=ibis._.count())
+        .filter(ibis._.n > 1)
+    )
+    return int(grouped.aggregate(extra=(grouped.n - 1).sum()).execute()["extra"].iloc[0] or 0)
+
+
+def _quality_checks(
+    warehouse: Warehouse, declared: Table, t: ir.Table, existing: set[str], now: dt.datetime
+) -> list[QualityCheck]:
+    checks: list[QualityCheck] = []
+    if declared.primary_key:
+        keys = list(declared.primary_key)
+        checks.append(
+            QualityCheck(
+                "duplicate_key",
+                ", ".join(keys),
+                f"rows sharing the key {', '.join(keys)}",
+                _duplicates(t, keys),
+            )
+        )
+    natural = NATURAL_KEYS.get(declared.name)
+    if natural:
+        checks.append(
+            QualityCheck(
+                "duplicate_natural_key",
+                ", ".join(natural),
+                f"rows with the same {', '.join(natural)} (ignoring case)",
+                _duplicates(t, list(natural), fold=True),
+            )
+        )
+    for earlier, later in declared.temporal_order:
+        wrong = t.filter(t[later] < t[earlier]).count()
+        checks.append(
+            QualityCheck("out_of_order", later, f"{later} before {earlier}", int(wrong.execute()))
+        )
+    for column in declared.foreign_keys:
+        ref = column.references
+        if ref.table not in existing:
+            continue
+        parent = warehouse.con.table(ref.table).select(_ref=ibis._[ref.column])
+        orphans = t.filter(t[column.name].notnull()).anti_join(
+            parent, t[column.name] == parent._ref
+        )
+        checks.append(
+            QualityCheck(
+                "orphan",
+                column.name,
+                f"{column.name} not found in {ref.table}",
+                int(orphans.count().execute()),
+            )
+        )
+    for column in declared.columns:
+        if column.minimum is None and column.maximum is None:
+            continue
+        value = t[column.name]
+        outside = ibis.literal(False)
+        if column.minimum is not None:
+            outside = outside | (value < column.minimum)
+        if column.maximum is not None:
+            outside = outside | (value > column.maximum)
+        what = "negative" if column.minimum == 0 else "out of range"
+        if column.minimum == 0 and column.maximum is not None:
+            what = f"outside {column.minimum:g}–{column.maximum:g}"
+        checks.append(
+            QualityCheck(
+                "out_of_range",
+                column.name,
+                f"{column.name} {what}",
+                int(t.filter(outside).count().execute()),
+            )
+        )
+    for column in declared.columns:
+        if column.type not in ("date", "timestamp") or column.name in FUTURE_IS_FINE:
+            continue
+        limit = now + dt.timedelta(days=1)
+        bound = ibis.literal(limit.date() if column.type == "date" else limit)
+        checks.append(
+            QualityCheck(
+                "future",
+                column.name,
+                f"{column.name} in the future",
+                int(t.filter(t[column.name] > bound).count().execute()),
+            )
+        )
+    return checks
+
+
+def _last_imports(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
+    """Per table, the most recent import: when, which file, how many rows it refused."""
+    log = import_log.log_table(warehouse)
+    newest = log.group_by("table_name").aggregate(last=log.imported_at.max())
+    latest = log.join(
+        newest, (log.table_name == newest.table_name) & (log.imported_at == newest["last"])
+    ).select(log.table_name, log.imported_at, log.file, log.rejected)
+    frame = latest.execute()
+    out: dict[str, dict[str, Any]] = {}
+    for record in frame.itertuples(index=False):
+        entry = out.setdefault(
+            record.table_name,
+            {"imported_at": record.imported_at.to_pydatetime(), "file": record.file, "rejected": 0},
+        )
+        entry["rejected"] += int(record.rejected)
+    return out

@@ -1,0 +1,27 @@
+"""Getting CRM exports in: file readers, ready mappings, validation, idempotent loads.
+
+The two entry points:
+
+- `import_files(warehouse, paths, ...) -> ImportReport` (see `importer.import_files`)
+- `ImportReport.write_rejects_csv(path)` for the refused rows
+
+and `presets()` / `describe_presets()` list the ready mappings for the upload page.
+"""
+
+from cruscotto.ingest.importer import import_files
+from cruscotto.ingest.mapping import Mapping, describe_presets, load_mapping, presets
+from cruscotto.ingest.report import FileReport, ImportFileError, ImportReport, Reject
+from cruscotto.ingest.transform import Settings
+
+__all__ = [
+    "FileReport",
+    "ImportFileError",
+    "ImportReport",
+    "Mapping",
+    "Reject",
+    "Settings",
+    "describe_presets",
+    "import_files",
+    "load_mapping",
+    "presets",
+]

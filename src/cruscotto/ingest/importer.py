@@ -1,0 +1,245 @@
+"""`import_files`: read, map, check and load a batch of export files, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from cruscotto.ingest import import_log
+from cruscotto.ingest.mapping import Mapping, choose_mapping, load_mapping
+from cruscotto.ingest.readers import SourceTable, read_source
+from cruscotto.ingest.report import FileReport, ImportFileError, ImportReport
+from cruscotto.ingest.transform import Prepared, Settings, prepare
+from cruscotto.ingest.upsert import insert_missing, upsert
+from cruscotto.ingest.validate import (
+    check_foreign_keys,
+    check_rows,
+    check_unique_keys,
+    check_updates_exist,
+)
+from cruscotto.model import TABLES
+from cruscotto.settings import load_company
+from cruscotto.warehouse import Warehouse, conform
+
+_LOAD_ORDER = {t.name: i for i, t in enumerate(TABLES)}
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back after counting."""
+
+
+def company_settings() -> Settings:
+    company = load_company()
+    return Settings(timezone=company.timezone, currency=company.base_currency)
+
+
+def import_files(
+    warehouse: Warehouse,
+    paths: Iterable[str | Path],
+    *,
+    source: str | None = None,
+    table: str | None = None,
+    mapping: str | Path | Mapping | None = None,
+    dry_run: bool = False,
+    allow_partial: bool = False,
+    settings: Settings | None = None,
+    now: dt.datetime | None = None,
+) -> ImportReport:
+    """Import CRM exports (CSV, XLSX, Parquet) into the warehouse.
+
+    Each file is matched to a ready mapping by its headers (narrowed by `source`, e.g.
+    "hubspot", and `table`, e.g. "opportunities"), or read with the `mapping` file given.
+    Rows are typed and checked against the data model; every refused row is listed in
+    `report.rejects` with file, row, column, value and reason. Nothing is written when
+    any row is refused, unless `allow_partial` (then the valid rows go in). Records are
+    upserted by their key: importing the same file twice changes nothing. With `dry_run`
+    the whole load runs and is rolled back, so the counts are exactly what would happen.
+
+    Raises `ImportFileError` for a file that cannot be imported at all (unreadable, no
+    mapping fits, a required column missing); in that case nothing is written.
+    `settings` (time zone, default currency) defaults to the company's cruscotto.yaml;
+    `now` (UTC) dates stage changes and the import log.
+    """
+    settings = settings or company_settings()
+    chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
+    if chosen is not None and table is not None and chosen.table != table:
+        raise ImportFileError(f"mapping {chosen.name} loads {chosen.table}, not {table}")
+    files = [Path(p) for p in paths]
+    if not files:
+        raise ImportFileError("no files to import")
+
+    report = ImportReport(dry_run=dry_run)
+    batch: list[tuple[FileReport, Prepared, int]] = []
+    related: list[tuple[FileReport, Prepared]] = []
+    for path in files:
+        file_report, prepared, unreadable = _prepare_file(path, chosen, source, table, settings)
+        batch.append((file_report, prepared, unreadable))
+        related += [(file_report, r) for r in _related_rows(prepared, settings)]
+
+    by_table: dict[str, list[Prepared]] = defaultdict(list)
+    for _, prepared, _ in batch:
+        by_table[prepared.table.name].append(prepared)
+    for group in by_table.values():
+        check_unique_keys(group)
+    with warehouse.lock:
+        known = _known_keys(warehouse, [p for _, p, _ in batch], [r for _, r in related])
+        updatable = _updatable_keys(warehouse, [p for _, p, _ in batch])
+    for _, prepared, _ in batch:
+        check_foreign_keys(prepared, known)
+        if prepared.mapping.update_only:
+            check_updates_exist(prepared, updatable[prepared.table.name])
+
+    for file_report, prepared, unreadable in batch:
+        file_report.rejected_rows = int(prepared.bad.sum()) + unreadable
+        report.rejects += prepared.rejects
+        report.files.append(file_report)
+
+    stamp = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
+    import_id = uuid.uuid4().hex
+    if report.rejects and not allow_partial:
+        if not dry_run:
+            with warehouse.transaction():
+                import_log.ensure_tables(warehouse)
+                import_log.record(warehouse, import_id, report, stamp)
+        return report
+
+    try:
+        with warehouse.transaction():
+            _load(warehouse, batch, related, stamp)
+            if dry_run:
+                raise _DryRun
+            report.applied = True
+            import_log.ensure_tables(warehouse)
+            import_log.record(warehouse, import_id, report, stamp)
+    except _DryRun:
+        pass
+    return report
+
+
+def _prepare_file(
+    path: Path,
+    chosen: Mapping | None,
+    source: str | None,
+    table: str | None,
+    settings: Settings,
+) -> tuple[FileReport, Prepared, int]:
+    read = read_source(path)
+    mapping = chosen or choose_mapping(read.headers, file=str(path), source=source, table=table)
+    prepared = prepare(read, mapping, settings)
+    prepared.rejects[:0] = read.rejects
+    check_rows(prepared)
+    file_report = FileReport(
+        file=str(path),
+        source=mapping.name,
+        table=mapping.table,
+        rows_read=len(read.frame) + len(read.rejects),
+        skipped=prepared.skipped,
+    )
+    file_report.warnings = prepared.warnings
+    return file_report, prepared, len(read.rejects)
+
+
+def _related_rows(prepared: Prepared, settings: Settings) -> list[Prepared]:
+    """Records of other tables named by the rows of this file (kept only when valid)."""
+    out = []
+    good = ~prepared.bad.to_numpy()
+    for name, rules in prepared.mapping.related.items():
+        frame = prepared.source_frame.loc[good]
+        rows = prepared.rows[good]
+        # Related values depend only on the headers their rules read: one row per
+        # distinct combination is enough (a million deals name a few dozen owners).
+        headers = sorted({h for rule in rules.columns.values() for h in rule.headers})
+        present = [h for h in headers if h in frame.columns]
+        if present:
+            first = ~frame.duplicated(subset=present).to_numpy()
+            frame, rows = frame.loc[first], rows[first]
+        sub = SourceTable(Path(prepared.file), frame, rows)
+        implied = prepare(sub, prepared.mapping, settings, table=name, rules=rules.columns)
+        check_rows(implied)
+        keys = list(implied.table.primary_key)
+        keep = ~implied.bad & implied.frame[keys].notna().all(axis=1)
+        implied.frame = implied.frame[keep].drop_duplicates(keys)
+        out.append(implied)
+    return out
+
+
+def _known_keys(
+    warehouse: Warehouse, batch: list[Prepared], related: list[Prepared]
+) -> dict[str, set]:
+    """For each table.column referenced in the batch: stored keys plus keys arriving now."""
+    targets = {str(c.references) for p in batch for c in p.table.foreign_keys}
+    known: dict[str, set] = {}
+    existing = set(warehouse.con.list_tables())
+    for target in targets:
+        table_name, column = target.split(".")
+        keys: set = set()
+        if table_name in existing:
+            stored = warehouse.con.table(table_name).select(column).distinct().execute()
+            keys |= set(stored[column].dropna())
+        for p in batch:
+            if p.table.name == table_name:
+                keys |= set(p.frame.loc[~p.bad.to_numpy(), column].dropna())
+        for r in related:
+            if r.table.name == table_name:
+                keys |= set(r.frame[column].dropna())
+        known[target] = keys
+    return known
+
+
+def _updatable_keys(warehouse: Warehouse, batch: list[Prepared]) -> dict[str, set]:
+    """For tables an update-only file touches: keys stored, or created by this import."""
+    out: dict[str, set] = {}
+    for prepared in batch:
+        if not prepared.mapping.update_only or prepared.table.name in out:
+            continue
+        declared = prepared.table
+        key = declared.primary_key[0]
+        stored = warehouse.con.table(declared.name).select(key).execute()[key]
+        keys = set(stored.dropna())
+        for other in batch:
+            if other.table.name == declared.name and not other.mapping.update_only:
+                keys |= set(other.frame.loc[~other.bad.to_numpy(), key].dropna())
+        out[declared.name] = keys
+    return out
+
+
+def _load(
+    warehouse: Warehouse,
+    batch: list[tuple[FileReport, Prepared, int]],
+    related: list[tuple[FileReport, Prepared]],
+    stamp: dt.datetime,
+) -> None:
+    steps: list[tuple[int, int, str, FileReport, Prepared]] = []
+    for file_report, prepared, _ in batch:
+        # Within a table, files that create records go before update-only ones.
+        order = 1 if prepared.mapping.update_only else 0
+        steps.append((_LOAD_ORDER[prepared.table.name], order, "upsert", file_report, prepared))
+    for file_report, implied in related:
+        steps.append((_LOAD_ORDER[implied.table.name], 2, "related", file_report, implied))
+    for _, _, kind, file_report, prepared in sorted(steps, key=lambda s: s[:2]):
+        if kind == "upsert":
+            rows = prepared.frame.loc[~prepared.bad.to_numpy()]
+            counts = upsert(
+                warehouse,
+                prepared.table,
+                _arrow(prepared, rows),
+                observed_at=stamp,
+                carried=prepared.carried,
+            )
+            file_report.inserted = counts.inserted
+            file_report.updated = counts.updated
+            file_report.unchanged = counts.unchanged
+            file_report.stage_changes = counts.stage_changes
+        else:
+            added = insert_missing(warehouse, prepared.table, _arrow(prepared, prepared.frame))
+            name = prepared.table.name
+            file_report.related_inserted[name] = file_report.related_inserted.get(name, 0) + added
+
+
+def _arrow(prepared: Prepared, rows: pd.DataFrame):
+    return conform(prepared.table, rows.reset_index(drop=True))

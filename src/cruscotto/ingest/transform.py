@@ -1,0 +1,265 @@
+"""Applying a mapping to the cells of a file: canonical columns with their declared types.
+
+Each cell that cannot become its column's type is a reject naming the source column and
+the value as the file wrote it. Nothing here knows about any particular CRM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cruscotto.ingest import expressions, parsing
+from cruscotto.ingest.mapping import ColumnRule, Mapping
+from cruscotto.ingest.readers import SourceTable
+from cruscotto.ingest.report import ImportFileError, Reject
+from cruscotto.model import Column, Table
+from cruscotto.model import table as model_table
+
+_AMOUNT_COLUMNS = ("amount", "mrr", "spend", "direct_cost")
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "yes/no",
+    "date": "a date",
+    "timestamp": "a date/time",
+}
+
+
+@dataclass
+class Settings:
+    """What a mapping leaves to the company: time zone and currency."""
+
+    timezone: str = "UTC"
+    currency: str = "EUR"
+
+
+@dataclass
+class Prepared:
+    """The rows of one file as a canonical table, before the checks across rows and files."""
+
+    file: str
+    mapping: Mapping
+    table: Table
+    frame: pd.DataFrame  # canonical columns, typed; one row per source record
+    rows: np.ndarray  # spreadsheet row number of each record
+    raw: dict[str, pd.Series]  # canonical column -> the cells it came from
+    labels: dict[str, str]  # canonical column -> source column (for reject messages)
+    bad: pd.Series  # True for rows refused so far
+    source_frame: pd.DataFrame  # the file's cells, for rows of related tables
+    rejects: list[Reject] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def carried(self) -> list[str]:
+        """The canonical columns this file gives values for (the others it says nothing of)."""
+        return [c for c in self.table.column_names if c in self.labels]
+
+    def reject(self, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
+        """Refuse the rows in `mask`, each with a reject naming `column`."""
+        hits = np.flatnonzero(mask.to_numpy(dtype=bool))
+        if not len(hits):
+            return
+        raw = self.raw.get(column)
+        label = self.labels.get(column, column)
+        for i in hits:
+            value = parsing.cell_text(raw.iloc[i]) if raw is not None else ""
+            why = reason if isinstance(reason, str) else str(reason.iloc[i])
+            self.rejects.append(Reject(self.file, int(self.rows[i]), label, value, why))
+        self.bad = self.bad | mask.to_numpy(dtype=bool)
+
+
+def rule_cells(rule: ColumnRule, frame: pd.DataFrame, decimal: parsing.Decimal | None) -> pd.Series:
+    """The cells a rule yields for every row: copied, computed or constant, then mapped."""
+    if rule.column is not None:
+        cells = (
+            frame[rule.column]
+            if rule.column in frame.columns
+            else pd.Series("", index=frame.index, dtype="str")
+        )
+    elif rule.expr is not None:
+        cells = expressions.evaluate(rule.expr, frame, decimal)
+    elif isinstance(rule.value, str):
+        cells = pd.Series(rule.value, index=frame.index, dtype="str")
+    else:
+        cells = pd.Series([rule.value] * len(frame), index=frame.index, dtype=object)
+    if rule.map is None and rule.default is None and rule.otherwise is None:
+        return cells
+    text = parsing.as_text(cells, frame.index).str.strip()
+    empty = text == ""
+    out = cells.astype(object)
+    if rule.map:
+        lookup = {str(k).strip().lower(): v for k, v in rule.map.items()}
+        # Look each distinct word up once: exports repeat a handful of stage words.
+        codes, words = pd.factorize(text.str.lower())
+        translated = pd.Series([lookup.get(w) for w in words], dtype=object)
+        mapped = pd.Series(
+            translated.to_numpy()[codes] if len(words) else [None] * len(text),
+            index=text.index,
+            dtype=object,
+        )
+        found = mapped.notna()
+        out = out.where(~found, mapped)
+        if rule.otherwise is not None:
+            out = out.where(found | empty, rule.otherwise)
+    elif rule.otherwise is not None:
+        out = out.where(empty, rule.otherwise)
+    if rule.default is not None:
+        out = out.where(~empty, rule.default)
+    return out
+
+
+def convert(
+    cells: pd.Series, column: Column, mapping: Mapping, settings: Settings
+) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """(typed values, bad-cell mask, currency written beside a number or None)."""
+    tz = mapping.timezone or settings.timezone
+    formats = tuple(mapping.date_formats)
+    match column.type:
+        case "string":
+            text = parsing.as_text(cells, cells.index).str.strip()
+            values = text.astype(object).where(text != "", None)
+            return values, pd.Series(False, index=cells.index), None
+        case "float":
+            values, bad, currency = parsing.to_number(cells, mapping.decimal)
+            return values, bad, currency
+        case "int":
+            values, bad = parsing.to_integer(cells, mapping.decimal)
+            return values, bad, None
+        case "bool":
+            values, bad = parsing.to_bool(cells)
+            return values, bad, None
+        case "date":
+            values, bad = parsing.to_date(cells, order=mapping.date_order, formats=formats, tz=tz)
+            return values, bad, None
+        case "timestamp":
+            values, bad = parsing.to_timestamp(
+                cells, order=mapping.date_order, formats=formats, tz=tz
+            )
+            return values, bad, None
+    raise AssertionError(column.type)
+
+
+def prepare(
+    source: SourceTable,
+    mapping: Mapping,
+    settings: Settings,
+    *,
+    table: str | None = None,
+    rules: dict[str, ColumnRule] | None = None,
+) -> Prepared:
+    """Map and type the records of `source` into `table` (the mapping's table by default)."""
+    declared = model_table(table or mapping.table)
+    rules = mapping.columns if rules is None else rules
+    frame = source.frame
+    rows = source.row_numbers
+    file = str(source.path)
+    # Rows of related tables are a bonus: a file without their columns simply gives none.
+    warnings = _check_headers(source, mapping, declared, rules, strict=table is None)
+    skipped = 0
+    if mapping.skip is not None and table is None:
+        try:
+            leave_out = expressions.evaluate(mapping.skip, frame, mapping.decimal)
+        except expressions.ExpressionError as exc:
+            raise ImportFileError(f"{file}: skip: {exc}") from exc
+        keep = ~leave_out.astype(bool).to_numpy()
+        skipped = int((~keep).sum())
+        frame, rows = frame.loc[keep], rows[keep]
+
+    typed: dict[str, pd.Series] = {}
+    raw: dict[str, pd.Series] = {}
+    labels: dict[str, str] = {}
+    bad_cells: dict[str, pd.Series] = {}
+    currency_found: pd.Series | None = None
+    for column in declared.columns:
+        rule = rules.get(column.name)
+        if rule is None:
+            typed[column.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+            continue
+        try:
+            cells = rule_cells(rule, frame, mapping.decimal)
+        except expressions.ExpressionError as exc:
+            raise ImportFileError(f"{file}: column {column.name}: {exc}") from exc
+        values, bad, currency = convert(cells, column, mapping, settings)
+        typed[column.name], raw[column.name], labels[column.name] = values, cells, rule.label
+        bad_cells[column.name] = bad
+        if currency is not None and column.name in _AMOUNT_COLUMNS and currency_found is None:
+            currency_found = currency
+
+    prepared = Prepared(
+        file=file,
+        mapping=mapping,
+        table=declared,
+        frame=pd.DataFrame(typed, index=frame.index),
+        rows=rows,
+        raw=raw,
+        labels=labels,
+        bad=pd.Series(False, index=frame.index),
+        source_frame=frame,
+        warnings=warnings,
+        skipped=skipped,
+    )
+    for name, bad in bad_cells.items():
+        column = declared.column(name)
+        prepared.reject(bad, name, f"{name}: not {_TYPE_WORDS.get(column.type, column.type)}")
+    if "currency" in declared.column_names and not (
+        mapping.update_only and "currency" not in labels
+    ):
+        _fill_currency(prepared, currency_found, mapping.currency or settings.currency)
+        labels.setdefault("currency", "currency")
+    return prepared
+
+
+def _fill_currency(prepared: Prepared, written: pd.Series | None, default: str) -> None:
+    """Currency from its column, else the symbol written with the amount, else the default."""
+    frame = prepared.frame
+    given = frame["currency"].astype(object)
+    given = given.where(given.isna(), given.astype(str).str.strip().str.upper())
+    if written is not None:
+        symbol = written.where(written != "", None)
+        clash = given.notna() & symbol.notna() & (given != symbol)
+        if clash.any():
+            reasons = (
+                "amount is written in "
+                + symbol.astype(str)
+                + " but currency says "
+                + (given.astype(str))
+            )
+            prepared.reject(clash, "currency", reasons)
+        given = given.where(given.notna(), symbol)
+    given = given.where(given.notna(), default.upper())
+    frame["currency"] = given
+    malformed = ~given.astype(str).str.fullmatch(r"[A-Z]{3}")
+    prepared.reject(malformed, "currency", "currency: not a 3-letter ISO 4217 code (EUR, USD…)")
+
+
+def _check_headers(
+    source: SourceTable,
+    mapping: Mapping,
+    declared: Table,
+    rules: dict[str, ColumnRule],
+    *,
+    strict: bool = True,
+) -> list[str]:
+    """Refuse a file that lacks a column needed for a required value; list optional ones."""
+    present = set(source.headers)
+    warnings = []
+    for name, rule in rules.items():
+        missing = [h for h in rule.headers if h not in present]
+        if not missing or (rule.expr is not None and len(missing) < len(rule.headers)):
+            continue
+        column = declared.column(name)
+        # The currency falls back to the amount's symbol or the default currency.
+        if strict and not column.nullable and rule.default is None and name != "currency":
+            raise ImportFileError(
+                f"{source.path}: column {missing[0]!r} is missing; the {mapping.name} mapping "
+                f"needs it for {declared.name}.{name} (headers found: {', '.join(source.headers)})"
+            )
+        fallback = "the default currency" if name == "currency" else "empty"
+        warnings.append(
+            f"column {missing[0]!r} not in the file: {declared.name}.{name} is {fallback}"
+        )
+    return warnings

@@ -1,0 +1,146 @@
+"""Reports as files: CSV (one table) and XLSX (one sheet per table, plus an "about" sheet).
+
+CSV is for other programs and spreadsheets alike: headers are the column labels, with the
+unit in brackets where a bare number would be ambiguous ("Win rate (%)", "Value (EUR)"),
+and percentages are written as percentages (12.5, not 0.125). XLSX keeps the exact numbers
+and lets Excel format them: fractions with a percent format, amounts with the currency.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from cruscotto.reports.report import Column, Report, ReportTable, json_value
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+_NUMBER_FORMATS = {
+    "count": "#,##0",
+    "percent": "0.0%",
+    "number": "#,##0.00",
+    "days": "#,##0.0",
+    "date": "yyyy-mm-dd",
+}
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def header(column: Column, currency: str) -> str:
+    if column.kind == "currency":
+        return f"{column.label} ({currency})"
+    if column.kind == "percent":
+        return f"{column.label} (%)"
+    return column.label
+
+
+def csv_cell(value, kind: str):
+    value = json_value(value)
+    if value is None:
+        return ""
+    if kind == "percent" and isinstance(value, int | float):
+        return round(value * 100, 10)
+    return value
+
+
+def to_csv(report: Report, table: str | None = None) -> str:
+    """One table of the report as CSV text (the report's first table unless named)."""
+    chosen = report.table(table) if table else report.tables[0]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header(c, report.currency) for c in chosen.columns)
+    for row in chosen.frame.itertuples(index=False):
+        writer.writerow(csv_cell(v, c.kind) for v, c in zip(row, chosen.columns, strict=True))
+    return out.getvalue()
+
+
+def to_xlsx(report: Report) -> bytes:
+    """The whole report as an XLSX workbook: one sheet per table, then an "about" sheet."""
+    workbook = Workbook(write_only=True)
+    used: set[str] = set()
+    for table in report.tables:
+        _write_table(workbook.create_sheet(_sheet_name(table.name, used)), table, report.currency)
+    _write_about(workbook.create_sheet(_sheet_name("about", used)), report)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """Excel allows 31 characters and no []:*?/\\ in a sheet name, unique per workbook."""
+    base = _SHEET_NAME_FORBIDDEN.sub("_", name)[:31] or "sheet"
+    candidate, n = base, 2
+    while candidate.lower() in used:
+        suffix = f"_{n}"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _number_format(kind: str, currency: str) -> str | None:
+    if kind == "currency":
+        return f'#,##0.00 "{currency}"'
+    return _NUMBER_FORMATS.get(kind)
+
+
+def _xlsx_value(value, kind: str):
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        # Excel has no time zones; report datetimes are already in the company's zone.
+        return value.replace(tzinfo=None)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return json_value(value) if not isinstance(value, dt.date) else value
+
+
+def _write_table(sheet, table: ReportTable, currency: str) -> None:
+    bold = Font(bold=True)
+    headers = []
+    for column in table.columns:
+        cell = WriteOnlyCell(sheet, value=header(column, currency))
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        headers.append(cell)
+    for index, column in enumerate(table.columns, start=1):
+        width = max(10, min(40, len(header(column, currency)) + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(headers)
+    formats = [_number_format(c.kind, currency) for c in table.columns]
+    for row in table.frame.itertuples(index=False):
+        cells = []
+        for value, column, number_format in zip(row, table.columns, formats, strict=True):
+            cell = WriteOnlyCell(sheet, value=_xlsx_value(value, column.kind))
+            if number_format:
+                cell.number_format = number_format
+            cells.append(cell)
+        sheet.append(cells)
+
+
+def _write_about(sheet, report: Report) -> None:
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 100
+    bold = Font(bold=True)
+    title = WriteOnlyCell(sheet, value=report.title)
+    title.font = bold
+    sheet.append([title])
+    sheet.append(["Period", report.period.label])
+    sheet.append(["From", report.period.start])
+    sheet.append(["To (inclusive)", report.period.last_day])
+    sheet.append(["Currency", report.currency])
+    for dimension, values in sorted(report.filters.items()):
+        sheet.append([f"Filter: {dimension}", ", ".join(values)])
+    for note in report.notes:
+        sheet.append(["Note", note.text])

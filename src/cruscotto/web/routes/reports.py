@@ -1,0 +1,190 @@
+"""The CRM reports and the executive summary: pages, JSON twins and CSV/XLSX exports.
+
+GET /reports                          the list        · GET /api/reports (JSON)
+GET /reports/{name}                   a report page   · GET /api/reports/{name} (JSON)
+GET /api/reports/{name}/export?format=csv|xlsx[&table=…]   the report as a file
+
+Every route goes through `access`: a rep's reports hold only the rep's deals and leads,
+a manager's only their teams'. Viewers (dashboards only) get the executive summary; the
+other reports list deals, and neither they nor exports are for viewers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+
+from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
+from cruscotto.engine.dimensions import DimensionError
+from cruscotto.model.tables import OPPORTUNITY_STATUSES
+from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
+from cruscotto.reports.conversion import ALL_CHANNELS
+from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
+from cruscotto.web.kpis import engine, period_dict
+from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pickers import pickers
+
+router = APIRouter()
+nav_item("reports", "/reports", "nav.reports", order=30)
+
+# Reports a viewer may open: the summary is a dashboard, the others list deals.
+FOR_VIEWERS = ("summary",)
+# The filters each report's page offers (the forced scope applies whatever is offered).
+REPORT_FILTERS = {
+    "forecast": ("rep", "team", "pipeline"),
+    "conversion": ("rep", "team", "channel", "segment"),
+    "leaderboard": ("rep", "team", "pipeline"),
+    "lost": ("rep", "team", "pipeline", "segment"),
+    "summary": OVERVIEW_FILTERS,
+}
+Many = Annotated[list[str] | None, Query()]
+# The chart above each report: (table, category column, value columns), drawn as bars.
+CHARTS = {
+    "forecast": ("months", "month", ("open_value", "weighted_value")),
+    "conversion": ("channels", "channel", ("leads", "mql", "sql", "opportunities", "won")),
+    "leaderboard": ("reps", "rep", ("won_value", "open_value")),
+    "lost": ("reasons", "reason", ("value",)),
+}
+
+
+def may_open(name: str, who: Access) -> bool:
+    return who.can_see_records or name in FOR_VIEWERS
+
+
+def reports_for(who: Access) -> list[dict]:
+    return [
+        {
+            "name": r.name,
+            "title": who.t(f"report.{r.name}.title"),
+            "description": who.t(f"report.{r.name}.description"),
+        }
+        for r in REPORTS.values()
+        if may_open(r.name, who)
+    ]
+
+
+@page(router, "/reports", "reports/index.html", name="reports", tags=["reports"])
+def reports_index(who: Access = Depends(access)) -> dict:
+    """The reports the user may open."""
+    return {"reports": reports_for(who)}
+
+
+def run_report(
+    name: str,
+    period: str | None,
+    status: list[str] | None,
+    currency: list[str] | None,
+    who: Access,
+    kpis: Engine,
+) -> Report:
+    """The report under the user's scope, or a 4xx that says what was wrong."""
+    try:
+        spec(name)
+    except KeyError:
+        raise HTTPException(404, who.t("error.no_report", report=name)) from None
+    if not may_open(name, who):
+        raise HTTPException(403, who.t("error.no_records"))
+    options = {"statuses": status, "currencies": currency} if name == "leaderboard" else {}
+    try:
+        chosen: Period | None = kpis.period(period) if period else None
+        return build(kpis, name, chosen, who.filters(), **options)
+    except PeriodError:
+        raise HTTPException(400, who.t("error.bad_period", period=period)) from None
+    except (DimensionError, CurrencyError, ValueError) as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@page(router, "/reports/{name}", "reports/report.html", name="report", tags=["reports"])
+def report_view(
+    name: str,
+    period: str | None = None,
+    status: Many = None,
+    currency: Many = None,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """A report's tables (rows and typed columns), notes and headline facts, in scope."""
+    result = run_report(name, period, status, currency, who, kpis)
+    data = result.to_dict()
+    data["period"] = period_dict(result.period) | {"label": result.period.label}
+    data["pickers"] = pickers(kpis, who, REPORT_FILTERS[name])
+    data["can_export"] = who.can_export
+    data["chart"] = chart(result, who)
+    if name == "summary":
+        for row in data["tables"][0]["rows"]:
+            row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
+    if name == "leaderboard":
+        data["options"] = {
+            "status": list(OPPORTUNITY_STATUSES),
+            "currency": sorted({r["currency"] for r in result.table("deals").records()}),
+        }
+    return data
+
+
+@router.get("/api/reports/{name}/export", tags=["reports"])
+def report_export(
+    name: str,
+    format: Literal["csv", "xlsx"] = "csv",
+    table: str | None = None,
+    period: str | None = None,
+    status: Many = None,
+    currency: Many = None,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> Response:
+    """The report as XLSX (one sheet per table) or one of its tables as CSV."""
+    who.require_export()
+    result = run_report(name, period, status, currency, who, kpis)
+    filename = f"{name}-{result.period.label}"
+    if format == "xlsx":
+        content, media_type = to_xlsx(result), XLSX_MEDIA_TYPE
+    else:
+        try:
+            content = to_csv(result, table).encode("utf-8")
+        except KeyError as exc:
+            raise HTTPException(400, str(exc).strip('"')) from None
+        media_type, filename = CSV_MEDIA_TYPE, f"{filename}-{table}" if table else filename
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'},
+    )
+
+
+def chart(result: Report, who: Access) -> dict | None:
+    """A plotly bar chart (as a plain dict) of the report's main table, labels translated."""
+    if result.name not in CHARTS:
+        return None
+    table_name, category, values = CHARTS[result.name]
+    table = result.table(table_name)
+    rows = [r for r in table.records() if r[category] != ALL_CHANNELS]
+    if not rows:
+        return None
+    labels = {c.name: c.label for c in table.columns}
+
+    def text(english: str) -> str:
+        key = f"report.label.{english}"
+        said = who.t(key)
+        return english if said == key else said
+
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": text(labels[column]),
+                "x": [text(str(r[category])) for r in rows],
+                "y": [r[column] for r in rows],
+            }
+            for column in values
+        ],
+        "layout": {
+            "barmode": "group",
+            "height": 320,
+            "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
+            "legend": {"orientation": "h"},
+            "separators": who.fmt.number(1.5, 1)[1] + who.fmt.number(1000)[1],
+        },
+    }

@@ -1,0 +1,217 @@
+"""Report pages, their JSON twins and exports, through the real app and its one access
+dependency: a rep never gets another rep's deals, a viewer gets the summary only.
+
+The company (DuckDB; today 2026-04-15, so reports default to March 2026):
+  d1 r1 Anna  (North) won  10,000 EUR closed 2026-03-05
+  d2 r1 Anna  (North) lost  4,000 EUR closed 2026-03-06, reason price
+  d3 r1 Anna  (North) open  6,000 EUR expected 2026-04-20, stage proposal
+  d4 r2 Bruno (South) won  30,000 EUR closed 2026-03-10
+  d5 r2 Bruno (South) lost  2,000 EUR closed 2026-03-11, reason timing
+  d6 r2 Bruno (South) open  8,000 EUR expected 2026-05-05, stage proposal
+"""
+
+import csv
+import io
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from cruscotto.settings import CompanySettings
+from cruscotto.warehouse import connect
+from cruscotto.web import create_app, users
+from tests.reports.company import day, reps, rows, ts
+
+TODAY = day("2026-04-15")
+USERS = {
+    "admin": ("admin", {}),
+    "manager": ("manager", {"teams": ["North"]}),
+    "rep": ("rep", {"rep_id": "r1"}),
+    "other_rep": ("rep", {"rep_id": "r2"}),
+    "viewer": ("viewer", {}),
+}
+R1_DEALS, R2_DEALS = {"d1", "d2", "d3"}, {"d4", "d5", "d6"}
+
+
+def _deal(opp_id, owner, status, amount, *, closed=None, expected=None, reason=None):
+    return {
+        "opportunity_id": opp_id,
+        "owner_id": owner,
+        "account_id": "a1",
+        "pipeline": "New business",
+        "stage": "proposal" if status == "open" else status,
+        "status": status,
+        "amount": amount,
+        "currency": "EUR",
+        "created_at": ts("2026-02-01T09:00:00"),
+        "closed_at": ts(closed) if closed else None,
+        "expected_close_date": day(expected) if expected else None,
+        "lost_reason": reason,
+    }
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        # argon2id still, with tiny costs: the real costs are for production.
+        patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
+        warehouse = connect(str(tmp_path_factory.mktemp("reports") / "web.duckdb"))
+        warehouse.load(
+            {
+                "reps": reps(("r1", "Anna", "North"), ("r2", "Bruno", "South")),
+                "accounts": rows(
+                    "accounts",
+                    [{"account_id": "a1", "name": "Acme", "created_at": ts("2025-01-01")}],
+                ),
+                "opportunities": rows(
+                    "opportunities",
+                    [
+                        _deal("d1", "r1", "won", 10000.0, closed="2026-03-05T10:00:00"),
+                        _deal(
+                            "d2", "r1", "lost", 4000.0, closed="2026-03-06T10:00:00", reason="price"
+                        ),
+                        _deal("d3", "r1", "open", 6000.0, expected="2026-04-20"),
+                        _deal("d4", "r2", "won", 30000.0, closed="2026-03-10T10:00:00"),
+                        _deal(
+                            "d5",
+                            "r2",
+                            "lost",
+                            2000.0,
+                            closed="2026-03-11T10:00:00",
+                            reason="timing",
+                        ),
+                        _deal("d6", "r2", "open", 8000.0, expected="2026-05-05"),
+                    ],
+                ),
+            }
+        )
+        application = create_app(warehouse, CompanySettings(), today=TODAY)
+        for name, (role, extra) in USERS.items():
+            application.state.users.add(name, f"{name}-pass-1", role, **extra)
+        yield application
+    warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    def logged_in(name: str) -> TestClient:
+        c = TestClient(app)
+        response = c.post(
+            "/login", data={"username": name, "password": f"{name}-pass-1", "next": "/api/me"}
+        )
+        assert response.status_code == 200, response.text
+        return c
+
+    return {name: logged_in(name) for name in USERS}
+
+
+def _deal_ids(report: dict, table: str = "deals") -> set[str]:
+    rows_ = next(t for t in report["tables"] if t["name"] == table)["rows"]
+    return {r["opportunity_id"] for r in rows_}
+
+
+def test_the_report_list_depends_on_the_role(client):
+    names = [r["name"] for r in client["admin"].get("/api/reports").json()["reports"]]
+    assert names == ["forecast", "conversion", "leaderboard", "lost", "summary"]
+    viewer = client["viewer"].get("/api/reports").json()["reports"]
+    assert [r["name"] for r in viewer] == ["summary"]
+
+
+def test_leaderboard_json_for_admin_and_for_a_rep(client):
+    everything = client["admin"].get("/api/reports/leaderboard").json()
+    assert everything["period"]["label"] == "2026-03"
+    assert _deal_ids(everything) == R1_DEALS | R2_DEALS
+    mine = client["rep"].get("/api/reports/leaderboard").json()
+    assert _deal_ids(mine) == R1_DEALS
+    assert mine["filters"] == {"rep": ["r1"]}
+    # Anna: 10,000 won of 1 won + 1 lost → win rate 0.5.
+    (anna,) = next(t for t in mine["tables"] if t["name"] == "reps")["rows"]
+    assert anna["won_value"] == 10000.0 and anna["win_rate"] == 0.5
+
+
+@pytest.mark.parametrize("report", ["forecast", "leaderboard", "lost", "conversion", "summary"])
+def test_a_rep_asking_for_another_reps_numbers_is_refused(client, report):
+    response = client["rep"].get(f"/api/reports/{report}?rep=r2")
+    assert response.status_code == 403
+    export = client["rep"].get(f"/api/reports/{report}/export?format=xlsx&rep=r2")
+    assert export.status_code == 403
+
+
+def test_forecast_and_lost_hold_only_the_reps_deals(client):
+    forecast = client["rep"].get("/api/reports/forecast").json()
+    assert _deal_ids(forecast) == {"d3"}
+    lost = client["rep"].get("/api/reports/lost").json()
+    assert _deal_ids(lost) == {"d2"}
+    reasons = next(t for t in lost["tables"] if t["name"] == "reasons")["rows"]
+    assert [r["reason"] for r in reasons] == ["price"]
+
+
+def test_a_manager_sees_their_teams_only(client):
+    north = client["manager"].get("/api/reports/leaderboard").json()
+    assert _deal_ids(north) == R1_DEALS
+    assert client["manager"].get("/api/reports/leaderboard?team=South").status_code == 403
+
+
+def test_a_viewer_gets_the_summary_but_no_deals_and_no_exports(client):
+    assert client["viewer"].get("/api/reports/summary").status_code == 200
+    assert client["viewer"].get("/api/reports/leaderboard").status_code == 403
+    assert client["viewer"].get("/reports/forecast").status_code == 403
+    export = client["viewer"].get("/api/reports/summary/export?format=csv")
+    assert export.status_code == 403
+
+
+def test_csv_export_of_one_table_is_scoped(client):
+    response = client["rep"].get("/api/reports/leaderboard/export?format=csv&table=deals")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert 'filename="leaderboard-2026-03-deals.csv"' in response.headers["content-disposition"]
+    records = list(csv.DictReader(io.StringIO(response.text)))
+    assert {r["Deal"] for r in records} == R1_DEALS
+    assert {r["Value (EUR)"] for r in records} == {"10000.0", "4000.0", "6000.0"}
+
+
+def test_xlsx_export_reads_back_with_every_table_and_number_formats(client):
+    response = client["rep"].get("/api/reports/leaderboard/export?format=xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["reps", "stages", "deals", "about"]
+    reps_sheet = workbook["reps"]
+    header = [c.value for c in reps_sheet[1]]
+    assert header[:5] == ["Rank", "Rep", "Team", "Won", "Won value (EUR)"]
+    anna = [c for c in reps_sheet[2]]
+    assert anna[1].value == "Anna" and anna[4].value == 10000.0
+    assert anna[4].number_format == '#,##0.00 "EUR"'
+    win_rate = anna[header.index("Win rate (%)")]
+    assert win_rate.value == 0.5 and win_rate.number_format == "0.0%"
+    deals = workbook["deals"]
+    ids = {row[0].value for row in deals.iter_rows(min_row=2)}
+    assert ids == R1_DEALS
+    about = {row[0].value: row[1].value for row in workbook["about"].iter_rows(min_row=2)}
+    assert about["Period"] == "2026-03" and about["Filter: rep"] == "r1"
+
+
+@pytest.mark.parametrize("report", ["forecast", "conversion", "leaderboard", "lost", "summary"])
+def test_every_report_page_renders(client, report):
+    response = client["admin"].get(f"/reports/{report}")
+    assert response.status_code == 200, response.text
+    assert 'id="report-title"' in response.text
+    assert "cdn" not in response.text.lower()
+
+
+def test_pages_speak_the_users_language(client):
+    c = client["other_rep"]
+    c.post("/language", data={"language": "it", "next": "/reports/lost"})
+    page = c.get("/reports/lost").text
+    assert "Opportunità perse per motivo" in page and "Motivo" in page
+    assert "timing" in page and "price" not in page  # Bruno's lost deal only
+    c.post("/language", data={"language": "en", "next": "/reports"})
+
+
+def test_bad_requests_say_what_is_wrong(client, app):
+    assert client["admin"].get("/api/reports/nonsense").status_code == 404
+    bad = client["admin"].get("/api/reports/lost?period=March")
+    assert bad.status_code == 400
+    bad_table = client["admin"].get("/api/reports/lost/export?format=csv&table=nope")
+    assert bad_table.status_code == 400 and "reasons" in bad_table.json()["detail"]
+    assert TestClient(app).get("/api/reports/lost").status_code == 401
