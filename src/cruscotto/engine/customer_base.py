@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.kpi_scope import KpiScope, remembered
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -83,6 +83,7 @@ def customers_by_account(scope: KpiScope) -> ir.Table:
     return tagged.group_by("account_id").aggregate(was=tagged.was.max(), now=tagged.now.max())
 
 
+@remembered
 def customer_movement(scope: KpiScope) -> CustomerMovement:
     """Customers at the start and end of the scope's period, won and lost in between."""
     per_account = customers_by_account(scope)
@@ -98,6 +99,7 @@ def customer_movement(scope: KpiScope) -> CustomerMovement:
     )
 
 
+@remembered
 def first_purchases_in_period(scope: KpiScope) -> int:
     """Accounts whose first contract started (or, without contracts, first invoice was
     issued) in the period: the customers acquired, as `customer_acquisition` counts them."""
@@ -158,7 +160,7 @@ def customer_movements(
         new=(per_account.was.isnull() & per_account.now.notnull()).sum(),
         lost=(per_account.was.notnull() & per_account.now.isnull()).sum(),
     )
-    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
     fields = ("at_start", "at_end", "new", "lost")
     return [
         CustomerMovement(**{k: int(rows[i][k] or 0) if i in rows else 0 for k in fields})

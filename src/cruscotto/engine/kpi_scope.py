@@ -10,9 +10,10 @@ and money converted to the base currency, all as Ibis expressions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -22,6 +23,7 @@ from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
 Filters = Mapping[str, Sequence[str]]
+T = TypeVar("T")
 
 # A dimension maps to the table's own column when it has one…
 OWN_COLUMNS: dict[str, dict[str, str]] = {
@@ -81,6 +83,14 @@ class KpiScope:
     detailed: bool = True
     # Facts about the data worth asking once per question (shared by `at` and `replace`).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` for this period, filters and detail, done once per question."""
+        filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
+        key = (name, self.start, self.end, filters, self.detailed, self.today)
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     # -- time -----------------------------------------------------------------------------
 
@@ -220,7 +230,7 @@ class KpiScope:
         missing = joined.filter(
             joined.first_rate.isnull() | (joined.first_rate > joined.first)
         ).select(currency=joined.currency, day=joined.first)
-        found = self.warehouse.con.execute(missing.limit(1))
+        found = self.warehouse.execute(missing.limit(1))
         if len(found):
             code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
             raise MissingRateError(
@@ -246,7 +256,7 @@ class KpiScope:
         first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
         joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
         missing = joined.filter(joined.first_rate.isnull() | (joined.first_rate > joined.day))
-        found = self.warehouse.con.execute(
+        found = self.warehouse.execute(
             missing.select(currency=missing.currency, day=missing.day).limit(1)
         )
         if len(found):
@@ -283,19 +293,31 @@ class KpiScope:
             **{name: function(inside) for name, function in aggregates.items()}
         )
         rows = {}
-        for row in self.warehouse.con.execute(grouped).to_dict("records"):
+        for row in self.warehouse.execute(grouped).to_dict("records"):
             rows[int(row.pop("_part"))] = {k: None if _is_missing(v) else v for k, v in row.items()}
         return [rows.get(index, {}) for index in range(len(parts))]
 
     def scalar(self, expr: ir.Scalar) -> Any:
-        value = self.warehouse.con.execute(expr)
+        value = self.warehouse.execute(expr)
         return None if _is_missing(value) else value
 
     def row(self, data: ir.Table) -> dict[str, Any]:
-        frame = self.warehouse.con.execute(data)
+        frame = self.warehouse.execute(data)
         if frame.empty:
             return {}
         return {k: (None if _is_missing(v) else v) for k, v in frame.iloc[0].items()}
+
+
+def remembered(function: Callable[[KpiScope], T]) -> Callable[[KpiScope], T]:
+    """A computation of a scope that other KPIs reuse (CAC inside CLV÷CAC, spend inside
+    ROI and CAC): asked again within the same question, it answers from `memo`."""
+    name = f"{function.__module__}.{function.__qualname__}"
+
+    @functools.wraps(function)
+    def once(scope: KpiScope) -> T:
+        return scope.remember(name, lambda: function(scope))
+
+    return once
 
 
 def _is_missing(value: Any) -> bool:

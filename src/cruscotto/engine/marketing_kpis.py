@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import first_purchases_in_period
 from cruscotto.engine.finance import months_of
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.kpi_scope import KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide
 
 CAMPAIGN_DIMENSIONS = ("channel", "campaign")
@@ -71,7 +71,7 @@ def spend_trend(scope: KpiScope, parts) -> list[Measured]:
     totals = timeline.group_by("part").aggregate(
         spend=timeline.share.sum(), campaigns=timeline.count()
     )
-    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
     return [
         Measured(
             value=float(rows[i]["spend"]) if i in rows else 0.0,
@@ -81,6 +81,7 @@ def spend_trend(scope: KpiScope, parts) -> list[Measured]:
     ]
 
 
+@remembered
 def marketing_spend_total(scope: KpiScope) -> tuple[float, int]:
     spend = spend_by_campaign(scope)
     row = scope.row(spend.aggregate(spend=spend.spend.sum(), campaigns=spend.count()))
@@ -94,6 +95,7 @@ def marketing_spend(scope: KpiScope) -> Measured:
 
 
 @computes("cac", records=spend_by_campaign)
+@remembered
 def cac(scope: KpiScope) -> Measured:
     """Marketing spend ÷ new customers; `fully_loaded` divides the P&L's operating expenses.
 
@@ -136,6 +138,7 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
 
 
 @computes("campaign_revenue", records=campaign_wins)
+@remembered
 def campaign_revenue(scope: KpiScope) -> Measured:
     won = campaign_wins(scope)
     row = scope.row(won.aggregate(revenue=won.amount.sum(), deals=won.count()))

@@ -46,7 +46,12 @@ def scope_for(engine: Engine, scope: Scope) -> KpiScope:
         filters=dict(scope.filters),
         today=engine.today,
         detailed=not scope.grouped,
+        memo=_shared(engine.batch_facts()),
     )
+
+
+def _shared(facts: dict | None) -> dict:
+    return {} if facts is None else facts
 
 
 def computed(measured: Measured) -> Computed:
