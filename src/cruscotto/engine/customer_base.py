@@ -99,15 +99,26 @@ def customer_movement(scope: KpiScope) -> CustomerMovement:
     )
 
 
-@remembered
-def first_purchases_in_period(scope: KpiScope) -> int:
-    """Accounts whose first contract started (or, without contracts, first invoice was
-    issued) in the period: the customers acquired, as `customer_acquisition` counts them."""
+def _first_purchases(scope: KpiScope) -> ir.Table:
+    """(account_id, since): the day of each account's first contract (or, without
+    contracts, first invoice)."""
     if uses_contracts(scope):
         records, day = scope.table("contracts"), "start_date"
     else:
         records, day = scope.table("invoices"), "issued_at"
-    since = records.group_by("account_id").aggregate(since=records[day].min())
+    return records.group_by("account_id").aggregate(since=records[day].min())
+
+
+def _first_purchases_per_part(scope: KpiScope, parts) -> list[int]:
+    rows = scope.per_part(_first_purchases(scope), "since", parts, {"n": lambda t: t.count()})
+    return [int(row.get("n") or 0) for row in rows]
+
+
+@remembered(trend=_first_purchases_per_part)
+def first_purchases_in_period(scope: KpiScope) -> int:
+    """Accounts whose first contract started (or, without contracts, first invoice was
+    issued) in the period: the customers acquired, as `customer_acquisition` counts them."""
+    since = _first_purchases(scope)
     acquired = since.filter(scope.within(since.since))
     return int(scope.scalar(acquired.count()) or 0)
 

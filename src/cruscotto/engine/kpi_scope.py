@@ -83,14 +83,22 @@ class KpiScope:
     detailed: bool = True
     # Facts about the data worth asking once per question (shared by `at` and `replace`).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # While a trend is computed sub-period by sub-period: all its consecutive [start, end)
+    # parts, so that a remembered computation with a trend form answers them in one query.
+    parts: tuple[tuple[dt.date, dt.date], ...] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def remember(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` for this period, filters and detail, done once per question."""
-        filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
-        key = (name, self.start, self.end, filters, self.detailed, self.today)
+        key = self.memo_key(name)
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+    def memo_key(self, name: str) -> tuple:
+        filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
+        return (name, self.start, self.end, filters, self.detailed, self.today)
 
     # -- time -----------------------------------------------------------------------------
 
@@ -308,16 +316,35 @@ class KpiScope:
         return {k: (None if _is_missing(v) else v) for k, v in frame.iloc[0].items()}
 
 
-def remembered(function: Callable[[KpiScope], T]) -> Callable[[KpiScope], T]:
+def remembered(
+    function: Callable[[KpiScope], T] | None = None,
+    *,
+    trend: Callable[[KpiScope, list[tuple[dt.date, dt.date]]], list[T]] | None = None,
+):
     """A computation of a scope that other KPIs reuse (CAC inside CLV÷CAC, spend inside
-    ROI and CAC): asked again within the same question, it answers from `memo`."""
-    name = f"{function.__module__}.{function.__qualname__}"
+    ROI and CAC): asked again within the same question, it answers from `memo`.
 
-    @functools.wraps(function)
-    def once(scope: KpiScope) -> T:
-        return scope.remember(name, lambda: function(scope))
+    With `trend` (the same computation for consecutive parts, in order, in one query),
+    the first part asked for during a trend fills in the answers of all its parts.
+    """
 
-    return once
+    def decorate(function: Callable[[KpiScope], T]) -> Callable[[KpiScope], T]:
+        name = f"{function.__module__}.{function.__qualname__}"
+
+        @functools.wraps(function)
+        def once(scope: KpiScope) -> T:
+            parts = scope.parts
+            in_trend = trend is not None and parts and (scope.start, scope.end) in parts
+            if in_trend and scope.memo_key(name) not in scope.memo:
+                window = scope.at(parts[0][0], parts[-1][1])
+                answers = trend(window, list(parts))
+                for (start, end), answer in zip(parts, answers, strict=True):
+                    scope.memo[scope.at(start, end).memo_key(name)] = answer
+            return scope.remember(name, lambda: function(scope))
+
+        return once
+
+    return decorate if function is None else decorate(function)
 
 
 def _is_missing(value: Any) -> bool:

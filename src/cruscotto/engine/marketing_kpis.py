@@ -81,7 +81,9 @@ def spend_trend(scope: KpiScope, parts) -> list[Measured]:
     ]
 
 
-@remembered
+@remembered(
+    trend=lambda scope, parts: [(m.value, m.sample_size) for m in spend_trend(scope, parts)]
+)
 def marketing_spend_total(scope: KpiScope) -> tuple[float, int]:
     spend = spend_by_campaign(scope)
     row = scope.row(spend.aggregate(spend=spend.spend.sum(), campaigns=spend.count()))
@@ -137,8 +139,20 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
     )
 
 
-@computes("campaign_revenue", records=campaign_wins)
-@remembered
+def campaign_revenue_trend(scope: KpiScope, parts) -> list[Measured]:
+    """Campaign revenue of each consecutive part, from one query."""
+    won = campaign_wins(scope)
+    rows = scope.per_part(
+        won, "closed_at", parts, {"revenue": lambda t: t.amount.sum(), "deals": lambda t: t.count()}
+    )
+    return [
+        Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
+        for row in rows
+    ]
+
+
+@computes("campaign_revenue", records=campaign_wins, trend=campaign_revenue_trend)
+@remembered(trend=campaign_revenue_trend)
 def campaign_revenue(scope: KpiScope) -> Measured:
     won = campaign_wins(scope)
     row = scope.row(won.aggregate(revenue=won.amount.sum(), deals=won.count()))

@@ -83,6 +83,8 @@ def run_grouped(
         parts = [(bucket.start, bucket.end) for bucket in scope.buckets]
         return {index: computed(m) for index, m in enumerate(trend(base, parts))}
     if scope.buckets is not None:
+        if _consecutive(scope.buckets):
+            base = replace(base, parts=tuple((b.start, b.end) for b in scope.buckets))
         return {
             index: computed(function(base.at(bucket.start, bucket.end)))
             for index, bucket in enumerate(scope.buckets)
