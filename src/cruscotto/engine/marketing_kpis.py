@@ -113,7 +113,8 @@ def cac(scope: KpiScope) -> Measured:
     details = {"marketing_spend": spend, "new_customers": new_customers, "fully_loaded": None}
     if not scope.filters:
         months = months_of(scope)
-        opex = as_float(scope.scalar(months.opex.sum())) if scope.scalar(months.count()) else None
+        row = scope.row(months.aggregate(months=months.count(), opex=months.opex.sum()))
+        opex = as_float(row.get("opex")) if row.get("months") else None
         details["operating_expenses"] = opex
         details["fully_loaded"] = divide(opex, new_customers)
     return Measured(
