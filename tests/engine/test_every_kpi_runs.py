@@ -2,7 +2,7 @@
 
 import pytest
 
-from cruscotto.catalog import load_catalog
+from cruscotto.catalog import DIMENSIONS, load_catalog
 from tests.engine.conftest import loaded_engine
 from tests.engine.small_company import load_small_company
 
@@ -25,3 +25,17 @@ def test_value_trend_breakdown_and_records(company, kpi_id):
         assert all(isinstance(r.value, int | float) or r.value is None for _, r in rows)
     page, total = company.records(kpi_id, "2026-03", limit=5)
     assert len(page) == min(total, 5)
+
+
+@pytest.mark.parametrize("dimension", DIMENSIONS)
+def test_every_declared_dimension_breaks_down(company, dimension):
+    kpi_ids = [k for k in KPI_IDS if dimension in company.catalog.get(k).dimensions]
+    answers = company.breakdowns(kpi_ids, "2026-03", dimension)
+    assert set(answers) == set(kpi_ids)
+    for kpi_id in kpi_ids:
+        # The rows of a breakdown are the KPI's records split by the dimension: counts add
+        # up to the whole.
+        definition = company.catalog.get(kpi_id)
+        if definition.type == "count":
+            total = company.value(kpi_id, "2026-03").value
+            assert sum(r.value for _, r in answers[kpi_id]) == total, (kpi_id, dimension)

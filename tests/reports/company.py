@@ -14,8 +14,6 @@ from cruscotto.engine import Engine
 from cruscotto.model import table as model_table
 from cruscotto.settings import CompanySettings
 
-UTC = dt.UTC
-
 
 def ts(text: str) -> dt.datetime:
     """A naive UTC timestamp, as the warehouse stores them."""

@@ -191,6 +191,19 @@ def test_forecast_vs_actual_uses_each_reps_latest_forecast(company):
     assert pd.isna(history.loc["2025-11", "accuracy"])
 
 
+def test_forecast_vs_actual_per_rep(company):
+    by_rep = sales_forecast(company).table("forecast_by_rep").frame
+    rows_ = {(r.month, r.rep): r for r in by_rep.itertuples()}
+    assert list(rows_) == [("2026-01", "Anna"), ("2026-02", "Anna"), ("2026-02", "Bruno")]
+    # Anna, February: forecast 12,000, won 13,000 → 1 − 1,000/12,000.
+    anna = rows_[("2026-02", "Anna")]
+    assert (anna.forecast, anna.actual, anna.won_count) == (12000.0, 13000.0, 2)
+    assert anna.accuracy == pytest.approx(1 - 1000 / 12000)
+    # Bruno, February: forecast 8,000, nothing won → 1 − 8,000/8,000 = 0.
+    bruno = rows_[("2026-02", "Bruno")]
+    assert (bruno.actual, bruno.accuracy) == (0.0, 0.0)
+
+
 def test_a_rep_sees_only_own_deals_and_own_history(company):
     mine = sales_forecast(company, filters={"rep": ["r1"]})
     assert "o6" not in set(mine.table("deals").frame.opportunity_id)

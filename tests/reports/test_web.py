@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from cruscotto.reports import summary
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 from cruscotto.web import create_app, users
@@ -32,6 +33,7 @@ USERS = {
     "viewer": ("viewer", {}),
 }
 R1_DEALS, R2_DEALS = {"d1", "d2", "d3"}, {"d4", "d5", "d6"}
+EMPTY_AREAS = {"customer": (), "operations": (), "profitability": ()}
 
 
 def _deal(opp_id, owner, status, amount, *, closed=None, expected=None, reason=None):
@@ -54,6 +56,10 @@ def _deal(opp_id, owner, status, amount, *, closed=None, expected=None, reason=N
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
+        # Two headline KPIs keep the summary pages fast; tests/reports/test_summary.py
+        # covers the summary itself.
+        patch.setattr(summary, "HEADLINES", {"sales": ("win_rate", "deals_won")} | EMPTY_AREAS)
+        patch.setattr(summary, "FALLBACK_COUNT", 0)
         # argon2id still, with tiny costs: the real costs are for production.
         patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
         warehouse = connect(str(tmp_path_factory.mktemp("reports") / "web.duckdb"))

@@ -22,6 +22,7 @@ from cruscotto.reports import REPORTS, Report, build, to_csv, to_xlsx
 from cruscotto.reports.report import Column, json_value
 
 FORMATS = ("table", "json", "csv", "xlsx")
+KPI_UNIT_KINDS = {"percent": "percent", "currency": "currency", "count": "number"}
 Many = Annotated[list[str] | None, typer.Option(help="Keep only these (repeat the option).")]
 
 
@@ -118,16 +119,18 @@ def print_report(result: Report) -> None:
         for column in table.columns:
             out.add_column(column.label, justify="left" if column.kind == "text" else "right")
         for record in table.records():
-            out.add_row(*(cell(record[c.name], c) for c in table.columns))
+            out.add_row(*(cell(record[c.name], c, record.get("unit")) for c in table.columns))
         console.print(out)
     for note in result.notes:
         console.print(f"[dim]• {note.text}[/]")
 
 
-def cell(value, column: Column) -> str:
+def cell(value, column: Column, unit: str | None = None) -> str:
     value = json_value(value)
     if value is None:
         return "–"
+    if column.kind == "kpi":  # a KPI value in the unit its row declares
+        return cell(value, Column(column.name, column.label, KPI_UNIT_KINDS.get(unit, "number")))
     if column.kind == "percent":
         return f"{value * 100:.1f}%"
     if column.kind in ("currency", "number"):

@@ -122,10 +122,13 @@ def _write_table(sheet, table: ReportTable, currency: str) -> None:
     for row in table.frame.itertuples(index=False):
         cells = []
         for value, column, number_format in zip(row, table.columns, formats, strict=True):
-            cell = WriteOnlyCell(sheet, value=_xlsx_value(value, column.kind))
-            if number_format:
+            value = _xlsx_value(value, column.kind)
+            if number_format and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = number_format
-            cells.append(cell)
+                cells.append(cell)
+            else:  # a plain value costs openpyxl less than a styled cell
+                cells.append(value)
         sheet.append(cells)
 
 

@@ -104,8 +104,14 @@ def sales_forecast(
             Note.of("history_filters", "Forecast vs actual is shown only for rep and team filters.")
         )
     else:
+        monthly, per_rep = history
         tables.append(
-            ReportTable("forecast_vs_actual", "Forecast vs actual", HISTORY_COLUMNS, history)
+            ReportTable("forecast_vs_actual", "Forecast vs actual", HISTORY_COLUMNS, monthly)
+        )
+        tables.append(
+            ReportTable(
+                "forecast_by_rep", "Forecast vs actual by rep", HISTORY_BY_REP_COLUMNS, per_rep
+            )
         )
     return Report(
         name="forecast",
@@ -211,10 +217,10 @@ def _stage_rate_rows(stages: pd.DataFrame) -> pd.DataFrame:
 
 def forecast_vs_actual(
     engine: Engine, filters: Filters | None, history_months: int
-) -> pd.DataFrame | None:
-    """Per past month: the reps' latest forecast, the value actually won, and the accuracy
-    1 − |actual − forecast| ÷ forecast (SPEC §3.2). None when a filter (e.g. pipeline)
-    cannot apply to the reps' forecasts, which are per rep and month only."""
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Per past month (and per rep and month): the reps' latest forecasts, the value
+    actually won, and the accuracy 1 − |actual − forecast| ÷ forecast (SPEC §3.2). None
+    when a filter (e.g. pipeline) cannot apply to forecasts, which are per rep and month."""
     if any(not supports("forecasts", d) for d in clean_filters(filters)):
         return None
     months = months_ending(Period.of("month", engine.today).previous().start, history_months)
@@ -225,19 +231,32 @@ def forecast_vs_actual(
     latest = forecasts.group_by(["rep_id", "period"]).aggregate(
         submitted_at=forecasts.submitted_at.max()
     )
-    final = forecasts.semi_join(latest, ["rep_id", "period", "submitted_at"])
-    forecast_by_month = final.group_by(month=final.period).aggregate(forecast=final.amount.sum())
-
-    won = deals(engine, filters)
-    won = won.filter(won.status == "won").mutate(month=bucket(won.closed_at, months, engine))
-    won_by_month = (
-        won.filter(won.month.notnull())
-        .group_by("month")
-        .aggregate(actual=_.amount_base.sum(), won_count=_.count())
+    final = forecasts.semi_join(latest, ["rep_id", "period", "submitted_at"]).select(
+        "rep_id", "amount", month="period"
     )
-    both = forecast_by_month.outer_join(won_by_month, "month")
+    won = deals(engine, filters)
+    won = won.filter(won.status == "won")
+    won = won.mutate(month=bucket(won.closed_at, months, engine)).select(
+        rep_id="owner_id", amount_base="amount_base", month="month"
+    )
+    won = won.filter(won.month.notnull())
+
+    by_month = engine.execute(_against(final, won, ["month"]))
+    monthly = pd.DataFrame({"month": labels}).merge(by_month, on="month", how="left")
+    monthly = monthly.fillna({"actual": 0.0, "won_count": 0})
+    reps = engine.table("reps").select(_rep="rep_id", rep="name")
+    per_rep = _against(final, won, ["rep_id", "month"])
+    per_rep = per_rep.left_join(reps, per_rep.rep_id == reps._rep).drop("_rep")
+    return monthly, engine.execute(per_rep.order_by(["month", "rep", "rep_id"]))
+
+
+def _against(forecasts: ir.Table, won: ir.Table, keys: list[str]) -> ir.Table:
+    """Forecast and won value side by side per `keys`, with difference and accuracy."""
+    forecast = forecasts.group_by(keys).aggregate(forecast=forecasts.amount.sum())
+    actual = won.group_by(keys).aggregate(actual=won.amount_base.sum(), won_count=won.count())
+    both = forecast.outer_join(actual, keys)
     both = both.select(
-        month=ibis.coalesce(both.month, both.month_right),
+        **{key: ibis.coalesce(both[key], both[f"{key}_right"]) for key in keys},
         forecast=both.forecast,
         actual=ibis.coalesce(both.actual, 0.0),
         won_count=ibis.coalesce(both.won_count, 0),
@@ -245,9 +264,7 @@ def forecast_vs_actual(
     accuracy = ibis.cases(
         (both.forecast > 0, 1 - (both.actual - both.forecast).abs() / both.forecast), else_=None
     )
-    result = engine.execute(both.mutate(difference=both.actual - both.forecast, accuracy=accuracy))
-    rows = pd.DataFrame({"month": labels}).merge(result, on="month", how="left")
-    return rows.fillna({"actual": 0.0, "won_count": 0})
+    return both.mutate(difference=both.actual - both.forecast, accuracy=accuracy)
 
 
 MONTH_COLUMNS = [
@@ -289,3 +306,4 @@ HISTORY_COLUMNS = [
     Column("difference", "Won − forecast", "currency"),
     Column("accuracy", "Forecast accuracy", "percent"),
 ]
+HISTORY_BY_REP_COLUMNS = [HISTORY_COLUMNS[0], Column("rep", "Rep"), *HISTORY_COLUMNS[1:]]

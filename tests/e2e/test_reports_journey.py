@@ -1,6 +1,6 @@
 """The reports in a real Chromium: a rep opens the forecast (chart drawn by the locally
 served plotly.js), the leaderboard in Italian, and downloads it as XLSX holding only the
-rep's own deals. Uses the browser fixtures of tests/e2e (demo company, scale 0.05)."""
+rep's own deals. Uses the browser fixtures of this folder's conftest (demo company, scale 0.05)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import browser, chromium_path, screenshot, served  # noqa: F401
+from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def rep_page(browser, served):  # noqa: F811
+def rep_page(browser, served):
     """The demo rep, logged in straight to the reports (the overview is not under test)."""
     context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
     page = context.new_page()
@@ -30,7 +30,7 @@ def rep_page(browser, served):  # noqa: F811
     context.close()
 
 
-def test_a_rep_reads_and_exports_own_reports(rep_page, served):  # noqa: F811
+def test_a_rep_reads_and_exports_own_reports(rep_page, served):
     page = rep_page
     page.wait_for_selector(".report-list .card")
     page.click("a.card[data-report=forecast]")
