@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from cruscotto.cli import app
 from cruscotto.demo import funnel, generate, ledger
 from cruscotto.model import TABLES
+from cruscotto.warehouse import Warehouse
 from tests.demo.conftest import generate_into
 
 TINY = 0.02
@@ -74,7 +75,7 @@ def test_a_crash_mid_generation_leaves_the_database_as_it_was(warehouse, monkeyp
         return real(run, month)
 
     appended = []
-    real_append = ledger._append
+    real_append = Warehouse.append
     monkeypatch.setattr(funnel, "month_of_leads", crash_in_month_5)
     monkeypatch.setattr(ledger, "FLUSH_ROWS", 1)  # append every chunk as soon as it is made
 
@@ -82,7 +83,7 @@ def test_a_crash_mid_generation_leaves_the_database_as_it_was(warehouse, monkeyp
         appended.append(name)
         real_append(wh, name, data)
 
-    monkeypatch.setattr(ledger, "_append", recording_append)
+    monkeypatch.setattr(Warehouse, "append", recording_append)
     with pytest.raises(RuntimeError, match="disk full"):
         generate(warehouse, scale=0.02, seed=2, today=date(2026, 1, 10))
     assert {"accounts", "leads", "activities"} <= set(appended)  # written, then rolled back

@@ -58,3 +58,25 @@ def test_database_url_resolution(monkeypatch):
     monkeypatch.setenv("CRUSCOTTO_DB", "/data/acme.duckdb")
     assert resolve_url() == "duckdb:///data/acme.duckdb"
     assert resolve_url("postgresql://u:p@h:5432/db") == "postgres://u:p@h:5432/db"
+
+
+def test_appending_on_duckdb_keeps_no_copy_of_the_rows(duckdb_warehouse):
+    # Ibis's own insert registers each Arrow table as a temporary view that is never
+    # dropped (memory grows with every append); Warehouse.append must not.
+    def views() -> list:
+        sql = "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+        return duckdb_warehouse.con.con.sql(sql).fetchall()
+
+    before = views()
+    duckdb_warehouse.load({"reps": _reps("r1", "r2")})
+    duckdb_warehouse.append("reps", conform(table("reps"), _reps("r3")))
+    assert views() == before
+    stored = duckdb_warehouse.table("reps").rep_id.to_pyarrow().to_pylist()
+    assert sorted(stored) == ["r1", "r2", "r3"]
+
+
+def test_append_puts_columns_in_place_whatever_their_order(duckdb_warehouse):
+    data = conform(table("reps"), _reps("r1"))
+    duckdb_warehouse.append("reps", data.select(list(reversed(data.column_names))))
+    row = duckdb_warehouse.execute(duckdb_warehouse.table("reps")).iloc[0]
+    assert (row["rep_id"], row["team"], row["capacity_hours_per_day"]) == ("r1", "North", 8.0)

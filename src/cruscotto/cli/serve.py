@@ -96,7 +96,7 @@ def first_account_executive(warehouse: Warehouse) -> tuple[str, str]:
     reps = warehouse.table("reps")
     active = reps.filter(reps.active).order_by(reps.rep_id)
     for candidates in (active.filter(active.role == "ae"), active):
-        found = candidates.select("rep_id", "team").limit(1).to_pyarrow().to_pylist()
+        found = warehouse.to_pyarrow(candidates.select("rep_id", "team").limit(1)).to_pylist()
         if found:
             return found[0]["rep_id"], found[0]["team"] or "default"
     raise typer.BadParameter("the reps table is empty: generate or import data first")

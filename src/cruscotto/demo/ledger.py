@@ -110,20 +110,4 @@ class Sink:
         chunks = self._pending.pop(name, [])
         self._pending_rows.pop(name, None)
         if chunks:
-            _append(self.warehouse, name, pa.concat_tables(chunks).combine_chunks())
-
-
-def _append(warehouse: Warehouse, name: str, data: pa.Table) -> None:
-    """`Warehouse.append`, except on DuckDB where the rows go in through a DuckDB relation.
-
-    Ibis 12 inserts an Arrow table by registering it with DuckDB as a temporary view
-    that it drops only at interpreter exit, and inside a transaction even dropping it
-    keeps the table alive until commit, so every chunk of a large generation would stay
-    in memory (measured: +1 GB of Arrow buffers at scale 30). A relation made with
-    `from_arrow` is released as soon as its rows are inserted.
-    """
-    if warehouse.engine == "duckdb":
-        with warehouse.lock:
-            warehouse.con.con.from_arrow(data).insert_into(name)
-    else:
-        warehouse.append(name, data)
+            self.warehouse.append(name, pa.concat_tables(chunks).combine_chunks())

@@ -44,8 +44,7 @@ class CurrencyConverter:
         which `missing` detects and `explain_missing` reports.
         """
         if self._filled is None:
-            with self.warehouse.lock:
-                rates = self.warehouse.table("fx_rates").execute()
+            rates = self.warehouse.execute(self.warehouse.table("fx_rates"))
             frames = []
             horizon = pd.Timestamp(self.today + dt.timedelta(days=HORIZON_DAYS))
             for currency, group in rates.groupby("currency"):
@@ -83,14 +82,12 @@ class CurrencyConverter:
 
     def explain_missing(self, table: ir.Table, source: str) -> CurrencyError:
         """The error for the first record without a rate: its currency and its day."""
-        with self.warehouse.lock:
-            first = (
-                table.filter(self.missing(table))
-                .select("currency", "fx__on")
-                .order_by("fx__on")
-                .limit(1)
-                .execute()
-            )
+        first = self.warehouse.execute(
+            table.filter(self.missing(table))
+            .select("currency", "fx__on")
+            .order_by("fx__on")
+            .limit(1)
+        )
         if first.empty:
             return CurrencyError(f"{source}: an amount could not be converted to {self.base}")
         currency, on = first["currency"].iloc[0], _as_date(first["fx__on"].iloc[0])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.kpi_scope import KpiScope, remembered
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -83,6 +83,7 @@ def customers_by_account(scope: KpiScope) -> ir.Table:
     return tagged.group_by("account_id").aggregate(was=tagged.was.max(), now=tagged.now.max())
 
 
+@remembered
 def customer_movement(scope: KpiScope) -> CustomerMovement:
     """Customers at the start and end of the scope's period, won and lost in between."""
     per_account = customers_by_account(scope)
@@ -98,14 +99,26 @@ def customer_movement(scope: KpiScope) -> CustomerMovement:
     )
 
 
-def first_purchases_in_period(scope: KpiScope) -> int:
-    """Accounts whose first contract started (or, without contracts, first invoice was
-    issued) in the period: the customers acquired, as `customer_acquisition` counts them."""
+def _first_purchases(scope: KpiScope) -> ir.Table:
+    """(account_id, since): the day of each account's first contract (or, without
+    contracts, first invoice)."""
     if uses_contracts(scope):
         records, day = scope.table("contracts"), "start_date"
     else:
         records, day = scope.table("invoices"), "issued_at"
-    since = records.group_by("account_id").aggregate(since=records[day].min())
+    return records.group_by("account_id").aggregate(since=records[day].min())
+
+
+def _first_purchases_per_part(scope: KpiScope, parts) -> list[int]:
+    rows = scope.per_part(_first_purchases(scope), "since", parts, {"n": lambda t: t.count()})
+    return [int(row.get("n") or 0) for row in rows]
+
+
+@remembered(trend=_first_purchases_per_part)
+def first_purchases_in_period(scope: KpiScope) -> int:
+    """Accounts whose first contract started (or, without contracts, first invoice was
+    issued) in the period: the customers acquired, as `customer_acquisition` counts them."""
+    since = _first_purchases(scope)
     acquired = since.filter(scope.within(since.since))
     return int(scope.scalar(acquired.count()) or 0)
 
@@ -158,7 +171,7 @@ def customer_movements(
         new=(per_account.was.isnull() & per_account.now.notnull()).sum(),
         lost=(per_account.was.notnull() & per_account.now.isnull()).sum(),
     )
-    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
     fields = ("at_start", "at_end", "new", "lost")
     return [
         CustomerMovement(**{k: int(rows[i][k] or 0) if i in rows else 0 for k in fields})

@@ -15,7 +15,7 @@ from cruscotto.engine.customer_base import (
     customers_between,
     customers_by_account,
 )
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.kpi_scope import KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
 from cruscotto.engine.recurring_revenue import (
     MrrMovement,
@@ -131,6 +131,7 @@ def invoices_of_year(scope: KpiScope) -> ir.Table:
 
 
 @computes("clv", records=invoices_of_year)
+@remembered
 def clv(scope: KpiScope) -> Measured:
     """Seed 002: mean purchase value × purchases per customer per year × lifetime in years.
 

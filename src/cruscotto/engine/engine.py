@@ -54,7 +54,6 @@ class Engine:
         self.tz = self.settings.tz
         self.today = today or dt.datetime.now(self.tz).date()
         self.currency = CurrencyConverter(warehouse, self.settings.base_currency, self.today)
-        self._tables: dict[str, ir.Table] = {}
         # Per thread (the web app shares one engine across a thread pool): while a batch
         # runs, (scope, {kpi id: results}) so that derived KPIs reuse its work.
         self._local = threading.local()
@@ -140,6 +139,26 @@ class Engine:
         return answers
 
     def _batch(
+        self, definitions: list[KpiDefinition], scope: Scope, with_details: bool = False
+    ) -> dict[str, Results]:
+        # The outermost batch of a question owns the facts its computations share.
+        outermost = self.batch_facts() is None
+        if outermost:
+            self._local.facts = {}
+        try:
+            return self._batch_once(definitions, scope, with_details)
+        finally:
+            if outermost:
+                self._local.facts = None
+
+    def batch_facts(self) -> dict | None:
+        """What the KPI functions of the question being answered (in this thread) have
+        learnt so far: sub-results such as the spend of a period that CAC, ROI and
+        CLV÷CAC all use, and checks done once (see KpiScope.memo). None between questions,
+        so nothing outlives the question and data imported later is always read."""
+        return getattr(self._local, "facts", None)
+
+    def _batch_once(
         self, definitions: list[KpiDefinition], scope: Scope, with_details: bool = False
     ) -> dict[str, Results]:
         """Results of each KPI (details folded in), simple and ratio measures aggregated
@@ -254,16 +273,12 @@ class Engine:
         return self._batch([self.catalog.get(kpi_id)], scope)[kpi_id]
 
     def table(self, name: str) -> ir.Table:
-        """A canonical table, looked up once (reading a schema is a round trip)."""
-        if name not in self._tables:
-            with self.warehouse.lock:
-                self._tables[name] = self.warehouse.table(name)
-        return self._tables[name]
+        """A canonical table (the warehouse reads each schema once)."""
+        return self.warehouse.table(name)
 
     def execute(self, expression: ir.Expr) -> Any:
-        # Connections are not safe to share across threads mid-query (see Warehouse.lock).
-        with self.warehouse.lock:
-            return expression.execute()
+        # Queries take turns on the shared connection (see Warehouse.execute).
+        return self.warehouse.execute(expression)
 
     def _prepare(
         self, kpi_ids: Sequence[str], period: Period | str, filters: Filters | None

@@ -10,9 +10,10 @@ and money converted to the base currency, all as Ibis expressions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -22,6 +23,7 @@ from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
 Filters = Mapping[str, Sequence[str]]
+T = TypeVar("T")
 
 # A dimension maps to the table's own column when it has one…
 OWN_COLUMNS: dict[str, dict[str, str]] = {
@@ -81,6 +83,22 @@ class KpiScope:
     detailed: bool = True
     # Facts about the data worth asking once per question (shared by `at` and `replace`).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # While a trend is computed sub-period by sub-period: all its consecutive [start, end)
+    # parts, so that a remembered computation with a trend form answers them in one query.
+    parts: tuple[tuple[dt.date, dt.date], ...] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    def remember(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` for this period, filters and detail, done once per question."""
+        key = self.memo_key(name)
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    def memo_key(self, name: str) -> tuple:
+        filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
+        return (name, self.start, self.end, filters, self.detailed, self.today)
 
     # -- time -----------------------------------------------------------------------------
 
@@ -220,7 +238,7 @@ class KpiScope:
         missing = joined.filter(
             joined.first_rate.isnull() | (joined.first_rate > joined.first)
         ).select(currency=joined.currency, day=joined.first)
-        found = self.warehouse.con.execute(missing.limit(1))
+        found = self.warehouse.execute(missing.limit(1))
         if len(found):
             code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
             raise MissingRateError(
@@ -246,7 +264,7 @@ class KpiScope:
         first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
         joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
         missing = joined.filter(joined.first_rate.isnull() | (joined.first_rate > joined.day))
-        found = self.warehouse.con.execute(
+        found = self.warehouse.execute(
             missing.select(currency=missing.currency, day=missing.day).limit(1)
         )
         if len(found):
@@ -283,19 +301,50 @@ class KpiScope:
             **{name: function(inside) for name, function in aggregates.items()}
         )
         rows = {}
-        for row in self.warehouse.con.execute(grouped).to_dict("records"):
+        for row in self.warehouse.execute(grouped).to_dict("records"):
             rows[int(row.pop("_part"))] = {k: None if _is_missing(v) else v for k, v in row.items()}
         return [rows.get(index, {}) for index in range(len(parts))]
 
     def scalar(self, expr: ir.Scalar) -> Any:
-        value = self.warehouse.con.execute(expr)
+        value = self.warehouse.execute(expr)
         return None if _is_missing(value) else value
 
     def row(self, data: ir.Table) -> dict[str, Any]:
-        frame = self.warehouse.con.execute(data)
+        frame = self.warehouse.execute(data)
         if frame.empty:
             return {}
         return {k: (None if _is_missing(v) else v) for k, v in frame.iloc[0].items()}
+
+
+def remembered(
+    function: Callable[[KpiScope], T] | None = None,
+    *,
+    trend: Callable[[KpiScope, list[tuple[dt.date, dt.date]]], list[T]] | None = None,
+):
+    """A computation of a scope that other KPIs reuse (CAC inside CLV÷CAC, spend inside
+    ROI and CAC): asked again within the same question, it answers from `memo`.
+
+    With `trend` (the same computation for consecutive parts, in order, in one query),
+    the first part asked for during a trend fills in the answers of all its parts.
+    """
+
+    def decorate(function: Callable[[KpiScope], T]) -> Callable[[KpiScope], T]:
+        name = f"{function.__module__}.{function.__qualname__}"
+
+        @functools.wraps(function)
+        def once(scope: KpiScope) -> T:
+            parts = scope.parts
+            in_trend = trend is not None and parts and (scope.start, scope.end) in parts
+            if in_trend and scope.memo_key(name) not in scope.memo:
+                window = scope.at(parts[0][0], parts[-1][1])
+                answers = trend(window, list(parts))
+                for (start, end), answer in zip(parts, answers, strict=True):
+                    scope.memo[scope.at(start, end).memo_key(name)] = answer
+            return scope.remember(name, lambda: function(scope))
+
+        return once
+
+    return decorate if function is None else decorate(function)
 
 
 def _is_missing(value: Any) -> bool:

@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import first_purchases_in_period
 from cruscotto.engine.finance import months_of
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.kpi_scope import KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide
 
 CAMPAIGN_DIMENSIONS = ("channel", "campaign")
@@ -71,7 +71,7 @@ def spend_trend(scope: KpiScope, parts) -> list[Measured]:
     totals = timeline.group_by("part").aggregate(
         spend=timeline.share.sum(), campaigns=timeline.count()
     )
-    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
     return [
         Measured(
             value=float(rows[i]["spend"]) if i in rows else 0.0,
@@ -81,6 +81,9 @@ def spend_trend(scope: KpiScope, parts) -> list[Measured]:
     ]
 
 
+@remembered(
+    trend=lambda scope, parts: [(m.value, m.sample_size) for m in spend_trend(scope, parts)]
+)
 def marketing_spend_total(scope: KpiScope) -> tuple[float, int]:
     spend = spend_by_campaign(scope)
     row = scope.row(spend.aggregate(spend=spend.spend.sum(), campaigns=spend.count()))
@@ -94,6 +97,7 @@ def marketing_spend(scope: KpiScope) -> Measured:
 
 
 @computes("cac", records=spend_by_campaign)
+@remembered
 def cac(scope: KpiScope) -> Measured:
     """Marketing spend ÷ new customers; `fully_loaded` divides the P&L's operating expenses.
 
@@ -109,7 +113,8 @@ def cac(scope: KpiScope) -> Measured:
     details = {"marketing_spend": spend, "new_customers": new_customers, "fully_loaded": None}
     if not scope.filters:
         months = months_of(scope)
-        opex = as_float(scope.scalar(months.opex.sum())) if scope.scalar(months.count()) else None
+        row = scope.row(months.aggregate(months=months.count(), opex=months.opex.sum()))
+        opex = as_float(row.get("opex")) if row.get("months") else None
         details["operating_expenses"] = opex
         details["fully_loaded"] = divide(opex, new_customers)
     return Measured(
@@ -135,7 +140,20 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
     )
 
 
-@computes("campaign_revenue", records=campaign_wins)
+def campaign_revenue_trend(scope: KpiScope, parts) -> list[Measured]:
+    """Campaign revenue of each consecutive part, from one query."""
+    won = campaign_wins(scope)
+    rows = scope.per_part(
+        won, "closed_at", parts, {"revenue": lambda t: t.amount.sum(), "deals": lambda t: t.count()}
+    )
+    return [
+        Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
+        for row in rows
+    ]
+
+
+@computes("campaign_revenue", records=campaign_wins, trend=campaign_revenue_trend)
+@remembered(trend=campaign_revenue_trend)
 def campaign_revenue(scope: KpiScope) -> Measured:
     won = campaign_wins(scope)
     row = scope.row(won.aggregate(revenue=won.amount.sum(), deals=won.count()))

@@ -120,7 +120,7 @@ def mrr_movements(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list
         was=converted.was.sum(), now=converted.now.sum()
     )
     totals = _movement_totals(per_account, per_account.group_by("part"))
-    rows = {int(r["part"]): r for r in scope.warehouse.con.execute(totals).to_dict("records")}
+    rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
     return [
         MrrMovement(**{k: float(rows[i][k] or 0.0) if i in rows else 0.0 for k in _FIELDS})
         for i in range(last)

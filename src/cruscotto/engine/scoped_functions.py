@@ -46,7 +46,12 @@ def scope_for(engine: Engine, scope: Scope) -> KpiScope:
         filters=dict(scope.filters),
         today=engine.today,
         detailed=not scope.grouped,
+        memo=_shared(engine.batch_facts()),
     )
+
+
+def _shared(facts: dict | None) -> dict:
+    return {} if facts is None else facts
 
 
 def computed(measured: Measured) -> Computed:
@@ -78,6 +83,8 @@ def run_grouped(
         parts = [(bucket.start, bucket.end) for bucket in scope.buckets]
         return {index: computed(m) for index, m in enumerate(trend(base, parts))}
     if scope.buckets is not None:
+        if _consecutive(scope.buckets):
+            base = replace(base, parts=tuple((b.start, b.end) for b in scope.buckets))
         return {
             index: computed(function(base.at(bucket.start, bucket.end)))
             for index, bucket in enumerate(scope.buckets)

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -53,6 +54,8 @@ class Warehouse:
         # DuckDB and psycopg connections are not safe to share across threads mid-query;
         # the web server runs queries from a thread pool, so they take turns.
         self.lock = threading.RLock()
+        # Reading a table's schema is a query; canonical tables keep theirs for good.
+        self._tables: dict[str, ibis.Table] = {}
 
     @property
     def engine(self) -> str:
@@ -62,6 +65,7 @@ class Warehouse:
 
     def create_schema(self, *, overwrite: bool = False) -> None:
         """Create every canonical table that is missing (all of them, with `overwrite`)."""
+        self._tables.clear()
         existing = set(self.con.list_tables())
         with self.transaction():
             for declared in TABLES:
@@ -71,17 +75,42 @@ class Warehouse:
                     )
 
     def has_schema(self) -> bool:
-        existing = set(self.con.list_tables())
+        with self.lock:
+            existing = set(self.con.list_tables())
         return all(t.name in existing for t in TABLES)
 
     def table(self, name: str) -> ibis.Table:
+        """Canonical table `name` (its schema is read once per connection)."""
         model_table(name)  # a clear error for a name that is not canonical
+        found = self._tables.get(name)
+        if found is not None:
+            return found
         try:
-            return self.con.table(name)
+            with self.lock:
+                found = self.con.table(name)
         except Exception as exc:  # each backend raises its own "not found"
             raise WarehouseError(
                 f"table {name!r} is not in {self.url}; run `cruscotto demo` or import data first"
             ) from exc
+        self._tables[name] = found
+        return found
+
+    # -- queries ------------------------------------------------------------------------
+
+    def execute(self, expression: ibis.Expr, **kwargs) -> Any:
+        """Run an Ibis expression: a DataFrame, Series or scalar as `expr.execute()` gives.
+
+        Every query of the engine, reports and web goes through here (or `to_pyarrow`):
+        DuckDB and psycopg connections fail when two threads use them at once ("an
+        unsuccessful or closed pending query result"), so queries take turns on `lock`.
+        """
+        with self.lock:
+            return self.con.execute(expression, **kwargs)
+
+    def to_pyarrow(self, expression: ibis.Expr, **kwargs) -> Any:
+        """Like `execute`, as an Arrow table (or array or scalar)."""
+        with self.lock:
+            return self.con.to_pyarrow(expression, **kwargs)
 
     # -- transactions and loads ---------------------------------------------------------
 
@@ -123,13 +152,22 @@ class Warehouse:
         """Insert rows; call inside `transaction()` when it must be atomic with other work."""
         if data.num_rows == 0:
             return
-        if self.engine == "postgres":
-            self._copy_into_postgres(name, data)
-        else:
-            self.con.insert(name, data)
+        with self.lock:
+            if self.engine == "postgres":
+                self._copy_into_postgres(name, data)
+            elif self.engine == "duckdb":
+                # Ibis 12 inserts an Arrow table by registering it as a temporary view it
+                # drops only at interpreter exit (inside a transaction the table stays alive
+                # until commit), so every append would keep its rows in memory. A DuckDB
+                # relation made with `from_arrow` is released once its rows are inserted.
+                # It inserts by position, so the columns go in the declared order.
+                self.con.con.from_arrow(_in_declared_order(name, data)).insert_into(name)
+            else:
+                self.con.insert(name, data)
 
     def truncate(self, name: str) -> None:
-        self.con.truncate_table(name)
+        with self.lock:
+            self.con.truncate_table(name)
 
     def _copy_into_postgres(self, name: str, data: pa.Table) -> None:
         # COPY is two orders of magnitude faster than row inserts for bulk loads.
@@ -143,9 +181,10 @@ class Warehouse:
     # -- facts about the data -------------------------------------------------------------
 
     def row_counts(self) -> dict[str, int]:
-        existing = set(self.con.list_tables())
+        with self.lock:
+            existing = set(self.con.list_tables())
         return {
-            t.name: int(self.con.table(t.name).count().execute())
+            t.name: int(self.execute(self.table(t.name).count()))
             for t in TABLES
             if t.name in existing
         }
@@ -153,6 +192,13 @@ class Warehouse:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.con.disconnect()
+
+
+def _in_declared_order(name: str, data: pa.Table) -> pa.Table:
+    declared = next((t for t in TABLES if t.name == name), None)
+    if declared is None or set(declared.column_names) != set(data.column_names):
+        return data
+    return data.select(declared.column_names)
 
 
 def conform(declared: Table, frame: Frame) -> pa.Table:
