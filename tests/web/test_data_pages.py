@@ -188,3 +188,13 @@ def test_who_reads_the_health_page(app, role, status):
     client = login(app, role)
     assert client.get("/api/data/health").status_code == status
     assert client.get("/data/health").status_code == status
+
+
+def test_the_kpi_card_shows_the_health_of_its_sources(app, admin):
+    # forecast_hit_rate reads only `opportunities`; the partial import refused 1 row of it.
+    upload(admin, WITH_BAD_ROW, allow_partial=True)
+    data = admin.get("/api/kpi/forecast_hit_rate?period=2026-03").json()
+    truth = health.check(app.state.warehouse).table("opportunities")
+    assert data["source_health"] == {"opportunities": {"issues": truth.issues, "rejected_rows": 1}}
+    page = admin.get("/kpi/forecast_hit_rate?period=2026-03")
+    assert 'class="source-health" data-source="opportunities"' in page.text
