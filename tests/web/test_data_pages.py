@@ -198,3 +198,22 @@ def test_the_kpi_card_shows_the_health_of_its_sources(app, admin):
     assert data["source_health"] == {"opportunities": {"issues": truth.issues, "rejected_rows": 1}}
     page = admin.get("/kpi/forecast_hit_rate?period=2026-03")
     assert 'class="source-health" data-source="opportunities"' in page.text
+
+
+def test_an_upload_with_a_mapping_file(app, admin):
+    # The Italian spreadsheet of tests/ingest (";" delimited, Latin-1, 1.234,56) and its mapping.
+    from tests.ingest.conftest import FILES
+
+    response = admin.post(
+        "/api/data/import",
+        files=[
+            ("files", ("trattative.csv", (FILES / "gestionale-trattative.csv").read_bytes())),
+            ("mapping", ("trattative.yaml", (FILES / "gestionale-trattative.yaml").read_bytes())),
+        ],
+    )
+    report = response.json()
+    assert report["applied"] is True, report
+    assert report["files"][0]["file"] == "trattative.csv"
+    assert deal_ids(app) == ["T-001", "T-002", "T-003"]
+    amounts = app.state.warehouse.table("opportunities").order_by("opportunity_id").amount
+    assert list(amounts.execute())[0] == pytest.approx(1234.56)  # "1.234,56" in the file
