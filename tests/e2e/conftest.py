@@ -105,7 +105,10 @@ def log_in(browser, served):
         )
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(30_000)
+        # A cold overview computes the whole catalog (≈10 s on 2 busy cores with the suite
+        # running beside it), so page loads get a generous limit.
+        page.set_default_timeout(120_000)
+        page.set_default_navigation_timeout(120_000)
         page.goto(served["url"] + "/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", served["logins"][username])

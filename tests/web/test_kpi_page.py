@@ -118,3 +118,17 @@ def test_kpi_endpoints_need_a_login(company_app, path):
     from fastapi.testclient import TestClient
 
     assert TestClient(company_app).get(path).status_code == 401
+
+
+def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
+    from tests.web.data import OPPORTUNITIES, frame, load_company
+
+    load_company(web_warehouse)
+    swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")  # no CHF rate at all
+    web_warehouse.load({"opportunities": frame("opportunities", [swiss])})
+    api = clients["admin"].get("/api/kpi/avg_opportunity_value?period=2026-03")
+    assert api.status_code == 422
+    assert "CHF" in api.json()["detail"]
+    page = clients["admin"].get("/kpi/avg_opportunity_value?period=2026-03")
+    assert page.status_code == 422
+    assert "CHF" in page.text

@@ -131,3 +131,33 @@ def test_warm_up_caches_the_company_overview_at_start(web_warehouse):
         application.state.warm_up.join(timeout=120)
         cached = application.state.engine._answers
         assert any(key[0] == "trends" for key in cached)
+
+
+def test_simultaneous_cold_requests_during_warm_up_all_complete(web_warehouse):
+    """The shared connection is used by the warm-up and several requests at once."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from cruscotto.settings import CompanySettings
+    from cruscotto.web import create_app
+    from tests.web.conftest import add_users, login
+    from tests.web.data import TODAY, load_company
+
+    load_company(web_warehouse)
+    application = create_app(web_warehouse, CompanySettings(), today=TODAY, warm=True)
+    add_users(application)
+    with TestClient(application):
+        clients = [login(application, name) for name in ("admin", "rep", "manager", "viewer")]
+        statuses = []
+        paths = ["/api/overview", "/api/kpi/new_leads", "/overview", "/kpi/avg_opportunity_value"]
+        threads = [
+            threading.Thread(target=lambda c=c, p=p: statuses.append(c.get(p).status_code))
+            for c, p in zip(clients, paths, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(t.is_alive() for t in threads), "a request hung"
+        assert statuses == [200] * 4

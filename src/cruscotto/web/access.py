@@ -32,28 +32,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
+from cruscotto.catalog.definition import DIMENSIONS
 from cruscotto.settings import CompanySettings
 from cruscotto.web.auth import require_user
 from cruscotto.web.i18n import Formatter, Translator
 from cruscotto.web.users import User
 
-# SPEC §3: the dimensions a KPI can be filtered and broken down by.
-DIMENSIONS = (
-    "rep",
-    "team",
-    "channel",
-    "campaign",
-    "segment",
-    "industry",
-    "size_band",
-    "country",
-    "pipeline",
-    "stage",
-    "product",
-    "priority",
-    "category",
-    "project",
-)
 # The filters the overview offers as pickers (SPEC §4).
 OVERVIEW_FILTERS = ("rep", "team", "channel", "segment", "pipeline")
 

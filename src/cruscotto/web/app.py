@@ -29,8 +29,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 import cruscotto
+from cruscotto.engine import CurrencyError, DimensionError, PeriodError
 from cruscotto.settings import CompanySettings, load_company
-from cruscotto.warehouse import Warehouse
+from cruscotto.warehouse import Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.i18n import Translator, negotiate
@@ -132,6 +133,18 @@ def _install_error_handlers(app: FastAPI) -> None:
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
         return _error_page(request, exc.status_code, str(exc.detail))
+
+    # The engine's errors speak to the user (a missing fx rate names currency and day):
+    # show them instead of a bare 500.
+    def engine_error(request: Request, exc: Exception):
+        status = 503 if isinstance(exc, WarehouseError) else 422
+        message = f"cannot compute this: {exc}"
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=status)
+        return _error_page(request, status, message)
+
+    for error in (CurrencyError, DimensionError, PeriodError, WarehouseError):
+        app.add_exception_handler(error, engine_error)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError):

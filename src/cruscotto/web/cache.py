@@ -39,35 +39,64 @@ class CachedEngine:
         self._ttl = ttl
         self._size = size
         self._answers: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self._running: dict[tuple, threading.Event] = {}
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._engine, name)
-        if name not in CACHED_METHODS or self._ttl <= 0:
+        if not callable(attribute):
             return attribute
+
+        def serialised(*args, **kwargs):
+            # One DuckDB connection serves every thread of the web server; not only the
+            # queries but also the schema lookups that build them must take turns.
+            with self._engine.warehouse.lock:
+                return attribute(*args, **kwargs)
+
+        if name not in CACHED_METHODS:
+            return serialised
 
         def cached(*args, **kwargs):
             key = (name, *map(_key, args), *sorted((k, _key(v)) for k, v in kwargs.items()))
-            return self.remember(key, lambda: attribute(*args, **kwargs))
+            return self.remember(key, lambda: serialised(*args, **kwargs))
 
         return cached
 
+    def locked(self, compute):
+        """`compute()` with the database to itself (see `__getattr__`)."""
+        with self._engine.warehouse.lock:
+            return compute()
+
     def remember(self, key: tuple, compute):
-        """The answer stored under `key` if fresh, else `compute()` stored and returned."""
+        """The answer stored under `key` if fresh, else `compute()` stored and returned.
+
+        When several requests ask the same question at once (everyone opening the
+        dashboard at nine), one computes and the others wait for its answer.
+        """
         if self._ttl <= 0:
             return compute()
-        now = time.monotonic()
-        with self._lock:
-            hit = self._answers.get(key)
-            if hit is not None and now - hit[0] < self._ttl:
-                self._answers.move_to_end(key)
-                return hit[1]
-        answer = compute()
-        with self._lock:
-            self._answers[key] = (now, answer)
-            while len(self._answers) > self._size:
-                self._answers.popitem(last=False)
-        return answer
+        while True:
+            with self._lock:
+                hit = self._answers.get(key)
+                if hit is not None and time.monotonic() - hit[0] < self._ttl:
+                    self._answers.move_to_end(key)
+                    return hit[1]
+                running = self._running.get(key)
+                if running is None:
+                    running = self._running[key] = threading.Event()
+                    break
+            running.wait()  # then look again: the answer is there, or compute it ourselves
+        try:
+            answer = compute()
+            with self._lock:
+                self._answers[key] = (time.monotonic(), answer)
+                while len(self._answers) > self._size:
+                    self._answers.popitem(last=False)
+            return answer
+        finally:
+            with self._lock:
+                del self._running[key]
+            running.set()
 
     def clear(self) -> None:
         with self._lock:

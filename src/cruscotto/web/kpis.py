@@ -31,7 +31,8 @@ def engine(request: Request) -> Engine:
     if state.engine is None:
         with _engine_lock:
             if state.engine is None:
-                computing = Engine(state.warehouse, state.settings, today=state.today)
+                with state.warehouse.lock:  # the engine reads the catalog of tables
+                    computing = Engine(state.warehouse, state.settings, today=state.today)
                 state.engine = CachedEngine(computing, ttl=state.cache_seconds)
     return state.engine
 
@@ -109,7 +110,8 @@ def definition_dict(kpi, who: Access) -> dict:
 def freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
     """The newest record date of each source table (None when it has no rows)."""
     if isinstance(kpis, CachedEngine):
-        return kpis.remember(("freshness", *tables), lambda: _freshness(kpis, tables))
+        compute = lambda: kpis.locked(lambda: _freshness(kpis, tables))  # noqa: E731
+        return kpis.remember(("freshness", *tables), compute)
     return _freshness(kpis, tables)
 
 
