@@ -84,11 +84,13 @@ def check(
     """The health of every canonical table present in the warehouse (`now` in UTC), or of
     only `tables` (the KPI page checks just the sources of its KPI)."""
     now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
-    existing = set(warehouse.con.list_tables())
     wanted = set(tables) if tables is not None else {t.name for t in TABLES}
-    imports = _last_imports(warehouse) if import_log.has_log(warehouse) else {}
     found = []
+    # Every query on the shared connection holds its lock (the web app reads it from many
+    # threads; a DuckDB connection must not run two queries at once).
     with warehouse.lock:
+        existing = set(warehouse.con.list_tables())
+        imports = _last_imports(warehouse) if import_log.has_log(warehouse) else {}
         for declared in TABLES:
             if declared.name not in existing or declared.name not in wanted:
                 continue
