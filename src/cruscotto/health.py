@@ -11,6 +11,7 @@ figure is an Ibis expression, so the page is the same on DuckDB and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -77,18 +78,24 @@ class HealthReport:
         return asdict(self)
 
 
-def check(warehouse: Warehouse, *, now: dt.datetime | None = None) -> HealthReport:
-    """The health of every canonical table present in the warehouse (`now` in UTC)."""
+def check(
+    warehouse: Warehouse, *, now: dt.datetime | None = None, tables: Iterable[str] | None = None
+) -> HealthReport:
+    """The health of every canonical table present in the warehouse (`now` in UTC), or of
+    only `tables` (the KPI page checks just the sources of its KPI)."""
     now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
-    existing = set(warehouse.con.list_tables())
-    imports = _last_imports(warehouse) if import_log.has_log(warehouse) else {}
-    tables = []
+    wanted = set(tables) if tables is not None else {t.name for t in TABLES}
+    found = []
+    # Every query on the shared connection holds its lock (the web app reads it from many
+    # threads; a DuckDB connection must not run two queries at once).
     with warehouse.lock:
+        existing = set(warehouse.con.list_tables())
+        imports = _last_imports(warehouse) if import_log.has_log(warehouse) else {}
         for declared in TABLES:
-            if declared.name not in existing:
+            if declared.name not in existing or declared.name not in wanted:
                 continue
-            tables.append(_table_health(warehouse, declared, existing, imports, now))
-    return HealthReport(checked_at=now, tables=tables)
+            found.append(_table_health(warehouse, declared, existing, imports, now))
+    return HealthReport(checked_at=now, tables=found)
 
 
 def _table_health(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +50,7 @@ def import_files(
     allow_partial: bool = False,
     settings: Settings | None = None,
     now: dt.datetime | None = None,
+    names: Sequence[str] | None = None,
 ) -> ImportReport:
     """Import CRM exports (CSV, XLSX, Parquet) into the warehouse.
 
@@ -63,7 +65,9 @@ def import_files(
     Raises `ImportFileError` for a file that cannot be imported at all (unreadable, no
     mapping fits, a required column missing); in that case nothing is written.
     `settings` (time zone, default currency) defaults to the company's cruscotto.yaml;
-    `now` (UTC) dates stage changes and the import log.
+    `now` (UTC) dates stage changes and the import log. `names` are what the report, the
+    rejects and the import log call the files (default: the paths as given); the web upload
+    passes the names the files had on the user's computer, not its temporary copies.
     """
     settings = settings or company_settings()
     chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
@@ -72,12 +76,17 @@ def import_files(
     files = [Path(p) for p in paths]
     if not files:
         raise ImportFileError("no files to import")
+    labels = list(names) if names is not None else [str(p) for p in files]
+    if len(labels) != len(files):
+        raise ValueError(f"{len(files)} files but {len(labels)} names")
 
     report = ImportReport(dry_run=dry_run)
     batch: list[tuple[FileReport, Prepared, int]] = []
     related: list[tuple[FileReport, Prepared]] = []
-    for path in files:
-        file_report, prepared, unreadable = _prepare_file(path, chosen, source, table, settings)
+    for path, label in zip(files, labels, strict=True):
+        file_report, prepared, unreadable = _prepare_file(
+            path, label, chosen, source, table, settings
+        )
         batch.append((file_report, prepared, unreadable))
         related += [(file_report, r) for r in _related_rows(prepared, settings)]
 
@@ -123,18 +132,25 @@ def import_files(
 
 def _prepare_file(
     path: Path,
+    label: str,
     chosen: Mapping | None,
     source: str | None,
     table: str | None,
     settings: Settings,
 ) -> tuple[FileReport, Prepared, int]:
-    read = read_source(path)
-    mapping = chosen or choose_mapping(read.headers, file=str(path), source=source, table=table)
+    try:
+        read = read_source(path)
+    except ImportFileError as exc:
+        raise ImportFileError(str(exc).replace(str(path), label)) from exc
+    if label != str(path):
+        read.path = Path(label)
+        read.rejects = [dataclasses.replace(r, file=label) for r in read.rejects]
+    mapping = chosen or choose_mapping(read.headers, file=label, source=source, table=table)
     prepared = prepare(read, mapping, settings)
     prepared.rejects[:0] = read.rejects
     check_rows(prepared)
     file_report = FileReport(
-        file=str(path),
+        file=label,
         source=mapping.name,
         table=mapping.table,
         rows_read=len(read.frame) + len(read.rejects),

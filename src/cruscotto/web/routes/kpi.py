@@ -32,6 +32,7 @@ from cruscotto.web.kpis import (
 )
 from cruscotto.web.pages import page
 from cruscotto.web.pickers import pickers
+from cruscotto.web.source_health import source_health
 
 router = APIRouter()
 
@@ -83,6 +84,7 @@ def kpi_page(
     data = {
         "kpi": definition_dict(kpi, who),
         "freshness": freshness(kpis, list(kpi.sources)),
+        "source_health": source_health(kpis, list(kpi.sources)),
         "period": period_dict(current),
         "grain": grain,
         "filters": who.filters(),
