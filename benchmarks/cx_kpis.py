@@ -14,24 +14,14 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from demo_data import TODAY, demo_database
+
 from cruscotto.catalog import load_catalog
-from cruscotto.demo import generate
 from cruscotto.engine import Engine, Period
 from cruscotto.warehouse import connect
 
-TODAY = dt.date(2026, 11, 25)
 AREAS = ("customer", "operations", "marketing", "profitability")
 ALSO = ("mrr", "arr")
-
-
-def database(scale: float, cache: Path) -> str:
-    path = cache / f"demo-scale-{scale:g}.duckdb"
-    if not path.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        warehouse = connect(str(path))
-        generate(warehouse, scale=scale, today=TODAY)
-        warehouse.close()
-    return str(path)
 
 
 def main() -> None:
@@ -39,7 +29,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cruscotto-bench"))
     args = parser.parse_args()
-    warehouse = connect(database(args.scale, args.cache))
+    warehouse = connect(demo_database(args.scale, args.cache))
     engine = Engine(warehouse, today=TODAY)
     month = Period.parse("2026-10")
     year = Period.between(dt.date(2025, 11, 1), dt.date(2026, 10, 31))

@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from demo_data import TODAY, demo_database
 
 from cruscotto.catalog import load_catalog
-from cruscotto.demo import generate
 from cruscotto.engine import Engine, Period
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 
-TODAY = dt.date(2026, 11, 25)
 SETTINGS = CompanySettings()  # Europe/Rome, EUR, calendar fiscal year (the demo company's)
 
 CORE = [
@@ -45,18 +44,6 @@ CORE = [
     "activities",
     "meeting_acceptance_rate",
 ]
-
-
-def demo_database(scale: float, cache: Path) -> str:
-    path = cache / f"demo-scale-{scale:g}.duckdb"
-    if not path.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        warehouse = connect(str(path))
-        generate(warehouse, scale=scale, today=TODAY)
-        warehouse.close()
-        print(f"  generated {path} in {time.perf_counter() - started:.1f} s")
-    return str(path)
 
 
 def questions(period: Period) -> tuple[Period, Period, Period]:

@@ -18,33 +18,20 @@ engine change) print which KPIs show different numbers (floats compared within 1
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import time
 from pathlib import Path
 
-from cruscotto.demo import generate
+from demo_data import TODAY, demo_database
+
 from cruscotto.engine import Engine
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 from cruscotto.web.kpis import spark_window
 from cruscotto.web.routes.overview import AREAS, card_numbers
 
-TODAY = dt.date(2026, 11, 25)
 SETTINGS = CompanySettings()  # Europe/Rome, EUR, calendar fiscal year (the demo company's)
-
-
-def demo_database(scale: float, cache: Path) -> str:
-    path = cache / f"demo-scale-{scale:g}.duckdb"
-    if not path.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        warehouse = connect(str(path))
-        generate(warehouse, scale=scale, today=TODAY)
-        warehouse.close()
-        print(f"  generated {path} in {time.perf_counter() - started:.1f} s")
-    return str(path)
 
 
 def overview_numbers(engine: Engine) -> dict:
