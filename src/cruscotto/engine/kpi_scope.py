@@ -25,6 +25,12 @@ from cruscotto.warehouse import Warehouse
 Filters = Mapping[str, Sequence[str]]
 T = TypeVar("T")
 
+# In a breakdown, the column of each table that holds the record's group: the value of the
+# dimension the KPI is broken down by (see KpiScope.by).
+GROUP = "_group"
+# The key of the single group when the scope is not broken down.
+TOTAL = None
+
 # A dimension maps to the table's own column when it has one…
 OWN_COLUMNS: dict[str, dict[str, str]] = {
     # Tickets have a channel of their own: the one the request came in by.
@@ -88,6 +94,10 @@ class KpiScope:
     parts: tuple[tuple[dt.date, dt.date], ...] | None = field(
         default=None, compare=False, repr=False
     )
+    # A breakdown: the dimension whose value each record's GROUP column holds. A grouped
+    # computation keeps GROUP through its joins and aggregates, so that one query answers
+    # every value of the dimension (the same as filtering by each value in turn).
+    by: str | None = None
 
     def remember(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` for this period, filters and detail, done once per question."""
@@ -98,7 +108,7 @@ class KpiScope:
 
     def memo_key(self, name: str) -> tuple:
         filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
-        return (name, self.start, self.end, filters, self.detailed, self.today)
+        return (name, self.start, self.end, filters, self.detailed, self.today, self.by)
 
     # -- time -----------------------------------------------------------------------------
 
@@ -138,13 +148,53 @@ class KpiScope:
 
         `ignore` names dimensions that do not apply to this table in this KPI, `only` the
         sole dimensions that do (when a KPI joins tables, each one takes its own filters).
+        In a breakdown (`by`), a table the dimension applies to gets a GROUP column with
+        each record's value of it; the others get none, and the computation takes the
+        group from the table that has it.
         """
         data = self.warehouse.table(name)
+
+        def applies(dimension: str) -> bool:
+            return dimension not in ignore and (only is None or dimension in only)
+
         for dimension, values in self.filters.items():
-            if dimension in ignore or (only is not None and dimension not in only) or not values:
-                continue
-            data = data.filter(self._matches(name, data, dimension, list(values)))
+            if applies(dimension) and values:
+                data = data.filter(self._matches(name, data, dimension, list(values)))
+        if self.by is not None and applies(self.by):
+            data = self._with_group(name, data, self.by)
         return data
+
+    def applies_by(self, ignore: Sequence[str] = (), only: Sequence[str] | None = None) -> bool:
+        """Whether `table(..., ignore=ignore, only=only)` carries the GROUP column."""
+        if self.by is None:
+            return False
+        return self.by not in ignore and (only is None or self.by in only)
+
+    @property
+    def keys(self) -> list[str]:
+        """The columns a grouped computation groups by first: [GROUP] in a breakdown."""
+        return [GROUP] if self.by is not None else []
+
+    def by_group(self, frame) -> dict[Any, dict[str, Any]]:
+        """{group: row} of a result with a GROUP column ({TOTAL: row} when not broken
+        down); missing values (NaN, NaT) become None."""
+        rows = {}
+        for record in frame.to_dict("records"):
+            key = record.pop(GROUP, TOTAL) if self.by is not None else TOTAL
+            rows[None if _is_missing(key) else key] = {
+                k: None if _is_missing(v) else v for k, v in record.items()
+            }
+        return rows
+
+    def grouped_rows(self, query: ir.Table) -> dict[Any, dict[str, Any]]:
+        """Run `query` (grouped by `keys`) and return {group: row}."""
+        return self.by_group(self.warehouse.execute(query))
+
+    def summarise(self, data: ir.Table, **aggregates: ir.Scalar) -> dict[Any, dict[str, Any]]:
+        """{group: row of `aggregates`} of `data`, which has a GROUP column in a breakdown;
+        not broken down, {TOTAL: row} (a row even without data: counts are 0)."""
+        query = data.group_by(self.keys).aggregate(**aggregates) if self.keys else None
+        return self.grouped_rows(query if query is not None else data.aggregate(**aggregates))
 
     def _matches(self, name: str, data: ir.Table, dimension: str, values: list[str]):
         own = OWN_COLUMNS.get(name, {})
@@ -162,6 +212,27 @@ class KpiScope:
             chosen = accounts.filter(accounts[ACCOUNT_DIMENSIONS[dimension]].isin(values))
             return data.account_id.isin(chosen.account_id)
         raise FilterError(f"{name} records cannot be filtered by {dimension!r}")
+
+    def _with_group(self, name: str, data: ir.Table, dimension: str) -> ir.Table:
+        """`data` with a GROUP column: each record's value of `dimension`, as `_matches`
+        filters by it (the table's own column, the team of its rep, or else its
+        account's column; the team of an account is its owner's)."""
+        own = OWN_COLUMNS.get(name, {})
+        if dimension in own:
+            return data.mutate(**{GROUP: data[own[dimension]].cast("string")})
+        if dimension == "team" and own.get("rep"):
+            people = self.warehouse.table("reps")
+            return _looked_up(data, own["rep"], people.select(key=people.rep_id, value=people.team))
+        if "account_id" in data.columns and dimension == "team":
+            people = self.warehouse.table("reps")
+            accounts = self.warehouse.table("accounts")
+            owners = accounts.left_join(people, accounts.owner_id == people.rep_id)
+            return _looked_up(data, "account_id", owners.select(key="account_id", value="team"))
+        if "account_id" in data.columns and dimension in ACCOUNT_DIMENSIONS:
+            accounts = self.warehouse.table("accounts")
+            pairs = accounts.select(key="account_id", value=ACCOUNT_DIMENSIONS[dimension])
+            return _looked_up(data, "account_id", pairs)
+        raise FilterError(f"{name} records cannot be broken down by {dimension!r}")
 
     def has_rows(self, name: str) -> bool:
         """Whether the company has any rows in `name` at all (filters not applied)."""
@@ -345,6 +416,14 @@ def remembered(
         return once
 
     return decorate if function is None else decorate(function)
+
+
+def _looked_up(data: ir.Table, column: str, pairs: ir.Table) -> ir.Table:
+    """`data` with GROUP = the `value` of `pairs` whose `key` is the record's `column`
+    (null when there is none); `pairs` has one row per key."""
+    pairs = pairs.rename(_group_key="key", **{GROUP: "value"})
+    joined = data.left_join(pairs, data[column] == pairs._group_key)
+    return joined.select(*data.columns, **{GROUP: joined[GROUP].cast("string")})
 
 
 def _is_missing(value: Any) -> bool:

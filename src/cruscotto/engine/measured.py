@@ -36,13 +36,21 @@ RECORDS: dict[str, RecordsFunction] = {}
 # A faster trend: every consecutive sub-period [start, end) at once, in order.
 TrendFunction = Callable[[KpiScope, list[tuple[Any, Any]]], list[Measured]]
 TRENDS: dict[str, TrendFunction] = {}
+# A faster breakdown: for a scope broken down `by` a dimension, {group: Measured} of every
+# value of it at once (groups without records may be left out).
+GroupedFunction = Callable[[KpiScope], dict[Any, Measured]]
+GROUPED: dict[str, GroupedFunction] = {}
 
 
 def computes(
-    kpi_id: str, records: RecordsFunction | None = None, trend: TrendFunction | None = None
+    kpi_id: str,
+    records: RecordsFunction | None = None,
+    trend: TrendFunction | None = None,
+    grouped: GroupedFunction | None = None,
 ) -> Callable[[KpiFunction], KpiFunction]:
     """Register the decorated function as the computation of KPI `kpi_id`, and `records`
-    as the list of records behind its value (the drill-down)."""
+    as the list of records behind its value (the drill-down). `trend` and `grouped` are
+    the same computation for many sub-periods or many groups in one query."""
 
     def register(function: KpiFunction) -> KpiFunction:
         if kpi_id in KPI_FUNCTIONS:
@@ -52,6 +60,8 @@ def computes(
             RECORDS[kpi_id] = records
         if trend is not None:
             TRENDS[kpi_id] = trend
+        if grouped is not None:
+            GROUPED[kpi_id] = grouped
         return function
 
     return register

@@ -2,9 +2,11 @@
 registered as the engine's `function` KPIs.
 
 The engine asks a function for one group (a value), one group per sub-period (a trend)
-or one per dimension value (a breakdown). These computations answer for one period and
-one set of filters, so a trend runs them once per sub-period and a breakdown once per
-value of the dimension, with that value added to the filters.
+or one per dimension value (a breakdown). A computation with a trend form answers every
+sub-period in one go, and one with a grouped form every value of the dimension (its
+tables carry the value as a GROUP column). Without them a trend runs the computation
+once per sub-period and a breakdown once per value of the dimension, with that value
+added to the filters: the reference the faster forms are tested against.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from cruscotto.engine.computations import Computed, Results
 from cruscotto.engine.functions import kpi_function
 from cruscotto.engine.kpi_scope import KpiScope
 from cruscotto.engine.measured import (
+    GROUPED,
     KPI_FUNCTIONS,
     RECORDS,
     TRENDS,
+    GroupedFunction,
     KpiFunction,
     Measured,
     TrendFunction,
@@ -76,7 +80,11 @@ def _consecutive(buckets) -> bool:
 
 
 def run_grouped(
-    function: KpiFunction, engine: Engine, scope: Scope, trend: TrendFunction | None = None
+    function: KpiFunction,
+    engine: Engine,
+    scope: Scope,
+    trend: TrendFunction | None = None,
+    grouped: GroupedFunction | None = None,
 ) -> Results:
     base = scope_for(engine, scope)
     if scope.buckets is not None and trend is not None and _consecutive(scope.buckets):
@@ -89,20 +97,38 @@ def run_grouped(
             index: computed(function(base.at(bucket.start, bucket.end)))
             for index, bucket in enumerate(scope.buckets)
         }
+    if scope.dimension is not None and grouped is not None:
+        answers = grouped(replace(base, by=scope.dimension))
+        return {group: computed(m) for group, m in answers.items() if _has_data(m)}
     if scope.dimension is not None:
-        results: Results = {}
-        for group, _label in engine.dimension_values(scope.dimension):
-            filters = {**base.filters, scope.dimension: [group]}
-            measured = function(replace(base, filters=filters))
-            if _has_data(measured):
-                results[group] = computed(measured)
-        return results
+        return run_per_value(function, engine, base, scope.dimension)
     return {TOTAL: computed(function(base))}
 
 
-def _engine_function(function: KpiFunction, trend: TrendFunction | None):
+def run_per_value(
+    function: KpiFunction,
+    engine: Engine,
+    base: KpiScope,
+    dimension: str,
+    values: list[str] | None = None,
+) -> Results:
+    """A breakdown the slow way: the computation once per value of the dimension (those
+    listed for pickers, unless `values` are given)."""
+    if values is None:
+        values = [value for value, _label in engine.dimension_values(dimension)]
+    results: Results = {}
+    for group in values:
+        measured = function(replace(base, filters={**base.filters, dimension: [group]}))
+        if _has_data(measured):
+            results[group] = computed(measured)
+    return results
+
+
+def _engine_function(
+    function: KpiFunction, trend: TrendFunction | None, grouped: GroupedFunction | None
+):
     def run(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
-        return run_grouped(function, engine, scope, trend)
+        return run_grouped(function, engine, scope, trend, grouped)
 
     return run
 
@@ -117,5 +143,5 @@ def _engine_records(records):
 for _kpi_id, _function in KPI_FUNCTIONS.items():
     _records = RECORDS.get(_kpi_id)
     kpi_function(_kpi_id, records=_engine_records(_records) if _records else None)(
-        _engine_function(_function, TRENDS.get(_kpi_id))
+        _engine_function(_function, TRENDS.get(_kpi_id), GROUPED.get(_kpi_id))
     )

@@ -7,11 +7,12 @@ plain declarations in catalog/kpis/customer.yaml.)
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope
 from cruscotto.engine.measured import Z_95, Measured, computes, rate
 
 PROMOTER_MIN = 9  # NPS bands (Reichheld 2003; seed 002): 9–10 promoters,
@@ -122,9 +123,21 @@ def sla_outcome(scope: KpiScope, data: ir.Table) -> ir.Table:
     )
 
 
-@computes("sla_compliance", records=lambda scope: sla_outcome(scope, opened(scope)))
-def sla_compliance(scope: KpiScope) -> Measured:
+def _sla_compliance(scope: KpiScope) -> dict[Any, Measured]:
     data = sla_outcome(scope, opened(scope))
-    row = scope.row(data.aggregate(met=data.sla_met.sum(), missed=data.sla_missed.sum()))
+    rows = scope.summarise(data, met=data.sla_met.sum(), missed=data.sla_missed.sum())
+    return {group: _sla_rate(row) for group, row in rows.items()}
+
+
+def _sla_rate(row: dict[str, Any]) -> Measured:
     met, missed = int(row.get("met") or 0), int(row.get("missed") or 0)
     return rate(met, met + missed, missed=missed)
+
+
+@computes(
+    "sla_compliance",
+    records=lambda scope: sla_outcome(scope, opened(scope)),
+    grouped=_sla_compliance,
+)
+def sla_compliance(scope: KpiScope) -> Measured:
+    return _sla_compliance(scope)[TOTAL]
