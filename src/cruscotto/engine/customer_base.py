@@ -45,14 +45,15 @@ def active_contracts(contracts: ir.Table, first: dt.date, last: dt.date) -> ir.T
 
 
 def customers_between(scope: KpiScope, first: dt.date, last: dt.date) -> ir.Table:
-    """Distinct `account_id` of the accounts that were customers on some day of [first, last]."""
+    """Distinct `account_id` of the accounts that were customers on some day of [first, last]
+    (in a breakdown, distinct (GROUP, account_id): a customer of two products is in both)."""
     if uses_contracts(scope):
         active = active_contracts(scope.table("contracts"), first, last)
-        return active.select("account_id").distinct()
+        return active.select(*scope.keys, "account_id").distinct()
     invoices = scope.table("invoices")
     window_start = add_months(first, -scope.settings.customer_window_months)
     invoiced = invoices.filter(invoices.issued_at > window_start, invoices.issued_at <= last)
-    return invoiced.select("account_id").distinct()
+    return invoiced.select(*scope.keys, "account_id").distinct()
 
 
 def customers_on(scope: KpiScope, day: dt.date) -> ir.Table:
