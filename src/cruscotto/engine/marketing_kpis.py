@@ -9,13 +9,14 @@ at the rate of the campaign's first day.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import first_purchases_in_period
 from cruscotto.engine.finance import months_of
-from cruscotto.engine.kpi_scope import KpiScope, remembered
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide
 
 CAMPAIGN_DIMENSIONS = ("channel", "campaign")
@@ -127,9 +128,12 @@ def cac(scope: KpiScope) -> Measured:
 
 
 def campaign_wins(scope: KpiScope) -> ir.Table:
-    """Deals won in the period whose lead came from a campaign, amounts in base currency."""
+    """Deals won in the period whose lead came from a campaign, amounts in base currency.
+
+    In a breakdown the group comes from the lead (channel, campaign) or else the deal."""
     leads = scope.table("leads", only=CAMPAIGN_DIMENSIONS)
-    leads = leads.filter(leads.campaign_id.notnull()).select("lead_id", "campaign_id")
+    lead_group = [key for key in scope.keys if key in leads.columns]
+    leads = leads.filter(leads.campaign_id.notnull()).select("lead_id", "campaign_id", *lead_group)
     deals = scope.table("opportunities", ignore=CAMPAIGN_DIMENSIONS)
     won = deals.filter(
         deals.status == "won", deals.closed_at.notnull(), scope.within(deals.closed_at)
@@ -140,24 +144,32 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
     )
 
 
+def _campaign_revenue_of(row: dict[str, Any]) -> Measured:
+    return Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
+
+
 def campaign_revenue_trend(scope: KpiScope, parts) -> list[Measured]:
     """Campaign revenue of each consecutive part, from one query."""
     won = campaign_wins(scope)
-    rows = scope.per_part(
-        won, "closed_at", parts, {"revenue": lambda t: t.amount.sum(), "deals": lambda t: t.count()}
-    )
-    return [
-        Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
-        for row in rows
-    ]
+    sums = {"revenue": lambda t: t.amount.sum(), "deals": lambda t: t.count()}
+    return [_campaign_revenue_of(row) for row in scope.per_part(won, "closed_at", parts, sums)]
 
 
-@computes("campaign_revenue", records=campaign_wins, trend=campaign_revenue_trend)
-@remembered(trend=campaign_revenue_trend)
-def campaign_revenue(scope: KpiScope) -> Measured:
+@remembered
+def campaign_revenue_by_group(scope: KpiScope) -> dict[Any, Measured]:
     won = campaign_wins(scope)
-    row = scope.row(won.aggregate(revenue=won.amount.sum(), deals=won.count()))
-    return Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
+    rows = scope.summarise(won, revenue=won.amount.sum(), deals=won.count())
+    return {group: _campaign_revenue_of(row) for group, row in rows.items()}
+
+
+@computes(
+    "campaign_revenue",
+    records=campaign_wins,
+    trend=campaign_revenue_trend,
+    grouped=campaign_revenue_by_group,
+)
+def campaign_revenue(scope: KpiScope) -> Measured:
+    return campaign_revenue_by_group(scope)[TOTAL]
 
 
 @computes("roi", records=spend_by_campaign)
