@@ -48,7 +48,7 @@ def months_of(scope: KpiScope, window: Window = months_window) -> ir.Table:
     return months.filter(months.month >= since, months.month < end)
 
 
-def pnl_per_window(scope: KpiScope, windows: list[tuple[dt.date, dt.date]]) -> list[dict]:
+def pnl_per_window(scope: KpiScope, windows: list[tuple[dt.date, dt.date]]) -> list[dict[str, Any]]:
     """Revenue, EBITDA, operating expenses and the number of P&L months of each
     [since, end) window (from `months_window` or `trailing_year_window`), in one query;
     {} for a window without months."""
@@ -106,22 +106,30 @@ def revenue_trend(scope: KpiScope, parts) -> list[Measured]:
 def revenue_by_group(scope: KpiScope) -> dict[Any, Measured]:
     """Revenue of each group; with details, compared with the period before and the same
     period a year earlier (one query each, whatever the number of groups)."""
-    current = invoiced_revenue(scope)
+    current = {
+        group: (value if lines else 0.0, lines)
+        for group, (value, lines) in invoiced_revenue(scope).items()
+    }
     if not scope.detailed:
         return {
-            group: Measured(value=value if lines else 0.0, sample_size=lines)
+            group: Measured(value=value, sample_size=lines)
             for group, (value, lines) in current.items()
         }
     length = scope.end - scope.start
     previous = invoiced_revenue(scope.at(scope.start - length, scope.start))
     last_year = invoiced_revenue(scope.at(add_months(scope.start, -12), add_months(scope.end, -12)))
     return {
-        group: _compared(value if lines else 0.0, lines, previous.get(group), last_year.get(group))
+        group: _compared(value, lines, previous.get(group), last_year.get(group))
         for group, (value, lines) in current.items()
     }
 
 
-def _compared(value: float, lines: int, previous, last_year) -> Measured:
+def _compared(
+    value: float,
+    lines: int,
+    previous: tuple[float | None, int] | None,
+    last_year: tuple[float | None, int] | None,
+) -> Measured:
     before = previous[0] if previous else None
     year_before = last_year[0] if last_year else None
     return Measured(

@@ -135,6 +135,8 @@ def cac_by_group(scope: KpiScope) -> dict[Any, Measured]:
     }
 
 
+# Remembered with its trend form: clv_to_cac, run once per month of a trend, gets every
+# month's CAC from the first.
 @computes("cac", records=spend_by_campaign, trend=cac_trend, grouped=cac_by_group)
 @remembered(trend=cac_trend)
 def cac(scope: KpiScope) -> Measured:
