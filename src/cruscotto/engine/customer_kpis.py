@@ -11,6 +11,7 @@ from cruscotto.engine.customer_base import (
     CustomerMovement,
     add_months,
     customer_movement,
+    customer_movement_per_group,
     customer_movements,
     customers_between,
     customers_by_account,
@@ -51,6 +52,9 @@ def _churn(moved: CustomerMovement) -> Measured:
     "retention_rate",
     records=customers_by_account,
     trend=lambda scope, parts: [_retention(m) for m in customer_movements(scope, parts)],
+    grouped=lambda scope: {
+        group: _retention(m) for group, m in customer_movement_per_group(scope).items()
+    },
 )
 def retention_rate(scope: KpiScope) -> Measured:
     return _retention(customer_movement(scope))
@@ -60,6 +64,9 @@ def retention_rate(scope: KpiScope) -> Measured:
     "churn_rate",
     records=customers_by_account,
     trend=lambda scope, parts: [_churn(m) for m in customer_movements(scope, parts)],
+    grouped=lambda scope: {
+        group: _churn(m) for group, m in customer_movement_per_group(scope).items()
+    },
 )
 def churn_rate(scope: KpiScope) -> Measured:
     return _churn(customer_movement(scope))
