@@ -22,6 +22,7 @@ from cruscotto.engine.recurring_revenue import (
     MrrMovement,
     mrr_by_account_movement,
     mrr_movement,
+    mrr_movement_per_group,
     mrr_movements,
 )
 
@@ -105,6 +106,9 @@ def _mrr(moved: MrrMovement) -> Measured:
     "revenue_churn",
     records=mrr_by_account_movement,
     trend=lambda scope, parts: [_revenue_churn(m) for m in mrr_movements(scope, parts)],
+    grouped=lambda scope: {
+        group: _revenue_churn(m) for group, m in mrr_movement_per_group(scope).items()
+    },
 )
 def revenue_churn(scope: KpiScope) -> Measured:
     return _revenue_churn(mrr_movement(scope))
@@ -114,6 +118,7 @@ def revenue_churn(scope: KpiScope) -> Measured:
     "mrr",
     records=mrr_by_account_movement,
     trend=lambda scope, parts: [_mrr(m) for m in mrr_movements(scope, parts)],
+    grouped=lambda scope: {group: _mrr(m) for group, m in mrr_movement_per_group(scope).items()},
 )
 def mrr(scope: KpiScope) -> Measured:
     return _mrr(mrr_movement(scope))
