@@ -160,12 +160,7 @@ def _purchases(invoices: ir.Table) -> dict[str, ir.Scalar]:
 
 
 def _clv_of(purchases: dict[str, Any], moved: CustomerMovement) -> Measured:
-    """Seed 002: mean purchase value × purchases per customer per year × lifetime in years.
-
-    All three come from the twelve months ending with the period: mean purchase value =
-    revenue ÷ invoice lines, frequency = invoice lines ÷ customers invoiced, lifetime =
-    1 ÷ the share of customers lost over those twelve months.
-    """
+    """CLV from a year's `_purchases` and the customer movement over that year."""
     revenue, margin = as_float(purchases.get("revenue")), as_float(purchases.get("margin"))
     count, customers = int(purchases.get("purchases") or 0), int(purchases.get("customers") or 0)
     annual_churn = divide(moved.lost, moved.at_start)
@@ -221,6 +216,12 @@ def _clv_trend(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[Me
 @computes("clv", records=invoices_of_year, trend=_clv_trend, grouped=_clv_per_group)
 @remembered(trend=_clv_trend)  # CLV÷CAC's trend asks each month's CLV
 def clv(scope: KpiScope) -> Measured:
+    """Seed 002: mean purchase value × purchases per customer per year × lifetime in years.
+
+    All three come from the twelve months ending with the period: mean purchase value =
+    revenue ÷ invoice lines, frequency = invoice lines ÷ customers invoiced, lifetime =
+    1 ÷ the share of customers lost over those twelve months.
+    """
     return _clv_per_group(scope)[TOTAL]
 
 
