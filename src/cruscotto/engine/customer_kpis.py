@@ -225,17 +225,33 @@ def clv(scope: KpiScope) -> Measured:
     return _clv_per_group(scope)[TOTAL]
 
 
-@computes("clv_to_cac", records=invoices_of_year)
-def clv_to_cac(scope: KpiScope) -> Measured:
-    from cruscotto.engine.marketing_kpis import cac  # one module per area; no cycle at import
+def _clv_to_cac_per_group(scope: KpiScope) -> dict[Any, Measured]:
+    """CLV ÷ CAC of each group of a breakdown ({TOTAL: …} when not broken down)."""
+    from cruscotto.engine.marketing_kpis import cac_by_group  # one module per area; no cycle
 
-    lifetime_value, acquisition_cost = clv(scope).value, cac(scope).value
+    lifetime, acquisition = _clv_per_group(scope), cac_by_group(scope)
+    return {
+        group: _clv_to_cac_of(lifetime.get(group), acquisition.get(group))
+        for group in lifetime.keys() | acquisition.keys()
+    }
+
+
+def _clv_to_cac_of(lifetime: Measured | None, acquisition: Measured | None) -> Measured:
+    lifetime_value = lifetime.value if lifetime else None
+    acquisition_cost = acquisition.value if acquisition else None
     return Measured(
         value=divide(lifetime_value, acquisition_cost),
         numerator=lifetime_value,
         denominator=acquisition_cost,
         details={"clv": lifetime_value, "cac": acquisition_cost},
     )
+
+
+@computes("clv_to_cac", records=invoices_of_year, grouped=_clv_to_cac_per_group)
+def clv_to_cac(scope: KpiScope) -> Measured:
+    from cruscotto.engine.marketing_kpis import cac  # one module per area; no cycle at import
+
+    return _clv_to_cac_of(clv(scope), cac(scope))
 
 
 def months_in(start: dt.date, end: dt.date) -> float:
