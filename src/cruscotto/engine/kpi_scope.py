@@ -376,6 +376,18 @@ class KpiScope:
             rows[int(row.pop("_part"))] = {k: None if _is_missing(v) else v for k, v in row.items()}
         return [rows.get(index, {}) for index in range(len(parts))]
 
+    def per_group(
+        self, data: ir.Table, column: str, aggregates: Mapping[str, Any]
+    ) -> dict[Any, dict[str, Any]]:
+        """`aggregates` (as for `per_part`) of the records of `data` whose `column` falls in
+        the period, as `summarise` gives them: per group in a breakdown, else {TOTAL: row}.
+        With `per_part`, one description of a KPI's records answers a period, a breakdown
+        and a trend."""
+        inside = data.filter(self.within(data[column]))
+        return self.summarise(
+            inside, **{name: function(inside) for name, function in aggregates.items()}
+        )
+
     def scalar(self, expr: ir.Scalar) -> Any:
         value = self.warehouse.execute(expr)
         return None if _is_missing(value) else value
