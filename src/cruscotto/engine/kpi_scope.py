@@ -350,15 +350,11 @@ class KpiScope:
 
     # -- execution ------------------------------------------------------------------------
 
-    def per_part(
-        self,
-        data: ir.Table,
-        column: str,
-        parts: Sequence[tuple[dt.date, dt.date]],
-        aggregates: Mapping[str, Any],
-    ) -> list[dict[str, Any]]:
-        """`aggregates` (name → function of the table) of `data` for each consecutive part
-        [start, end) that `column` falls in, from one grouped query; {} for an empty part."""
+    def in_parts(
+        self, data: ir.Table, column: str, parts: Sequence[tuple[dt.date, dt.date]]
+    ) -> ir.Table:
+        """The records of `data` whose `column` falls in one of the consecutive parts
+        [start, end), with the index of that part in a `_part` column."""
         inside = data.filter(self.within(data[column], parts[0][0], parts[-1][1]))
         timestamp = inside[column].type().is_timestamp()
         part = ibis.cases(
@@ -368,7 +364,19 @@ class KpiScope:
             ],
             else_=ibis.null("int64"),
         )
-        grouped = inside.group_by(_part=part).aggregate(
+        return inside.mutate(_part=part)
+
+    def per_part(
+        self,
+        data: ir.Table,
+        column: str,
+        parts: Sequence[tuple[dt.date, dt.date]],
+        aggregates: Mapping[str, Any],
+    ) -> list[dict[str, Any]]:
+        """`aggregates` (name → function of the table) of `data` for each consecutive part
+        [start, end) that `column` falls in, from one grouped query; {} for an empty part."""
+        inside = self.in_parts(data, column, parts)
+        grouped = inside.group_by("_part").aggregate(
             **{name: function(inside) for name, function in aggregates.items()}
         )
         rows = {}

@@ -87,22 +87,15 @@ def utilization_per_part(
     """`utilization` of each consecutive part [start, end), per group in a breakdown
     (always with TOTAL otherwise), from one query: the people counted in a part and
     their capacity, and the billable hours logged in it."""
-    spans = ibis.memtable(
-        {
-            "part": list(range(len(parts))),
-            "part_start": [start for start, _ in parts],
-            "part_end": [end for _, end in parts],
-        },
-        schema={"part": "int64", "part_start": "date", "part_end": "date"},
-    )
-    entries = scope.table("timesheets")
-    logged = entries.join(
-        spans, (entries.worked_on >= spans.part_start) & (entries.worked_on < spans.part_end)
-    )
-    worked = logged.select(worked_part=logged.part, worker=logged.person_id).distinct()
+    # Each entry gets its part from its own row (not by a join), so that hours are summed
+    # in the same order as one part alone would sum them: the same float to the last bit.
+    logged = scope.in_parts(scope.table("timesheets"), "worked_on", parts)
+    worked = logged.select(worked_part=logged._part, worker=logged.person_id).distinct()
     people = scope.table("reps")
     people = people.filter(people.capacity_hours_per_day > 0)
-    every_part = people.cross_join(spans)
+    every_part = people.cross_join(
+        ibis.memtable({"part": list(range(len(parts)))}, schema={"part": "int64"})
+    )
     present = every_part.left_join(
         worked, (every_part.part == worked.worked_part) & (every_part.rep_id == worked.worker)
     )
@@ -110,12 +103,14 @@ def utilization_per_part(
     # Whoever logged hours in a part is present in it, so the billable hours of a part are
     # those of the people with a capacity (as `billable_entries` counts them).
     billable = logged.filter(logged.billable, logged.person_id.isin(people.rep_id))
+    # Each side of the union gives capacity, people and hours; the casts make both sides
+    # nullable floats (the source columns may be declared NOT NULL).
     zero, one, none = ibis.literal(0.0), ibis.literal(1, "int64"), ibis.literal(0, "int64")
+    capacity = present.capacity_hours_per_day.cast("float64")
+    hours = billable.hours.cast("float64")
     facts = ibis.union(
-        present.select(
-            *scope.keys, "part", capacity=present.capacity_hours_per_day, people=one, hours=zero
-        ),
-        billable.select(*scope.keys, "part", capacity=zero, people=none, hours=billable.hours),
+        present.select(*scope.keys, "part", capacity=capacity, people=one, hours=zero),
+        billable.select(*scope.keys, part=billable._part, capacity=zero, people=none, hours=hours),
     )
     totals = facts.group_by([*scope.keys, "part"]).aggregate(
         capacity=facts.capacity.sum(), people=facts.people.sum(), billable=facts.hours.sum()
