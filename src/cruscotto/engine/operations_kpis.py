@@ -86,9 +86,11 @@ def utilization_per_part(
 ) -> list[dict[Any, Measured]]:
     """`utilization` of each consecutive part [start, end), per group in a breakdown
     (always with TOTAL otherwise), from one query: the people counted in a part and
-    their capacity, and the billable hours logged in it."""
-    # Each entry gets its part from its own row (not by a join), so that hours are summed
-    # in the same order as one part alone would sum them: the same float to the last bit.
+    their capacity, and the billable hours logged in it.
+
+    The sums of float hours and capacities may differ in the last bit from those of one
+    group or one part alone (SQL sums in no fixed order).
+    """
     logged = scope.in_parts(scope.table("timesheets"), "worked_on", parts)
     worked = logged.select(worked_part=logged._part, worker=logged.person_id).distinct()
     people = scope.table("reps")
