@@ -106,7 +106,7 @@ def complaint_events(scope: KpiScope) -> ir.Table:
     surveys = surveys.mutate(negative=negative)
     surveys = surveys.filter(surveys.negative.notnull())
     return ibis.union(
-        tickets.select(*scope.keys, at=tickets.opened_at, kind=ibis.literal(COMPLAINT_KINDS[0])),
+        tickets.select(*scope.keys, at=tickets.opened_at, kind=ibis.literal("complaint_tickets")),
         surveys.select(*scope.keys, at=surveys.responded_at, kind=surveys.negative),
     )
 
