@@ -5,6 +5,9 @@ a filter.
 
 The trend runs to after the demo's `today`, so it has full months, the month of today
 (open tasks and pending SLAs not yet due) and a month still to come, without data.
+
+Their grouped forms are checked by test_grouped_functions for the dimensions it lists;
+the other dimensions of these KPIs are checked here the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from cruscotto.engine.scoped_functions import scope_for
 from tests.conftest import new_warehouse
 from tests.engine.conftest import ENGINES
 from tests.engine.fixtures import engine_for
+from tests.engine.test_grouped_functions import (
+    test_grouped_form_equals_one_filter_per_value as grouped_form_equals_one_filter_per_value,
+)
 
 TODAY = dt.date(2026, 3, 18)
 TREND = Period(dt.date(2025, 1, 1), dt.date(2026, 5, 1))  # sixteen months
@@ -64,3 +70,20 @@ def test_trend_form_equals_the_function_per_month(demo, kpi_id, filtered):
         assert got.ci_high == pytest.approx(expected.ci_high), (month, "ci_high")
         assert got.sample_size == expected.sample_size, (month, "sample size")
         assert got.details == pytest.approx(expected.details), (month, "details")
+
+
+OTHER_DIMENSIONS = [
+    ("nps", "size_band"),
+    ("nps", "country"),
+    ("complaints", "size_band"),
+    ("complaints", "country"),
+    ("sla_compliance", "priority"),
+    ("sla_compliance", "category"),
+    ("on_time_completion", "project"),
+]
+
+
+@pytest.mark.parametrize(("kpi_id", "dimension"), OTHER_DIMENSIONS)
+def test_grouped_form_by_other_dimensions(demo, kpi_id, dimension):
+    assert dimension in demo.catalog.get(kpi_id).dimensions
+    grouped_form_equals_one_filter_per_value(demo, kpi_id, dimension)
