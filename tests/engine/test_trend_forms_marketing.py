@@ -15,18 +15,13 @@ import datetime as dt
 
 import pytest
 
-from cruscotto.demo import generate
 from cruscotto.engine import finance, marketing_kpis
 from cruscotto.engine.customer_base import add_months
 from cruscotto.engine.measured import KPI_FUNCTIONS, TRENDS
 from cruscotto.engine.period import Period
 from cruscotto.engine.scope import Scope
 from cruscotto.engine.scoped_functions import scope_for
-from tests.conftest import new_warehouse
-from tests.engine.conftest import ENGINES
-from tests.engine.fixtures import engine_for
 
-TODAY = dt.date(2026, 3, 18)
 FIRST_MONTH = dt.date(2025, 3, 1)
 MONTHS = [(add_months(FIRST_MONTH, i), add_months(FIRST_MONTH, i + 1)) for i in range(12)]
 WEEKS = [
@@ -38,14 +33,6 @@ KPIS = sorted(
     for kpi_id, trend in TRENDS.items()
     if trend.__module__ in (marketing_kpis.__name__, finance.__name__)
 )
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def demo(request, tmp_path_factory):
-    warehouse = new_warehouse(request.param, request, tmp_path_factory.mktemp("demo"))
-    generate(warehouse, scale=0.05, seed=11, today=TODAY)
-    yield engine_for(warehouse, today=TODAY)
-    warehouse.close()
 
 
 def filter_cases(demo, kpi_id):

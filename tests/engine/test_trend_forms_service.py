@@ -16,29 +16,13 @@ import datetime as dt
 
 import pytest
 
-from cruscotto.demo import generate
 from cruscotto.engine.measured import KPI_FUNCTIONS, TRENDS
 from cruscotto.engine.period import Period
 from cruscotto.engine.scope import Scope
 from cruscotto.engine.scoped_functions import scope_for
-from tests.conftest import new_warehouse
-from tests.engine.conftest import ENGINES
-from tests.engine.fixtures import engine_for
-from tests.engine.test_grouped_functions import (
-    test_grouped_form_equals_one_filter_per_value as grouped_form_equals_one_filter_per_value,
-)
 
-TODAY = dt.date(2026, 3, 18)
 TREND = Period(dt.date(2025, 1, 1), dt.date(2026, 5, 1))  # sixteen months
 KPIS = ["nps", "complaints", "sla_compliance", "on_time_completion", "utilization"]
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def demo(request, tmp_path_factory):
-    warehouse = new_warehouse(request.param, request, tmp_path_factory.mktemp("demo"))
-    generate(warehouse, scale=0.05, seed=11, today=TODAY)
-    yield engine_for(warehouse, today=TODAY)
-    warehouse.close()
 
 
 def _filters(demo, kpi_id: str, filtered: bool) -> dict[str, list[str]]:
@@ -70,20 +54,3 @@ def test_trend_form_equals_the_function_per_month(demo, kpi_id, filtered):
         assert got.ci_high == pytest.approx(expected.ci_high), (month, "ci_high")
         assert got.sample_size == expected.sample_size, (month, "sample size")
         assert got.details == pytest.approx(expected.details), (month, "details")
-
-
-OTHER_DIMENSIONS = [
-    ("nps", "size_band"),
-    ("nps", "country"),
-    ("complaints", "size_band"),
-    ("complaints", "country"),
-    ("sla_compliance", "priority"),
-    ("sla_compliance", "category"),
-    ("on_time_completion", "project"),
-]
-
-
-@pytest.mark.parametrize(("kpi_id", "dimension"), OTHER_DIMENSIONS)
-def test_grouped_form_by_other_dimensions(demo, kpi_id, dimension):
-    assert dimension in demo.catalog.get(kpi_id).dimensions
-    grouped_form_equals_one_filter_per_value(demo, kpi_id, dimension)

@@ -19,7 +19,6 @@ from cruscotto.engine.measured import KPI_FUNCTIONS, TRENDS
 from cruscotto.engine.period import Period
 from cruscotto.engine.scope import Scope
 from cruscotto.engine.scoped_functions import computed, scope_for
-from tests.engine.test_grouped_functions import demo  # noqa: F401  (the demo company)
 
 PERIODS = {
     "months": (Period(dt.date(2025, 3, 1), dt.date(2026, 3, 1)), "month"),
