@@ -46,9 +46,9 @@ SURVEY_DAYS = 180
 TICKET_DAYS = 90
 RENEWAL_DAYS = 90
 
-# Each part below is (part, account_id, its score) for every part [start, end) of a trend
-# (one part for a single period): the records are joined with the parts whose window
-# holds them, so one query scores every account in every part.
+# Each of the four scores below is a table (part, account_id, score) over the parts
+# [start, end) of a trend (one part for a single period): the records are joined with the
+# parts whose window holds them, so that one query scores every account in every part.
 
 
 def _recent(scope: KpiScope, parts: Sequence[Part], name: str, column: str, days: int) -> ir.Table:
