@@ -30,14 +30,7 @@ import ibis.expr.types as ir
 from cruscotto.engine.customer_base import active_contracts, uses_contracts
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide
-from cruscotto.engine.parts import (
-    PART,
-    Part,
-    customers_in_parts,
-    last_day,
-    parts_table,
-    rows_per_part,
-)
+from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
 from cruscotto.engine.service_kpis import COMPLAINT_CATEGORY, sla_outcome
 
 WEIGHTS = {"engagement": 0.3, "satisfaction": 0.3, "service": 0.2, "contract": 0.2}
@@ -84,25 +77,25 @@ def _engagement(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
         (activities.occurred_at >= spans.before_from) & (activities.occurred_at < spans.now_to),
     )
     now = timeline.occurred_at >= timeline.now_from
-    counts = timeline.group_by([PART, "account_id"]).aggregate(now=now.sum(), before=(~now).sum())
+    counts = timeline.group_by(["part", "account_id"]).aggregate(now=now.sum(), before=(~now).sum())
     score = ibis.cases(
         (counts.now == 0, 0.0),
         (counts.before == 0, 1.0),
         else_=ibis.least(1.0, counts.now.cast("float64") / counts.before),
     )
-    return counts.select(PART, "account_id", engagement=score)
+    return counts.select("part", "account_id", engagement=score)
 
 
 def _satisfaction(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
     recent = _recent(scope, parts, "surveys", "responded_at", SURVEY_DAYS)
     normalised = ibis.ifelse(recent.kind == "nps", recent.score / 10.0, (recent.score - 1) / 4.0)
-    return recent.group_by([PART, "account_id"]).aggregate(satisfaction=normalised.mean())
+    return recent.group_by(["part", "account_id"]).aggregate(satisfaction=normalised.mean())
 
 
 def _service(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
     recent = sla_outcome(scope, _recent(scope, parts, "tickets", "opened_at", TICKET_DAYS))
     bad = (recent.category == COMPLAINT_CATEGORY).fill_null(False) | recent.sla_missed
-    return recent.group_by([PART, "account_id"]).aggregate(
+    return recent.group_by(["part", "account_id"]).aggregate(
         service=1.0 - ibis.ifelse(bad, 1.0, 0.0).sum() / recent.count()
     )
 
@@ -110,31 +103,32 @@ def _service(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
 def _contract(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
     if not uses_contracts(scope):
         recent = _recent(scope, parts, "invoices", "issued_at", TICKET_DAYS)
-        invoiced = recent.select(PART, "account_id").distinct()
+        invoiced = recent.select("part", "account_id").distinct()
         return invoiced.mutate(contract=ibis.literal(1.0))
-    spans = parts_table(
-        parts,
-        partlast_day=last_day,
-        renewal_horizon=lambda start, end: last_day(start, end) + dt.timedelta(days=RENEWAL_DAYS),
-    )
+    spans = parts_table(parts, renewal_horizon=_renewal_horizon)
     timeline = scope.table("contracts", only=()).cross_join(spans)
-    running = active_contracts(timeline, timeline.partlast_day, timeline.partlast_day)
+    running = active_contracts(timeline, timeline.part_last, timeline.part_last)
     notice = running.cancelled_at.notnull()
     lasting = running.end_date.isnull() | (running.end_date > running.renewal_horizon)
-    per_account = running.group_by([PART, "account_id"]).aggregate(
+    per_account = running.group_by(["part", "account_id"]).aggregate(
         notice=notice.any(), lasting=(lasting & ~notice).any()
     )
     return per_account.select(
-        PART,
+        "part",
         "account_id",
         contract=ibis.ifelse(per_account.notice | ~per_account.lasting, 0.0, 1.0),
     )
 
 
+def _renewal_horizon(start: dt.date, end: dt.date) -> dt.date:
+    """RENEWAL_DAYS after the part's last day."""
+    return end - dt.timedelta(days=1) + dt.timedelta(days=RENEWAL_DAYS)
+
+
 def _scores(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
     """(part, *keys, account_id, the four parts, score) of every customer on the last day
     of each part; in a breakdown the customers carry the group, the parts are per account."""
-    customers = customers_in_parts(scope, parts, first=last_day, last=last_day)
+    customers = customers_in_parts(scope, parts, on_last_day=True)
     defaults = {"engagement": 0.0, "satisfaction": 0.5, "service": 1.0, "contract": 0.5}
     if uses_contracts(scope):
         defaults["contract"] = 1.0  # every customer has a running contract, so a row
@@ -145,12 +139,12 @@ def _scores(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
         _service(scope, parts),
         _contract(scope, parts),
     ):
-        joined = joined.left_join(part, [PART, "account_id"]).drop(
-            f"{PART}_right", "account_id_right"
+        joined = joined.left_join(part, ["part", "account_id"]).drop(
+            "part_right", "account_id_right"
         )
     scores = {name: joined[name].fill_null(default) for name, default in defaults.items()}
     score = 100.0 * sum(WEIGHTS[name] * scores[name] for name in WEIGHTS)
-    return joined.select(PART, *scope.keys, "account_id", **scores, score=score)
+    return joined.select("part", *scope.keys, "account_id", **scores, score=score)
 
 
 def health_scores(scope: KpiScope) -> ir.Table:
@@ -158,20 +152,20 @@ def health_scores(scope: KpiScope) -> ir.Table:
 
     The filters pick the customers; each part then looks at everything about them.
     """
-    return _scores(scope, [(scope.start, scope.end)]).drop(PART)
+    return _scores(scope, [(scope.start, scope.end)]).drop("part")
 
 
 def _health(scope: KpiScope, parts: Sequence[Part]) -> list[dict[Any, Measured]]:
     """{group: Measured} of each part, from one query."""
     scores = _scores(scope, parts)
-    query = scores.group_by([PART, *scope.keys]).aggregate(
+    query = scores.group_by(["part", *scope.keys]).aggregate(
         accounts=scores.count(),
         mean=scores.score.mean(),
         at_risk=(scores.score < AT_RISK_BELOW).sum(),
     )
     return [
         {group: _mean_health(row) for group, row in rows.items()}
-        for rows in rows_per_part(scope, query, len(parts))
+        for rows in groups_per_part(scope, query, len(parts))
     ]
 
 

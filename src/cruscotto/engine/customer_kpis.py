@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
 
 import ibis.expr.types as ir
 
@@ -16,17 +14,9 @@ from cruscotto.engine.customer_base import (
     customer_movements,
     customers_by_account,
 )
-from cruscotto.engine.kpi_scope import GROUP, TOTAL, KpiScope, remembered
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
-from cruscotto.engine.parts import (
-    PART,
-    Part,
-    customers_in_parts,
-    first_day,
-    last_day,
-    parts_table,
-    rows_per_part,
-)
+from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
 from cruscotto.engine.recurring_revenue import (
     MrrMovement,
     mrr_by_account_movement,
@@ -202,13 +192,13 @@ def months_in(start: dt.date, end: dt.date) -> float:
     return months
 
 
-def _interactions(scope: KpiScope, parts: Sequence[Part], customers: ir.Table) -> ir.Table:
+def _interactions(scope: KpiScope, parts: list[Part], customers: ir.Table) -> ir.Table:
     """Each part's activities with the accounts that were `customers` in it, with the part
     and (in a breakdown) the customer's group."""
     ignored = ("rep", "team")
     activities = scope.table("activities", ignore=ignored)
     if scope.applies_by(ignore=ignored):
-        activities = activities.drop(GROUP)  # the customers carry the group
+        activities = activities.drop(*scope.keys)  # the customers carry the group
     spans = parts_table(
         parts,
         part_from=lambda start, end: scope.utc(start),
@@ -218,36 +208,36 @@ def _interactions(scope: KpiScope, parts: Sequence[Part], customers: ir.Table) -
         spans,
         (activities.occurred_at >= spans.part_from) & (activities.occurred_at < spans.part_to),
     )
-    joined = in_part.join(customers, [PART, "account_id"])
-    return joined.select(PART, *scope.keys, *activities.columns)
+    joined = in_part.join(customers, ["part", "account_id"])
+    return joined.select("part", *scope.keys, *activities.columns)
 
 
 def customer_interactions(scope: KpiScope) -> ir.Table:
     """The period's activities with the accounts that were customers in it."""
     parts = [(scope.start, scope.end)]
-    customers = customers_in_parts(scope, parts, first=first_day, last=last_day)
-    return _interactions(scope, parts, customers).drop(PART)
+    customers = customers_in_parts(scope, parts)
+    return _interactions(scope, parts, customers).drop("part")
 
 
-def _engagement_rates(scope: KpiScope, parts: Sequence[Part]) -> list[dict[Any, Measured]]:
+def _engagement_rates(scope: KpiScope, parts: list[Part]) -> list[dict[str | None, Measured]]:
     """{group: engagement rate} of each part, from one query."""
-    customers = customers_in_parts(scope, parts, first=first_day, last=last_day)
+    customers = customers_in_parts(scope, parts)
     activities = _interactions(scope, parts, customers)
-    keys = [PART, *scope.keys, "account_id"]
+    keys = ["part", *scope.keys, "account_id"]
     per_account = activities.group_by(keys).aggregate(interactions=activities.count())
     joined = customers.left_join(per_account, keys)
-    query = joined.group_by([PART, *scope.keys]).aggregate(
+    query = joined.group_by(["part", *scope.keys]).aggregate(
         active=joined.count(),
         engaged=joined.interactions.count(),
         interactions=joined.interactions.sum(),
     )
     return [
         {group: _engagement_of(row, months_in(start, end)) for group, row in rows.items()}
-        for (start, end), rows in zip(parts, rows_per_part(scope, query, len(parts)), strict=True)
+        for (start, end), rows in zip(parts, groups_per_part(scope, query, len(parts)), strict=True)
     ]
 
 
-def _engagement_of(row: dict[str, Any], months: float) -> Measured:
+def _engagement_of(row: dict[str, object], months: float) -> Measured:
     active = int(row.get("active") or 0)
     interactions, engaged = int(row.get("interactions") or 0), int(row.get("engaged") or 0)
     share = rate(engaged, active)
