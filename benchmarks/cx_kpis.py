@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cruscotto-bench"))
     args = parser.parse_args()
-    warehouse = connect(demo_database(args.scale, args.cache))
+    warehouse = connect(demo_database(args.scale, args.cache), read_only=True)
     engine = Engine(warehouse, today=TODAY)
     month = Period.parse("2026-10")
     year = Period.between(dt.date(2025, 11, 1), dt.date(2026, 10, 31))

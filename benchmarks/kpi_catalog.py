@@ -9,6 +9,7 @@ and reused), then time
     first; the load is timed separately), checking both give the same numbers.
 
     .venv/bin/python benchmarks/kpi_catalog.py --scales 1 10 [--cache /tmp/cruscotto-bench]
+        [--slowest 10]
 """
 
 from __future__ import annotations
@@ -56,14 +57,26 @@ def _months_back(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def ask_engine(engine: Engine, kpi_ids: list[str], period: Period) -> dict:
-    """The four questions for every KPI, asked the way the dashboard asks: all KPIs at once."""
+def ask_engine(
+    engine: Engine, kpi_ids: list[str], period: Period, seconds: dict | None = None
+) -> dict:
+    """The four questions for every KPI, asked the way the dashboard asks: all KPIs at once.
+
+    With `seconds`, the wall-clock time of each question is added to it."""
     current, previous, twelve = questions(period)
     with_rep = [k for k in kpi_ids if "rep" in engine.catalog.get(k).dimensions]
-    now = engine.values(kpi_ids, current)
-    before = engine.values(kpi_ids, previous)
-    trends = engine.trends(kpi_ids, twelve, "month")
-    by_rep = engine.breakdowns(with_rep, current, "rep")
+    seconds = {} if seconds is None else seconds
+
+    def timed(name, ask):
+        started = time.perf_counter()
+        answer = ask()
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+        return answer
+
+    now = timed("current", lambda: engine.values(kpi_ids, current))
+    before = timed("previous", lambda: engine.values(kpi_ids, previous))
+    trends = timed("trend", lambda: engine.trends(kpi_ids, twelve, "month"))
+    by_rep = timed("by rep", lambda: engine.breakdowns(with_rep, current, "rep"))
     return {
         kpi_id: {
             "current": now[kpi_id].value,
@@ -216,20 +229,53 @@ def same(a, b) -> bool:
     return bool(np.isclose(float(a), float(b), rtol=1e-9, atol=1e-9))
 
 
-def run(scale: float, cache: Path) -> None:
+def count_queries(warehouse) -> dict:
+    """Count the queries the warehouse runs (every one goes through `execute` or
+    `to_pyarrow`)."""
+    counter = {"queries": 0}
+    for name in ("execute", "to_pyarrow"):
+        run = getattr(warehouse, name)
+
+        def counted(*args, _run=run, **kwargs):
+            counter["queries"] += 1
+            return _run(*args, **kwargs)
+
+        setattr(warehouse, name, counted)
+    return counter
+
+
+def slowest(engine: Engine, kpi_ids: list[str], period: Period, top: int) -> None:
+    """Each KPI's four questions asked alone; the `top` slowest, to know where time goes."""
+    timings = []
+    for kpi_id in kpi_ids:
+        seconds: dict[str, float] = {}
+        ask_engine(engine, [kpi_id], period, seconds)
+        timings.append((sum(seconds.values()), kpi_id, seconds))
+    timings.sort(reverse=True)
+    print(f"  slowest KPIs asked alone (of {sum(t for t, _, _ in timings):.2f} s in all):")
+    for total, kpi_id, seconds in timings[:top]:
+        parts = ", ".join(f"{name} {value:.2f}" for name, value in seconds.items())
+        print(f"    {kpi_id:28s} {total:6.2f} s  ({parts})")
+
+
+def run(scale: float, cache: Path, top: int) -> None:
     print(f"scale {scale:g}")
-    warehouse = connect(demo_database(scale, cache), create=False)
+    warehouse = connect(demo_database(scale, cache), read_only=True)
     rows = sum(warehouse.row_counts().values())
     engine = Engine(warehouse, SETTINGS, load_catalog(), today=TODAY)
     period = engine.default_period()
     kpi_ids = [d.id for d in engine.catalog.all()]
+    queries = count_queries(warehouse)
 
     started, cpu = time.perf_counter(), time.process_time()
-    ask_engine(engine, kpi_ids, period)
+    seconds: dict[str, float] = {}
+    ask_engine(engine, kpi_ids, period, seconds)
     whole, whole_cpu = time.perf_counter() - started, time.process_time() - cpu
+    per_question = ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items())
     print(
         f"  whole catalog ({len(kpi_ids)} KPIs × current, previous, 12-month trend, by rep) "
-        f"on {rows:,} rows: {whole:.2f} s wall, {whole_cpu:.2f} s CPU (all threads)"
+        f"on {rows:,} rows: {whole:.2f} s wall, {whole_cpu:.2f} s CPU (all threads), "
+        f"{queries['queries']} queries ({per_question})"
     )
 
     started = time.perf_counter()
@@ -255,6 +301,8 @@ def run(scale: float, cache: Path) -> None:
         if not same(from_engine[k], from_pandas[k]):
             mine, theirs = from_engine[k]["current"], from_pandas[k]["current"]
             print(f"    {k} differs: engine {mine}, pandas {theirs}")
+    if top:
+        slowest(engine, kpi_ids, period, top)
     warehouse.close()
 
 
@@ -262,9 +310,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cruscotto-bench"))
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="also time each KPI alone and list the N slowest"
+    )
     arguments = parser.parse_args()
     for scale in arguments.scales:
-        run(scale, arguments.cache)
+        run(scale, arguments.cache, arguments.slowest)
 
 
 if __name__ == "__main__":

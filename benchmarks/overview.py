@@ -71,7 +71,7 @@ def timed(function):
 
 def run(scale: float, cache: Path, numbers_dir: Path | None) -> None:
     path = demo_database(scale, cache)
-    warehouse = connect(path, create=False)
+    warehouse = connect(path, read_only=True)
     engine = Engine(warehouse, SETTINGS, today=TODAY)
     cold, cold_cpu, numbers = timed(lambda: overview_numbers(engine))
     warm, warm_cpu, again = timed(lambda: overview_numbers(engine))

@@ -22,7 +22,8 @@ DEFAULT_CONFIG = "cruscotto.yaml"
 class CompanySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = "Demo Company"
+    # Shown in the page header and title; none when the company has not set one.
+    name: str = ""
     base_currency: str = Field("EUR", min_length=3, max_length=3)
     timezone: str = "Europe/Rome"
     fiscal_year_start_month: int = Field(1, ge=1, le=12)

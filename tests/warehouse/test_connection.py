@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cruscotto.model import TABLES, table
-from cruscotto.warehouse import WarehouseError, conform, resolve_url
+from cruscotto.warehouse import WarehouseError, conform, connect, resolve_url
 
 
 def _reps(*ids: str) -> pd.DataFrame:
@@ -80,3 +80,16 @@ def test_append_puts_columns_in_place_whatever_their_order(duckdb_warehouse):
     duckdb_warehouse.append("reps", data.select(list(reversed(data.column_names))))
     row = duckdb_warehouse.execute(duckdb_warehouse.table("reps")).iloc[0]
     assert (row["rep_id"], row["team"], row["capacity_hours_per_day"]) == ("r1", "North", 8.0)
+
+
+def test_a_duckdb_file_opened_read_only_can_be_read_by_two_at_once(tmp_path):
+    path = str(tmp_path / "shared.duckdb")
+    writer = connect(path)
+    writer.load({"reps": _reps("r1", "r2")})
+    writer.close()
+    first, second = connect(path, read_only=True), connect(path, read_only=True)
+    assert first.row_counts()["reps"] == second.row_counts()["reps"] == 2
+    with pytest.raises(Exception, match="read-only"):
+        first.load({"reps": _reps("r3")})
+    first.close()
+    second.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from cruscotto.cli import app
-from cruscotto.cli.serve import create_demo_users, first_account_executive
+from cruscotto.cli.serve import create_demo_users, demo_settings, first_account_executive
+from cruscotto.settings import load_company as load_settings
 from cruscotto.warehouse import connect
 from cruscotto.web.users import UserStore
 from tests.web.data import load_company
@@ -73,3 +74,16 @@ def test_demo_users_one_per_role_bound_to_the_first_account_executive(tmp_path):
     create_demo_users(wh)  # running the demo again replaces them instead of failing
     assert len(store.list()) == 4
     wh.close()
+
+
+def test_the_demo_is_served_under_its_own_name_unless_the_config_names_the_company(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # no cruscotto.yaml: the header shows the demo's name
+    monkeypatch.delenv("CRUSCOTTO_CONFIG", raising=False)
+    assert demo_settings().name == "Alpina Digital S.r.l."
+    (tmp_path / "cruscotto.yaml").write_text("company:\n  name: Rossi Consulenze\n")
+    assert demo_settings().name == "Rossi Consulenze"
+    assert load_settings().name == "Rossi Consulenze"
+    (tmp_path / "cruscotto.yaml").unlink()
+    assert load_settings().name == ""  # a real company without a name shows none

@@ -8,6 +8,8 @@ import typer
 from rich.table import Table as RichTable
 
 from cruscotto.cli.context import State, console, state
+from cruscotto.demo.company import NAME as DEMO_COMPANY_NAME
+from cruscotto.settings import CompanySettings, load_company
 from cruscotto.warehouse import Warehouse
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -34,7 +36,13 @@ def serve(
     run(state(ctx), host, port, cache_seconds)
 
 
-def run(app_state: State, host: str, port: int, cache_seconds: float = 60.0) -> None:
+def run(
+    app_state: State,
+    host: str,
+    port: int,
+    cache_seconds: float = 60.0,
+    settings: CompanySettings | None = None,
+) -> None:
     import uvicorn
 
     from cruscotto.web import create_app
@@ -47,7 +55,7 @@ def run(app_state: State, host: str, port: int, cache_seconds: float = 60.0) -> 
             "`cruscotto user add NAME --role admin` (or run `cruscotto demo`)."
         )
     console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
-    app = create_app(warehouse, cache_seconds=cache_seconds, warm=True)
+    app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -60,7 +68,15 @@ def serve_demo(app_state: State, host: str = "127.0.0.1", port: int = 8000) -> N
     for username, password, role, scope in logins:
         out.add_row(username, password, role, scope)
     console.print(out)
-    run(app_state, host, port)
+    run(app_state, host, port, settings=demo_settings())
+
+
+def demo_settings() -> CompanySettings:
+    """The company settings, named after the demo company unless cruscotto.yaml names it."""
+    settings = load_company()
+    if settings.name:
+        return settings
+    return settings.model_copy(update={"name": DEMO_COMPANY_NAME})
 
 
 def create_demo_users(warehouse: Warehouse) -> list[tuple[str, str, str, str]]:

@@ -11,6 +11,7 @@ figure, and the difference an hour makes around midnight is below what rates res
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -31,22 +32,59 @@ HORIZON_DAYS = 2 * 366
 
 
 class CurrencyConverter:
-    def __init__(self, warehouse: Warehouse, base: str, today: dt.date):
+    """Converts with the rates in fx_rates as they are when a question is asked.
+
+    `today` gives the current day and `facts` the facts of the question being answered
+    (None between questions), where the check that the rates are unchanged is kept.
+    """
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        base: str,
+        today: Callable[[], dt.date],
+        facts: Callable[[], dict | None] = lambda: None,
+    ):
         self.warehouse = warehouse
         self.base = base
         self.today = today
-        self._filled: ir.Table | None = None
+        self.facts = facts
+        # The filled-in rates and the state of fx_rates they were made from.
+        self._filled: tuple[tuple, ir.Table] | None = None
+
+    def _fingerprint(self) -> tuple:
+        """What changes whenever fx_rates does (rows added, removed or corrected), read
+        once per question: a server never converts with rates imported before."""
+        facts = self.facts()
+        if facts is not None and "fx_fingerprint" in facts:
+            return facts["fx_fingerprint"]
+        rates = self.warehouse.table("fx_rates")
+        # Each rate weighted by its day, so that moving a rate to another day shows too.
+        day_number = rates.day.year() * 10000 + rates.day.month() * 100 + rates.day.day()
+        totals = rates.aggregate(
+            n=rates.count(),
+            last=rates.day.max(),
+            total=rates.rate_to_base.sum(),
+            weighted=(rates.rate_to_base * day_number).sum(),
+        )
+        row = self.warehouse.execute(totals).iloc[0]
+        fingerprint = (self.today(), *(None if pd.isna(v) else v for v in row.tolist()))
+        if facts is not None:
+            facts["fx_fingerprint"] = fingerprint
+        return fingerprint
 
     def daily_rates(self) -> ir.Table:
         """One row per currency and day, carrying the last known rate forward.
 
         Each currency starts at its first rate: a record dated earlier finds no rate,
-        which `missing` detects and `explain_missing` reports.
+        which `missing` detects and `explain_missing` reports. Made again only when
+        fx_rates (or the day) has changed since the last question.
         """
-        if self._filled is None:
+        fingerprint = self._fingerprint()
+        if self._filled is None or self._filled[0] != fingerprint:
             rates = self.warehouse.execute(self.warehouse.table("fx_rates"))
             frames = []
-            horizon = pd.Timestamp(self.today + dt.timedelta(days=HORIZON_DAYS))
+            horizon = pd.Timestamp(self.today() + dt.timedelta(days=HORIZON_DAYS))
             for currency, group in rates.groupby("currency"):
                 series = group.assign(day=pd.to_datetime(group["day"])).set_index("day")
                 last = max(series.index.max() + pd.Timedelta(days=HORIZON_DAYS), horizon)
@@ -59,8 +97,8 @@ class CurrencyConverter:
                 )
             columns = {"fx__currency": "string", "fx__day": "date", RATE: "float64"}
             data = pd.concat(frames) if frames else pd.DataFrame(columns=list(columns))
-            self._filled = ibis.memtable(data, schema=columns)
-        return self._filled
+            self._filled = (fingerprint, ibis.memtable(data, schema=columns))
+        return self._filled[1]
 
     def with_rate(self, table: ir.Table, day: ir.Value) -> ir.Table:
         """`table` with the rate of each record's currency on `day` as column fx__rate."""

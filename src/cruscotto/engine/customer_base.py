@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -102,26 +103,28 @@ def customer_movement(scope: KpiScope) -> CustomerMovement:
 
 def _first_purchases(scope: KpiScope) -> ir.Table:
     """(account_id, since): the day of each account's first contract (or, without
-    contracts, first invoice)."""
+    contracts, first invoice); in a breakdown, per (GROUP, account_id)."""
     if uses_contracts(scope):
         records, day = scope.table("contracts"), "start_date"
     else:
         records, day = scope.table("invoices"), "issued_at"
-    return records.group_by("account_id").aggregate(since=records[day].min())
+    return records.group_by([*scope.keys, "account_id"]).aggregate(since=records[day].min())
 
 
-def _first_purchases_per_part(scope: KpiScope, parts) -> list[int]:
+def first_purchases_per_part(scope: KpiScope, parts) -> list[int]:
+    """`first_purchases_by_group` of each consecutive part, from one query."""
     rows = scope.per_part(_first_purchases(scope), "since", parts, {"n": lambda t: t.count()})
     return [int(row.get("n") or 0) for row in rows]
 
 
-@remembered(trend=_first_purchases_per_part)
-def first_purchases_in_period(scope: KpiScope) -> int:
+def first_purchases_by_group(scope: KpiScope) -> dict[Any, int]:
     """Accounts whose first contract started (or, without contracts, first invoice was
-    issued) in the period: the customers acquired, as `customer_acquisition` counts them."""
+    issued) in the period: the customers acquired, as `customer_acquisition` counts them.
+    {group: accounts}, {TOTAL: accounts} when not broken down."""
     since = _first_purchases(scope)
     acquired = since.filter(scope.within(since.since))
-    return int(scope.scalar(acquired.count()) or 0)
+    rows = scope.summarise(acquired, n=acquired.count())
+    return {group: int(row.get("n") or 0) for group, row in rows.items()}
 
 
 def customer_movements(

@@ -18,12 +18,16 @@ if TYPE_CHECKING:
 
 
 def uses_contracts(engine: Engine) -> bool:
-    """True when the company records contracts (then they define who is a customer)."""
-    cached = getattr(engine, "_uses_contracts", None)
-    if cached is None:
-        cached = int(engine.execute(engine.table("contracts").count())) > 0
-        engine._uses_contracts = cached
-    return cached
+    """True when the company records contracts (then they define who is a customer).
+
+    Asked once per question: contracts imported later change the answer."""
+    facts = engine.batch_facts()
+    if facts is not None and "uses_contracts" in facts:
+        return facts["uses_contracts"]
+    answer = int(engine.execute(engine.table("contracts").count())) > 0
+    if facts is not None:
+        facts["uses_contracts"] = answer
+    return answer
 
 
 def first_purchase(engine: Engine) -> ir.Table:

@@ -52,11 +52,19 @@ class Engine:
         self.settings = settings or CompanySettings()
         self.catalog = catalog or load_catalog()
         self.tz = self.settings.tz
-        self.today = today or dt.datetime.now(self.tz).date()
-        self.currency = CurrencyConverter(warehouse, self.settings.base_currency, self.today)
+        self._today = today
+        self.currency = CurrencyConverter(
+            warehouse, self.settings.base_currency, lambda: self.today, self.batch_facts
+        )
         # Per thread (the web app shares one engine across a thread pool): while a batch
         # runs, (scope, {kpi id: results}) so that derived KPIs reuse its work.
         self._local = threading.local()
+
+    @property
+    def today(self) -> dt.date:
+        """The day given at creation, else the current day in the company's time zone:
+        an engine kept by a server that runs past midnight moves on with the calendar."""
+        return self._today or dt.datetime.now(self.tz).date()
 
     # -- the public questions ------------------------------------------------------------
 

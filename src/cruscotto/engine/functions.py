@@ -291,13 +291,30 @@ def net_new_revenue(engine: Engine, params: dict[str, Any], scope: Scope) -> Res
     return _sum_per_key(engine, _net_new_invoices(engine, params, scope), scope, "sum")
 
 
-def _repeat_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+def _first_invoices(engine: Engine) -> ir.Table:
+    """(first_account, first_invoice): each account's first purchase, its earliest invoice
+    (the smallest id among those of that day). Two aggregates, not a window over every
+    invoice, so the cost does not grow with a sort of the whole history."""
     invoices = engine.table("invoices")
-    order = ibis.window(group_by=invoices.account_id, order_by=[invoices.issued_at, "invoice_id"])
-    numbered = invoices.mutate(purchase_number=ibis.row_number().over(order))
-    view = _invoices_in_scope(engine, scope, base=numbered)
-    # row_number() counts from 0: the account's first purchase is number 0.
-    return view.filter(view.purchase_number > 0)
+    first_day = invoices.group_by(day_account="account_id").aggregate(
+        first_day=invoices.issued_at.min()
+    )
+    on_first = invoices.join(
+        first_day,
+        [invoices.account_id == first_day.day_account, invoices.issued_at == first_day.first_day],
+    )
+    return on_first.group_by(first_account=on_first.account_id).aggregate(
+        first_invoice=on_first.invoice_id.min()
+    )
+
+
+def _repeat_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+    """The scope's invoices that are not their account's first purchase."""
+    view = _invoices_in_scope(engine, scope)
+    firsts = _first_invoices(engine)
+    joined = view.join(firsts, view.account_id == firsts.first_account)
+    repeat = joined.filter(joined.invoice_id != joined.first_invoice)
+    return repeat.drop("first_account", "first_invoice")
 
 
 @kpi_function(
@@ -315,11 +332,15 @@ def repeat_purchase_value(engine: Engine, params: dict[str, Any], scope: Scope) 
 def _stage_stays(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
     """Stays in a stage that ended in the scope: entered, left (next stage entered), days."""
     history = engine.table("stage_history")
+    start = utc_instant(scope.period.start, engine.tz)
+    end = utc_instant(scope.period.end, engine.tz)
+    # A stay ends when the deal enters its next stage: only deals that entered a stage in
+    # the scope can have a stay ending in it, so the window runs over those deals alone.
+    moved = history.filter(history.entered_at >= start, history.entered_at < end)
+    history = history.filter(history.opportunity_id.isin(moved.opportunity_id))
     order = ibis.window(group_by=history.opportunity_id, order_by=history.entered_at)
     stays = history.mutate(left_at=history.entered_at.lead().over(order))
     view = filtered_view(engine, "stage_history", None, {}, scope, base=stays)
-    start = utc_instant(scope.period.start, engine.tz)
-    end = utc_instant(scope.period.end, engine.tz)
     view = view.filter(view.left_at >= start, view.left_at < end)
     if scope.buckets is not None:
         key = bucket_case(engine, view.left_at, "timestamp", scope.buckets)

@@ -9,14 +9,16 @@ at the rate of the campaign's first day.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import first_purchases_in_period
-from cruscotto.engine.finance import months_of
-from cruscotto.engine.kpi_scope import KpiScope, remembered
+from cruscotto.engine.customer_base import first_purchases_by_group, first_purchases_per_part
+from cruscotto.engine.finance import months_window, pnl_per_window
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide
+from cruscotto.engine.parts import parts_table, rows_per_part
 
 CAMPAIGN_DIMENSIONS = ("channel", "campaign")
 
@@ -41,26 +43,25 @@ def _campaigns_in_base(scope: KpiScope, start, last_day) -> ir.Table:
 
 
 def spend_by_campaign(scope: KpiScope) -> ir.Table:
-    """(campaign_id, channel, spend) with each campaign's spend that falls in the period."""
+    """(campaign_id, channel, spend) with each campaign's spend that falls in the period
+    (and GROUP in a breakdown)."""
     running = _campaigns_in_base(scope, scope.start, scope.last_day)
     share = _spend_share(
         running, ibis.literal(scope.start, "date"), ibis.literal(scope.last_day, "date")
     )
-    return running.select("campaign_id", "channel", spend=share)
+    return running.select("campaign_id", "channel", *scope.keys, spend=share)
+
+
+def _spend_of(row: dict[str, Any]) -> Measured:
+    return Measured(
+        value=float(row.get("spend") or 0.0), sample_size=int(row.get("campaigns") or 0)
+    )
 
 
 def spend_trend(scope: KpiScope, parts) -> list[Measured]:
     """Marketing spend of each consecutive part, from one query."""
     running = _campaigns_in_base(scope, parts[0][0], parts[-1][1] - dt.timedelta(days=1))
-    bounds = ibis.memtable(
-        {
-            "part": list(range(len(parts))),
-            "part_start": [start for start, _ in parts],
-            "part_last": [end - dt.timedelta(days=1) for _, end in parts],
-        },
-        schema={"part": "int64", "part_start": "date", "part_last": "date"},
-    )
-    timeline = running.cross_join(bounds)
+    timeline = running.cross_join(parts_table(parts))
     ended = timeline.ended_at.fill_null(timeline.started_at)
     timeline = timeline.filter(
         timeline.started_at <= timeline.part_last, ended >= timeline.part_start
@@ -71,50 +72,34 @@ def spend_trend(scope: KpiScope, parts) -> list[Measured]:
     totals = timeline.group_by("part").aggregate(
         spend=timeline.share.sum(), campaigns=timeline.count()
     )
-    rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
-    return [
-        Measured(
-            value=float(rows[i]["spend"]) if i in rows else 0.0,
-            sample_size=int(rows[i]["campaigns"]) if i in rows else 0,
-        )
-        for i in range(len(parts))
-    ]
+    return [_spend_of(row) for row in rows_per_part(scope, totals, len(parts))]
 
 
-@remembered(
-    trend=lambda scope, parts: [(m.value, m.sample_size) for m in spend_trend(scope, parts)]
-)
-def marketing_spend_total(scope: KpiScope) -> tuple[float, int]:
-    spend = spend_by_campaign(scope)
-    row = scope.row(spend.aggregate(spend=spend.spend.sum(), campaigns=spend.count()))
-    return float(row.get("spend") or 0.0), int(row.get("campaigns") or 0)
-
-
-@computes("marketing_spend", records=spend_by_campaign, trend=spend_trend)
-def marketing_spend(scope: KpiScope) -> Measured:
-    total, campaigns = marketing_spend_total(scope)
-    return Measured(value=total, sample_size=campaigns)
-
-
-@computes("cac", records=spend_by_campaign)
 @remembered
-def cac(scope: KpiScope) -> Measured:
-    """Marketing spend ÷ new customers; `fully_loaded` divides the P&L's operating expenses.
+def spend_by_group(scope: KpiScope) -> dict[Any, Measured]:
+    """Marketing spend of each group (sample: the campaigns running), shared by
+    marketing_spend, CAC and ROI."""
+    spend = spend_by_campaign(scope)
+    rows = scope.summarise(spend, spend=spend.spend.sum(), campaigns=spend.count())
+    return {group: _spend_of(row) for group, row in rows.items()}
 
-    New customers are the accounts whose first purchase falls in the period (a customer
-    coming back is not acquired again).
 
-    The fully loaded figure takes the operating expenses of the period's months from
-    `financials` (marketing and the sales team's cost are in them); it is company-wide,
-    so it is left out when the KPI is filtered.
-    """
-    spend, _ = marketing_spend_total(scope)
-    new_customers = first_purchases_in_period(scope)
+@computes("marketing_spend", records=spend_by_campaign, trend=spend_trend, grouped=spend_by_group)
+def marketing_spend(scope: KpiScope) -> Measured:
+    return spend_by_group(scope)[TOTAL]
+
+
+def _company_wide(scope: KpiScope) -> bool:
+    """Neither filtered nor broken down: the P&L, which is not split, applies."""
+    return not scope.filters and scope.by is None
+
+
+def _cac_of(spend: float, new_customers: int, pnl: dict[str, Any] | None) -> Measured:
+    """CAC from the spend and customers acquired, fully loaded with the P&L's row of the
+    period when it applies (None otherwise)."""
     details = {"marketing_spend": spend, "new_customers": new_customers, "fully_loaded": None}
-    if not scope.filters:
-        months = months_of(scope)
-        row = scope.row(months.aggregate(months=months.count(), opex=months.opex.sum()))
-        opex = as_float(row.get("opex")) if row.get("months") else None
+    if pnl is not None:
+        opex = as_float(pnl.get("opex")) if pnl.get("months") else None
         details["operating_expenses"] = opex
         details["fully_loaded"] = divide(opex, new_customers)
     return Measured(
@@ -126,10 +111,54 @@ def cac(scope: KpiScope) -> Measured:
     )
 
 
+def cac_trend(scope: KpiScope, parts) -> list[Measured]:
+    """CAC of each consecutive part: three queries (spend, first purchases, P&L)."""
+    spend = spend_trend(scope, parts)
+    acquired = first_purchases_per_part(scope, parts)
+    windows = [months_window(start, end) for start, end in parts]
+    pnl = pnl_per_window(scope, windows) if _company_wide(scope) else [None] * len(parts)
+    return [
+        _cac_of(cost.value, customers, row)
+        for cost, customers, row in zip(spend, acquired, pnl, strict=True)
+    ]
+
+
+@remembered
+def cac_by_group(scope: KpiScope) -> dict[Any, Measured]:
+    spend = spend_by_group(scope)
+    acquired = first_purchases_by_group(scope)
+    window = months_window(scope.start, scope.end)
+    pnl = pnl_per_window(scope, [window])[0] if _company_wide(scope) else None
+    return {
+        group: _cac_of((spend.get(group) or _spend_of({})).value, acquired.get(group, 0), pnl)
+        for group in spend.keys() | acquired.keys()
+    }
+
+
+# Remembered with its trend form: clv_to_cac, run once per month of a trend, gets every
+# month's CAC from the first.
+@computes("cac", records=spend_by_campaign, trend=cac_trend, grouped=cac_by_group)
+@remembered(trend=cac_trend)
+def cac(scope: KpiScope) -> Measured:
+    """Marketing spend ÷ new customers; `fully_loaded` divides the P&L's operating expenses.
+
+    New customers are the accounts whose first purchase falls in the period (a customer
+    coming back is not acquired again).
+
+    The fully loaded figure takes the operating expenses of the period's months from
+    `financials` (marketing and the sales team's cost are in them); it is company-wide,
+    so it is left out when the KPI is filtered or broken down.
+    """
+    return cac_by_group(scope)[TOTAL]
+
+
 def campaign_wins(scope: KpiScope) -> ir.Table:
-    """Deals won in the period whose lead came from a campaign, amounts in base currency."""
+    """Deals won in the period whose lead came from a campaign, amounts in base currency.
+
+    In a breakdown the group comes from the lead (channel, campaign) or else the deal."""
     leads = scope.table("leads", only=CAMPAIGN_DIMENSIONS)
-    leads = leads.filter(leads.campaign_id.notnull()).select("lead_id", "campaign_id")
+    lead_group = [key for key in scope.keys if key in leads.columns]
+    leads = leads.filter(leads.campaign_id.notnull()).select("lead_id", "campaign_id", *lead_group)
     deals = scope.table("opportunities", ignore=CAMPAIGN_DIMENSIONS)
     won = deals.filter(
         deals.status == "won", deals.closed_at.notnull(), scope.within(deals.closed_at)
@@ -140,43 +169,69 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
     )
 
 
-def campaign_revenue_trend(scope: KpiScope, parts) -> list[Measured]:
-    """Campaign revenue of each consecutive part, from one query."""
-    won = campaign_wins(scope)
-    rows = scope.per_part(
-        won, "closed_at", parts, {"revenue": lambda t: t.amount.sum(), "deals": lambda t: t.count()}
-    )
-    return [
-        Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
-        for row in rows
-    ]
-
-
-@computes("campaign_revenue", records=campaign_wins, trend=campaign_revenue_trend)
-@remembered(trend=campaign_revenue_trend)
-def campaign_revenue(scope: KpiScope) -> Measured:
-    won = campaign_wins(scope)
-    row = scope.row(won.aggregate(revenue=won.amount.sum(), deals=won.count()))
+def _campaign_revenue_of(row: dict[str, Any]) -> Measured:
     return Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
 
 
-@computes("roi", records=spend_by_campaign)
-def roi(scope: KpiScope) -> Measured:
+def campaign_revenue_trend(scope: KpiScope, parts) -> list[Measured]:
+    """Campaign revenue of each consecutive part, from one query."""
+    whole = scope.at(parts[0][0], parts[-1][1])
+    won = campaign_wins(whole)
+    sums = {"revenue": lambda t: t.amount.sum(), "deals": lambda t: t.count()}
+    return [_campaign_revenue_of(row) for row in whole.per_part(won, "closed_at", parts, sums)]
+
+
+@remembered
+def campaign_revenue_by_group(scope: KpiScope) -> dict[Any, Measured]:
+    won = campaign_wins(scope)
+    rows = scope.summarise(won, revenue=won.amount.sum(), deals=won.count())
+    return {group: _campaign_revenue_of(row) for group, row in rows.items()}
+
+
+@computes(
+    "campaign_revenue",
+    records=campaign_wins,
+    trend=campaign_revenue_trend,
+    grouped=campaign_revenue_by_group,
+)
+def campaign_revenue(scope: KpiScope) -> Measured:
+    return campaign_revenue_by_group(scope)[TOTAL]
+
+
+def _roi_of(revenue: Measured, spend: Measured) -> Measured:
     # Seed 000: (revenue − cost) ÷ cost; 10,000 spent for 15,000 of revenue is 50 %.
-    revenue = campaign_revenue(scope)
-    spend, campaigns = marketing_spend_total(scope)
-    gain = None if not spend else revenue.value - spend
+    gain = None if not spend.value else revenue.value - spend.value
     return Measured(
-        value=divide(gain, spend),
+        value=divide(gain, spend.value),
         numerator=gain,
-        denominator=spend,
-        sample_size=campaigns,
+        denominator=spend.value,
+        sample_size=spend.sample_size,
         details={
             "campaign_revenue": revenue.value,
-            "marketing_spend": spend,
+            "marketing_spend": spend.value,
             "deals": revenue.sample_size,
         },
     )
+
+
+def roi_trend(scope: KpiScope, parts) -> list[Measured]:
+    revenue, spend = campaign_revenue_trend(scope, parts), spend_trend(scope, parts)
+    return [_roi_of(gained, spent) for gained, spent in zip(revenue, spend, strict=True)]
+
+
+def roi_by_group(scope: KpiScope) -> dict[Any, Measured]:
+    revenue, spend = campaign_revenue_by_group(scope), spend_by_group(scope)
+    return {
+        group: _roi_of(
+            revenue.get(group) or _campaign_revenue_of({}), spend.get(group) or _spend_of({})
+        )
+        for group in revenue.keys() | spend.keys()
+    }
+
+
+@computes("roi", records=spend_by_campaign, trend=roi_trend, grouped=roi_by_group)
+def roi(scope: KpiScope) -> Measured:
+    return roi_by_group(scope)[TOTAL]
 
 
 def list_events_in(scope: KpiScope) -> ir.Table:
@@ -184,24 +239,23 @@ def list_events_in(scope: KpiScope) -> ir.Table:
     return events.filter(scope.within(events.occurred_at))
 
 
-@computes("list_growth_rate", records=list_events_in)
-def list_growth_rate(scope: KpiScope) -> Measured:
-    """Seed 002: (subscribers − unsubscribes) ÷ list size at the start; 450 ÷ 5,000 = 9 %."""
-    events = scope.table("list_events")
-    signed = ibis.ifelse(events.event == "subscribe", events["count"], -events["count"])
-    before = events.occurred_at < scope.start
-    during = scope.within(events.occurred_at)
-    row = scope.row(
-        events.aggregate(
-            list_size=ibis.ifelse(before, signed, 0).sum(),
-            subscribed=ibis.ifelse(
-                during & (events.event == "subscribe"), events["count"], 0
-            ).sum(),
-            unsubscribed=ibis.ifelse(
-                during & (events.event == "unsubscribe"), events["count"], 0
-            ).sum(),
-        )
+def list_growth_trend(scope: KpiScope, parts) -> list[Measured]:
+    """List growth of each part, from one query: each part sees the events before it (the
+    list size at its start) and those in it."""
+    timeline = scope.table("list_events").cross_join(parts_table(parts))
+    timeline = timeline.filter(timeline.occurred_at < timeline.part_end)
+    count, kind = timeline["count"], timeline.event
+    before = timeline.occurred_at < timeline.part_start
+    totals = timeline.group_by("part").aggregate(
+        list_size=ibis.ifelse(before, ibis.ifelse(kind == "subscribe", count, -count), 0).sum(),
+        subscribed=ibis.ifelse(~before & (kind == "subscribe"), count, 0).sum(),
+        unsubscribed=ibis.ifelse(~before & (kind == "unsubscribe"), count, 0).sum(),
     )
+    return [_list_growth_of(row) for row in rows_per_part(scope, totals, len(parts))]
+
+
+def _list_growth_of(row: dict[str, Any]) -> Measured:
+    """Seed 002: (subscribers − unsubscribes) ÷ list size at the start; 450 ÷ 5,000 = 9 %."""
     size = float(row.get("list_size") or 0)
     subscribed, unsubscribed = int(row.get("subscribed") or 0), int(row.get("unsubscribed") or 0)
     net = float(subscribed - unsubscribed)
@@ -215,3 +269,8 @@ def list_growth_rate(scope: KpiScope) -> Measured:
             "list_size_at_start": size,
         },
     )
+
+
+@computes("list_growth_rate", records=list_events_in, trend=list_growth_trend)
+def list_growth_rate(scope: KpiScope) -> Measured:
+    return list_growth_trend(scope, [(scope.start, scope.end)])[0]

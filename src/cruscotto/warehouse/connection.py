@@ -215,11 +215,19 @@ def conform(declared: Table, frame: Frame) -> pa.Table:
     return data.select(declared.column_names).cast(target)
 
 
-def connect(url: str | None = None, *, create: bool = True) -> Warehouse:
-    """Open the warehouse at `url` (see `resolve_url`), creating missing tables if asked."""
+def connect(url: str | None = None, *, create: bool = True, read_only: bool = False) -> Warehouse:
+    """Open the warehouse at `url` (see `resolve_url`), creating missing tables if asked.
+
+    `read_only` opens a DuckDB file so that other read-only processes may open it too
+    (benchmarks, a second reader); nothing can then be written, nor tables created. A
+    PostgreSQL server takes many connections anyway: there the flag changes nothing.
+    """
     resolved = resolve_url(url)
     if resolved.startswith("duckdb://"):
         path = resolved.removeprefix("duckdb://")
+        if read_only:
+            con = ibis.duckdb.connect(path, read_only=True)
+            return Warehouse(con=con, url=resolved)
         if path not in ("", ":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         con = ibis.duckdb.connect(path or ":memory:")
