@@ -539,6 +539,38 @@ def test_clv_is_undefined_without_churn(warehouse):
     assert result.details["annual_churn"] == 0
 
 
+def test_clv_trend_takes_the_twelve_months_ending_with_each_month(warehouse):
+    def invoice(invoice_id, account_id, day, amount):
+        return {"invoice_id": invoice_id, "account_id": account_id, "issued_at": day,
+                "amount": amount, "currency": "EUR"}  # fmt: skip
+
+    load(
+        warehouse,
+        accounts=[account(a) for a in "PQR"],
+        invoices=[
+            invoice("p1", "P", "2024-06-10", 100),
+            invoice("p2", "P", "2025-02-15", 100),
+            invoice("q1", "Q", "2024-09-01", 200),
+            invoice("q2", "Q", "2026-01-20", 300),
+            invoice("r1", "R", "2025-12-05", 400),
+        ],
+    )
+    e = engine(warehouse)
+    series = e.trend("clv", Period.parse("2026-Q1"), "month")
+    # A customer is an account invoiced in the trailing twelve months.
+    # January (Feb 2025 – Jan 2026): P, Q on 31 Jan 2025; P, Q, R on 31 Jan 2026; nobody
+    # lost → lifetime undefined.
+    # February (Mar 2025 – Feb 2026): P, Q on 28 Feb 2025; Q, R on 28 Feb 2026: P lost →
+    # churn 1/2, lifetime 2 years; revenue 300 + 400 over 2 customers = 350 a year → 700.
+    # March (Apr 2025 – Mar 2026) overlaps February's year: the same invoices and customers.
+    assert [r.value for r in series] == [None, pytest.approx(700.0), pytest.approx(700.0)]
+    assert series[0].details["annual_churn"] == 0
+    for result in series:
+        alone = e.value("clv", result.period)
+        assert (result.value, result.sample_size) == (alone.value, alone.sample_size)
+        assert result.details == pytest.approx(alone.details)
+
+
 # -- account health -------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import KpiScope, remembered
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -74,31 +74,51 @@ class CustomerMovement:
 
 
 def customers_by_account(scope: KpiScope) -> ir.Table:
-    """(account_id, was, now): 1 when a customer at the start / at the end, else null."""
+    """(account_id, was, now): 1 when a customer at the start / at the end, else null (in a
+    breakdown, per (GROUP, account_id): an account can be a customer of one product only)."""
     before = customers_on(scope, scope.start - dt.timedelta(days=1))
     after = customers_on(scope, scope.last_day)
     one, none = ibis.literal(1, "int64"), ibis.null("int64")
+    keys = [*scope.keys, "account_id"]
     tagged = ibis.union(
-        before.select("account_id", was=one, now=none),
-        after.select("account_id", was=none, now=one),
+        before.select(*keys, was=one, now=none),
+        after.select(*keys, was=none, now=one),
     )
-    return tagged.group_by("account_id").aggregate(was=tagged.was.max(), now=tagged.now.max())
+    return tagged.group_by(keys).aggregate(was=tagged.was.max(), now=tagged.now.max())
 
 
-@remembered
-def customer_movement(scope: KpiScope) -> CustomerMovement:
-    """Customers at the start and end of the scope's period, won and lost in between."""
-    per_account = customers_by_account(scope)
-    totals = per_account.aggregate(
-        at_start=per_account.was.count(),
-        at_end=per_account.now.count(),
-        new=(per_account.was.isnull() & per_account.now.notnull()).sum(),
-        lost=(per_account.was.notnull() & per_account.now.isnull()).sum(),
-    )
-    row = scope.row(totals)
+def _movement_counts(per_account: ir.Table) -> dict[str, ir.Scalar]:
+    """The aggregates of a CustomerMovement over accounts tagged `was` / `now`."""
+    was, now = per_account.was, per_account.now
+    return {
+        "at_start": was.count(),
+        "at_end": now.count(),
+        "new": (was.isnull() & now.notnull()).sum(),
+        "lost": (was.notnull() & now.isnull()).sum(),
+    }
+
+
+def _movement_of(row: dict[str, Any]) -> CustomerMovement:
     return CustomerMovement(
         **{k: int(row.get(k) or 0) for k in ("at_start", "at_end", "new", "lost")}
     )
+
+
+NO_MOVEMENT = CustomerMovement(at_start=0, at_end=0, new=0, lost=0)
+
+
+@remembered
+def customer_movement_per_group(scope: KpiScope) -> dict[Any, CustomerMovement]:
+    """`customer_movement` of each group of a breakdown ({TOTAL: …} when not broken down;
+    a group with no customer at either end is left out)."""
+    per_account = customers_by_account(scope)
+    rows = scope.summarise(per_account, **_movement_counts(per_account))
+    return {group: _movement_of(row) for group, row in rows.items()}
+
+
+def customer_movement(scope: KpiScope) -> CustomerMovement:
+    """Customers at the start and end of the scope's period, won and lost in between."""
+    return customer_movement_per_group(scope)[TOTAL]
 
 
 def _first_purchases(scope: KpiScope) -> ir.Table:
@@ -128,14 +148,18 @@ def first_purchases_by_group(scope: KpiScope) -> dict[Any, int]:
 
 
 def customer_movements(
-    scope: KpiScope, parts: list[tuple[dt.date, dt.date]]
+    scope: KpiScope, windows: list[tuple[dt.date, dt.date]]
 ) -> list[CustomerMovement]:
-    """`customer_movement` of each consecutive [start, end) in `parts`, in one query.
+    """`customer_movement` of each [start, end) in `windows`, in one query.
 
-    The customer base is taken at every boundary (the day before the first part, then
-    the last day of each part); part i compares boundary i with boundary i + 1.
+    The customer base is taken once at every distinct boundary day (the day before a
+    window, a window's last day); each window compares its two boundaries. The windows
+    may be a trend's consecutive parts (the end of one is the start of the next) or
+    overlap, as the twelve months ending with each month of a trend do.
     """
-    days = [parts[0][0] - dt.timedelta(days=1)] + [end - dt.timedelta(days=1) for _, end in parts]
+    starts = [start - dt.timedelta(days=1) for start, _ in windows]
+    ends = [end - dt.timedelta(days=1) for _, end in windows]
+    days = sorted(set(starts) | set(ends))
     moments = ibis.memtable(
         {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
     )
@@ -156,28 +180,24 @@ def customer_movements(
             timeline.issued_at > timeline.at - window, timeline.issued_at <= timeline.at
         )
     present = present.select("moment", "account_id").distinct()
-    one, none = ibis.literal(1, "int64"), ibis.null("int64")
-    last = len(parts)
-    tagged = ibis.union(
-        present.filter(present.moment < last).select(
-            "account_id", part=present.moment, was=one, now=none
-        ),
-        present.filter(present.moment >= 1).select(
-            "account_id", part=present.moment - 1, was=none, now=one
-        ),
+    bounds = ibis.memtable(
+        {
+            "window": list(range(len(windows))),
+            "start_moment": [days.index(day) for day in starts],
+            "end_moment": [days.index(day) for day in ends],
+        },
+        schema={"window": "int64", "start_moment": "int64", "end_moment": "int64"},
     )
-    per_account = tagged.group_by(["part", "account_id"]).aggregate(
+    one, none = ibis.literal(1, "int64"), ibis.null("int64")
+    before = present.join(bounds, present.moment == bounds.start_moment)
+    after = present.join(bounds, present.moment == bounds.end_moment)
+    tagged = ibis.union(
+        before.select("window", "account_id", was=one, now=none),
+        after.select("window", "account_id", was=none, now=one),
+    )
+    per_account = tagged.group_by(["window", "account_id"]).aggregate(
         was=tagged.was.max(), now=tagged.now.max()
     )
-    totals = per_account.group_by("part").aggregate(
-        at_start=per_account.was.count(),
-        at_end=per_account.now.count(),
-        new=(per_account.was.isnull() & per_account.now.notnull()).sum(),
-        lost=(per_account.was.notnull() & per_account.now.isnull()).sum(),
-    )
-    rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
-    fields = ("at_start", "at_end", "new", "lost")
-    return [
-        CustomerMovement(**{k: int(rows[i][k] or 0) if i in rows else 0 for k in fields})
-        for i in range(len(parts))
-    ]
+    totals = per_account.group_by("window").aggregate(**_movement_counts(per_account))
+    rows = {int(r["window"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
+    return [_movement_of(rows[i]) if i in rows else NO_MOVEMENT for i in range(len(windows))]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import (
+    NO_MOVEMENT,
     CustomerMovement,
     add_months,
     customer_movement,
+    customer_movement_per_group,
     customer_movements,
     customers_by_account,
 )
@@ -21,6 +25,7 @@ from cruscotto.engine.recurring_revenue import (
     MrrMovement,
     mrr_by_account_movement,
     mrr_movement,
+    mrr_movement_per_group,
     mrr_movements,
 )
 
@@ -51,6 +56,9 @@ def _churn(moved: CustomerMovement) -> Measured:
     "retention_rate",
     records=customers_by_account,
     trend=lambda scope, parts: [_retention(m) for m in customer_movements(scope, parts)],
+    grouped=lambda scope: {
+        group: _retention(m) for group, m in customer_movement_per_group(scope).items()
+    },
 )
 def retention_rate(scope: KpiScope) -> Measured:
     return _retention(customer_movement(scope))
@@ -60,6 +68,9 @@ def retention_rate(scope: KpiScope) -> Measured:
     "churn_rate",
     records=customers_by_account,
     trend=lambda scope, parts: [_churn(m) for m in customer_movements(scope, parts)],
+    grouped=lambda scope: {
+        group: _churn(m) for group, m in customer_movement_per_group(scope).items()
+    },
 )
 def churn_rate(scope: KpiScope) -> Measured:
     return _churn(customer_movement(scope))
@@ -98,6 +109,9 @@ def _mrr(moved: MrrMovement) -> Measured:
     "revenue_churn",
     records=mrr_by_account_movement,
     trend=lambda scope, parts: [_revenue_churn(m) for m in mrr_movements(scope, parts)],
+    grouped=lambda scope: {
+        group: _revenue_churn(m) for group, m in mrr_movement_per_group(scope).items()
+    },
 )
 def revenue_churn(scope: KpiScope) -> Measured:
     return _revenue_churn(mrr_movement(scope))
@@ -107,6 +121,7 @@ def revenue_churn(scope: KpiScope) -> Measured:
     "mrr",
     records=mrr_by_account_movement,
     trend=lambda scope, parts: [_mrr(m) for m in mrr_movements(scope, parts)],
+    grouped=lambda scope: {group: _mrr(m) for group, m in mrr_movement_per_group(scope).items()},
 )
 def mrr(scope: KpiScope) -> Measured:
     return _mrr(mrr_movement(scope))
@@ -117,11 +132,11 @@ def year_to(scope: KpiScope) -> KpiScope:
     return scope.at(add_months(scope.end, -12), scope.end)
 
 
-def invoices_of_year(scope: KpiScope) -> ir.Table:
-    year = year_to(scope)
-    invoices = year.table("invoices")
-    invoices = invoices.filter(year.within(invoices.issued_at))
-    return year.to_base(
+def invoices_in_base(scope: KpiScope) -> ir.Table:
+    """The period's invoices, amounts in the base currency at their issue day's rate."""
+    invoices = scope.table("invoices")
+    invoices = invoices.filter(scope.within(invoices.issued_at))
+    return scope.to_base(
         invoices,
         ["amount", "direct_cost"],
         day=invoices.issued_at,
@@ -130,34 +145,30 @@ def invoices_of_year(scope: KpiScope) -> ir.Table:
     )
 
 
-@computes("clv", records=invoices_of_year)
-@remembered
-def clv(scope: KpiScope) -> Measured:
-    """Seed 002: mean purchase value × purchases per customer per year × lifetime in years.
+def invoices_of_year(scope: KpiScope) -> ir.Table:
+    return invoices_in_base(year_to(scope))
 
-    All three come from the twelve months ending with the period: mean purchase value =
-    revenue ÷ invoice lines, frequency = invoice lines ÷ customers invoiced, lifetime =
-    1 ÷ the share of customers lost over those twelve months.
-    """
-    year = year_to(scope)
-    invoices = invoices_of_year(scope)
-    row = year.row(
-        invoices.aggregate(
-            revenue=invoices.amount.sum(),
-            margin=(invoices.amount - invoices.direct_cost.fill_null(0)).sum(),
-            purchases=invoices.count(),
-            customers=invoices.account_id.nunique(),
-        )
-    )
-    revenue, margin = as_float(row.get("revenue")), as_float(row.get("margin"))
-    purchases, customers = int(row.get("purchases") or 0), int(row.get("customers") or 0)
-    moved = customer_movement(year)
+
+def _purchases(invoices: ir.Table) -> dict[str, ir.Scalar]:
+    """The invoice aggregates CLV is made of."""
+    return {
+        "revenue": invoices.amount.sum(),
+        "margin": (invoices.amount - invoices.direct_cost.fill_null(0)).sum(),
+        "purchases": invoices.count(),
+        "customers": invoices.account_id.nunique(),
+    }
+
+
+def _clv_of(purchases: dict[str, Any], moved: CustomerMovement) -> Measured:
+    """CLV from a year's `_purchases` and the customer movement over that year."""
+    revenue, margin = as_float(purchases.get("revenue")), as_float(purchases.get("margin"))
+    count, customers = int(purchases.get("purchases") or 0), int(purchases.get("customers") or 0)
     annual_churn = divide(moved.lost, moved.at_start)
     lifetime_years = divide(1.0, annual_churn)
     yearly_value = divide(revenue, customers)
     details = {
-        "mean_purchase_value": divide(revenue, purchases),
-        "purchase_frequency": divide(purchases, customers),
+        "mean_purchase_value": divide(revenue, count),
+        "purchase_frequency": divide(count, customers),
         "customer_value_per_year": yearly_value,
         "annual_churn": annual_churn,
         "lifetime_years": lifetime_years,
@@ -167,17 +178,80 @@ def clv(scope: KpiScope) -> Measured:
     return Measured(value=value, sample_size=customers, details=details)
 
 
-@computes("clv_to_cac", records=invoices_of_year)
-def clv_to_cac(scope: KpiScope) -> Measured:
-    from cruscotto.engine.marketing_kpis import cac  # one module per area; no cycle at import
+def _clv_per_group(scope: KpiScope) -> dict[Any, Measured]:
+    """CLV of each group of a breakdown ({TOTAL: …} when not broken down)."""
+    year = year_to(scope)
+    invoices = invoices_in_base(year)
+    purchases = year.summarise(invoices, **_purchases(invoices))
+    moved = customer_movement_per_group(year)
+    return {
+        group: _clv_of(purchases.get(group, {}), moved.get(group, NO_MOVEMENT))
+        for group in purchases.keys() | moved.keys()
+    }
 
-    lifetime_value, acquisition_cost = clv(scope).value, cac(scope).value
+
+def _clv_trend(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[Measured]:
+    """CLV of each part, each over the twelve months ending with it, in two queries: the
+    invoices joined to every rolling year, and `customer_movements` of those years."""
+    years = [(add_months(end, -12), end) for _, end in parts]
+    span = scope.at(min(start for start, _ in years), max(end for _, end in years))
+    invoices = invoices_in_base(span)
+    bounds = ibis.memtable(
+        {
+            "year": list(range(len(years))),
+            "year_start": [start for start, _ in years],
+            "year_end": [end for _, end in years],
+        },
+        schema={"year": "int64", "year_start": "date", "year_end": "date"},
+    )
+    in_year = invoices.join(
+        bounds, (invoices.issued_at >= bounds.year_start) & (invoices.issued_at < bounds.year_end)
+    )
+    totals = in_year.group_by("year").aggregate(**_purchases(in_year))
+    rows = {int(r["year"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
+    moved = customer_movements(scope, years)
+    return [_clv_of(rows.get(i, {}), moved[i]) for i in range(len(years))]
+
+
+@computes("clv", records=invoices_of_year, trend=_clv_trend, grouped=_clv_per_group)
+@remembered(trend=_clv_trend)  # CLV÷CAC's trend asks each month's CLV
+def clv(scope: KpiScope) -> Measured:
+    """Seed 002: mean purchase value × purchases per customer per year × lifetime in years.
+
+    All three come from the twelve months ending with the period: mean purchase value =
+    revenue ÷ invoice lines, frequency = invoice lines ÷ customers invoiced, lifetime =
+    1 ÷ the share of customers lost over those twelve months.
+    """
+    return _clv_per_group(scope)[TOTAL]
+
+
+def _clv_to_cac_per_group(scope: KpiScope) -> dict[Any, Measured]:
+    """CLV ÷ CAC of each group of a breakdown ({TOTAL: …} when not broken down)."""
+    from cruscotto.engine.marketing_kpis import cac_by_group  # one module per area; no cycle
+
+    lifetime, acquisition = _clv_per_group(scope), cac_by_group(scope)
+    return {
+        group: _clv_to_cac_of(lifetime.get(group), acquisition.get(group))
+        for group in lifetime.keys() | acquisition.keys()
+    }
+
+
+def _clv_to_cac_of(lifetime: Measured | None, acquisition: Measured | None) -> Measured:
+    lifetime_value = lifetime.value if lifetime else None
+    acquisition_cost = acquisition.value if acquisition else None
     return Measured(
         value=divide(lifetime_value, acquisition_cost),
         numerator=lifetime_value,
         denominator=acquisition_cost,
         details={"clv": lifetime_value, "cac": acquisition_cost},
     )
+
+
+@computes("clv_to_cac", records=invoices_of_year, grouped=_clv_to_cac_per_group)
+def clv_to_cac(scope: KpiScope) -> Measured:
+    from cruscotto.engine.marketing_kpis import cac  # one module per area; no cycle at import
+
+    return _clv_to_cac_of(clv(scope), cac(scope))
 
 
 def months_in(start: dt.date, end: dt.date) -> float:

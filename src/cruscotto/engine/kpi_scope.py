@@ -350,15 +350,11 @@ class KpiScope:
 
     # -- execution ------------------------------------------------------------------------
 
-    def per_part(
-        self,
-        data: ir.Table,
-        column: str,
-        parts: Sequence[tuple[dt.date, dt.date]],
-        aggregates: Mapping[str, Any],
-    ) -> list[dict[str, Any]]:
-        """`aggregates` (name → function of the table) of `data` for each consecutive part
-        [start, end) that `column` falls in, from one grouped query; {} for an empty part."""
+    def in_parts(
+        self, data: ir.Table, column: str, parts: Sequence[tuple[dt.date, dt.date]]
+    ) -> ir.Table:
+        """The records of `data` whose `column` falls in one of the consecutive parts
+        [start, end), with the index of that part in a `_part` column."""
         inside = data.filter(self.within(data[column], parts[0][0], parts[-1][1]))
         timestamp = inside[column].type().is_timestamp()
         part = ibis.cases(
@@ -368,13 +364,37 @@ class KpiScope:
             ],
             else_=ibis.null("int64"),
         )
-        grouped = inside.group_by(_part=part).aggregate(
+        return inside.mutate(_part=part)
+
+    def per_part(
+        self,
+        data: ir.Table,
+        column: str,
+        parts: Sequence[tuple[dt.date, dt.date]],
+        aggregates: Mapping[str, Any],
+    ) -> list[dict[str, Any]]:
+        """`aggregates` (name → function of the table) of `data` for each consecutive part
+        [start, end) that `column` falls in, from one grouped query; {} for an empty part."""
+        inside = self.in_parts(data, column, parts)
+        grouped = inside.group_by("_part").aggregate(
             **{name: function(inside) for name, function in aggregates.items()}
         )
         rows = {}
         for row in self.warehouse.execute(grouped).to_dict("records"):
             rows[int(row.pop("_part"))] = {k: None if _is_missing(v) else v for k, v in row.items()}
         return [rows.get(index, {}) for index in range(len(parts))]
+
+    def per_group(
+        self, data: ir.Table, column: str, aggregates: Mapping[str, Any]
+    ) -> dict[Any, dict[str, Any]]:
+        """`aggregates` (as for `per_part`) of the records of `data` whose `column` falls in
+        the period, as `summarise` gives them: per group in a breakdown, else {TOTAL: row}.
+        With `per_part`, one description of a KPI's records answers a period, a breakdown
+        and a trend."""
+        inside = data.filter(self.within(data[column]))
+        return self.summarise(
+            inside, **{name: function(inside) for name, function in aggregates.items()}
+        )
 
     def scalar(self, expr: ir.Scalar) -> Any:
         value = self.warehouse.execute(expr)

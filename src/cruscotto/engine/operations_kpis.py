@@ -3,34 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import KpiScope
-from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope
+from cruscotto.engine.measured import Measured, computes, divide, rate
+
+
+def task_outcomes(scope: KpiScope) -> ir.Table:
+    """Tasks whenever due (open ones only once due), with an `on_time` flag."""
+    tasks = scope.table("tasks")
+    now = ibis.literal(scope.now, "timestamp")
+    due = tasks.filter(tasks.completed_at.notnull() | (tasks.due_at < now))
+    return due.mutate(on_time=due.completed_at.notnull() & (due.completed_at <= due.due_at))
 
 
 def due_tasks(scope: KpiScope) -> ir.Table:
     """Tasks due in the period (open ones only once due), with an `on_time` flag."""
-    tasks = scope.table("tasks")
-    now = ibis.literal(scope.now, "timestamp")
-    due = tasks.filter(
-        scope.within(tasks.due_at), tasks.completed_at.notnull() | (tasks.due_at < now)
-    )
-    return due.mutate(on_time=due.completed_at.notnull() & (due.completed_at <= due.due_at))
+    tasks = task_outcomes(scope)
+    return tasks.filter(scope.within(tasks.due_at))
 
 
-@computes("on_time_completion", records=due_tasks)
+TASK_COUNTS = {"due": lambda t: t.count(), "on_time": lambda t: t.on_time.sum()}
+
+
+def on_time_completion_trend(scope: KpiScope, parts) -> list[Measured]:
+    rows = scope.per_part(task_outcomes(scope), "due_at", parts, TASK_COUNTS)
+    return [rate(row.get("on_time"), row.get("due")) for row in rows]
+
+
+def _on_time_completion(scope: KpiScope) -> dict[Any, Measured]:
+    rows = scope.per_group(task_outcomes(scope), "due_at", TASK_COUNTS)
+    return {group: rate(row.get("on_time"), row.get("due")) for group, row in rows.items()}
+
+
+@computes(
+    "on_time_completion",
+    records=due_tasks,
+    trend=on_time_completion_trend,
+    grouped=_on_time_completion,
+)
 def on_time_completion(scope: KpiScope) -> Measured:
     """Tasks due in the period completed by their due time ÷ tasks due.
 
     A task that is still open and not yet due (later today or in the rest of a period
     that is not over) is left out rather than counted late.
     """
-    due = due_tasks(scope)
-    row = scope.row(due.aggregate(due=due.count(), on_time=due.on_time.sum()))
-    return rate(row.get("on_time"), row.get("due"))
+    return _on_time_completion(scope)[TOTAL]
 
 
 def working_days(start: dt.date, end: dt.date) -> int:
@@ -60,22 +81,79 @@ def billable_entries(scope: KpiScope) -> ir.Table:
     )
 
 
-@computes("utilization", records=billable_entries)
+def utilization_per_part(
+    scope: KpiScope, parts: list[tuple[dt.date, dt.date]]
+) -> list[dict[Any, Measured]]:
+    """`utilization` of each consecutive part [start, end), per group in a breakdown
+    (always with TOTAL otherwise), from one query: the people counted in a part and
+    their capacity, and the billable hours logged in it.
+
+    The sums of float hours and capacities may differ in the last bit from those of one
+    group or one part alone (SQL sums in no fixed order).
+    """
+    logged = scope.in_parts(scope.table("timesheets"), "worked_on", parts)
+    worked = logged.select(worked_part=logged._part, worker=logged.person_id).distinct()
+    people = scope.table("reps")
+    people = people.filter(people.capacity_hours_per_day > 0)
+    every_part = people.cross_join(
+        ibis.memtable({"part": list(range(len(parts)))}, schema={"part": "int64"})
+    )
+    present = every_part.left_join(
+        worked, (every_part.part == worked.worked_part) & (every_part.rep_id == worked.worker)
+    )
+    present = present.filter(present.active | present.worker.notnull())
+    # Whoever logged hours in a part is present in it, so the billable hours of a part are
+    # those of the people with a capacity (as `billable_entries` counts them).
+    billable = logged.filter(logged.billable, logged.person_id.isin(people.rep_id))
+    # Each side of the union gives capacity, people and hours; the casts make both sides
+    # nullable floats (the source columns may be declared NOT NULL).
+    zero, one, none = ibis.literal(0.0), ibis.literal(1, "int64"), ibis.literal(0, "int64")
+    capacity = present.capacity_hours_per_day.cast("float64")
+    hours = billable.hours.cast("float64")
+    facts = ibis.union(
+        present.select(*scope.keys, "part", capacity=capacity, people=one, hours=zero),
+        billable.select(*scope.keys, part=billable._part, capacity=zero, people=none, hours=hours),
+    )
+    totals = facts.group_by([*scope.keys, "part"]).aggregate(
+        capacity=facts.capacity.sum(), people=facts.people.sum(), billable=facts.hours.sum()
+    )
+    frame = scope.warehouse.execute(totals)
+    answers = []
+    for index, (start, end) in enumerate(parts):
+        rows = scope.by_group(frame[frame.part == index].drop(columns="part"))
+        if not scope.keys:
+            rows = {TOTAL: rows.get(TOTAL, {})}
+        days = working_days(start, end)
+        answers.append({group: _utilization_of(row, days) for group, row in rows.items()})
+    return answers
+
+
+def _utilization_of(row: dict[str, Any], days: int) -> Measured:
+    capacity_per_day = float(row.get("capacity") or 0.0)
+    billable = float(row.get("billable") or 0.0)
+    available = capacity_per_day * days
+    return Measured(
+        value=divide(billable, available),
+        numerator=billable,
+        denominator=available,
+        sample_size=int(row.get("people") or 0),
+        details={"working_days": days, "capacity_hours_per_day": capacity_per_day},
+    )
+
+
+def utilization_trend(scope: KpiScope, parts) -> list[Measured]:
+    return [groups[TOTAL] for groups in utilization_per_part(scope, parts)]
+
+
+def _utilization(scope: KpiScope) -> dict[Any, Measured]:
+    return utilization_per_part(scope, [(scope.start, scope.end)])[0]
+
+
+@computes("utilization", records=billable_entries, trend=utilization_trend, grouped=_utilization)
 def utilization(scope: KpiScope) -> Measured:
     """Billable hours ÷ (capacity hours per day × working days), over the people with a capacity.
 
     The people counted are those with a daily capacity who are active or logged hours in
     the period (someone who left still counts for the months they worked).
     """
-    people = people_with_capacity(scope)
-    capacity_per_day = as_float(scope.scalar(people.capacity_hours_per_day.sum())) or 0.0
-    days = working_days(scope.start, scope.end)
-    billable = float(scope.scalar(billable_entries(scope).hours.sum()) or 0.0)
-    available = capacity_per_day * days
-    return Measured(
-        value=divide(billable, available),
-        numerator=billable,
-        denominator=available,
-        sample_size=int(scope.scalar(people.count()) or 0),
-        details={"working_days": days, "capacity_hours_per_day": capacity_per_day},
-    )
+    return _utilization(scope)[TOTAL]

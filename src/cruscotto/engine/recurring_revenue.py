@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import active_contracts
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 
 
 def mrr_by_account(scope: KpiScope, day: dt.date, rate_day: dt.date) -> ir.Table:
-    """(account_id, mrr) of the contracts active on `day`, in the base currency of `rate_day`."""
+    """(account_id, mrr) of the contracts active on `day`, in the base currency of `rate_day`
+    (in a breakdown, per (GROUP, account_id): the account's MRR in that product, say)."""
     active = active_contracts(scope.table("contracts"), day, day)
     converted = scope.to_base(active, ["mrr"], day=rate_day, source="contracts")
-    return converted.group_by("account_id").aggregate(mrr=converted.mrr.sum())
+    return converted.group_by([*scope.keys, "account_id"]).aggregate(mrr=converted.mrr.sum())
 
 
 @dataclass(frozen=True)
@@ -49,37 +51,49 @@ def mrr_by_account_movement(scope: KpiScope) -> ir.Table:
     before = mrr_by_account(scope, scope.start - dt.timedelta(days=1), rate_day)
     after = mrr_by_account(scope, scope.last_day, rate_day)
     zero = ibis.literal(0.0)
+    keys = [*scope.keys, "account_id"]
     tagged = ibis.union(
-        before.select("account_id", was=before.mrr, now=zero),
-        after.select("account_id", was=zero, now=after.mrr),
+        before.select(*keys, was=before.mrr, now=zero),
+        after.select(*keys, was=zero, now=after.mrr),
     )
-    return tagged.group_by("account_id").aggregate(was=tagged.was.sum(), now=tagged.now.sum())
+    return tagged.group_by(keys).aggregate(was=tagged.was.sum(), now=tagged.now.sum())
 
 
 _FIELDS = ("at_start", "at_end", "new", "expansion", "contraction", "churned", "paying")
 
 
-def mrr_movement(scope: KpiScope) -> MrrMovement:
+@remembered
+def mrr_movement_per_group(scope: KpiScope) -> dict[Any, MrrMovement]:
+    """`mrr_movement` of each group of a breakdown ({TOTAL: …} when not broken down; a
+    group without MRR at either end is left out). MRR and revenue churn both use it."""
     per_account = mrr_by_account_movement(scope)
-    row = scope.row(_movement_totals(per_account, per_account))
+    rows = scope.summarise(per_account, **_movement_sums(per_account))
+    return {group: _movement_of(row) for group, row in rows.items()}
+
+
+def mrr_movement(scope: KpiScope) -> MrrMovement:
+    return mrr_movement_per_group(scope)[TOTAL]
+
+
+def _movement_of(row: dict[str, Any]) -> MrrMovement:
     return MrrMovement(**{k: float(row.get(k) or 0.0) for k in _FIELDS})
 
 
-def _movement_totals(per_account: ir.Table, grouped) -> ir.Table:
-    """Sums of the movement of each account (`was` → `now`) over `grouped`."""
+def _movement_sums(per_account: ir.Table) -> dict[str, ir.Scalar]:
+    """The aggregates of an MrrMovement over accounts' MRR (`was` → `now`)."""
     zero = ibis.literal(0.0)
     was, now = per_account.was, per_account.now
     change = now - was
     both = (was > 0) & (now > 0)
-    return grouped.aggregate(
-        at_start=was.sum(),
-        at_end=now.sum(),
-        new=ibis.cases(((was == 0) & (now > 0), now), else_=zero).sum(),
-        expansion=ibis.cases((both & (change > 0), change), else_=zero).sum(),
-        contraction=ibis.cases((both & (change < 0), -change), else_=zero).sum(),
-        churned=ibis.cases(((was > 0) & (now == 0), was), else_=zero).sum(),
-        paying=(now > 0).sum(),
-    )
+    return {
+        "at_start": was.sum(),
+        "at_end": now.sum(),
+        "new": ibis.cases(((was == 0) & (now > 0), now), else_=zero).sum(),
+        "expansion": ibis.cases((both & (change > 0), change), else_=zero).sum(),
+        "contraction": ibis.cases((both & (change < 0), -change), else_=zero).sum(),
+        "churned": ibis.cases(((was > 0) & (now == 0), was), else_=zero).sum(),
+        "paying": (now > 0).sum(),
+    }
 
 
 def mrr_movements(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[MrrMovement]:
@@ -119,9 +133,6 @@ def mrr_movements(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list
     per_account = converted.group_by(["part", "account_id"]).aggregate(
         was=converted.was.sum(), now=converted.now.sum()
     )
-    totals = _movement_totals(per_account, per_account.group_by("part"))
+    totals = per_account.group_by("part").aggregate(**_movement_sums(per_account))
     rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
-    return [
-        MrrMovement(**{k: float(rows[i][k] or 0.0) if i in rows else 0.0 for k in _FIELDS})
-        for i in range(last)
-    ]
+    return [_movement_of(rows.get(i, {})) for i in range(last)]

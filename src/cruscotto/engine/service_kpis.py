@@ -26,9 +26,15 @@ def hours_between(earlier: ir.TimestampValue, later: ir.TimestampValue) -> ir.Fl
     return (later.epoch_seconds() - earlier.epoch_seconds()) / 3600.0
 
 
-def answers(scope: KpiScope, kind: str) -> ir.Table:
+def survey_answers(scope: KpiScope, kind: str) -> ir.Table:
+    """Every answer to surveys of `kind`, whenever it came."""
     surveys = scope.table("surveys")
-    return surveys.filter(surveys.kind == kind, scope.within(surveys.responded_at))
+    return surveys.filter(surveys.kind == kind)
+
+
+def answers(scope: KpiScope, kind: str) -> ir.Table:
+    data = survey_answers(scope, kind)
+    return data.filter(scope.within(data.responded_at))
 
 
 NPS_COUNTS = {
@@ -39,15 +45,18 @@ NPS_COUNTS = {
 
 
 def nps_trend(scope: KpiScope, parts) -> list[Measured]:
-    surveys = scope.table("surveys")
-    data = surveys.filter(surveys.kind == "nps")
-    return [_nps_of(row) for row in scope.per_part(data, "responded_at", parts, NPS_COUNTS)]
+    rows = scope.per_part(survey_answers(scope, "nps"), "responded_at", parts, NPS_COUNTS)
+    return [_nps_of(row) for row in rows]
 
 
-@computes("nps", records=lambda scope: answers(scope, "nps"), trend=nps_trend)
+def _nps(scope: KpiScope) -> dict[Any, Measured]:
+    rows = scope.per_group(survey_answers(scope, "nps"), "responded_at", NPS_COUNTS)
+    return {group: _nps_of(row) for group, row in rows.items()}
+
+
+@computes("nps", records=lambda scope: answers(scope, "nps"), trend=nps_trend, grouped=_nps)
 def nps(scope: KpiScope) -> Measured:
-    data = answers(scope, "nps")
-    return _nps_of(scope.row(data.aggregate(**{k: f(data) for k, f in NPS_COUNTS.items()})))
+    return _nps(scope)[TOTAL]
 
 
 def _nps_of(row: dict) -> Measured:
@@ -70,26 +79,59 @@ def _nps_of(row: dict) -> Measured:
     return Measured(value=100 * score, sample_size=n, details=details)
 
 
-def complaint_tickets(scope: KpiScope) -> ir.Table:
+def complaint_tickets_ever(scope: KpiScope) -> ir.Table:
     tickets = scope.table("tickets")
-    return tickets.filter(tickets.category == COMPLAINT_CATEGORY, scope.within(tickets.opened_at))
+    return tickets.filter(tickets.category == COMPLAINT_CATEGORY)
+
+
+def complaint_tickets(scope: KpiScope) -> ir.Table:
+    tickets = complaint_tickets_ever(scope)
+    return tickets.filter(scope.within(tickets.opened_at))
+
+
+COMPLAINT_KINDS = ("complaint_tickets", "negative_nps", "negative_csat")
+COMPLAINT_COUNTS = {kind: lambda t, kind=kind: (t.kind == kind).sum() for kind in COMPLAINT_KINDS}
+
+
+def complaint_events(scope: KpiScope) -> ir.Table:
+    """Every complaint ticket and negative NPS or CSAT answer, whenever it came, as (`at`,
+    `kind`) (with the breakdown's GROUP): one table, so that the three kinds are counted
+    in one query."""
+    tickets = complaint_tickets_ever(scope)
+    surveys = scope.table("surveys")
+    negative = ibis.cases(
+        ((surveys.kind == "nps") & (surveys.score <= DETRACTOR_MAX), "negative_nps"),
+        ((surveys.kind == "csat") & (surveys.score <= CSAT_NEGATIVE_MAX), "negative_csat"),
+    )
+    surveys = surveys.mutate(negative=negative)
+    surveys = surveys.filter(surveys.negative.notnull())
+    return ibis.union(
+        tickets.select(*scope.keys, at=tickets.opened_at, kind=ibis.literal("complaint_tickets")),
+        surveys.select(*scope.keys, at=surveys.responded_at, kind=surveys.negative),
+    )
+
+
+def complaints_trend(scope: KpiScope, parts) -> list[Measured]:
+    rows = scope.per_part(complaint_events(scope), "at", parts, COMPLAINT_COUNTS)
+    return [_complaints_of(row) for row in rows]
+
+
+def _complaints(scope: KpiScope) -> dict[Any, Measured]:
+    rows = scope.per_group(complaint_events(scope), "at", COMPLAINT_COUNTS)
+    return {group: _complaints_of(row) for group, row in rows.items()}
+
+
+def _complaints_of(row: dict[str, Any]) -> Measured:
+    counts = {kind: int(row.get(kind) or 0) for kind in COMPLAINT_KINDS}
+    total = sum(counts.values())
+    return Measured(value=float(total), sample_size=total, details=counts)
 
 
 # The records behind complaints are the complaint tickets; the negative answers are in the
 # NPS and CSAT records.
-@computes("complaints", records=complaint_tickets)
+@computes("complaints", records=complaint_tickets, trend=complaints_trend, grouped=_complaints)
 def complaints(scope: KpiScope) -> Measured:
-    surveys = scope.table("surveys")
-    surveys = surveys.filter(scope.within(surveys.responded_at))
-    negative_nps = ((surveys.kind == "nps") & (surveys.score <= DETRACTOR_MAX)).sum()
-    negative_csat = ((surveys.kind == "csat") & (surveys.score <= CSAT_NEGATIVE_MAX)).sum()
-    counts = {
-        "complaint_tickets": int(scope.scalar(complaint_tickets(scope).count()) or 0),
-        "negative_nps": int(scope.scalar(negative_nps) or 0),
-        "negative_csat": int(scope.scalar(negative_csat) or 0),
-    }
-    total = sum(counts.values())
-    return Measured(value=float(total), sample_size=total, details=counts)
+    return _complaints(scope)[TOTAL]
 
 
 def opened(scope: KpiScope) -> ir.Table:
@@ -123,9 +165,16 @@ def sla_outcome(scope: KpiScope, data: ir.Table) -> ir.Table:
     )
 
 
+SLA_COUNTS = {"met": lambda t: t.sla_met.sum(), "missed": lambda t: t.sla_missed.sum()}
+
+
+def sla_compliance_trend(scope: KpiScope, parts) -> list[Measured]:
+    tickets = sla_outcome(scope, scope.table("tickets"))
+    return [_sla_rate(row) for row in scope.per_part(tickets, "opened_at", parts, SLA_COUNTS)]
+
+
 def _sla_compliance(scope: KpiScope) -> dict[Any, Measured]:
-    data = sla_outcome(scope, opened(scope))
-    rows = scope.summarise(data, met=data.sla_met.sum(), missed=data.sla_missed.sum())
+    rows = scope.per_group(sla_outcome(scope, scope.table("tickets")), "opened_at", SLA_COUNTS)
     return {group: _sla_rate(row) for group, row in rows.items()}
 
 
@@ -137,6 +186,7 @@ def _sla_rate(row: dict[str, Any]) -> Measured:
 @computes(
     "sla_compliance",
     records=lambda scope: sla_outcome(scope, opened(scope)),
+    trend=sla_compliance_trend,
     grouped=_sla_compliance,
 )
 def sla_compliance(scope: KpiScope) -> Measured:
