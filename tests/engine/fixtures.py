@@ -62,3 +62,15 @@ def account(account_id: str, **extra: Any) -> dict[str, Any]:
         "created_at": ts("2025-01-01 00:00"),
         **extra,
     }
+
+
+def flat(details: dict) -> dict:
+    """`details` with each list (a confidence interval) spread into one entry per item, which
+    pytest.approx can compare."""
+    spread = {}
+    for key, value in details.items():
+        if isinstance(value, list):
+            spread.update({f"{key}[{index}]": item for index, item in enumerate(value)})
+        else:
+            spread[key] = value
+    return spread

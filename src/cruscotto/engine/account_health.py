@@ -21,13 +21,16 @@ number and share of accounts at risk are in the details.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import active_contracts, customers_on, uses_contracts
-from cruscotto.engine.kpi_scope import KpiScope
+from cruscotto.engine.customer_base import active_contracts, uses_contracts
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide
+from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
 from cruscotto.engine.service_kpis import COMPLAINT_CATEGORY, sla_outcome
 
 WEIGHTS = {"engagement": 0.3, "satisfaction": 0.3, "service": 0.2, "contract": 0.2}
@@ -36,70 +39,112 @@ SURVEY_DAYS = 180
 TICKET_DAYS = 90
 RENEWAL_DAYS = 90
 
+# Each of the four scores below is a table (part, account_id, score) over the parts
+# [start, end) of a trend (one part for a single period): the records are joined with the
+# parts whose window holds them, so that one query scores every account in every part.
 
-def _days_before_end(scope: KpiScope, days: int) -> dt.date:
-    return scope.end - dt.timedelta(days=days)
 
+def _recent(scope: KpiScope, parts: Sequence[Part], name: str, column: str, days: int) -> ir.Table:
+    """Records of table `name` whose `column` falls in the `days` days before a part's
+    end, with that part (a record can be recent for several parts)."""
+    records = scope.table(name, only=())
+    in_utc = records[column].type().is_timestamp()
 
-def _engagement(scope: KpiScope) -> ir.Table:
-    activities = scope.table("activities", only=())
-    length = scope.end - scope.start
-    now = scope.within(activities.occurred_at)
-    before = scope.within(activities.occurred_at, scope.start - length, scope.start)
-    counts = (
-        activities.filter(now | before)
-        .group_by("account_id")
-        .aggregate(now=now.sum(), before=before.sum())
+    def bound(day: dt.date) -> dt.date | dt.datetime:
+        return scope.utc(day) if in_utc else day
+
+    spans = parts_table(
+        parts,
+        recent_from=lambda start, end: bound(end - dt.timedelta(days=days)),
+        recent_to=lambda start, end: bound(end),
     )
+    return records.join(
+        spans, (records[column] >= spans.recent_from) & (records[column] < spans.recent_to)
+    )
+
+
+def _engagement(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
+    # The period before a part has the part's length (a month for a month, a week for a week).
+    spans = parts_table(
+        parts,
+        before_from=lambda start, end: scope.utc(start - (end - start)),
+        now_from=lambda start, end: scope.utc(start),
+        now_to=lambda start, end: scope.utc(end),
+    )
+    activities = scope.table("activities", only=())
+    timeline = activities.join(
+        spans,
+        (activities.occurred_at >= spans.before_from) & (activities.occurred_at < spans.now_to),
+    )
+    now = timeline.occurred_at >= timeline.now_from
+    counts = timeline.group_by(["part", "account_id"]).aggregate(now=now.sum(), before=(~now).sum())
     score = ibis.cases(
         (counts.now == 0, 0.0),
         (counts.before == 0, 1.0),
         else_=ibis.least(1.0, counts.now.cast("float64") / counts.before),
     )
-    return counts.select("account_id", engagement=score)
+    return counts.select("part", "account_id", engagement=score)
 
 
-def _satisfaction(scope: KpiScope) -> ir.Table:
-    surveys = scope.table("surveys", only=())
-    recent = surveys.filter(
-        scope.within(surveys.responded_at, _days_before_end(scope, SURVEY_DAYS), scope.end)
-    )
+def _satisfaction(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
+    recent = _recent(scope, parts, "surveys", "responded_at", SURVEY_DAYS)
     normalised = ibis.ifelse(recent.kind == "nps", recent.score / 10.0, (recent.score - 1) / 4.0)
-    return recent.group_by("account_id").aggregate(satisfaction=normalised.mean())
+    return recent.group_by(["part", "account_id"]).aggregate(satisfaction=normalised.mean())
 
 
-def _service(scope: KpiScope) -> ir.Table:
-    tickets = scope.table("tickets", only=())
-    recent = tickets.filter(
-        scope.within(tickets.opened_at, _days_before_end(scope, TICKET_DAYS), scope.end)
-    )
-    recent = sla_outcome(scope, recent)
+def _service(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
+    recent = sla_outcome(scope, _recent(scope, parts, "tickets", "opened_at", TICKET_DAYS))
     bad = (recent.category == COMPLAINT_CATEGORY).fill_null(False) | recent.sla_missed
-    return recent.group_by("account_id").aggregate(
+    return recent.group_by(["part", "account_id"]).aggregate(
         service=1.0 - ibis.ifelse(bad, 1.0, 0.0).sum() / recent.count()
     )
 
 
-def _contract(scope: KpiScope) -> ir.Table:
+def _contract(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
     if not uses_contracts(scope):
-        invoices = scope.table("invoices", only=())
-        recent = invoices.filter(
-            invoices.issued_at >= _days_before_end(scope, TICKET_DAYS),
-            invoices.issued_at < scope.end,
-        )
-        return recent.select("account_id").distinct().mutate(contract=ibis.literal(1.0))
-    contracts = scope.table("contracts", only=())
-    running = active_contracts(contracts, scope.last_day, scope.last_day)
-    horizon = scope.last_day + dt.timedelta(days=RENEWAL_DAYS)
+        recent = _recent(scope, parts, "invoices", "issued_at", TICKET_DAYS)
+        invoiced = recent.select("part", "account_id").distinct()
+        return invoiced.mutate(contract=ibis.literal(1.0))
+    spans = parts_table(parts, renewal_horizon=_renewal_horizon)
+    timeline = scope.table("contracts", only=()).cross_join(spans)
+    running = active_contracts(timeline, timeline.part_last, timeline.part_last)
     notice = running.cancelled_at.notnull()
-    lasting = running.end_date.isnull() | (running.end_date > horizon)
-    per_account = running.group_by("account_id").aggregate(
+    lasting = running.end_date.isnull() | (running.end_date > running.renewal_horizon)
+    per_account = running.group_by(["part", "account_id"]).aggregate(
         notice=notice.any(), lasting=(lasting & ~notice).any()
     )
     return per_account.select(
+        "part",
         "account_id",
         contract=ibis.ifelse(per_account.notice | ~per_account.lasting, 0.0, 1.0),
     )
+
+
+def _renewal_horizon(start: dt.date, end: dt.date) -> dt.date:
+    """RENEWAL_DAYS after the part's last day."""
+    return end - dt.timedelta(days=1) + dt.timedelta(days=RENEWAL_DAYS)
+
+
+def _scores(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
+    """(part, *keys, account_id, the four parts, score) of every customer on the last day
+    of each part; in a breakdown the customers carry the group, the parts are per account."""
+    customers = customers_in_parts(scope, parts, on_last_day=True)
+    defaults = {"engagement": 0.0, "satisfaction": 0.5, "service": 1.0, "contract": 0.5}
+    if uses_contracts(scope):
+        defaults["contract"] = 1.0  # every customer has a running contract, so a row
+    joined = customers
+    for part in (
+        _engagement(scope, parts),
+        _satisfaction(scope, parts),
+        _service(scope, parts),
+        _contract(scope, parts),
+    ):
+        joined = joined.left_join(part, ["part", "account_id"]).drop(
+            "part_right", "account_id_right"
+        )
+    scores = {name: joined[name].fill_null(default) for name, default in defaults.items()}
+    score = 100.0 * sum(WEIGHTS[name] * scores[name] for name in WEIGHTS)
+    return joined.select("part", *scope.keys, "account_id", **scores, score=score)
 
 
 def health_scores(scope: KpiScope) -> ir.Table:
@@ -107,31 +152,37 @@ def health_scores(scope: KpiScope) -> ir.Table:
 
     The filters pick the customers; each part then looks at everything about them.
     """
-    customers = customers_on(scope, scope.last_day)
-    defaults = {"engagement": 0.0, "satisfaction": 0.5, "service": 1.0, "contract": 0.5}
-    if uses_contracts(scope):
-        defaults["contract"] = 1.0  # every customer has a running contract, so a row
-    joined = customers
-    for part in (_engagement(scope), _satisfaction(scope), _service(scope), _contract(scope)):
-        joined = joined.left_join(part, "account_id").drop("account_id_right")
-    parts = {name: joined[name].fill_null(default) for name, default in defaults.items()}
-    score = 100.0 * sum(WEIGHTS[name] * parts[name] for name in WEIGHTS)
-    return joined.select("account_id", **parts, score=score)
+    return _scores(scope, [(scope.start, scope.end)]).drop("part")
 
 
-@computes("account_health", records=health_scores)
-def account_health(scope: KpiScope) -> Measured:
-    scores = health_scores(scope)
-    row = scope.row(
-        scores.aggregate(
-            accounts=scores.count(),
-            mean=scores.score.mean(),
-            at_risk=(scores.score < AT_RISK_BELOW).sum(),
-        )
+def _health(scope: KpiScope, parts: Sequence[Part]) -> list[dict[Any, Measured]]:
+    """{group: Measured} of each part, from one query."""
+    scores = _scores(scope, parts)
+    query = scores.group_by(["part", *scope.keys]).aggregate(
+        accounts=scores.count(),
+        mean=scores.score.mean(),
+        at_risk=(scores.score < AT_RISK_BELOW).sum(),
     )
+    return [
+        {group: _mean_health(row) for group, row in rows.items()}
+        for rows in groups_per_part(scope, query, len(parts))
+    ]
+
+
+def _mean_health(row: dict[str, Any]) -> Measured:
     accounts, at_risk = int(row.get("accounts") or 0), int(row.get("at_risk") or 0)
     return Measured(
         value=as_float(row.get("mean")),
         sample_size=accounts,
         details={"accounts_at_risk": at_risk, "share_at_risk": divide(at_risk, accounts)},
     )
+
+
+@computes(
+    "account_health",
+    records=health_scores,
+    trend=lambda scope, parts: [groups[TOTAL] for groups in _health(scope, parts)],
+    grouped=lambda scope: _health(scope, [(scope.start, scope.end)])[0],
+)
+def account_health(scope: KpiScope) -> Measured:
+    return _health(scope, [(scope.start, scope.end)])[0][TOTAL]

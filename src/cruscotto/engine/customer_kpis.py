@@ -16,11 +16,11 @@ from cruscotto.engine.customer_base import (
     customer_movement,
     customer_movement_per_group,
     customer_movements,
-    customers_between,
     customers_by_account,
 )
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
+from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
 from cruscotto.engine.recurring_revenue import (
     MrrMovement,
     mrr_by_account_movement,
@@ -266,33 +266,54 @@ def months_in(start: dt.date, end: dt.date) -> float:
     return months
 
 
+def _interactions(scope: KpiScope, parts: list[Part], customers: ir.Table) -> ir.Table:
+    """Each part's activities with the accounts that were `customers` in it, with the part
+    and (in a breakdown) the customer's group."""
+    ignored = ("rep", "team")
+    activities = scope.table("activities", ignore=ignored)
+    if scope.applies_by(ignore=ignored):
+        activities = activities.drop(*scope.keys)  # the customers carry the group
+    spans = parts_table(
+        parts,
+        part_from=lambda start, end: scope.utc(start),
+        part_to=lambda start, end: scope.utc(end),
+    )
+    in_part = activities.join(
+        spans,
+        (activities.occurred_at >= spans.part_from) & (activities.occurred_at < spans.part_to),
+    )
+    joined = in_part.join(customers, ["part", "account_id"])
+    return joined.select("part", *scope.keys, *activities.columns)
+
+
 def customer_interactions(scope: KpiScope) -> ir.Table:
     """The period's activities with the accounts that were customers in it."""
-    customers = customers_between(scope, scope.start, scope.last_day)
-    activities = scope.table("activities", ignore=("rep", "team"))
-    return activities.filter(
-        scope.within(activities.occurred_at), activities.account_id.isin(customers.account_id)
+    parts = [(scope.start, scope.end)]
+    customers = customers_in_parts(scope, parts)
+    return _interactions(scope, parts, customers).drop("part")
+
+
+def _engagement_rates(scope: KpiScope, parts: list[Part]) -> list[dict[str | None, Measured]]:
+    """{group: engagement rate} of each part, from one query."""
+    customers = customers_in_parts(scope, parts)
+    activities = _interactions(scope, parts, customers)
+    keys = ["part", *scope.keys, "account_id"]
+    per_account = activities.group_by(keys).aggregate(interactions=activities.count())
+    joined = customers.left_join(per_account, keys)
+    query = joined.group_by(["part", *scope.keys]).aggregate(
+        active=joined.count(),
+        engaged=joined.interactions.count(),
+        interactions=joined.interactions.sum(),
     )
+    return [
+        {group: _engagement_of(row, months_in(start, end)) for group, row in rows.items()}
+        for (start, end), rows in zip(parts, groups_per_part(scope, query, len(parts)), strict=True)
+    ]
 
 
-@computes("engagement_rate", records=customer_interactions)
-def engagement_rate(scope: KpiScope) -> Measured:
-    """Interactions per customer per month, over the customers active in the period.
-
-    Every activity with a customer's account counts (meetings, e-mails, calls, chats,
-    demos…), whoever did it: a rep filter picks the customers the rep owns.
-    """
-    customers = customers_between(scope, scope.start, scope.last_day)
-    activities = customer_interactions(scope)
-    per_account = activities.group_by("account_id").aggregate(interactions=activities.count())
-    row = scope.row(
-        per_account.aggregate(
-            engaged=per_account.count(), interactions=per_account.interactions.sum()
-        )
-    )
-    active = int(scope.scalar(customers.count()) or 0)
+def _engagement_of(row: dict[str, object], months: float) -> Measured:
+    active = int(row.get("active") or 0)
     interactions, engaged = int(row.get("interactions") or 0), int(row.get("engaged") or 0)
-    months = months_in(scope.start, scope.end)
     share = rate(engaged, active)
     return Measured(
         value=divide(interactions, active * months),
@@ -306,6 +327,21 @@ def engagement_rate(scope: KpiScope) -> Measured:
             "share_engaged_ci": [share.ci_low, share.ci_high],
         },
     )
+
+
+@computes(
+    "engagement_rate",
+    records=customer_interactions,
+    trend=lambda scope, parts: [groups[TOTAL] for groups in _engagement_rates(scope, parts)],
+    grouped=lambda scope: _engagement_rates(scope, [(scope.start, scope.end)])[0],
+)
+def engagement_rate(scope: KpiScope) -> Measured:
+    """Interactions per customer per month, over the customers active in the period.
+
+    Every activity with a customer's account counts (meetings, e-mails, calls, chats,
+    demos…), whoever did it: a rep filter picks the customers the rep owns.
+    """
+    return _engagement_rates(scope, [(scope.start, scope.end)])[0][TOTAL]
 
 
 def _times(a: float | None, b: float | None) -> float | None:
