@@ -178,12 +178,16 @@ class Engine:
                 parts[d.id].update(d.details)
         measures: dict[str, Measure] = {}
         owners: dict[tuple[str, str], dict[str, str]] = {}  # (kpi, part) -> {name: column}
+        # KPIs share measures (deals won is in win rate, win/loss ratio, revenue…): each
+        # distinct measure is aggregated once, a smaller query to compile and run.
+        columns: dict[Measure, str] = {}
         for kpi_id, computations in parts.items():
             for part, computation in computations.items():
                 for name, measure in (measures_of(computation) or {}).items():
-                    column = f"m{len(measures)}"
-                    measures[column] = measure
-                    owners.setdefault((kpi_id, part), {})[name] = column
+                    if measure not in columns:
+                        columns[measure] = f"m{len(measures)}"
+                        measures[columns[measure]] = measure
+                    owners.setdefault((kpi_id, part), {})[name] = columns[measure]
         groups = aggregate(self, measures, scope) if measures else {}
         previous_memo = self._memo
         self._memo = (scope, {})
