@@ -164,14 +164,18 @@ def customer_movements(
         {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
     )
     if uses_contracts(scope):
-        contracts = scope.table("contracts")
+        # Only the contracts running on some day between the first and last boundary can
+        # be active on one: leave the others out before multiplying them by the moments.
+        contracts = active_contracts(scope.table("contracts"), days[0], days[-1])
         timeline = contracts.cross_join(moments)
         running = (
             (timeline.start_date <= timeline.at)
             & (timeline.end_date.isnull() | (timeline.end_date >= timeline.at))
             & (timeline.cancelled_at.isnull() | (timeline.cancelled_at > timeline.at))
         )
-        present = timeline.filter(running)
+        # An account with two running contracts is in twice: the grouping per (window,
+        # account) below counts it once, without a DISTINCT over every moment first.
+        present = timeline.filter(running).select("moment", "account_id")
     else:
         invoices = scope.table("invoices")
         timeline = invoices.cross_join(moments)
@@ -179,7 +183,8 @@ def customer_movements(
         present = timeline.filter(
             timeline.issued_at > timeline.at - window, timeline.issued_at <= timeline.at
         )
-    present = present.select("moment", "account_id").distinct()
+        # Many invoices per account: one row per (moment, account) before the joins.
+        present = present.select("moment", "account_id").distinct()
     bounds = ibis.memtable(
         {
             "window": list(range(len(windows))),
