@@ -63,7 +63,7 @@ def _recent(scope: KpiScope, parts: Sequence[Part], name: str, column: str, days
     )
 
 
-def _engagement(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
+def _engagement(scope: KpiScope, parts: Sequence[Part], customers: ir.Table) -> ir.Table:
     # The period before a part has the part's length (a month for a month, a week for a week).
     spans = parts_table(
         parts,
@@ -72,6 +72,7 @@ def _engagement(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
         now_to=lambda start, end: scope.utc(end),
     )
     activities = scope.table("activities", only=())
+    activities = activities.filter(activities.account_id.isin(customers.account_id))
     timeline = activities.join(
         spans,
         (activities.occurred_at >= spans.before_from) & (activities.occurred_at < spans.now_to),
@@ -134,7 +135,7 @@ def _scores(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
         defaults["contract"] = 1.0  # every customer has a running contract, so a row
     joined = customers
     for part in (
-        _engagement(scope, parts),
+        _engagement(scope, parts, customers),
         _satisfaction(scope, parts),
         _service(scope, parts),
         _contract(scope, parts),

@@ -164,7 +164,9 @@ def customer_movements(
         {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
     )
     if uses_contracts(scope):
-        contracts = scope.table("contracts")
+        # Only the contracts running on some day between the first and last boundary can
+        # be active on one: leave the others out before multiplying them by the moments.
+        contracts = active_contracts(scope.table("contracts"), days[0], days[-1])
         timeline = contracts.cross_join(moments)
         running = (
             (timeline.start_date <= timeline.at)
@@ -188,16 +190,36 @@ def customer_movements(
         },
         schema={"window": "int64", "start_moment": "int64", "end_moment": "int64"},
     )
-    one, none = ibis.literal(1, "int64"), ibis.null("int64")
+    # Customers at the start and at the end are counts per moment; those kept (at both)
+    # pair each window's start with its end by a join, not a grouping of every account:
+    # new = at the end − kept, lost = at the start − kept.
+    sizes = present.group_by("moment").aggregate(customers=present.count())
+    at_start, at_end = sizes.view(), sizes.view()
     before = present.join(bounds, present.moment == bounds.start_moment)
+    before = before.select("window", "account_id")
     after = present.join(bounds, present.moment == bounds.end_moment)
-    tagged = ibis.union(
-        before.select("window", "account_id", was=one, now=none),
-        after.select("window", "account_id", was=none, now=one),
+    after = after.select(kept_window="window", kept_account="account_id")
+    both = before.join(
+        after, [before.window == after.kept_window, before.account_id == after.kept_account]
     )
-    per_account = tagged.group_by(["window", "account_id"]).aggregate(
-        was=tagged.was.max(), now=tagged.now.max()
+    kept = both.group_by(kept_window="window").aggregate(kept=both.count())
+    joined = (
+        bounds.left_join(at_start, bounds.start_moment == at_start.moment)
+        .left_join(at_end, bounds.end_moment == at_end.moment)
+        .left_join(kept, bounds.window == kept.kept_window)
     )
-    totals = per_account.group_by("window").aggregate(**_movement_counts(per_account))
+    totals = joined.select(
+        "window",
+        at_start=joined.customers.fill_null(0),
+        at_end=joined.customers_right.fill_null(0),
+        kept=joined.kept.fill_null(0),
+    )
     rows = {int(r["window"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
-    return [_movement_of(rows[i]) if i in rows else NO_MOVEMENT for i in range(len(windows))]
+    return [_kept_movement(rows[i]) for i in range(len(windows))]
+
+
+def _kept_movement(row: dict[str, Any]) -> CustomerMovement:
+    at_start, at_end, kept = int(row["at_start"]), int(row["at_end"]), int(row["kept"])
+    return CustomerMovement(
+        at_start=at_start, at_end=at_end, new=at_end - kept, lost=at_start - kept
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 from typing import Any
 
 import ibis
@@ -192,25 +193,62 @@ def _clv_per_group(scope: KpiScope) -> dict[Any, Measured]:
 
 def _clv_trend(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[Measured]:
     """CLV of each part, each over the twelve months ending with it, in two queries: the
-    invoices joined to every rolling year, and `customer_movements` of those years."""
+    invoices' aggregates over every rolling year, and `customer_movements` of those years."""
     years = [(add_months(end, -12), end) for _, end in parts]
-    span = scope.at(min(start for start, _ in years), max(end for _, end in years))
-    invoices = invoices_in_base(span)
-    bounds = ibis.memtable(
+    rows = _purchases_per_year(scope, years)
+    moved = customer_movements(scope, years)
+    return [_clv_of(rows[i], moved[i]) for i in range(len(years))]
+
+
+def _purchases_per_year(scope: KpiScope, years: list[tuple[dt.date, dt.date]]) -> list[dict]:
+    """`_purchases` of each [start, end) in `years` (overlapping windows), from one query.
+
+    The windows' bounds cut the span into segments, each invoice in one of them; a year is
+    a run of consecutive segments. Sums add up per segment. An account is counted in a
+    year by its first invoice there: the one whose previous invoice (in order of segment)
+    is in a segment before the year, or that has none. Joining every invoice to each of
+    the twelve years it falls in, to count distinct accounts, would take far longer.
+    """
+    bounds = sorted({day for year in years for day in year})
+    invoices = invoices_in_base(scope.at(bounds[0], bounds[-1]))
+    segment = ibis.cases(
+        *[
+            ((invoices.issued_at >= start) & (invoices.issued_at < end), index)
+            for index, (start, end) in enumerate(itertools.pairwise(bounds))
+        ],
+        else_=ibis.null("int64"),
+    )
+    invoices = invoices.mutate(segment=segment)
+    invoices = invoices.filter(invoices.segment.notnull())
+    windows = ibis.memtable(
         {
             "year": list(range(len(years))),
-            "year_start": [start for start, _ in years],
-            "year_end": [end for _, end in years],
+            "first": [bounds.index(start) for start, _ in years],
+            "after": [bounds.index(end) for _, end in years],
         },
-        schema={"year": "int64", "year_start": "date", "year_end": "date"},
+        schema={"year": "int64", "first": "int64", "after": "int64"},
     )
-    in_year = invoices.join(
-        bounds, (invoices.issued_at >= bounds.year_start) & (invoices.issued_at < bounds.year_end)
+    previous = invoices.segment.lag().over(group_by=invoices.account_id, order_by=invoices.segment)
+    # Invoices without an account count as purchases, not as a customer (as nunique does).
+    invoices = invoices.mutate(previous=previous, known=invoices.account_id.notnull())
+    per_segment = invoices.group_by(["segment", "previous", "known"]).aggregate(
+        revenue=invoices.amount.sum(),
+        margin=(invoices.amount - invoices.direct_cost.fill_null(0)).sum(),
+        purchases=invoices.count(),
     )
-    totals = in_year.group_by("year").aggregate(**_purchases(in_year))
-    rows = {int(r["year"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
-    moved = customer_movements(scope, years)
-    return [_clv_of(rows.get(i, {}), moved[i]) for i in range(len(years))]
+    in_year = per_segment.join(
+        windows,
+        (per_segment.segment >= windows["first"]) & (per_segment.segment < windows.after),
+    )
+    entering = in_year.known & (in_year.previous.isnull() | (in_year.previous < in_year["first"]))
+    totals = in_year.group_by("year").aggregate(
+        revenue=in_year.revenue.sum(),
+        margin=in_year.margin.sum(),
+        purchases=in_year.purchases.sum(),
+        customers=in_year.purchases.sum(where=entering).fill_null(0),
+    )
+    found = {int(r["year"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
+    return [found.get(i, {}) for i in range(len(years))]
 
 
 @computes("clv", records=invoices_of_year, trend=_clv_trend, grouped=_clv_per_group)

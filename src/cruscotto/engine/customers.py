@@ -72,25 +72,26 @@ def at_moments(engine: Engine, moments: ir.Table, products: bool = False) -> ir.
     """The customers at each moment of `moments` (columns `_key`, `at`), in one query.
 
     Columns: _key, customer_id, purchases (contracts started — or invoices issued, without
-    contracts — by `at`) and, with `products`, how many distinct products they bought by
-    then (contracts and invoices together).
+    contracts — by `at`) and, with `products`, `several_products`: whether they had bought
+    more than one distinct product by then (contracts and invoices together).
     """
     key = moments.columns[0]
+    # A record not yet bought at a moment is neither active nor a purchase then: leaving it
+    # out keeps the accounts that had bought nothing yet out of the grouping.
     if uses_contracts(engine):
         contracts = engine.table("contracts")
         timeline = contracts.cross_join(moments)
+        timeline = timeline.filter(timeline.start_date <= timeline.at)
         active = active_contracts(timeline, timeline.at)
-        bought = timeline.start_date <= timeline.at
     else:
         invoices = engine.table("invoices")
         timeline = invoices.cross_join(moments)
+        timeline = timeline.filter(timeline.issued_at <= timeline.at)
         months = engine.settings.customer_window_months
-        window_start = timeline.at - ibis.interval(months=months)
-        active = (timeline.issued_at > window_start) & (timeline.issued_at <= timeline.at)
-        bought = timeline.issued_at <= timeline.at
+        active = timeline.issued_at > timeline.at - ibis.interval(months=months)
     per_account = timeline.group_by(
         [timeline[key], timeline.account_id.name("customer_id")]
-    ).aggregate(active=timeline.count(where=active), purchases=timeline.count(where=bought))
+    ).aggregate(active=timeline.count(where=active), purchases=timeline.count())
     found = per_account.filter(per_account.active > 0).drop("active")
     if not products:
         return found
@@ -100,12 +101,15 @@ def at_moments(engine: Engine, moments: ir.Table, products: bool = False) -> ir.
     )
     purchases = purchases.filter(purchases["product"].notnull())
     firsts = purchases.group_by(["account_id", "product"]).aggregate(first=purchases.day.min())
-    owned = firsts.cross_join(moments)
-    owned = owned.filter(owned["first"] <= owned.at)
-    counts = owned.group_by(
-        [owned[key].name("p_key"), owned.account_id.name("p_account")]
-    ).aggregate(products=owned.count())
-    joined = found.left_join(
-        counts, [found[key] == counts.p_key, found.customer_id == counts.p_account]
+    # More than one product by a moment <=> the account's second first-purchase day (in
+    # order of day) is on or before it: one row per account, not one per account and moment.
+    ranked = firsts.mutate(
+        rank=ibis.row_number().over(group_by=firsts.account_id, order_by=firsts["first"])
     )
-    return joined.select(key, "customer_id", "purchases", products=joined.products.fill_null(0))
+    second = ranked.filter(ranked["rank"] == 1).select(
+        p_account="account_id", second_product="first"
+    )
+    dated = found.join(moments.view(), key)
+    joined = dated.left_join(second, dated.customer_id == second.p_account)
+    several = (joined.second_product <= joined.at).fill_null(False)
+    return joined.select(key, "customer_id", "purchases", several_products=several)

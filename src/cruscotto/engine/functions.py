@@ -154,7 +154,7 @@ def _accounts_grouped(engine: Engine, accounts: ir.Table, scope: Scope) -> ir.Va
 # What makes a customer count in the numerator of a share of customers.
 QUALIFIES = {
     "bought_again": lambda table: table.purchases > 1,
-    "several_products": lambda table: table.products > 1,
+    "several_products": lambda table: table.several_products,
 }
 
 

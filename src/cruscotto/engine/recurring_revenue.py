@@ -103,36 +103,51 @@ def mrr_movements(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list
     (its last day), both converted at the rate of its last day, as `mrr_movement` does.
     """
     days = [parts[0][0] - dt.timedelta(days=1)] + [end - dt.timedelta(days=1) for _, end in parts]
+    last = len(parts)
     moments = ibis.memtable(
         {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
     )
-    contracts = scope.table("contracts")
-    timeline = contracts.cross_join(moments)
+    # Only the contracts running on some day of the trend can be active at a moment: leave
+    # the others out before multiplying the contracts by the moments.
+    timeline = active_contracts(scope.table("contracts"), days[0], days[-1]).cross_join(moments)
     active = timeline.filter(
         timeline.start_date <= timeline.at,
         timeline.end_date.isnull() | (timeline.end_date >= timeline.at),
         timeline.cancelled_at.isnull() | (timeline.cancelled_at > timeline.at),
     )
-    raw = active.group_by(["moment", "account_id", "currency"]).aggregate(mrr=active.mrr.sum())
+    # Moment m's MRR is the `was` of part m, at the rate of day m + 1, and the `now` of part
+    # m - 1, at the rate of day m. The rates are looked up once per (moment, currency); each
+    # active contract then adds to both of its parts, and one aggregate gives every account's
+    # MRR at both ends of every part.
     zero = ibis.literal(0.0)
-    last = len(parts)
+    was = _rated(scope, active.filter(active.moment < last), days, 1)
+    now = _rated(scope, active.filter(active.moment >= 1), days, 0)
     tagged = ibis.union(
-        raw.filter(raw.moment < last).select(
-            "account_id", "currency", part=raw.moment, was=raw.mrr, now=zero
-        ),
-        raw.filter(raw.moment >= 1).select(
-            "account_id", "currency", part=raw.moment - 1, was=zero, now=raw.mrr
-        ),
+        was.select("account_id", part=was.moment, was=was.mrr * was.rate, now=zero),
+        now.select("account_id", part=now.moment - 1, was=zero, now=now.mrr * now.rate),
     )
-    ends = ibis.memtable(
-        {"end_part": list(range(last)), "rate_day": days[1:]},
-        schema={"end_part": "int64", "rate_day": "date"},
-    )
-    tagged = tagged.join(ends, tagged.part == ends.end_part)
-    converted = scope.to_base(tagged, ["was", "now"], day=tagged.rate_day, source="contracts")
-    per_account = converted.group_by(["part", "account_id"]).aggregate(
-        was=converted.was.sum(), now=converted.now.sum()
+    per_account = tagged.group_by(["part", "account_id"]).aggregate(
+        was=tagged.was.sum(), now=tagged.now.sum()
     )
     totals = per_account.group_by("part").aggregate(**_movement_sums(per_account))
     rows = {int(r["part"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
     return [_movement_of(rows.get(i, {})) for i in range(last)]
+
+
+def _rated(scope: KpiScope, active: ir.Table, days: list[dt.date], shift: int) -> ir.Table:
+    """`active` (contracts at a moment) with the `rate` into the base currency on day
+    `moment + shift`, looked up once per (moment, currency)."""
+    on = ibis.memtable(
+        {"on_moment": list(range(len(days))), "rate_day": days[shift:] + [None] * shift},
+        schema={"on_moment": "int64", "rate_day": "date"},
+    )
+    used = active.select("moment", "currency").distinct()
+    dated = used.join(on, used.moment == on.on_moment).select(
+        "moment", "currency", "rate_day", rate=ibis.literal(1.0)
+    )
+    rates = scope.to_base(dated, ["rate"], day=dated.rate_day, source="contracts")
+    rates = rates.select(rate_moment="moment", rate_currency="currency", rate="rate")
+    joined = active.left_join(
+        rates, [active.moment == rates.rate_moment, active.currency == rates.rate_currency]
+    )
+    return joined.drop("rate_moment", "rate_currency")
