@@ -22,7 +22,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
+from cruscotto.engine.kpi_scope import KpiScope, remembered
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -109,16 +109,12 @@ NO_MOVEMENT = CustomerMovement(at_start=0, at_end=0, new=0, lost=0)
 
 @remembered
 def customer_movement_per_group(scope: KpiScope) -> dict[Any, CustomerMovement]:
-    """`customer_movement` of each group of a breakdown ({TOTAL: …} when not broken down;
-    a group with no customer at either end is left out)."""
+    """Customers at the start and end of the scope's period, won and lost in between, for
+    each group of a breakdown ({TOTAL: …} when not broken down; a group with no customer
+    at either end is left out)."""
     per_account = customers_by_account(scope)
     rows = scope.summarise(per_account, **_movement_counts(per_account))
     return {group: _movement_of(row) for group, row in rows.items()}
-
-
-def customer_movement(scope: KpiScope) -> CustomerMovement:
-    """Customers at the start and end of the scope's period, won and lost in between."""
-    return customer_movement_per_group(scope)[TOTAL]
 
 
 def _first_purchases(scope: KpiScope) -> ir.Table:
@@ -150,7 +146,7 @@ def first_purchases_by_group(scope: KpiScope) -> dict[Any, int]:
 def customer_movements(
     scope: KpiScope, windows: list[tuple[dt.date, dt.date]]
 ) -> list[CustomerMovement]:
-    """`customer_movement` of each [start, end) in `windows`, in one query.
+    """The customer movement of each [start, end) in `windows`, in one query.
 
     The customer base is taken once at every distinct boundary day (the day before a
     window, a window's last day); each window compares its two boundaries. The windows

@@ -14,18 +14,17 @@ from cruscotto.engine.customer_base import (
     NO_MOVEMENT,
     CustomerMovement,
     add_months,
-    customer_movement,
     customer_movement_per_group,
     customer_movements,
     customers_by_account,
 )
+from cruscotto.engine.finance import invoiced
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
 from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
 from cruscotto.engine.recurring_revenue import (
     MrrMovement,
     mrr_by_account_movement,
-    mrr_movement,
     mrr_movement_per_group,
     mrr_movements,
 )
@@ -53,28 +52,21 @@ def _churn(moved: CustomerMovement) -> Measured:
     )
 
 
-@computes(
-    "retention_rate",
-    records=customers_by_account,
-    trend=lambda scope, parts: [_retention(m) for m in customer_movements(scope, parts)],
-    grouped=lambda scope: {
-        group: _retention(m) for group, m in customer_movement_per_group(scope).items()
-    },
-)
-def retention_rate(scope: KpiScope) -> Measured:
-    return _retention(customer_movement(scope))
+def _from_movements(kpi_id, measure, records, per_group, per_part) -> None:
+    """Register KPI `kpi_id` as `measure` of a movement (of customers or of MRR): the
+    movement of the whole scope, of each group (`per_group`) or of each part (`per_part`)."""
+    computes(
+        kpi_id,
+        records=records,
+        trend=lambda scope, parts: [measure(m) for m in per_part(scope, parts)],
+        grouped=lambda scope: {group: measure(m) for group, m in per_group(scope).items()},
+    )(lambda scope: measure(per_group(scope)[TOTAL]))
 
 
-@computes(
-    "churn_rate",
-    records=customers_by_account,
-    trend=lambda scope, parts: [_churn(m) for m in customer_movements(scope, parts)],
-    grouped=lambda scope: {
-        group: _churn(m) for group, m in customer_movement_per_group(scope).items()
-    },
-)
-def churn_rate(scope: KpiScope) -> Measured:
-    return _churn(customer_movement(scope))
+for _kpi_id, _measure in (("retention_rate", _retention), ("churn_rate", _churn)):
+    _from_movements(
+        _kpi_id, _measure, customers_by_account, customer_movement_per_group, customer_movements
+    )
 
 
 def _revenue_churn(moved: MrrMovement) -> Measured:
@@ -106,26 +98,10 @@ def _mrr(moved: MrrMovement) -> Measured:
     )
 
 
-@computes(
-    "revenue_churn",
-    records=mrr_by_account_movement,
-    trend=lambda scope, parts: [_revenue_churn(m) for m in mrr_movements(scope, parts)],
-    grouped=lambda scope: {
-        group: _revenue_churn(m) for group, m in mrr_movement_per_group(scope).items()
-    },
-)
-def revenue_churn(scope: KpiScope) -> Measured:
-    return _revenue_churn(mrr_movement(scope))
-
-
-@computes(
-    "mrr",
-    records=mrr_by_account_movement,
-    trend=lambda scope, parts: [_mrr(m) for m in mrr_movements(scope, parts)],
-    grouped=lambda scope: {group: _mrr(m) for group, m in mrr_movement_per_group(scope).items()},
-)
-def mrr(scope: KpiScope) -> Measured:
-    return _mrr(mrr_movement(scope))
+for _kpi_id, _measure in (("revenue_churn", _revenue_churn), ("mrr", _mrr)):
+    _from_movements(
+        _kpi_id, _measure, mrr_by_account_movement, mrr_movement_per_group, mrr_movements
+    )
 
 
 def year_to(scope: KpiScope) -> KpiScope:
@@ -133,21 +109,8 @@ def year_to(scope: KpiScope) -> KpiScope:
     return scope.at(add_months(scope.end, -12), scope.end)
 
 
-def invoices_in_base(scope: KpiScope) -> ir.Table:
-    """The period's invoices, amounts in the base currency at their issue day's rate."""
-    invoices = scope.table("invoices")
-    invoices = invoices.filter(scope.within(invoices.issued_at))
-    return scope.to_base(
-        invoices,
-        ["amount", "direct_cost"],
-        day=invoices.issued_at,
-        source="invoices",
-        dated_by="issued_at",
-    )
-
-
 def invoices_of_year(scope: KpiScope) -> ir.Table:
-    return invoices_in_base(year_to(scope))
+    return invoiced(year_to(scope))
 
 
 def _purchases(invoices: ir.Table) -> dict[str, ir.Scalar]:
@@ -182,7 +145,7 @@ def _clv_of(purchases: dict[str, Any], moved: CustomerMovement) -> Measured:
 def _clv_per_group(scope: KpiScope) -> dict[Any, Measured]:
     """CLV of each group of a breakdown ({TOTAL: …} when not broken down)."""
     year = year_to(scope)
-    invoices = invoices_in_base(year)
+    invoices = invoiced(year)
     purchases = year.summarise(invoices, **_purchases(invoices))
     moved = customer_movement_per_group(year)
     return {
@@ -210,7 +173,7 @@ def _purchases_per_year(scope: KpiScope, years: list[tuple[dt.date, dt.date]]) -
     the twelve years it falls in, to count distinct accounts, would take far longer.
     """
     bounds = sorted({day for year in years for day in year})
-    invoices = invoices_in_base(scope.at(bounds[0], bounds[-1]))
+    invoices = invoiced(scope.at(bounds[0], bounds[-1]))
     segment = ibis.cases(
         *[
             ((invoices.issued_at >= start) & (invoices.issued_at < end), index)

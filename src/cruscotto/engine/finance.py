@@ -66,6 +66,7 @@ def pnl_per_window(scope: KpiScope, windows: list[tuple[dt.date, dt.date]]) -> l
 
 
 def invoiced(scope: KpiScope) -> ir.Table:
+    """The period's invoices, amounts in the base currency at their issue day's rate."""
     invoices = scope.table("invoices")
     invoices = invoices.filter(scope.within(invoices.issued_at))
     return scope.to_base(

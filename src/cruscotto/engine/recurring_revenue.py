@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import active_contracts
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
+from cruscotto.engine.kpi_scope import KpiScope, remembered
 
 
 def mrr_by_account(scope: KpiScope, day: dt.date, rate_day: dt.date) -> ir.Table:
@@ -64,15 +64,12 @@ _FIELDS = ("at_start", "at_end", "new", "expansion", "contraction", "churned", "
 
 @remembered
 def mrr_movement_per_group(scope: KpiScope) -> dict[Any, MrrMovement]:
-    """`mrr_movement` of each group of a breakdown ({TOTAL: …} when not broken down; a
-    group without MRR at either end is left out). MRR and revenue churn both use it."""
+    """The MRR movement of the scope's period for each group of a breakdown ({TOTAL: …}
+    when not broken down; a group without MRR at either end is left out). MRR and revenue
+    churn both use it."""
     per_account = mrr_by_account_movement(scope)
     rows = scope.summarise(per_account, **_movement_sums(per_account))
     return {group: _movement_of(row) for group, row in rows.items()}
-
-
-def mrr_movement(scope: KpiScope) -> MrrMovement:
-    return mrr_movement_per_group(scope)[TOTAL]
 
 
 def _movement_of(row: dict[str, Any]) -> MrrMovement:
@@ -97,10 +94,10 @@ def _movement_sums(per_account: ir.Table) -> dict[str, ir.Scalar]:
 
 
 def mrr_movements(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[MrrMovement]:
-    """`mrr_movement` of each consecutive [start, end) in `parts`, from one query.
+    """The MRR movement of each consecutive [start, end) in `parts`, from one query.
 
     Part i compares the accounts' MRR on boundary i (the day before it) and boundary i + 1
-    (its last day), both converted at the rate of its last day, as `mrr_movement` does.
+    (its last day), both converted at the rate of its last day, as `mrr_movement_per_group` does.
     """
     days = [parts[0][0] - dt.timedelta(days=1)] + [end - dt.timedelta(days=1) for _, end in parts]
     last = len(parts)
