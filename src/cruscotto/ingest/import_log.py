@@ -55,10 +55,7 @@ LOG_TABLES = (IMPORT_LOG, IMPORT_REJECTS)
 
 
 def ensure_tables(warehouse: Warehouse) -> None:
-    existing = set(warehouse.con.list_tables())
-    for declared in LOG_TABLES:
-        if declared.name not in existing:
-            warehouse.con.create_table(declared.name, schema=declared.ibis_schema())
+    warehouse.ensure_tables(LOG_TABLES)
 
 
 def has_log(warehouse: Warehouse) -> bool:

@@ -10,7 +10,7 @@ import contextlib
 import io
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,18 @@ class Warehouse:
                     self.con.create_table(
                         declared.name, schema=declared.ibis_schema(), overwrite=True
                     )
+
+    def ensure_tables(self, tables: Iterable[Table]) -> None:
+        """Create the application tables (users, goals, alerts, audit…) that are missing.
+
+        They are declared like canonical tables but hold the app's own state, so they are
+        created on first use rather than by `create_schema`.
+        """
+        with self.lock:
+            existing = set(self.con.list_tables())
+            for declared in tables:
+                if declared.name not in existing:
+                    self.con.create_table(declared.name, schema=declared.ibis_schema())
 
     def has_schema(self) -> bool:
         with self.lock:

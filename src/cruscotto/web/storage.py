@@ -58,13 +58,7 @@ WEB_TABLES = (USERS, API_TOKENS, SECRETS)
 
 def ensure_tables(warehouse: Warehouse) -> None:
     """Create the web tables that are missing (idempotent)."""
-    existing = set(warehouse.con.list_tables())
-    missing = [t for t in WEB_TABLES if t.name not in existing]
-    if not missing:
-        return
-    with warehouse.transaction():
-        for declared in missing:
-            warehouse.con.create_table(declared.name, schema=declared.ibis_schema())
+    warehouse.ensure_tables(WEB_TABLES)
 
 
 def read_rows(warehouse: Warehouse, declared: Table) -> list[dict]:
