@@ -33,15 +33,16 @@ def test_manager_filters_opens_a_kpi_drills_down_and_exports(log_in, served):
     page.wait_for_url(re.compile(r"/kpi/new_opportunities"))
     assert f"channel={channel}" in page.url  # the filter follows into the KPI page
     page.wait_for_selector("#trend-chart[data-drawn=true] .main-svg")
-    assert "opportunities" in page.locator(".definition-card").inner_text()  # its source table
+    assert "Deals" in page.locator(".definition-card").inner_text()  # its source table, named
     screenshot(page, "03-kpi-new-opportunities")
 
     # Drill down: the records table, sorted by a column, then the next page.
+    page.wait_for_selector("#records-table")
     records = page.locator("#records-table tbody tr")
     assert records.count() > 0
-    page.click("#records-table th a:text-is('created_at')")
+    page.click("#records-table th[data-column=created_at] a")
     page.wait_for_url(re.compile(r"sort=created_at"))
-    assert "▲" in page.locator("#records-table th", has_text="created_at").inner_text()
+    assert page.locator("#records-table th[data-column=created_at]").inner_text() == "Created ▲"
     screenshot(page, "04-kpi-records-sorted")
 
     # Export: the CSV download holds the same records, all of the manager's team.
@@ -54,7 +55,7 @@ def test_manager_filters_opens_a_kpi_drills_down_and_exports(log_in, served):
     assert len(rows) == total
     overview = page.request.get(served["url"] + "/api/overview").json()
     team_reps = {value for value, _label in overview["pickers"]["rep"]}
-    assert {r["owner_id"] for r in rows} <= team_reps
+    assert {r["Owner (id)"] for r in rows} <= team_reps
 
 
 def test_language_switch_is_remembered_and_formats_numbers(log_in, served):
@@ -79,15 +80,23 @@ def test_language_switch_is_remembered_and_formats_numbers(log_in, served):
 
 def test_rep_sees_only_own_records(log_in, served):
     page = log_in("rep")
+    rep_id = page.request.get(served["url"] + "/api/me").json()["rep_id"]
+    reps = dict(page.request.get(served["url"] + "/api/overview").json()["pickers"].get("rep", []))
     banner = page.locator(".scope-banner").inner_text()
-    rep_id = re.search(r"\(rep ([^)]+)\)", banner).group(1)
-    assert page.locator("select[name=rep]").count() == 0  # no picker to choose another rep
+    name = re.search(r"\(([^)]+)\)", banner).group(1)
+    assert name != rep_id and not reps  # the rep's name; no picker to choose another rep
+    assert page.locator("select[name=rep]").count() == 0
     screenshot(page, "08-overview-rep")
     page.goto(served["url"] + "/kpi/new_opportunities?period=2026-Q1")
-    headers = page.locator("#records-table thead th").all_inner_texts()
-    column = headers.index("owner_id") + 1
-    owners = page.locator(f"#records-table tbody tr td:nth-child({column})").all_inner_texts()
-    assert owners and set(owners) == {rep_id}
+    page.wait_for_selector("#records-table")
+    columns = page.locator("#records-table thead th").evaluate_all(
+        "ths => ths.map(th => th.dataset.column)"
+    )
+    column = columns.index("owner_id") + 1
+    owners = page.locator(f"#records-table tbody tr td:nth-child({column})")
+    assert owners.count() > 0
+    assert set(owners.all_inner_texts()) == {name}  # the rep's name, their id as tooltip
+    assert {owners.nth(i).get_attribute("title") for i in range(owners.count())} == {rep_id}
     # Asking for someone else's numbers in the URL is refused, not answered.
     response = page.goto(served["url"] + "/kpi/new_opportunities?rep=someone-else")
     assert response.status == 403
@@ -98,6 +107,7 @@ def test_viewer_sees_numbers_but_no_records_or_export(log_in, served):
     page = log_in("viewer")
     page.goto(served["url"] + "/kpi/new_leads")
     page.wait_for_selector("#trend-chart[data-drawn=true]")
+    page.wait_for_selector("#kpi-details[data-loaded=true]")
     assert page.locator("#records-table").count() == 0
     assert page.locator("#csv-download").count() == 0
     assert "not the records" in page.locator("#records").inner_text()

@@ -1,11 +1,13 @@
 """CSV and XLSX files of a report, from a report built by hand (no database needed)."""
 
+import csv
 import io
 
 import pandas as pd
 from openpyxl import load_workbook
 
 from cruscotto.engine import Period
+from cruscotto.reports.csv_dialect import CsvDialect
 from cruscotto.reports.export import to_csv, to_xlsx
 from cruscotto.reports.report import Column, Note, Report, ReportTable
 from tests.reports.company import day
@@ -48,14 +50,25 @@ def test_csv_headers_carry_units_and_percentages_are_percentages():
     text = to_csv(_report())
     lines = text.splitlines()
     assert lines[0] == "Rep,Won,Won value (EUR),Win rate (%),Closed"
-    # 2/3 is written as 66.6666666667 (%), a missing rate and date as empty cells.
-    assert lines[1] == "Anna,2,15400.5,66.6666666667,2026-03-20"
-    assert lines[2] == "Bruno,0,0.0,,"
+    # 2/3 is written as 66.7 (%, one decimal), money to the cent, a missing rate and date
+    # as empty cells.
+    assert lines[1] == "Anna,2,15400.50,66.7,2026-03-20"
+    assert lines[2] == "Bruno,0,0.00,,"
+
+
+def test_italian_csv_is_what_italian_excel_reads():
+    text = to_csv(_report(), dialect=CsvDialect.for_language("it"))
+    assert text.startswith("\ufeff")  # UTF-8 byte-order mark
+    lines = text[1:].split("\r\n")
+    assert lines[0] == "Rep;Won;Won value (EUR);Win rate (%);Closed"
+    assert lines[1] == "Anna;2;15400,50;66,7;2026-03-20"  # decimal comma, no grouping
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[1] == ["Anna", "2", "15400,50", "66,7", "2026-03-20"]
 
 
 def test_csv_of_an_empty_table_is_its_header():
     text = to_csv(_report(), "a/very:long*sheet?name[that]excel refuses")
-    assert text == "Rep,Won,Won value (EUR),Win rate (%),Closed\n"
+    assert text == "Rep,Won,Won value (EUR),Win rate (%),Closed\r\n"
 
 
 def test_xlsx_has_one_sheet_per_table_with_formats_and_an_about_sheet():

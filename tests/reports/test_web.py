@@ -174,7 +174,7 @@ def test_csv_export_of_one_table_is_scoped(client):
     assert 'filename="leaderboard-2026-03-deals.csv"' in response.headers["content-disposition"]
     records = list(csv.DictReader(io.StringIO(response.text)))
     assert {r["Deal"] for r in records} == R1_DEALS
-    assert {r["Value (EUR)"] for r in records} == {"10000.0", "4000.0", "6000.0"}
+    assert {r["Value (EUR)"] for r in records} == {"10000.00", "4000.00", "6000.00"}  # cents
 
 
 def test_xlsx_export_reads_back_with_every_table_and_number_formats(client):

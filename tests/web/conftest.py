@@ -7,6 +7,8 @@ real /login form, so the session cookie path is exercised by every page test.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -34,6 +36,17 @@ def add_users(app) -> None:
     store.add("rep", PASSWORDS["rep"], "rep", rep_id="r1")
     store.add("other_rep", PASSWORDS["other_rep"], "rep", rep_id="r2")
     store.add("viewer", PASSWORDS["viewer"], "viewer")
+
+
+def with_parts(client: TestClient, url: str) -> str:
+    """A page as the browser ends up showing it: its HTML with every `.deferred` part the
+    page loads (static/app.js fetches each data-src) appended, in order."""
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    parts = [client.get(html.unescape(src)) for src in re.findall(r'data-src="([^"]+)"', page.text)]
+    for part in parts:
+        assert part.status_code == 200, part.text
+    return page.text + "".join(part.text for part in parts)
 
 
 def login(app, username: str) -> TestClient:

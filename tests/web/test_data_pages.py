@@ -196,7 +196,7 @@ def test_the_kpi_card_shows_the_health_of_its_sources(app, admin):
     data = admin.get("/api/kpi/forecast_hit_rate?period=2026-03").json()
     truth = health.check(app.state.warehouse).table("opportunities")
     assert data["source_health"] == {"opportunities": {"issues": truth.issues, "rejected_rows": 1}}
-    page = admin.get("/kpi/forecast_hit_rate?period=2026-03")
+    page = admin.get("/kpi/forecast_hit_rate?period=2026-03")  # the definition card: at once
     assert 'class="source-health" data-source="opportunities"' in page.text
 
 

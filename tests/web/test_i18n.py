@@ -50,11 +50,39 @@ def test_translator_fills_parameters_and_falls_back_to_the_key():
     ],
 )
 def test_money_follows_the_language(language, currency, expected):
-    assert Formatter(language, currency).money(1234.56) == expected
+    assert Formatter(language, currency).money(1234.56, digits=2) == expected
 
 
-def test_large_amounts_drop_the_cents():
+def test_amounts_on_screen_have_one_precision_whole_units():
+    # The "€97,470 and €6,962.12" on one page: now both in whole euros.
+    fmt = Formatter("en", "EUR")
+    assert (fmt.money(97470.0), fmt.money(6962.1161142857145)) == ("€97,470", "€6,962")
     assert Formatter("it", "EUR").money(1234567.89) == "1.234.568\xa0€"
+    assert Formatter("it").money_in(1400.0, "USD") == "1.400\xa0USD"
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "expected"),
+    [
+        ("it", "2026-11", "novembre 2026"),
+        ("en", "2026-11", "November 2026"),
+        ("pt", "2026-11", "novembro 2026"),
+        ("it", "2026-Q4", "T4 2026"),
+        ("it", "FY2026", "Esercizio 2026"),
+        ("it", "FY2026-Q1", "T1 dell'esercizio 2026"),
+        ("it", "2026-W48", "Settimana 48 del 2026"),
+        ("it", "2026-11-30", "30 nov 2026"),
+        ("it", "2026-01-01..2026-03-31", "1 gen 2026 – 31 mar 2026"),
+    ],
+)
+def test_periods_are_written_in_the_language(language, label, expected):
+    assert Formatter(language).period(label) == expected
+
+
+def test_times_are_the_language_s_date_and_24h_clock():
+    assert Formatter("it").when("2026-11-30 14:05") == "30 nov 2026, 14:05"
+    assert Formatter("en").when("2026-11-30 14:05") == "30 Nov 2026, 14:05"
+    assert Formatter("it").period("2026-11", short=True) == "nov 2026"
 
 
 @pytest.mark.parametrize(

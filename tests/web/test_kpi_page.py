@@ -83,7 +83,13 @@ def test_csv_export_holds_every_record(company):
     assert response.headers["content-type"].startswith("text/csv")
     assert 'filename="new_leads_2026-03.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert sorted(r["lead_id"] for r in rows) == ["L1", "L2", "L3", "L5", "L6", "L7"]
+    # Headers are words (the JSON twin keeps the column names); each id has its name beside.
+    assert sorted(r["Lead"] for r in rows) == ["L1", "L2", "L3", "L5", "L6", "L7"]
+    assert {(r["Owner (id)"], r["Owner"]) for r in rows} == {
+        ("r1", "Anna Rossi"),
+        ("r2", "Bruno Bianchi"),
+        ("r3", "Carla Verdi"),
+    }
 
 
 def test_unknown_kpi_is_404_on_page_and_api(company):
@@ -94,16 +100,16 @@ def test_unknown_kpi_is_404_on_page_and_api(company):
 
 
 def test_kpi_page_renders_in_italian_with_italian_numbers(company_app):
-    from tests.web.conftest import login
+    from tests.web.conftest import login, with_parts
 
     client = login(company_app, "admin")
     client.post("/language", data={"language": "it"})
     try:
-        page = client.get("/kpi/avg_opportunity_value?period=2026-03")
-        assert page.status_code == 200
-        assert "Valore medio delle opportunità" in page.text
-        assert "7.250,00\xa0€" in page.text  # (10 000 + 4 500) / 2 in Italian
-        assert 'src="/static/plotly.min.js"' in page.text
+        page = with_parts(client, "/kpi/avg_opportunity_value?period=2026-03")
+        assert "Valore medio delle opportunità" in page
+        assert "7.250\xa0€" in page  # (10 000 + 4 500) / 2 in Italian, whole euros
+        assert 'src="/static/plotly.min.js"' in page
+        assert 'src="/static/plotly-locales/it.js"' in page  # month names, modebar
     finally:
         client.post("/language", data={"language": "en"})
 
@@ -129,6 +135,8 @@ def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
     api = clients["admin"].get("/api/kpi/avg_opportunity_value?period=2026-03")
     assert api.status_code == 422
     assert "CHF" in api.json()["detail"]
-    page = clients["admin"].get("/kpi/avg_opportunity_value?period=2026-03")
-    assert page.status_code == 422
-    assert "CHF" in page.text
+    # The page shows at once; the part holding the numbers says what is missing.
+    assert clients["admin"].get("/kpi/avg_opportunity_value?period=2026-03").status_code == 200
+    part = clients["admin"].get("/kpi/avg_opportunity_value/numbers?part=main&period=2026-03")
+    assert part.status_code == 422
+    assert "CHF" in part.text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.conftest import with_parts
+
 CARDS = "kpi=new_leads&kpi=avg_opportunity_value&kpi=share_of_voice"
 
 
@@ -69,9 +71,13 @@ def test_bad_period_and_grain_are_explained(company):
     assert bad.status_code == 400
     assert "2026-Q1" in bad.json()["detail"]
     assert company["admin"].get("/api/overview?grain=decade").status_code == 400
+    # The page explains it above the default period's cards, instead of an error page.
     page = company["admin"].get("/overview?period=March")
-    assert page.status_code == 400
-    assert "Cannot read the period" in page.text
+    assert page.status_code == 200
+    assert 'id="period-error"' in page.text
+    assert "Cannot read the period &#39;March&#39;" in page.text
+    assert "Showing March 2026 instead." in page.text  # the last complete month of 2026-04-15
+    assert "/overview/cards?area=sales&amp;period=2026-03" in page.text
 
 
 def test_pickers_offer_the_data_values(company):
@@ -82,11 +88,10 @@ def test_pickers_offer_the_data_values(company):
 
 
 def test_overview_page_renders_the_cards(company):
-    page = company["admin"].get("/overview?period=2026-03&" + CARDS)
-    assert page.status_code == 200
-    assert 'data-kpi="new_leads"' in page.text
-    assert "7,250.00" in page.text  # en_GB money: €7,250.00
-    assert '<svg class="spark"' in page.text
+    page = with_parts(company["admin"], "/overview?period=2026-03&" + CARDS)
+    assert 'data-kpi="new_leads"' in page
+    assert "€7,250" in page  # en_GB money, whole units on screen
+    assert '<svg class="spark"' in page
 
 
 def test_kpi_parameter_limits_the_cards(company):
@@ -114,8 +119,9 @@ def test_one_broken_kpi_shows_its_error_and_the_rest_still_show(app, clients, we
     assert "CHF" in by_id["avg_opportunity_value"]["error"]
     assert "value" not in by_id["avg_opportunity_value"]
     assert by_id["new_leads"]["value"] == 6
-    page = clients["admin"].get(url.replace("/api", ""))
-    assert "Could not compute" in page.text
+    page = with_parts(clients["admin"], url.replace("/api", ""))
+    assert "Could not compute this number." in page
+    assert 'title="no exchange rate for CHF' in page  # the engine's reason, as a tooltip
 
 
 def test_warm_up_caches_the_company_overview_at_start(web_warehouse):

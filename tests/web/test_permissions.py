@@ -8,6 +8,8 @@ import io
 
 import pytest
 
+from tests.web.conftest import with_parts
+
 # Only the cards these tests look at (the full overview is tested in test_overview.py).
 CARDS = "kpi=new_leads&kpi=share_of_voice&kpi=cost_per_qualified_lead"
 
@@ -61,7 +63,7 @@ def test_rep_records_breakdown_and_export_hold_only_their_records(company):
     assert data["records"]["total"] == 3
     exported = company["rep"].get("/api/kpi/new_leads/records.csv?period=2026-03").text
     rows = list(csv.DictReader(io.StringIO(exported)))
-    assert sorted(r["lead_id"] for r in rows) == ["L1", "L2", "L3"]
+    assert sorted(r["Lead"] for r in rows) == ["L1", "L2", "L3"]
 
 
 def test_rep_pickers_do_not_offer_other_people(company):
@@ -89,8 +91,8 @@ def test_viewer_sees_dashboards_but_no_records_or_exports(company):
     assert data["compare"]["current"]["value"] == 6
     export = company["viewer"].get("/api/kpi/new_leads/records.csv?period=2026-03")
     assert export.status_code == 403
-    page = company["viewer"].get("/kpi/new_leads?period=2026-03")
-    assert "records-table" not in page.text and "csv-download" not in page.text
+    page = with_parts(company["viewer"], "/kpi/new_leads?period=2026-03")
+    assert "records-table" not in page and "csv-download" not in page
 
 
 def test_bearer_token_carries_the_same_scope(company_app):

@@ -8,7 +8,6 @@ and lets Excel format them: fractions with a percent format, amounts with the cu
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -20,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cruscotto.reports.csv_dialect import DIGITS, ENGLISH, CsvDialect, write_csv
 from cruscotto.reports.report import Column, Report, ReportTable, json_value
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,19 +48,24 @@ def csv_cell(value, kind: str):
     if value is None:
         return ""
     if kind == "percent" and isinstance(value, int | float):
-        return round(value * 100, 10)
+        return value * 100
     return value
 
 
-def to_csv(report: Report, table: str | None = None) -> str:
-    """One table of the report as CSV text (the report's first table unless named)."""
+def to_csv(report: Report, table: str | None = None, dialect: CsvDialect = ENGLISH) -> str:
+    """One table of the report as CSV text (the report's first table unless named), in
+    `dialect` (see cruscotto.reports.csv_dialect), numbers rounded to their kind's digits."""
     chosen = report.table(table) if table else report.tables[0]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header(c, report.currency) for c in chosen.columns)
-    for row in chosen.frame.itertuples(index=False):
-        writer.writerow(csv_cell(v, c.kind) for v, c in zip(row, chosen.columns, strict=True))
-    return out.getvalue()
+    rows = (
+        [csv_cell(v, c.kind) for v, c in zip(row, chosen.columns, strict=True)]
+        for row in chosen.frame.itertuples(index=False)
+    )
+    return write_csv(
+        [header(c, report.currency) for c in chosen.columns],
+        rows,
+        dialect,
+        [DIGITS.get(c.kind) for c in chosen.columns],
+    )
 
 
 def to_xlsx(report: Report) -> bytes:

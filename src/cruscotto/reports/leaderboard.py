@@ -149,6 +149,7 @@ REP_COLUMNS = [
     Column("open", "Open", "count"),
     Column("open_value", "Open pipeline", "currency"),
     Column("deals", "Deals", "count"),
+    Column("owner_id", "Rep id"),
 ]
 STAGE_COLUMNS = [
     Column("pipeline", "Pipeline"),
@@ -170,4 +171,5 @@ DEAL_COLUMNS = [
     Column("created_on", "Created", "date"),
     Column("expected_close_date", "Expected close", "date"),
     Column("closed_on", "Closed", "date"),
+    Column("owner_id", "Rep id"),
 ]

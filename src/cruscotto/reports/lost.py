@@ -121,4 +121,5 @@ DEAL_COLUMNS = [
     Column("amount", "Amount", "number"),
     Column("currency", "Currency"),
     Column("amount_base", "Value", "currency"),
+    Column("owner_id", "Rep id"),
 ]

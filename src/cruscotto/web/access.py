@@ -84,7 +84,7 @@ class Access:
 
     @property
     def fmt(self) -> Formatter:
-        return Formatter(self.language, self.settings.base_currency)
+        return Formatter(self.language, self.settings.base_currency, self.settings.timezone)
 
     # -- scope ----------------------------------------------------------------------------
 

@@ -60,12 +60,29 @@ def _scale(value: float | None, unit: str) -> float | None:
     return value * 100 if unit == "percent" else value
 
 
+def value_axis(fmt: Formatter, unit: str) -> dict:
+    """A value axis with the language's separators' tick format: 500.000, never "500k"."""
+    whole = unit in ("count", "currency", "currency_per_day", "percent")
+    return {
+        "ticksuffix": "%" if unit == "percent" else "",
+        "tickformat": ",.0f" if whole else ",.2~f",
+        "exponentformat": "none",
+        "zeroline": False,
+        "automargin": True,
+    }
+
+
+def separators(fmt: Formatter) -> str:
+    """Plotly's decimal and thousands separators, as the language writes 1.5 and 1000."""
+    return fmt.number(1.5, 1)[1] + fmt.number(1000)[1]
+
+
 def _layout(fmt: Formatter, unit: str, **extra) -> dict:
     return {
         "margin": {"l": 60, "r": 20, "t": 10, "b": 40},
         "height": 320,
-        "separators": ".," if fmt.language == "en" else ",.",
-        "yaxis": {"ticksuffix": "%" if unit == "percent" else "", "zeroline": False},
+        "separators": separators(fmt),
+        "yaxis": value_axis(fmt, unit),
         "hovermode": "closest",
         "showlegend": True,
         "legend": {"orientation": "h", "y": -0.2},
@@ -84,14 +101,21 @@ def trend_figure(
     name: str,
     target: float | None,
     benchmark: tuple[float | None, float | None] | None,
+    links: Sequence[str] | None = None,
 ) -> dict:
-    """The trend line, a dashed target line and the shaded benchmark band."""
+    """The trend line, a dashed target line and the shaded benchmark band.
+
+    `labels` are period labels ("2026-11"), shown in the language ("nov 2026"); a click
+    on a point opens its entry of `links` (that period's records).
+    """
+    labels = [fmt.period(label, short=True) for label in labels]
     data = [
         {
             "type": "scatter",
             "mode": "lines+markers",
             "name": name,
             "x": list(labels),
+            "customdata": list(links) if links else None,
             "y": [_scale(v, unit) for v in values],
             "text": [fmt.kpi_value(v, unit) for v in values],
             "hovertemplate": "%{x}: %{text}<extra></extra>",
@@ -149,14 +173,17 @@ def breakdown_figure(
     *,
     unit: str,
     fmt: Formatter,
+    links: Sequence[str | None] | None = None,
 ) -> dict:
-    """Horizontal bars, largest first, coloured by status against the target."""
+    """Horizontal bars, largest first, coloured by status against the target; a click on a
+    bar opens its entry of `links` (the records of that value)."""
     count = len(labels)
     data = [
         {
             "type": "bar",
             "orientation": "h",
             "y": list(reversed(labels)),
+            "customdata": list(reversed(links)) if links else None,
             "x": [_scale(v, unit) for v in reversed(values)],
             "text": [fmt.kpi_value(v, unit) for v in reversed(values)],
             "textposition": "auto",
@@ -176,27 +203,40 @@ def breakdown_figure(
     return {"data": data, "layout": layout}
 
 
-def kpi_trend_chart(data: dict, fmt: Formatter) -> dict:
-    """The trend figure of a KPI page's data (see routes/kpi.py)."""
+def kpi_trend_chart(data: dict, fmt: Formatter, query=None) -> dict:
+    """The trend figure of a KPI page's data (see routes/kpi.py); with the page's `query`,
+    each point links to that period's records."""
     kpi = data["kpi"]
     band = kpi["benchmark"]
+    periods = [r["period"] for r in data["trend"]]
+    links = [query.with_(period=p, offset=None) + "#records" for p in periods] if query else None
     return trend_figure(
-        [r["period"] for r in data["trend"]],
+        periods,
         [r["value"] for r in data["trend"]],
         unit=kpi["unit"],
         fmt=fmt,
         name=kpi["name"],
         target=kpi["target"],
         benchmark=(band["low"], band["high"]) if band else None,
+        links=links,
     )
 
 
-def kpi_breakdown_chart(data: dict, fmt: Formatter) -> dict:
+def breakdown_link(query, dimension: str, key: str | None) -> str | None:
+    """The page's records kept to one breakdown value (None: rows without a value)."""
+    if query is None or key is None:
+        return None
+    return query.with_(**{dimension: key}, offset=None) + "#records"
+
+
+def kpi_breakdown_chart(data: dict, fmt: Formatter, query=None) -> dict:
     rows = data["breakdown"]["rows"]
+    dimension = data["breakdown"]["dimension"]
     return breakdown_figure(
         [r["label"] if r["label"] is not None else fmt.t("dimension.none") for r in rows],
         [r["value"] for r in rows],
         [r["status"] for r in rows],
         unit=data["kpi"]["unit"],
         fmt=fmt,
+        links=[breakdown_link(query, dimension, r["key"]) for r in rows] if query else None,
     )

@@ -15,12 +15,14 @@ In a template: `{{ t("overview.title") }}` and `{{ fmt.kpi_value(value, unit) }}
 from __future__ import annotations
 
 import json
-from datetime import date
+import re
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
 LANGUAGES = ("en", "it", "pt")
@@ -70,10 +72,11 @@ class Translator:
 class Formatter:
     """Numbers, money, percentages and dates the way the language writes them."""
 
-    def __init__(self, language: str, currency: str = "EUR") -> None:
+    def __init__(self, language: str, currency: str = "EUR", timezone: str = "UTC") -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         self.locale = _locale(LOCALES[self.language])
         self.currency = currency
+        self.zone = ZoneInfo(timezone)  # the company's: where stored UTC instants are shown
         self.t = Translator(self.language)
 
     def number(self, value: float | None, digits: int = 0) -> str:
@@ -89,21 +92,66 @@ class Formatter:
         return format_percent(fraction, format=pattern, locale=self.locale)
 
     def money(self, amount: float | None, digits: int | None = None) -> str:
+        """An amount in the base currency, in whole units on screen (one precision for every
+        amount of a page: 97.470 € and 6.962 €, never 6.962,12 € beside them)."""
+        return self.money_in(amount, self.currency, digits)
+
+    def money_in(self, amount: float | None, currency: str, digits: int | None = None) -> str:
+        """An amount in `currency` (a record's own), whole units unless `digits` says."""
         if amount is None:
             return "–"
-        if digits is None:
-            # Cents matter on small amounts only; a card showing 1.234.567,89 € is noise.
-            digits = 0 if abs(amount) >= 10_000 else 2
         return format_currency(
             amount,
-            self.currency,
+            currency,
             locale=self.locale,
             currency_digits=False,
-            format=None if digits == 2 else _money_pattern(self.locale, digits),
+            format=_money_pattern(self.locale, 0 if digits is None else digits),
         )
 
     def date(self, day: date | None, style: str = "medium") -> str:
         return "–" if day is None else format_date(day, format=style, locale=self.locale)
+
+    def when(self, moment: datetime | date | str | None) -> str:
+        """ "30 nov 2026, 14:05" for an instant (already in the company's zone), "30 nov
+        2026" for a day; ISO text ("2026-11-30 14:05", "2026-11-30") is read first."""
+        if moment is None or moment == "":
+            return "–"
+        if isinstance(moment, str):
+            moment = (
+                datetime.fromisoformat(moment) if len(moment) > 10 else date.fromisoformat(moment)
+            )
+        if not isinstance(moment, datetime):
+            return self.date(moment)
+        pattern = self.locale.datetime_formats["medium"]
+        return str(pattern).format(
+            format_time(moment, "short", locale=self.locale), self.date(moment.date())
+        )
+
+    def period(self, label: str | None, short: bool = False) -> str:
+        """A period's label ("2026-11", "2026-Q4", "FY2026", "2026-W48", "a..b") in words:
+        "novembre 2026", "T4 2026", "esercizio 2026", "settimana 48 del 2026"."""
+        if not label:
+            return "–"
+        if ".." in label:
+            first, last = label.split("..", 1)
+            return self.t("period.range", first=self.when(first), last=self.when(last))
+        if match := _MONTH_LABEL.match(label):
+            day = date(int(match["year"]), int(match["month"]), 1)
+            if short:  # chart axes: "nov 2026"
+                return format_skeleton("yMMM", day, locale=self.locale)
+            return format_date(day, "LLLL yyyy", locale=self.locale)
+        if match := _QUARTER_LABEL.match(label):
+            year, quarter = int(match["year"]), int(match["q"])
+            if match["fy"]:
+                return self.t("period.fiscal_quarter", quarter=quarter, year=year)
+            return format_skeleton("yQQQ", date(year, 3 * quarter - 2, 1), locale=self.locale)
+        if match := _FISCAL_LABEL.match(label):
+            return self.t("period.fiscal_year", year=match["year"])
+        if match := _WEEK_LABEL.match(label):
+            return self.t("period.week", week=int(match["week"]), year=match["year"])
+        if len(label) == 10:
+            return self.when(label)
+        return label
 
     def kpi_value(self, value: float | None, unit: str) -> str:
         """A KPI value with its unit: rates are stored as fractions and shown as %."""
@@ -149,6 +197,12 @@ def change(current: float | None, previous: float | None, unit: str) -> float | 
     if previous == 0:
         return None
     return (current - previous) / abs(previous)
+
+
+_MONTH_LABEL = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
+_QUARTER_LABEL = re.compile(r"^(?P<fy>FY)?(?P<year>\d{4})-Q(?P<q>[1-4])$")
+_FISCAL_LABEL = re.compile(r"^FY(?P<year>\d{4})$")
+_WEEK_LABEL = re.compile(r"^(?P<year>\d{4})-W(?P<week>\d{2})$")
 
 
 @cache

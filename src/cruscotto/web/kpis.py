@@ -43,15 +43,59 @@ def check_grain(grain: str, who: Access) -> str:
     return grain
 
 
+# The period presets of the filter bar: relative periods, so a bookmark stays "last month".
+PRESETS = (
+    "this_month",
+    "last_month",
+    "quarter_to_date",
+    "last_quarter",
+    "year_to_date",
+    "last_12_months",
+)
+
+
+def preset_period(name: str, today: date, fiscal_year_start_month: int) -> Period:
+    """A preset as a period; "to date" periods end with today (fiscal quarter and year)."""
+    fiscal = fiscal_year_start_month
+    if name == "this_month":
+        return Period.current("month", today, fiscal)
+    if name == "last_month":
+        return Period.current("month", today, fiscal).previous()
+    if name == "quarter_to_date":
+        return Period.between(Period.current("quarter", today, fiscal).start, today)
+    if name == "last_quarter":
+        return Period.current("quarter", today, fiscal).previous()
+    if name == "year_to_date":
+        return Period.between(Period.current("year", today, fiscal).start, today)
+    if name == "last_12_months":
+        this_month = Period.current("month", today, fiscal)
+        return Period(this_month.start.replace(year=this_month.start.year - 1), this_month.start)
+    raise ValueError(f"unknown preset {name!r}")
+
+
 def resolve_period(text: str | None, grain: str, kpis: Engine, who: Access) -> Period:
-    """The period typed in the URL; without one, the last complete `grain` unit."""
+    """The period in the URL: a preset (`last_month`), a label (`2026-03`, `2026-Q1`,
+    `2026-01-01..2026-03-31`); without one, the last complete `grain` unit."""
     fiscal = kpis.settings.fiscal_year_start_month
     if not text:
         return Period.current(grain, kpis.today, fiscal).previous()
+    if text in PRESETS:
+        return preset_period(text, kpis.today, fiscal)
     try:
         return Period.parse(text, fiscal)
     except ValueError:
         raise HTTPException(400, who.t("error.bad_period", period=text)) from None
+
+
+def readable_period(
+    text: str | None, grain: str, kpis: Engine, who: Access
+) -> tuple[Period, str | None]:
+    """(the period, None), or for a period that cannot be read the default period and the
+    message to show on the page (a typo is a sentence above the numbers, not an error page)."""
+    try:
+        return resolve_period(text, grain, kpis, who), None
+    except HTTPException as error:
+        return resolve_period(None, grain, kpis, who), str(error.detail)
 
 
 def spark_window(period: Period, grain: str, fiscal_year_start_month: int) -> Period:

@@ -10,12 +10,15 @@ from collections.abc import Iterable
 
 from cruscotto.engine import Engine
 from cruscotto.web.access import Access
+from cruscotto.web.values import ValueText
 
 
 def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, list[list[str]]]:
-    """{dimension: [[value, label], …]} for each dimension the user may filter by."""
+    """{dimension: [[value, label], …]} for each dimension the user may filter by, labels in
+    the user's language (a channel's `paid_search` is "Ricerca a pagamento"), sorted by them."""
     offered: dict[str, list[list[str]]] = {}
     forced = who.forced
+    texts = ValueText(who.language)
     for dimension in dimensions:
         if who.user.role == "rep" and dimension in ("rep", "team"):
             continue
@@ -25,7 +28,8 @@ def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, l
         if "team" in forced and dimension == "rep":
             members = reps_in_teams(kpis, forced["team"])
             values = [(v, label) for v, label in values if v in members]
-        offered[dimension] = [[v, label] for v, label in values]
+        named = [[v, texts.dimension(dimension, label)] for v, label in values]
+        offered[dimension] = sorted(named, key=lambda pair: (pair[1].lower(), pair[0]))
     return offered
 
 

@@ -7,8 +7,6 @@ GET /api/kpis                 the definitions the user may see
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from typing import Annotated
@@ -19,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from cruscotto.engine import Engine, Period
 from cruscotto.model import table as model_table
+from cruscotto.reports.csv_dialect import CsvDialect, write_csv
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import (
     check_grain,
@@ -26,13 +25,16 @@ from cruscotto.web.kpis import (
     engine,
     freshness,
     period_dict,
+    readable_period,
     resolve_period,
     result_dict,
     trend_window,
 )
-from cruscotto.web.pages import page
+from cruscotto.web.pages import fragment, page
 from cruscotto.web.pickers import pickers
+from cruscotto.web.records import csv_table, names_of
 from cruscotto.web.source_health import source_health
+from cruscotto.web.values import ValueText
 
 router = APIRouter()
 
@@ -57,7 +59,31 @@ def visible_kpi(kpi_id: str, who: Access, kpis: Engine):
     return kpi
 
 
-@page(router, "/kpi/{kpi_id}", "kpi.html", name="kpi", tags=["kpis"])
+def kpi_shell(
+    kpi_id: str,
+    period: str | None = None,
+    grain: str = "month",
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """What a KPI page shows at once: the definition card, the filters, the period (or why
+    the one asked for cannot be read); its numbers load into the page afterwards."""
+    kpi = visible_kpi(kpi_id, who, kpis)
+    check_grain(grain, who)
+    current, problem = readable_period(period, grain, kpis, who)
+    return {
+        "kpi": definition_dict(kpi, who),
+        "freshness": freshness(kpis, list(kpi.sources)),
+        "source_health": source_health(kpis, list(kpi.sources)),
+        "period": period_dict(current),
+        "period_error": problem,
+        "grain": grain,
+        "filters": who.filters(),
+        "pickers": pickers(kpis, who, [d for d in OVERVIEW_FILTERS if d in kpi.dimensions]),
+    }
+
+
+@page(router, "/kpi/{kpi_id}", "kpi.html", name="kpi", shell=kpi_shell, tags=["kpis"])
 def kpi_page(
     kpi_id: str,
     period: str | None = None,
@@ -104,12 +130,15 @@ def kpi_page(
     data["trend"] = [result_dict(r) for r in kpis.trend(kpi.id, window, grain, filters)]
     if dimension is not None:
         labels = dict(kpis.dimension_values(dimension))
+        values = ValueText(who.language)
         data["breakdown"] = {
             "dimension": dimension,
             "rows": [
                 {
                     "key": key,
-                    "label": labels.get(key, key) if key is not None else None,
+                    "label": values.dimension(dimension, labels.get(key, key))
+                    if key is not None
+                    else None,
                     **result_dict(r),
                 }
                 for key, r in kpis.breakdown(kpi.id, current, dimension, filters)
@@ -119,6 +148,16 @@ def kpi_page(
         paging = Paging(limit, offset, sort, desc)
         data["records"] = records_page(kpis, kpi.id, current, filters, paging, who)
     return data
+
+
+fragment(
+    router,
+    "/kpi/{kpi_id}/numbers",
+    "_kpi_numbers.html",
+    kpi_page,
+    name="kpi_numbers",
+    page_path="/kpi/{kpi_id}",
+)
 
 
 @dataclass(frozen=True)
@@ -146,9 +185,11 @@ def records_page(
         if paging.sort is None:
             raise
         raise HTTPException(400, who.t("error.bad_sort", column=paging.sort)) from None
+    names = names_of(kpis, frame)
     frame = local_times(frame, kpis, kpis.catalog.get(kpi_id))
     return {
         "columns": list(frame.columns),
+        "names": names,
         "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False)],
         "total": total,
         "limit": paging.limit,
@@ -175,14 +216,14 @@ def records_csv(
     current = resolve_period(period, check_grain(grain, who), kpis, who)
     filters = who.filters_for(kpi)
     frame, _ = kpis.records(kpi.id, current, filters, limit=CSV_LIMIT, sort=sort, descending=desc)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(frame.columns)
-    for row in local_times(frame, kpis, kpi).itertuples(index=False):
-        writer.writerow(["" if (v := _plain(r)) is None else v for r in row])
+    names = names_of(kpis, frame)
+    header, rows, digits = csv_table(
+        local_times(frame, kpis, kpi), names, ValueText(who.language), kpi.unit
+    )
+    text = write_csv(header, rows, CsvDialect.for_language(who.language), digits)
     filename = f"{kpi.id}_{current.label.replace('..', '_')}.csv"
     return StreamingResponse(
-        iter([buffer.getvalue()]),
+        iter([text.encode("utf-8")]),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import RedirectResponse
 
 from cruscotto.engine import Engine, Period
@@ -19,10 +19,11 @@ from cruscotto.web.kpis import (
     engine,
     log,
     period_dict,
+    readable_period,
     resolve_period,
     spark_window,
 )
-from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pages import fragment, nav_item, page
 from cruscotto.web.pickers import pickers
 
 router = APIRouter()
@@ -38,31 +39,85 @@ def home(who: Access = Depends(access)):
     return RedirectResponse("/overview", status_code=303)
 
 
-@page(router, "/overview", "overview.html", name="overview", tags=["dashboard"])
-def overview(
+KpiChoice = Annotated[list[str] | None, Query(description="only these KPIs' cards")]
+AreaChoice = Annotated[str | None, Query(description="only this area's cards")]
+
+
+def shown_cards(who: Access, kpis: Engine, kpi: list[str] | None, area: str | None) -> list:
+    """The visible KPIs of the areas asked for, in the overview's order."""
+    return [
+        k
+        for each in AREAS
+        for k in who.visible(kpis.catalog.all())
+        if k.dashboard_area == each and (not kpi or k.id in kpi) and (not area or each == area)
+    ]
+
+
+def overview_shell(
     period: str | None = None,
     grain: str = "month",
-    kpi: Annotated[list[str] | None, Query(description="only these KPIs' cards")] = None,
+    kpi: KpiChoice = None,
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> dict:
-    """Every visible KPI of the four areas: value, change vs previous period, sparkline."""
+    """What the overview page shows at once: filters, the period (or why the one asked for
+    cannot be read), and each area's cards by name; their numbers load into them."""
     check_grain(grain, who)
+    current, problem = readable_period(period, grain, kpis, who)
+    shown = shown_cards(who, kpis, kpi, None)
+    return {
+        "period": period_dict(current),
+        "previous": period_dict(current.previous()),
+        "period_error": problem,
+        "grain": grain,
+        "filters": who.filters(),
+        "pickers": pickers(kpis, who, OVERVIEW_FILTERS),
+        "areas": [
+            {
+                "id": area,
+                "cards": [
+                    {"id": k.id, "name": who.t.pick(k.name)}
+                    for k in shown
+                    if k.dashboard_area == area
+                ],
+            }
+            for area in AREAS
+        ],
+    }
+
+
+@page(
+    router,
+    "/overview",
+    "overview.html",
+    name="overview",
+    shell=overview_shell,
+    tags=["dashboard"],
+)
+def overview(
+    period: str | None = None,
+    grain: str = "month",
+    kpi: KpiChoice = None,
+    area: AreaChoice = None,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """Every visible KPI of the four areas (or of `area`): value, change vs previous period,
+    sparkline."""
+    check_grain(grain, who)
+    if area is not None and area not in AREAS:
+        raise HTTPException(400, who.t("error.bad_area", area=area, areas=", ".join(AREAS)))
     current = resolve_period(period, grain, kpis, who)
     previous = current.previous()
     window = spark_window(current, grain, kpis.settings.fiscal_year_start_month)
-    shown = [
-        k
-        for area in AREAS
-        for k in who.visible(kpis.catalog.all())
-        if k.dashboard_area == area and (not kpi or k.id in kpi)
-    ]
+    shown = shown_cards(who, kpis, kpi, area)
     computable = [k for k in shown if not who.inapplicable(k)]
     numbers = card_numbers(kpis, computable, current, previous, window, grain, who.filters())
     cards = {k.id: kpi_card(k, numbers.get(k.id), who) for k in shown}
     areas = [
-        {"id": area, "cards": [cards[k.id] for k in shown if k.dashboard_area == area]}
-        for area in AREAS
+        {"id": each, "cards": [cards[k.id] for k in shown if k.dashboard_area == each]}
+        for each in AREAS
+        if area is None or each == area
     ]
     return {
         "period": period_dict(current),
@@ -152,3 +207,13 @@ def kpi_card(kpi, numbers: tuple | Exception | None, who: Access) -> dict:
         }
     )
     return card
+
+
+fragment(
+    router,
+    "/overview/cards",
+    "_overview_cards.html",
+    overview,
+    name="overview_cards",
+    page_path="/overview",
+)

@@ -16,16 +16,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
-from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
+from cruscotto.engine import CurrencyError, Engine, Period
 from cruscotto.engine.dimensions import DimensionError
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
 from cruscotto.reports.conversion import ALL_CHANNELS
+from cruscotto.reports.csv_dialect import CsvDialect
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
-from cruscotto.web.kpis import engine, period_dict
+from cruscotto.web.charts import separators, value_axis
+from cruscotto.web.kpis import engine, period_dict, resolve_period
 from cruscotto.web.pages import nav_item, page
 from cruscotto.web.pickers import pickers
+from cruscotto.web.values import ValueText
 
 router = APIRouter()
 nav_item("reports", "/reports", "nav.reports", order=30)
@@ -47,6 +50,17 @@ CHARTS = {
     "conversion": ("channels", "channel", ("leads", "mql", "sql", "opportunities", "won")),
     "leaderboard": ("reps", "rep", ("won_value", "open_value")),
     "lost": ("reasons", "reason", ("value",)),
+}
+
+
+# Rows that open the records behind them: (report, table) → (column holding the value,
+# the dimension it filters, the KPI whose records are shown).
+ROW_LINKS = {
+    ("conversion", "channels"): ("channel", "channel", "lead_conversion_rate"),
+    ("leaderboard", "reps"): ("owner_id", "rep", "win_rate"),
+    ("leaderboard", "stages"): ("stage", "stage", "open_pipeline"),
+    ("leaderboard", "deals"): ("owner_id", "rep", "win_rate"),
+    ("lost", "deals"): ("owner_id", "rep", "lost_opportunity_rate"),
 }
 
 
@@ -89,15 +103,45 @@ def run_report(
         raise HTTPException(403, who.t("error.no_records"))
     options = {"statuses": status, "currencies": currency} if name == "leaderboard" else {}
     try:
-        chosen: Period | None = kpis.period(period) if period else None
+        chosen: Period | None = report_period(period, kpis, who)
         return build(kpis, name, chosen, who.filters(), **options)
-    except PeriodError:
-        raise HTTPException(400, who.t("error.bad_period", period=period)) from None
     except (DimensionError, CurrencyError, ValueError) as exc:
         raise HTTPException(400, str(exc)) from None
 
 
-@page(router, "/reports/{name}", "reports/report.html", name="report", tags=["reports"])
+def report_period(text: str | None, kpis: Engine, who: Access) -> Period | None:
+    """The period asked for (a preset or a label); None for the report's own default."""
+    return resolve_period(text, "month", kpis, who) if text else None
+
+
+def report_page_view(
+    name: str,
+    period: str | None = None,
+    status: Many = None,
+    currency: Many = None,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """The report page's data: a period that cannot be read is a message above the report
+    for its default period, not an error page."""
+    try:
+        return report_view(name, period, status, currency, who, kpis)
+    except HTTPException as error:
+        if error.status_code != 400 or not period:
+            raise
+        data = report_view(name, None, status, currency, who, kpis)
+        data["period_error"] = str(error.detail)
+        return data
+
+
+@page(
+    router,
+    "/reports/{name}",
+    "reports/report.html",
+    name="report",
+    shell=report_page_view,
+    tags=["reports"],
+)
 def report_view(
     name: str,
     period: str | None = None,
@@ -109,10 +153,21 @@ def report_view(
     """A report's tables (rows and typed columns), notes and headline facts, in scope."""
     result = run_report(name, period, status, currency, who, kpis)
     data = result.to_dict()
+    data["period_error"] = None
+    return decorate(data, result, name, who, kpis)
+
+
+def decorate(data: dict, result: Report, name: str, who: Access, kpis: Engine) -> dict:
+    """What the page adds to the report: period, pickers, chart, row links, options."""
     data["period"] = period_dict(result.period) | {"label": result.period.label}
     data["pickers"] = pickers(kpis, who, REPORT_FILTERS[name])
     data["can_export"] = who.can_export
     data["chart"] = chart(result, who)
+    for table in data["tables"]:
+        link = ROW_LINKS.get((name, table["name"]))
+        table["link"] = (
+            dict(zip(("column", "dimension", "kpi"), link, strict=True)) if link else None
+        )
     if name == "summary":
         for row in data["tables"][0]["rows"]:
             row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
@@ -143,7 +198,8 @@ def report_export(
         content, media_type = to_xlsx(result), XLSX_MEDIA_TYPE
     else:
         try:
-            content = to_csv(result, table).encode("utf-8")
+            dialect = CsvDialect.for_language(who.language)
+            content = to_csv(result, table, dialect).encode("utf-8")
         except KeyError as exc:
             raise HTTPException(400, str(exc).strip('"')) from None
         media_type, filename = CSV_MEDIA_TYPE, f"{filename}-{table}" if table else filename
@@ -170,12 +226,19 @@ def chart(result: Report, who: Access) -> dict | None:
         said = who.t(key)
         return english if said == key else said
 
+    values_text = ValueText(who.language)
+
+    def category_text(value) -> str:
+        if category == "month":
+            return who.fmt.period(str(value), short=True)
+        return values_text.value(category, value)
+
     return {
         "data": [
             {
                 "type": "bar",
                 "name": text(labels[column]),
-                "x": [text(str(r[category])) for r in rows],
+                "x": [category_text(r[category]) for r in rows],
                 "y": [r[column] for r in rows],
             }
             for column in values
@@ -185,6 +248,7 @@ def chart(result: Report, who: Access) -> dict | None:
             "height": 320,
             "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
             "legend": {"orientation": "h"},
-            "separators": who.fmt.number(1.5, 1)[1] + who.fmt.number(1000)[1],
+            "separators": separators(who.fmt),
+            "yaxis": value_axis(who.fmt, "count"),
         },
     }

@@ -1,21 +1,103 @@
-// Draws the plotly figures whose JSON the server put next to each chart container.
-document.addEventListener("DOMContentLoaded", function () {
-  var charts = [["trend-chart", "trend-data"], ["breakdown-chart", "breakdown-data"]];
-  charts.forEach(function (pair) {
-    var target = document.getElementById(pair[0]);
-    var source = document.getElementById(pair[1]);
-    if (!target || !source || typeof Plotly === "undefined") return;
-    var figure = JSON.parse(source.textContent);
-    Plotly.newPlot(target, figure.data, figure.layout, {displaylogo: false, responsive: true});
+// Cruscotto's only script (the pages carry no inline JS: a CSP forbids it).
+"use strict";
+
+// plotly's locale for the page's language (see templates/_plotly.html).
+var PLOTLY_LOCALES = {it: "it", pt: "pt-BR"};
+
+// Draws a plotly figure whose JSON the server put in the script named by data-figure.
+// A point or bar whose customdata holds a link opens it (the records behind it).
+function drawChart(target) {
+  var source = document.getElementById(target.getAttribute("data-figure"));
+  if (!source || typeof Plotly === "undefined" || target.getAttribute("data-drawn")) return;
+  var figure = JSON.parse(source.textContent);
+  var config = {displaylogo: false, responsive: true,
+                locale: PLOTLY_LOCALES[document.documentElement.lang] || "en"};
+  Plotly.newPlot(target, figure.data, figure.layout, config).then(function () {
     target.setAttribute("data-drawn", "true");
   });
+  target.on("plotly_click", function (event) {
+    var point = event.points && event.points[0];
+    if (point && typeof point.customdata === "string") window.location.href = point.customdata;
+  });
+}
+
+function drawCharts(root) {
+  Array.prototype.forEach.call((root || document).querySelectorAll(".chart[data-figure]"), drawChart);
+}
+
+// A `.deferred` placeholder holds the slow part of a page (a dashboard area's numbers, a
+// KPI's figures): the page is shown at once and each part is fetched from its data-src
+// and swapped in when it is computed, all at the same time, so none waits for another.
+// A part that cannot be computed shows why (the server's error page says it in a
+// `p.error`, e.g. a missing exchange rate), after "could not load".
+function loadDeferred(box) {
+  fetch(box.getAttribute("data-src"), {credentials: "same-origin", headers: {Accept: "text/html"}})
+    .then(function (response) {
+      return response.text().then(function (html) {
+        if (response.ok) return html;
+        var said = new DOMParser().parseFromString(html, "text/html").querySelector("p.error");
+        throw new Error(said ? said.textContent : "HTTP " + response.status);
+      });
+    })
+    .then(function (html) {
+      box.innerHTML = html;
+      box.setAttribute("data-loaded", "true");
+      box.setAttribute("aria-busy", "false");
+      drawCharts(box);
+      wire(box);
+    })
+    .catch(function (error) {
+      var message = document.createElement("p");
+      message.className = "error";
+      message.setAttribute("role", "alert");
+      message.textContent = (box.getAttribute("data-failed") || "") + " " + error.message;
+      box.replaceChildren(message);
+      box.setAttribute("data-loaded", "failed");
+      box.setAttribute("aria-busy", "false");
+    });
+}
+
+// The period picker: a preset, or "custom" with a from/to date picker.
+function wire(root) {
+  Array.prototype.forEach.call(root.querySelectorAll("select[data-period-choice]"), function (choice) {
+    var custom = choice.form.querySelector(".custom-period");
+    var sync = function () { if (custom) custom.hidden = choice.value !== "custom"; };
+    choice.addEventListener("change", sync);
+    sync();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  drawCharts(document);
+  wire(document);
+  Array.prototype.forEach.call(document.querySelectorAll(".deferred[data-src]"), loadDeferred);
 });
 
-// Filter forms: leave unused pickers out of the URL, so shared links stay short.
+// Filter forms: a custom period becomes period=FROM..TO; unused pickers stay out of the
+// URL, so shared links stay short.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!form.classList.contains("filters")) return;
+  var choice = form.querySelector("select[data-period-choice]");
+  var from = form.querySelector("input[name=from]");
+  var to = form.querySelector("input[name=to]");
+  if (choice && choice.value === "custom" && from && to && from.value && to.value) {
+    var period = document.createElement("input");
+    period.type = "hidden";
+    period.name = "period";
+    period.value = from.value + ".." + to.value;
+    form.appendChild(period);
+    choice.disabled = true;
+  }
+  if (from) from.disabled = true;
+  if (to) to.disabled = true;
   Array.prototype.forEach.call(form.elements, function (field) {
     if (field.name && field.value === "") field.disabled = true;
   });
+});
+
+// A select marked data-autosubmit applies at once (a submit button is there without JS).
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) field.form.submit();
 });
