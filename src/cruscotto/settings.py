@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -72,3 +72,39 @@ def read_config(path: str | Path | None = None) -> dict[str, Any]:
 
 def load_company(path: str | Path | None = None) -> CompanySettings:
     return CompanySettings(**read_config(path).get("company", {}))
+
+
+class SecuritySettings(BaseModel):
+    """What the web app allows and how much (the `security:` section of cruscotto.yaml).
+
+    docs/web.md explains each limit; the defaults suit a company of a few hundred people
+    on a small server.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    # "own_teams": a manager imports only rows owned by reps of their teams (never company
+    # tables); "never": only admins import.
+    manager_imports: Literal["own_teams", "never"] = "own_teams"
+    # Uploads: the whole request body, an XLSX once unzipped, rows per import.
+    max_upload_mb: float = Field(100, gt=0)
+    max_xlsx_uncompressed_mb: float = Field(300, gt=0)
+    max_import_rows: int = Field(2_000_000, gt=0)
+    # An import answer lists this many rejects; the CSV download holds them all.
+    rejects_shown: int = Field(200, ge=0)
+    # A trend longer than this (e.g. daily since 1975) is refused with a message.
+    max_trend_points: int = Field(1000, gt=0)
+    # Sessions end after this long without a request, and this long after login anyway.
+    session_idle_minutes: int = Field(8 * 60, gt=0)
+    session_max_hours: int = Field(7 * 24, gt=0)
+    # Behind a reverse proxy that sets X-Forwarded-Proto/-For (and only then): trust them
+    # for the Secure cookie flag and the client's address.
+    trust_proxy_headers: bool = False
+    # Login throttling: failures allowed per account and per address in the window.
+    login_failures_per_account: int = Field(5, gt=0)
+    login_failures_per_address: int = Field(20, gt=0)
+    login_window_minutes: int = Field(15, gt=0)
+
+
+def load_security(path: str | Path | None = None) -> SecuritySettings:
+    return SecuritySettings(**(read_config(path).get("security") or {}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 
 import typer
@@ -29,6 +30,11 @@ class State:
 
 def state(ctx: typer.Context) -> State:
     return ctx.find_root().obj
+
+
+def cli_user() -> str:
+    """Who the audit trail names for a change made from the command line."""
+    return f"cli:{getpass.getuser()}"
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -30,7 +30,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import cruscotto
 from cruscotto.engine import CurrencyError, DimensionError, PeriodError
-from cruscotto.settings import CompanySettings, load_company
+from cruscotto.settings import CompanySettings, SecuritySettings, load_company, load_security
 from cruscotto.warehouse import Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
@@ -51,12 +51,15 @@ def create_app(
     today: date | None = None,
     cache_seconds: float = 60.0,
     warm: bool = False,
+    security: SecuritySettings | None = None,
 ) -> FastAPI:
     """The web app over `warehouse`.
 
     `today` pins "now" for the engine (tests, demos); `cache_seconds` is how long engine
     answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
-    company-wide overview in the background as soon as the server starts.
+    company-wide overview in the background as soon as the server starts; `security`
+    (the `security:` section of cruscotto.yaml by default) sets what may be written and
+    the limits, see cruscotto.web.permissions and docs/web.md.
     """
 
     @contextlib.asynccontextmanager
@@ -76,6 +79,7 @@ def create_app(
     )
     app.state.warehouse = warehouse
     app.state.settings = settings or load_company()
+    app.state.security = security or load_security()
     app.state.today = today
     app.state.users = UserStore(warehouse)
     app.state.cache_seconds = cache_seconds

@@ -40,6 +40,18 @@ def require_user(request: Request) -> User:
     return user
 
 
+def client_address(request: Request) -> str | None:
+    """The client's IP address; behind a trusted reverse proxy (security.trust_proxy_headers)
+    the one the proxy saw, the last entry of X-Forwarded-For (earlier ones the client can
+    forge)."""
+    if request.app.state.security.trust_proxy_headers:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.client.host if request.client else None
+
+
 def log_in(request: Request, user: User) -> None:
     request.session.clear()
     request.session[SESSION_USER] = user.username
