@@ -55,6 +55,8 @@ def import_command(
         fail(str(exc))
         return
     _print_files(report)
+    for note in report.currency_notes:
+        console.print(f"[bold yellow]currency:[/] {note.message}")
     if report.rejects:
         _print_rejects(report)
         written = report.write_rejects_csv(rejects or Path("rejects.csv"))

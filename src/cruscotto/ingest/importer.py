@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from cruscotto.ingest import import_log
+from cruscotto.ingest.currencies import currency_notes
 from cruscotto.ingest.mapping import Mapping, choose_mapping, load_mapping
 from cruscotto.ingest.readers import SourceTable, read_source
 from cruscotto.ingest.report import FileReport, ImportFileError, ImportReport
@@ -103,6 +104,7 @@ def import_files(
         if prepared.mapping.update_only:
             check_updates_exist(prepared, updatable[prepared.table.name])
 
+    report.currency_notes = currency_notes(warehouse, [p for _, p, _ in batch], settings.currency)
     for file_report, prepared, unreadable in batch:
         file_report.rejected_rows = int(prepared.bad.sum()) + unreadable
         report.rejects += prepared.rejects

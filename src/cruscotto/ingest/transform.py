@@ -18,7 +18,7 @@ from cruscotto.ingest.report import ImportFileError, Reject
 from cruscotto.model import Column, Table
 from cruscotto.model import table as model_table
 
-_AMOUNT_COLUMNS = ("amount", "mrr", "spend", "direct_cost")
+AMOUNT_COLUMNS = ("amount", "mrr", "spend", "direct_cost")
 _TYPE_WORDS = {
     "int": "a whole number",
     "float": "a number",
@@ -186,7 +186,7 @@ def prepare(
         values, bad, currency = convert(cells, column, mapping, settings)
         typed[column.name], raw[column.name], labels[column.name] = values, cells, rule.label
         bad_cells[column.name] = bad
-        if currency is not None and column.name in _AMOUNT_COLUMNS and currency_found is None:
+        if currency is not None and column.name in AMOUNT_COLUMNS and currency_found is None:
             currency_found = currency
 
     prepared = Prepared(
