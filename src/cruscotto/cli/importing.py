@@ -91,7 +91,7 @@ def _print_files(report: ImportReport) -> None:
         if f.stage_changes:
             extra.append(f"{f.stage_changes} stage changes")
         if f.skipped:
-            extra.append(f"{f.skipped} rows skipped by the mapping")
+            extra.append(f"{f.skipped} rows skipped by the mapping's rule `{f.skip_rule}`")
         if extra:
             console.print(f"{f.file}: " + ", ".join(extra))
         if f.warnings:

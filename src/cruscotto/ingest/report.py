@@ -31,7 +31,9 @@ REJECT_FIELDS = ("file", "row", "column", "value", "reason")
 
 @dataclass
 class FileReport:
-    """Counts for one file: inserted + updated + unchanged + rejected_rows + skipped = rows_read."""
+    """Counts for one file. Every row read is accounted for: when the import is applied,
+    inserted + updated + unchanged + rejected_rows + skipped = rows_read; when it is not
+    (a dry run, or rows refused without `allow_partial`) the first three stay 0."""
 
     file: str
     source: str
@@ -42,6 +44,7 @@ class FileReport:
     unchanged: int = 0
     rejected_rows: int = 0
     skipped: int = 0  # left out by the mapping's `skip` rule
+    skip_rule: str | None = None  # that rule, when it left rows out
     # Records created in other tables because this file referred to them (e.g. the reps
     # named as deal owners), table -> rows inserted.
     related_inserted: dict[str, int] = field(default_factory=dict)
