@@ -170,6 +170,6 @@ def test_within_range_does_not_fire_and_an_empty_scope_has_no_history(leads_engi
         multiplicative=False,
     )
     assert (outside.unusual, outside.reason) == (True, ABOVE)
-    # No partner leads at all: November counts 0 records, too few to judge.
+    # No partner leads at all: every month is a leading zero, nothing to predict from.
     empty = usual_range(leads_engine, "new_leads", "2026-11", {"channel": ["partner"]})
-    assert (empty.unusual, empty.reason, empty.sample_size) == (False, FEW_RECORDS, 0)
+    assert (empty.unusual, empty.reason, empty.history) == (False, SHORT_HISTORY, 0)

@@ -44,9 +44,10 @@ from cruscotto.engine import DimensionError, Engine, Filters, KpiResult, Period,
 HISTORY = {"day": 56, "week": 52, "month": 36, "quarter": 12, "year": 6}
 # Fewer usable periods than this and nothing is judged ("too little history").
 MIN_HISTORY = 6
-# A period measured on fewer records than this is not judged (rates excepted: their
-# binomial range already accounts for the sample).
+# An average or ratio over fewer records than this is not judged (rates excepted: their
+# binomial range already accounts for the sample; totals excepted: a small count is news).
 MIN_RECORDS = 5
+TOTALS = ("count", "sum", "snapshot")
 DEFAULT_LEVEL = 0.99
 # Units modelled on a log scale when every value is positive: a trend or a season
 # multiplies a volume or an amount.
@@ -154,6 +155,7 @@ def usual_ranges(
             multiplicative=definition.unit in MULTIPLICATIVE_UNITS,
             direction=definition.direction,
             level=level,
+            per_record=definition.type not in TOTALS,
         )
     return answers
 
@@ -211,8 +213,11 @@ def judge(
     multiplicative: bool,
     direction: str = "higher",
     level: float = DEFAULT_LEVEL,
+    per_record: bool = True,
 ) -> UsualRange:
-    """The usual range of the last result of a trend, predicted from the ones before it."""
+    """The usual range of the last result of a trend, predicted from the ones before it.
+    `per_record`: the value is an average or ratio over records (a few records make it
+    noisy), not a total (where a small count is the news itself)."""
     current = results[-1]
 
     def verdict(reason: str, **known) -> UsualRange:
@@ -233,7 +238,8 @@ def judge(
     if current.value is None or not math.isfinite(current.value):
         return verdict(NO_VALUE)
     rate = is_rate and current.denominator is not None and current.numerator is not None
-    if not rate and current.sample_size is not None and current.sample_size < MIN_RECORDS:
+    small = current.sample_size is not None and current.sample_size < MIN_RECORDS
+    if per_record and not rate and small:
         return verdict(FEW_RECORDS)
     history = _history(results[:-1], current.period.grain, rate)
     if len(history) < MIN_HISTORY:

@@ -7,6 +7,7 @@ only their SHA-256 digest is kept, so a copy of the database gives away neither.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from cruscotto.web.storage import (
 # on a small server, where argon2-cffi's defaults (64 MiB, 3 passes) take ≈0.8 s.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 SESSION_SECRET = "session_signing_key"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class UserError(ValueError):
@@ -44,11 +46,19 @@ class User:
     rep_id: str | None = None
     teams: tuple[str, ...] = ()
     language: str = "en"
+    email: str | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> User:
         teams = tuple(t.strip() for t in (row.get("teams") or "").split(",") if t.strip())
-        return cls(row["username"], row["role"], row.get("rep_id"), teams, row["language"])
+        return cls(
+            row["username"],
+            row["role"],
+            row.get("rep_id"),
+            teams,
+            row["language"],
+            row.get("email"),
+        )
 
 
 class UserStore:
@@ -87,8 +97,10 @@ class UserStore:
         rep_id: str | None = None,
         teams: list[str] | tuple[str, ...] = (),
         language: str = "en",
+        email: str | None = None,
     ) -> User:
         username = username.strip()
+        email = _checked_email(email)
         if not username:
             raise UserError("the user name is empty")
         if role not in ROLES:
@@ -109,6 +121,7 @@ class UserStore:
             "teams": ",".join(teams) if role == "manager" else None,
             "language": language,
             "created_at": _now(),
+            "email": email,
         }
         with self.warehouse.lock:
             rows = read_rows(self.warehouse, USERS)
@@ -165,6 +178,18 @@ class UserStore:
                     row["language"] = language
             self._write({USERS: rows})
 
+    def set_email(self, username: str, email: str | None) -> None:
+        """Set (or with None / "" remove) the address alerts and digests go to."""
+        email = _checked_email(email)
+        with self.warehouse.lock:
+            rows = read_rows(self.warehouse, USERS)
+            if not any(r["username"] == username for r in rows):
+                raise UserError(f"no user named {username!r}")
+            for row in rows:
+                if row["username"] == username:
+                    row["email"] = email
+            self._write({USERS: rows})
+
     # -- API tokens -----------------------------------------------------------------------
 
     def issue_token(self, username: str) -> str:
@@ -197,6 +222,15 @@ class UserStore:
             generated = {"name": SESSION_SECRET, "value": value}
             self._write({SECRETS: [*rows, generated]})
         return value
+
+
+def _checked_email(email: str | None) -> str | None:
+    email = (email or "").strip()
+    if not email:
+        return None
+    if not _EMAIL.match(email):
+        raise UserError(f"{email!r} is not an e-mail address (write name@example.com)")
+    return email
 
 
 def _digest(token: str) -> str:
