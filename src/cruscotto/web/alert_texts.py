@@ -7,6 +7,7 @@ each person gets their own language and number formats (1.234,5 € or € 1,234
 from __future__ import annotations
 
 import datetime as dt
+import math
 from email.message import EmailMessage
 from html import escape
 from typing import Any
@@ -24,12 +25,12 @@ def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
     if firing.kind == "deal_stalled":
         reasons = []
         if "no_activity" in n.get("reasons", []):
-            reasons.append(t("alerts.msg.no_activity", days=fmt.number(n.get("idle_days"))))
+            reasons.append(t("alerts.msg.no_activity", days=_whole_days(n.get("idle_days"))))
         if "slow_stage" in n.get("reasons", []):
             reasons.append(
                 t(
                     "alerts.msg.slow_stage",
-                    days=fmt.number(n.get("stage_days")),
+                    days=_whole_days(n.get("stage_days")),
                     stage=n.get("stage"),
                     usual=fmt.number(n.get("stage_usual_days")),
                 )
@@ -140,6 +141,11 @@ def _signal(name: str, details: dict[str, Any], fmt: Formatter) -> str:
             ends=fmt.date(dt.date.fromisoformat(ends)) if ends else "–",
         )
     return t(f"alerts.signal.{name}")
+
+
+def _whole_days(days: float | None) -> str:
+    """Days elapsed, as people count them: 29.5 days without activity is "29 days"."""
+    return "–" if days is None else str(math.floor(days))
 
 
 def _kpi_name(kpi_id: str | None, fmt: Formatter, catalog: Catalog) -> str:
