@@ -108,7 +108,7 @@ def load_company(warehouse: Warehouse) -> None:
                 "account_id": acc,
             }
             for a, t, r, o, acc in activities
-        ],  # fmt: skip
+        ],
         tickets=[
             ticket("K1", "2026-11-28 21:00", None),
             ticket("K2", "2026-11-29 00:00", None),
@@ -130,7 +130,7 @@ def load_company(warehouse: Warehouse) -> None:
                 "score": 5,
                 "responded_at": ts("2026-10-01 10:00"),
             },
-        ],  # fmt: skip
+        ],
         contracts=[
             {
                 "contract_id": "C1",
@@ -150,7 +150,7 @@ def load_company(warehouse: Warehouse) -> None:
                 "mrr": 500.0,
                 "currency": "EUR",
             },
-        ],  # fmt: skip
+        ],
         leads=leads,
     )
 

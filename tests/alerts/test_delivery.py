@@ -31,8 +31,13 @@ def test_alert_emails_reach_the_right_people_in_their_language(fresh):
         Person("sara", "rep", rep_id="R2", language="pt", email="sara@example.com"),
         Person("rino", "rep", rep_id="R1", language="en"),  # no address: inbox only
     ]
-    rule(fresh, name="Trattative ferme", kind="deal_stalled", params={"idle_days": 25},
-         recipients=("role:manager", "role:rep", "email:ops@example.com"))  # fmt: skip
+    rule(
+        fresh,
+        name="Trattative ferme",
+        kind="deal_stalled",
+        params={"idle_days": 25},
+        recipients=("role:manager", "role:rep", "email:ops@example.com"),
+    )
     evaluate(fresh, RuleStore(fresh.warehouse, fresh.catalog).list(), people, now=NOW)
     with smtp_server("cruscotto", "s3cret pass") as (mailbox, port):
         settings = MailSettings.from_url(
@@ -104,13 +109,20 @@ def test_mail_settings_from_the_environment_or_the_config(monkeypatch):
     config = {"mail": {"smtp_url": "smtps://a%40b.it:pw@mail.example.com", "from": "k@b.it"}}
     found = mail_settings(config)
     assert (found.host, found.port, found.tls, found.username) == (
-        "mail.example.com", 465, True, "a@b.it",
-    )  # fmt: skip
+        "mail.example.com",
+        465,
+        True,
+        "a@b.it",
+    )
     monkeypatch.setenv("CRUSCOTTO_SMTP_URL", "smtp://u:p@relay.example.com:587?starttls=true")
     monkeypatch.setenv("CRUSCOTTO_MAIL_FROM", "cruscotto@example.com")
     env = mail_settings(config)
     assert (env.host, env.port, env.starttls, env.tls, env.sender) == (
-        "relay.example.com", 587, True, False, "cruscotto@example.com",
-    )  # fmt: skip
+        "relay.example.com",
+        587,
+        True,
+        False,
+        "cruscotto@example.com",
+    )
     with pytest.raises(MailSettingsError, match="smtp://"):
         MailSettings.from_url("http://example.com", "a@b.it")

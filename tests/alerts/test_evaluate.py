@@ -53,8 +53,14 @@ def test_rules_are_validated_and_audited(fresh):
 
 def test_threshold_fans_out_and_skips_what_cannot_be_judged(fresh):
     # November leads: referral 16, partner 6; below 10 → partner only.
-    saved(fresh, name="Few leads", kind="threshold", kpi="new_leads", scope="each:channel",
-          params={"op": "below", "value": 10})  # fmt: skip
+    saved(
+        fresh,
+        name="Few leads",
+        kind="threshold",
+        kpi="new_leads",
+        scope="each:channel",
+        params={"op": "below", "value": 10},
+    )
     report = evaluate(fresh, RuleStore(fresh.warehouse, fresh.catalog).list(), PEOPLE, now=NOW)
     assert [(f.subject, f.numbers["value"], f.period) for f in report.holding] == [
         ("partner", 6, "2026-11")
@@ -64,10 +70,22 @@ def test_threshold_fans_out_and_skips_what_cannot_be_judged(fresh):
 
 def test_change_against_the_previous_period(fresh):
     # Referral: October 10 → November 16 = +60%; partner 8 → 6 = −25%.
-    saved(fresh, name="Jump", kind="change", kpi="new_leads", scope="each:channel",
-          params={"op": "above", "value": 50})  # fmt: skip
-    saved(fresh, name="Drop", kind="change", kpi="new_leads", scope="each:channel",
-          params={"op": "below", "value": -20})  # fmt: skip
+    saved(
+        fresh,
+        name="Jump",
+        kind="change",
+        kpi="new_leads",
+        scope="each:channel",
+        params={"op": "above", "value": 50},
+    )
+    saved(
+        fresh,
+        name="Drop",
+        kind="change",
+        kpi="new_leads",
+        scope="each:channel",
+        params={"op": "below", "value": -20},
+    )
     report = evaluate(fresh, RuleStore(fresh.warehouse, fresh.catalog).list(), PEOPLE, now=NOW)
     found = {(f.rule.name, f.subject): f.numbers["change"] for f in report.holding}
     assert found == {("Jump", "referral"): pytest.approx(60.0), ("Drop", "partner"): -25.0}
@@ -75,8 +93,14 @@ def test_change_against_the_previous_period(fresh):
 
 def test_unusual_value_and_a_maturing_cohort(fresh):
     # Referral November (16) is above its usual range 7.7–15.6 (tests/alerts/test_usual.py).
-    saved(fresh, name="Odd", kind="unusual", kpi="new_leads", scope="channel:referral",
-          params={"side": "any"})  # fmt: skip
+    saved(
+        fresh,
+        name="Odd",
+        kind="unusual",
+        kpi="new_leads",
+        scope="channel:referral",
+        params={"side": "any"},
+    )
     # The adverse side only: more leads is good news, nothing fires.
     saved(fresh, name="Odd bad", kind="unusual", kpi="new_leads", scope="channel:referral")
     report = evaluate(fresh, RuleStore(fresh.warehouse, fresh.catalog).list(), PEOPLE, now=NOW)
@@ -130,16 +154,27 @@ def test_an_alert_that_keeps_holding_is_not_sent_again_until_it_clears(fresh):
 
 
 def test_reminders_acknowledge_and_snooze(fresh):
-    saved(fresh, name="SLA", kind="ticket_sla", reminder_hours=24,
-          recipients=("user:sara", "user:ada"))  # fmt: skip
+    saved(
+        fresh,
+        name="SLA",
+        kind="ticket_sla",
+        reminder_hours=24,
+        recipients=("user:sara", "user:ada"),
+    )
     rules = RuleStore(fresh.warehouse, fresh.catalog).list()
     evaluate(fresh, rules, PEOPLE, now=NOW)
     k1 = next(e for e in store.inbox(fresh.warehouse, "sara", now=NOW) if e.firing.subject == "K1")
     k4 = next(e for e in store.inbox(fresh.warehouse, "sara", now=NOW) if e.firing.subject == "K4")
     assert store.unread_count(fresh.warehouse, "sara", now=NOW) == 2
     store.mark(fresh.warehouse, "sara", k1.firing.firing_id, "acknowledge", now=NOW)
-    store.mark(fresh.warehouse, "sara", k4.firing.firing_id, "snooze",
-               until=NOW + dt.timedelta(hours=30), now=NOW)  # fmt: skip
+    store.mark(
+        fresh.warehouse,
+        "sara",
+        k4.firing.firing_id,
+        "snooze",
+        until=NOW + dt.timedelta(hours=30),
+        now=NOW,
+    )
     assert store.unread_count(fresh.warehouse, "sara", now=NOW) == 0
     # Before the interval: nothing. After 24 h: a reminder of both, to ada; sara
     # acknowledged K1 and snoozed K4 until NOW + 30 h, so she gets neither.
@@ -159,8 +194,15 @@ def test_reminders_acknowledge_and_snooze(fresh):
 
 
 def test_a_managers_rule_stays_within_their_teams(fresh):
-    saved(fresh, name="Mine", kind="threshold", kpi="new_leads", scope="each:rep",
-          within={"team": ["North"]}, params={"op": "above", "value": -1})  # fmt: skip
+    saved(
+        fresh,
+        name="Mine",
+        kind="threshold",
+        kpi="new_leads",
+        scope="each:rep",
+        within={"team": ["North"]},
+        params={"op": "above", "value": -1},
+    )
     saved(fresh, name="Mine deals", kind="deal_stalled", within={"team": ["North"]})
     report = evaluate(fresh, RuleStore(fresh.warehouse, fresh.catalog).list(), PEOPLE, now=NOW)
     # new_leads by rep: no lead has an owner, so R1's count is 0 (> −1) and R2 is not looked at.

@@ -32,7 +32,7 @@ def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
                     "alerts.msg.slow_stage",
                     days=_whole_days(n.get("stage_days")),
                     stage=n.get("stage"),
-                    usual=fmt.number(n.get("stage_usual_days")),
+                    usual=fmt.number(n.get("stage_usual_days"), 1),
                 )
             )
         return t(
