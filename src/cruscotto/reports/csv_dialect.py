@@ -20,12 +20,13 @@ formula-neutralising writer (`_cell_writer`).
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from cruscotto.safe_cells import csv_writer
 
 # Decimals per kind of value (a report column's kind, a KPI's unit).
 DIGITS = {
@@ -100,6 +101,5 @@ def write_csv(
 
 
 def _cell_writer(stream, dialect: CsvDialect):
-    # The one place a CSV writer is made. The security helper's formula-neutralising
-    # writer (`cruscotto.safe_cells.csv_writer`, issue 15) replaces csv.writer here.
-    return csv.writer(stream, delimiter=dialect.delimiter, lineterminator="\r\n")
+    # The one place a CSV writer is made: safe_cells neutralises formulas in every cell.
+    return csv_writer(stream, delimiter=dialect.delimiter, lineterminator="\r\n")

@@ -39,6 +39,7 @@ from fastapi.templating import Jinja2Templates
 
 from cruscotto.web.access import Access, access
 from cruscotto.web.charts import breakdown_link, kpi_breakdown_chart, kpi_trend_chart, sparkline
+from cruscotto.web.csrf import csrf_token
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES
 from cruscotto.web.kpis import PRESETS, engine
 from cruscotto.web.records import present
@@ -51,6 +52,7 @@ templates.env.globals.update(
     breakdown_chart=kpi_breakdown_chart,
     breakdown_link=breakdown_link,
     records_table=present,
+    csrf_token=csrf_token,
 )
 templates.env.globals["presets"] = PRESETS
 templates.env.filters["dimension_name"] = lambda dimension, t: t(f"dimension.{dimension}")
