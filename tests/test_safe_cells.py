@@ -166,8 +166,8 @@ def test_records_csv_neutralises_cells(poisoned, monkeypatch):
     response = login(app, "admin").get("/api/kpi/new_leads/records.csv?period=2026-03")
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    by_lead = {r["lead_id"]: r for r in rows}
-    assert by_lead["L1"]["channel"] == "'" + HYPERLINK
+    by_lead = {r["Lead"]: r for r in rows}  # headers in the reader's language (web.records)
+    assert by_lead["L1"]["Channel"] == "'" + HYPERLINK
     assert "'@L2" in by_lead
 
 

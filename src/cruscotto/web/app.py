@@ -30,7 +30,13 @@ from fastapi.staticfiles import StaticFiles
 
 import cruscotto
 from cruscotto.engine import CurrencyError, DimensionError, PeriodError
-from cruscotto.settings import CompanySettings, SecuritySettings, load_company, load_security
+from cruscotto.settings import (
+    CompanySettings,
+    SecuritySettings,
+    config_path,
+    load_company,
+    load_security,
+)
 from cruscotto.warehouse import Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
@@ -53,6 +59,7 @@ def create_app(
     cache_seconds: float = 60.0,
     warm: bool = False,
     security: SecuritySettings | None = None,
+    config: str | Path | None = None,
 ) -> FastAPI:
     """The web app over `warehouse`.
 
@@ -60,7 +67,8 @@ def create_app(
     answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
     company-wide overview in the background as soon as the server starts; `security`
     (the `security:` section of cruscotto.yaml by default) sets what may be written and
-    the limits, see cruscotto.web.permissions and docs/web.md.
+    the limits, see cruscotto.web.permissions and docs/web.md; `config` is the company's
+    cruscotto.yaml (default: the usual one), where the settings page saves changes.
     """
 
     @contextlib.asynccontextmanager
@@ -80,7 +88,9 @@ def create_app(
         dependencies=[Depends(verify_csrf)],
     )
     app.state.warehouse = warehouse
-    app.state.settings = settings or load_company()
+    # The company's config file: where the admin's settings and target changes are saved.
+    app.state.config_path = config_path(config)
+    app.state.settings = settings or load_company(app.state.config_path)
     app.state.security = security or load_security()
     app.state.today = today
     app.state.users = UserStore(warehouse)

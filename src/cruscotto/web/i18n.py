@@ -153,6 +153,17 @@ class Formatter:
             return self.when(label)
         return label
 
+    def month_name(self, month: int) -> str:
+        """The month's name in the language ("aprile" for 4)."""
+        return format_date(date(2026, month, 1), "LLLL", locale=self.locale)
+
+    def target_input(self, target: float | None, unit: str) -> str:
+        """A target as a form field holds it: rates in percent ("25" for 0.25)."""
+        if target is None:
+            return ""
+        shown = target * 100 if unit == "percent" else target
+        return format_decimal(shown, format="0.####", locale=self.locale)
+
     def kpi_value(self, value: float | None, unit: str) -> str:
         """A KPI value with its unit: rates are stored as fractions and shown as %."""
         if value is None:

@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from fastapi import HTTPException, Request
 
+from cruscotto.catalog import load_catalog
 from cruscotto.engine import Engine, KpiResult, Period
 from cruscotto.model import table as model_table
+from cruscotto.settings import read_config
 from cruscotto.web.access import Access
 from cruscotto.web.cache import CachedEngine
 
@@ -31,10 +33,21 @@ def engine(request: Request) -> Engine:
     if state.engine is None:
         with _engine_lock:
             if state.engine is None:
+                # The KPI catalog with the company's targets, benchmarks and custom KPIs.
+                catalog = load_catalog(read_config(state.config_path))
                 with state.warehouse.lock:  # the engine reads the catalog of tables
-                    computing = Engine(state.warehouse, state.settings, today=state.today)
+                    computing = Engine(
+                        state.warehouse, state.settings, catalog=catalog, today=state.today
+                    )
                 state.engine = CachedEngine(computing, ttl=state.cache_seconds)
     return state.engine
+
+
+def forget_engine(request: Request) -> None:
+    """Drop the app's engine and its answers: the next request builds one with the settings
+    and targets now in force (after the admin changed them)."""
+    with _engine_lock:
+        request.app.state.engine = None
 
 
 def check_grain(grain: str, who: Access) -> str:

@@ -31,7 +31,7 @@ def parse_expiry(text: str) -> timedelta | None:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
-COMMANDS = ("add", "remove", "list", "email", "token", "tokens", "revoke")
+COMMANDS = ("add", "change", "remove", "list", "email", "token", "tokens", "revoke")
 
 
 class UserAdmin:
@@ -64,6 +64,14 @@ class UserAdmin:
         shown = _user(user)
         self._audit("user.add", user.username, after=shown)
         return shown
+
+    def change(self, name: str, role: str, **scope: Any) -> dict:
+        user = self.store.get(name)
+        if user is None:
+            raise UserError(f"no user named {name!r}")
+        changed = _user(self.store.change(name, role, **scope))
+        self._audit("user.change", name, before=_user(user), after=changed)
+        return changed
 
     def remove(self, name: str) -> dict:
         user = self.store.get(name)

@@ -165,6 +165,42 @@ class UserStore:
             self._write({USERS: [*rows, row]})
         return User.from_row(row)
 
+    def change(
+        self,
+        username: str,
+        role: str,
+        *,
+        rep_id: str | None = None,
+        teams: list[str] | tuple[str, ...] = (),
+    ) -> User:
+        """A user's new role and scope (a rep's rep_id, a manager's teams); their sessions
+        end, so the new scope applies from the next request on."""
+        if role not in ROLES:
+            raise UserError(f"unknown role {role!r}; the roles are {', '.join(ROLES)}")
+        if role == "rep" and not rep_id:
+            raise UserError("a rep user needs --rep-id: the rep_id whose numbers they see")
+        if role == "manager" and not teams:
+            raise UserError("a manager needs at least one --team they manage")
+        with self.warehouse.lock:
+            rows = read_rows(self.warehouse, USERS)
+            found = [r for r in rows if r["username"] == username]
+            if not found:
+                raise UserError(f"no user named {username!r}")
+            changed = {
+                **found[0],
+                "role": role,
+                "rep_id": rep_id if role == "rep" else None,
+                "teams": ",".join(teams) if role == "manager" else None,
+            }
+            sessions = read_rows(self.warehouse, SESSIONS)
+            self._write(
+                {
+                    USERS: [changed if r["username"] == username else r for r in rows],
+                    SESSIONS: [t for t in sessions if t["username"] != username],
+                }
+            )
+        return User.from_row(changed)
+
     def remove(self, username: str) -> None:
         with self.warehouse.lock:
             rows = read_rows(self.warehouse, USERS)

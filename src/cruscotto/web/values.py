@@ -47,6 +47,7 @@ VALUE_KINDS = {
     "pipeline": "pipeline",
     "area": "area",
     "unit": "unit",
+    "audit_action": "audit",
 }
 # The column a breakdown dimension's values come from, when it is not the same name.
 DIMENSION_COLUMNS = {"priority": "priority", "category": "category"}
