@@ -89,6 +89,8 @@ class ValueText:
         return self.value(DIMENSION_COLUMNS.get(dimension, dimension), value)
 
     def header(self, column: str) -> str:
+        if ", " in column:  # a key of several columns, as data health names it
+            return ", ".join(self.header(part) for part in column.split(", "))
         key = f"column.{column}"
         said = self.t(key)
         return said if said != key else words(column)
