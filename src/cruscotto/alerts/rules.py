@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from cruscotto import audit
-from cruscotto.alerts.store import replace_all, utc_now
+from cruscotto.alerts.store import app_table, replace_all, utc_now
 from cruscotto.catalog import Catalog
 from cruscotto.model import Column as C
 from cruscotto.model import Table
@@ -272,7 +272,7 @@ class RuleStore:
         warehouse.ensure_tables([ALERT_RULES])
 
     def list(self) -> list[Rule]:
-        table = self.warehouse.con.table(ALERT_RULES.name)
+        table = app_table(self.warehouse, ALERT_RULES)
         rows = self.warehouse.to_pyarrow(table.order_by(table.name)).to_pylist()
         return [_from_row(row) for row in rows]
 

@@ -55,7 +55,7 @@ def run(
             "`cruscotto user add NAME --role admin` (or run `cruscotto demo`)."
         )
     console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
-    app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True)
+    app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True, scheduler=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

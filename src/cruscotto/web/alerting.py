@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from cruscotto.alerts import delivery, mail
@@ -84,6 +86,22 @@ def run_alerts(
     report = evaluate(engine, store.list(), people(users), now=now)
     outcome = deliver_now(engine, config=config, now=now) if deliver else {}
     return report, outcome
+
+
+def evaluate_in_background(app) -> threading.Thread:
+    """Evaluate the rules after an import without making the page wait for it."""
+
+    def work() -> None:
+        from cruscotto.web.kpis import engine
+
+        try:
+            run_alerts(engine(SimpleNamespace(app=app)), app.state.users)
+        except Exception:  # the import succeeded; a failed evaluation is only logged
+            log.warning("alert evaluation after an import failed", exc_info=True)
+
+    thread = threading.Thread(target=work, name="cruscotto-alerts-after-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def deliver_now(

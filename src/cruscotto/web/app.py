@@ -36,6 +36,7 @@ from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.pages import templates
+from cruscotto.web.scheduler import start as start_scheduler
 from cruscotto.web.users import UserStore
 from cruscotto.web.warmup import warm_up
 
@@ -51,19 +52,24 @@ def create_app(
     today: date | None = None,
     cache_seconds: float = 60.0,
     warm: bool = False,
+    scheduler: bool = False,
 ) -> FastAPI:
     """The web app over `warehouse`.
 
     `today` pins "now" for the engine (tests, demos); `cache_seconds` is how long engine
     answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
-    company-wide overview in the background as soon as the server starts.
+    company-wide overview in the background as soon as the server starts; `scheduler`
+    runs the alert evaluation, deliveries and digests (see cruscotto.web.scheduler).
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm and cache_seconds > 0:
             app.state.warm_up = warm_up(app)
+        jobs = start_scheduler(app) if scheduler else None
         yield
+        if jobs is not None:
+            jobs.shutdown(wait=False)
 
     app = FastAPI(
         lifespan=lifespan,
