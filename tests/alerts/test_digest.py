@@ -19,7 +19,7 @@ from cruscotto.web.alerting import run_alerts
 from cruscotto.web.i18n import Formatter
 from tests.alerts.company import NOW
 from tests.alerts.servers import smtp_server
-from tests.alerts.test_web import app, evaluate_now  # noqa: F401
+from tests.alerts.test_web import NO_DEFAULTS, app, evaluate_now  # noqa: F401
 from tests.web.conftest import login
 
 ROME = zoneinfo.ZoneInfo("Europe/Rome")
@@ -152,7 +152,7 @@ def test_run_alerts_evaluates_and_queues(app):  # noqa: F811
         json={"name": "SLA", "kind": "ticket_sla", "recipients": ["email:ops@example.com"]},
     )
     report, outcome = run_alerts(
-        engine(SimpleNamespace(app=app)), app.state.users, now=NOW, config={}
+        engine(SimpleNamespace(app=app)), app.state.users, now=NOW, config=NO_DEFAULTS
     )
     assert len(report.fired) == 2
     # No mail server configured: both e-mails failed and wait for their retry.

@@ -211,3 +211,43 @@ def test_a_managers_rule_stays_within_their_teams(fresh):
         ("Mine deals", "D1"),
         ("Mine deals", "D4"),
     ]
+
+
+def test_default_rules_come_once(fresh):
+    from cruscotto.alerts.rules import DEFAULT_RULES
+
+    rules = RuleStore(fresh.warehouse, fresh.catalog)
+    added = rules.add_defaults(DEFAULT_RULES)
+    assert sorted(r.name for r in added) == sorted(d["name"] for d in DEFAULT_RULES)
+    for rule in rules.list():
+        rules.remove(rule.rule_id, username="ada")
+    # An admin who removed them all meant it: the defaults do not come back.
+    assert rules.add_defaults(DEFAULT_RULES) == [] and rules.list() == []
+
+
+def test_rules_firings_and_deliveries_survive_a_restart(tmp_path):
+    from cruscotto.alerts import delivery
+    from cruscotto.warehouse import connect
+    from tests.alerts.company import TODAY, load_company
+    from tests.engine.fixtures import engine_for
+
+    path = str(tmp_path / "restart.duckdb")
+    warehouse = connect(path)
+    load_company(warehouse)
+    engine = engine_for(warehouse, today=TODAY)
+    saved(engine, name="SLA", kind="ticket_sla", recipients=("email:ops@example.com", "user:ada"))
+    first = evaluate(engine, RuleStore(warehouse, engine.catalog).list(), PEOPLE, now=NOW)
+    assert len(first.fired) == 2
+    warehouse.close()
+    reopened = connect(path)  # a new process: everything read back from the database
+    engine = engine_for(reopened, today=TODAY)
+    rules = RuleStore(reopened, engine.catalog).list()
+    assert [r.name for r in rules] == ["SLA"]
+    assert sorted(f.subject for f in store.firings(reopened)) == ["K1", "K4"]
+    # Two firings, each queued for ops@ and for ada's own address.
+    queued = sorted((r["address"], r["status"]) for r in delivery.latest(reopened))
+    assert queued == [("ada@example.com", "queued")] * 2 + [("ops@example.com", "queued")] * 2
+    assert inbox_subjects(engine, "ada") == ["K1", "K4"]
+    again = evaluate(engine, rules, PEOPLE, now=NOW + dt.timedelta(hours=1))
+    assert again.fired == [] and len(again.holding) == 2  # still holding: not sent again
+    reopened.close()

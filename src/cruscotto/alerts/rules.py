@@ -79,6 +79,35 @@ PARAMETERS: dict[str, dict[str, tuple[Any, Any]]] = {
     "import_rejects": {"days": (7, int)},
 }
 
+# The rules a company starts with when cruscotto.yaml sets none (`alerts: rules:`): the
+# record alerts, the steady slide of a channel's conversion and an unusual stage length.
+DEFAULT_RULES: tuple[dict[str, Any], ...] = (
+    {"name": "Stalled deals", "kind": "deal_stalled"},
+    {"name": "Customers showing churn signals", "kind": "churn_signals", "severity": "critical"},
+    {"name": "Tickets past their SLA", "kind": "ticket_sla"},
+    {
+        "name": "Lead conversion unusual or sliding, by channel",
+        "kind": "unusual",
+        "kpi": "lead_conversion_rate",
+        "scope": "each:channel",
+        "params": {"drift": True},
+    },
+    {
+        "name": "Time in stage unusual, by stage",
+        "kind": "unusual",
+        "kpi": "stage_duration",
+        "scope": "each:stage",
+    },
+    {
+        "name": "Win rate unusual, by team",
+        "kind": "unusual",
+        "kpi": "win_rate",
+        "scope": "each:team",
+    },
+    {"name": "Stale data sources", "kind": "stale_source", "severity": "info"},
+    {"name": "Imports with refused rows", "kind": "import_rejects", "severity": "info"},
+)
+
 ALERT_RULES = Table(
     "alert_rules",
     "An alert rule: what to watch, in which scope, who hears about it and how loudly.",
@@ -325,19 +354,24 @@ class RuleStore:
             )
 
     def add_defaults(self, entries: Iterable[Mapping[str, Any]]) -> list[Rule]:
-        """Add the rules of `cruscotto.yaml` when the company has no rule at all yet (the
-        first start): after that the rules are the company's, edited on the web or the
-        CLI, and a default an admin removed does not come back."""
-        if self.list():
+        """Add the default rules the first time rules are used: never again once any
+        rule was written (an admin who removed them all meant it — the audit trail
+        remembers)."""
+        if self.list() or self._ever_written():
             return []
         return [
             self.save(
                 Rule.from_dict({"created_by": "cruscotto.yaml", **entry}),
-                username="config:cruscotto.yaml",
+                username="config:defaults",
                 address="config",
             )
             for entry in entries
         ]
+
+    def _ever_written(self) -> bool:
+        log = app_table(self.warehouse, audit.AUDIT_LOG)
+        written = log.filter(log.action.startswith("alert_rule.")).count()
+        return bool(self.warehouse.execute(written))
 
     def _write(self, rules: Iterable[Rule]) -> None:
         now = utc_now()

@@ -15,7 +15,7 @@ from typing import Any
 
 from cruscotto.alerts import delivery, mail
 from cruscotto.alerts.evaluate import Person, RunReport, evaluate
-from cruscotto.alerts.rules import RuleStore
+from cruscotto.alerts.rules import DEFAULT_RULES, RuleStore
 from cruscotto.alerts.store import Firing
 from cruscotto.engine import Engine
 from cruscotto.settings import read_config
@@ -33,11 +33,11 @@ def people(users: UserStore) -> list[Person]:
 
 
 def rule_store(engine: Engine, config: dict[str, Any] | None = None) -> RuleStore:
-    """The rules, with `cruscotto.yaml`'s `alerts: rules:` added on first use."""
+    """The rules; on first use (no rule yet) `cruscotto.yaml`'s `alerts: rules:` are
+    added, or the built-in DEFAULT_RULES when the file sets none."""
     store = RuleStore(engine.warehouse, engine.catalog)
-    defaults = ((config if config is not None else read_config()).get("alerts") or {}).get("rules")
-    if defaults:
-        store.add_defaults(defaults)
+    section = (config if config is not None else read_config()).get("alerts") or {}
+    store.add_defaults(section.get("rules", DEFAULT_RULES))
     return store
 
 
