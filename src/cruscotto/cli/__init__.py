@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import alert, data, db, demo, digest, importing, kpi, report, serve, user
+from cruscotto.cli import (
+    alert,
+    config,
+    data,
+    db,
+    demo,
+    digest,
+    importing,
+    kpi,
+    report,
+    serve,
+    user,
+)
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -32,6 +44,7 @@ def main(
 
 
 app.add_typer(db.app, name="db")
+app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
 app.command("import")(importing.import_command)
