@@ -222,6 +222,15 @@ SECTIONS["security"] = "what the web app allows: imports by managers, limits, se
 _SECTION_KEYS["security"] = tuple(SecuritySettings.model_fields)
 
 
+# Alerts, mail and digests (docs/alerts.md); their contents are checked where used.
+SECTIONS["alerts"] = "alert rules added on first start, evaluation interval, link base URL"
+_SECTION_KEYS["alerts"] = ("rules", "evaluate_every_minutes", "base_url")
+SECTIONS["mail"] = "the SMTP server alerts and digests are sent through"
+_SECTION_KEYS["mail"] = ("smtp_url", "from")
+SECTIONS["digests"] = "when digests are sent"
+_SECTION_KEYS["digests"] = ("hour",)
+
+
 def load_security(path: str | Path | None = None) -> SecuritySettings:
     return SecuritySettings(**(read_config(path).get("security") or {}))
 

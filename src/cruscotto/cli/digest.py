@@ -31,7 +31,7 @@ def send(
     try:
         settings = mail_settings(config)
         engine = engine_for(warehouse)
-        base_url = (config.get("web") or {}).get("base_url") or ""
+        base_url = (config.get("alerts") or {}).get("base_url") or ""
         message = send_digest(
             engine, UserStore(warehouse), user, frequency, settings, base_url=base_url
         )

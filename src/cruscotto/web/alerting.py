@@ -68,7 +68,7 @@ class Senders:
 
 def senders(engine: Engine, config: dict[str, Any] | None = None) -> Senders:
     config = config if config is not None else read_config()
-    base_url = ((config.get("web") or {}).get("base_url")) or ""
+    base_url = ((config.get("alerts") or {}).get("base_url")) or ""
     return Senders(engine, mail.mail_settings(config), base_url)
 
 

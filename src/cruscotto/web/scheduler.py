@@ -134,7 +134,7 @@ def _jobs(app, config: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     from cruscotto.web.kpis import engine
 
     request = SimpleNamespace(app=app)  # engine() reads request.app only
-    base_url = (config.get("web") or {}).get("base_url") or ""
+    base_url = (config.get("alerts") or {}).get("base_url") or ""
 
     def evaluate() -> None:
         run_alerts(engine(request), app.state.users, config=config)
