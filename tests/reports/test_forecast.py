@@ -231,3 +231,14 @@ def test_an_explicit_period_limits_the_months(company):
     report = sales_forecast(company, Period.parse("2026-04"))
     months = report.table("months").frame
     assert list(months.month) == ["2026-04"] and months.open_count.iloc[0] == 2
+
+
+def test_a_team_filter_opens_the_forecast(company):
+    """The team filter used to fail (HTTP 500): the union of stage history and current stages
+    had NOT NULL keys on one side and nullable ones (after the join to reps) on the other."""
+    north = sales_forecast(company, filters={"team": ["North"]})  # Anna (r1) only
+    assert "o6" not in set(north.table("deals").frame.opportunity_id)
+    march = north.table("months").frame.set_index("month").loc["2026-03"]
+    assert march.weighted_value == pytest.approx(14000.0)  # as for r1: 4,000 + 10,000
+    south = sales_forecast(company, filters={"team": ["South"]})
+    assert list(south.table("deals").frame.opportunity_id) == ["o6"]

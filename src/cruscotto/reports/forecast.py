@@ -18,6 +18,7 @@ from ibis import _
 
 from cruscotto.engine import Engine, Filters, Period
 from cruscotto.engine.statistics import wilson_interval
+from cruscotto.reports.close_dates import estimated_close_dates
 from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
 from cruscotto.reports.periods import months_ending, months_from
 from cruscotto.reports.query import bucket, clean_filters, count_if, in_period, scoped, supports
@@ -49,11 +50,11 @@ def sales_forecast(
     period = period or default_period(engine.today)
     months = period.split("month")
     rates = learned_rates(engine, filters)
-    weighted = weighted_open_deals(engine, filters, rates)
+    weighted = with_close_dates(engine, weighted_open_deals(engine, filters, rates), filters)
 
-    in_window = weighted.filter(in_period(weighted.expected_close_date, period, engine))
+    in_window = weighted.filter(in_period(weighted.close_date, period, engine))
     by_month = engine.execute(
-        in_window.mutate(month=bucket(in_window.expected_close_date, months, engine))
+        in_window.mutate(month=bucket(in_window.close_date, months, engine))
         .group_by("month")
         .aggregate(
             open_count=_.count(),
@@ -67,9 +68,9 @@ def sales_forecast(
         .fillna({"open_count": 0, "open_value": 0.0, "weighted_value": 0.0})
     )
     deal_rows = engine.execute(
-        in_window.order_by(
-            ["expected_close_date", ibis.desc("weighted_value"), "opportunity_id"]
-        ).select(*DEAL_COLUMNS_ORDER)
+        in_window.order_by(["close_date", ibis.desc("weighted_value"), "opportunity_id"]).select(
+            *DEAL_COLUMNS_ORDER
+        )
     )
     outside = _outside_window(engine, weighted, period)
     rate_rows = _stage_rate_rows(rates[0])
@@ -86,11 +87,21 @@ def sales_forecast(
                 day=period.start.isoformat(),
             )
         )
+    if outside["estimated_count"]:
+        notes.append(
+            Note.of(
+                "estimated_close",
+                "{count} open deals have no expected close date in the CRM: their close date "
+                "is estimated from how long won deals of the same stage and size took.",
+                count=outside["estimated_count"],
+            )
+        )
     if outside["undated_count"]:
         notes.append(
             Note.of(
-                "undated",
-                "{count} open deals have no expected close date.",
+                "no_close_date",
+                "{count} open deals have no expected close date, and too few similar deals "
+                "were won to estimate one.",
                 count=outside["undated_count"],
             )
         )
@@ -186,23 +197,58 @@ def weighted_open_deals(
     ).drop("_pipeline", "_stage", "_pipeline2")
 
 
+def with_close_dates(engine: Engine, weighted: ir.Table, filters: Filters | None) -> ir.Table:
+    """`weighted` plus `close_date` (the CRM's expected close date, or else an estimate from
+    similar won deals) and `close_date_basis` (crm, or estimated_stage_size, estimated_stage,
+    estimated_pipeline: which similar won deals the estimate comes from)."""
+    undated = engine.execute(
+        weighted.filter(weighted.expected_close_date.isnull()).select(
+            "opportunity_id", "pipeline", "stage", "amount_base", "created_at"
+        )
+    )
+    estimates = ibis.memtable(
+        estimated_close_dates(engine, undated, filters).rename(
+            columns={"opportunity_id": "_estimated_id"}
+        ),
+        schema={
+            "_estimated_id": "string",
+            "estimated_close_date": "date",
+            "estimate_basis": "string",
+        },
+    )
+    joined = weighted.left_join(estimates, weighted.opportunity_id == estimates._estimated_id)
+    return joined.mutate(
+        close_date=ibis.coalesce(joined.expected_close_date, joined.estimated_close_date),
+        close_date_basis=ibis.cases(
+            (joined.expected_close_date.notnull(), "crm"), else_=joined.estimate_basis
+        ),
+    ).drop("_estimated_id", "estimated_close_date", "estimate_basis")
+
+
 def _outside_window(engine: Engine, weighted: ir.Table, period: Period) -> dict:
-    """Open deals the months cannot show: expected before the period (overdue) or undated."""
-    overdue = weighted.expected_close_date < period.start
-    undated = weighted.expected_close_date.isnull()
+    """Open deals the months cannot show: expected before the period (overdue) or with no
+    close date at all; and how many have an estimated one."""
+    overdue = weighted.close_date < period.start
+    undated = weighted.close_date.isnull()
+    estimated = weighted.close_date_basis.notnull() & (weighted.close_date_basis != "crm")
     counts = weighted.aggregate(
         overdue_count=count_if(overdue),
         overdue_value=ibis.cases((overdue, weighted.amount_base), else_=0.0).sum(),
         undated_count=count_if(undated),
         undated_value=ibis.cases((undated, weighted.amount_base), else_=0.0).sum(),
+        estimated_count=count_if(estimated),
     )
-    counts = engine.execute(counts)
-    row = counts.iloc[0]
+    row = engine.execute(counts).iloc[0]
+
+    def number(value, kind):  # an empty pipeline sums to NULL: none is 0 here, not unknown
+        return kind(0 if pd.isna(value) else value)
+
     return {
-        "overdue_count": int(row.overdue_count or 0),
-        "overdue_value": float(row.overdue_value or 0.0),
-        "undated_count": int(row.undated_count or 0),
-        "undated_value": float(row.undated_value or 0.0),
+        "overdue_count": number(row.overdue_count, int),
+        "overdue_value": number(row.overdue_value, float),
+        "undated_count": number(row.undated_count, int),
+        "undated_value": number(row.undated_value, float),
+        "estimated_count": number(row.estimated_count, int),
     }
 
 
@@ -285,7 +331,8 @@ DEAL_COLUMNS = [
     Column("amount", "Amount", "number"),
     Column("currency", "Currency"),
     Column("amount_base", "Value", "currency"),
-    Column("expected_close_date", "Expected close", "date"),
+    Column("close_date", "Expected close", "date"),
+    Column("close_date_basis", "Close date from"),
     Column("weighted_value", "Weighted value", "currency"),
 ]
 DEAL_COLUMNS_ORDER = [c.name for c in DEAL_COLUMNS]

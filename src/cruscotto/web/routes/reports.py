@@ -103,12 +103,17 @@ def report_view(
     period: str | None = None,
     status: Many = None,
     currency: Many = None,
+    page: Annotated[int, Query(ge=1, description="Page of the long tables (deals…).")] = 1,
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> dict:
-    """A report's tables (rows and typed columns), notes and headline facts, in scope."""
+    """A report's tables (rows and typed columns), notes and headline facts, in scope.
+    Tables longer than PAGE_SIZE rows hold one page (`page`, default 1) and say which in
+    their `pagination`; the exports hold every row."""
     result = run_report(name, period, status, currency, who, kpis)
     data = result.to_dict()
+    for table in data["tables"]:
+        paginate(table, page)
     data["period"] = period_dict(result.period) | {"label": result.period.label}
     data["pickers"] = pickers(kpis, who, REPORT_FILTERS[name])
     data["can_export"] = who.can_export
@@ -152,6 +157,28 @@ def report_export(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'},
     )
+
+
+PAGE_SIZE = 100
+
+
+def paginate(table: dict, page: int) -> None:
+    """Keep one page of a long table's rows; a page past the end shows the last one."""
+    total = len(table["rows"])
+    if total <= PAGE_SIZE:
+        return
+    pages = -(-total // PAGE_SIZE)
+    page = min(page, pages)
+    start = (page - 1) * PAGE_SIZE
+    table["rows"] = table["rows"][start : start + PAGE_SIZE]
+    table["pagination"] = {
+        "page": page,
+        "pages": pages,
+        "page_size": PAGE_SIZE,
+        "total": total,
+        "first_row": start + 1,
+        "last_row": start + len(table["rows"]),
+    }
 
 
 def chart(result: Report, who: Access) -> dict | None:
