@@ -2,6 +2,7 @@
 
 cruscotto model retention --survival cohort.csv --fit-periods 7
 cruscotto model repeat --summary customers.csv --format json
+cruscotto model backtest --format json
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from cruscotto.cli.context import console, fail
+from cruscotto.cli.context import console, fail, state
 from cruscotto.models import fit_repeat_purchases, fit_retention
 from cruscotto.models.input_files import ModelFileError, read_customer_summary, read_survival
 from cruscotto.models.repeat_purchase import RepeatPurchaseInputError
@@ -108,3 +109,54 @@ def repeat(
         f"BG/NBD on {fit.customers:,} customers: r = {fit.r:.4f}, alpha = {fit.alpha:.4f}, "
         f"a = {fit.a:.4f}, b = {fit.b:.4f}, log-likelihood = {fit.log_likelihood:.2f}"
     )
+
+
+@app.command()
+def backtest(ctx: typer.Context, output_format: OutputFormat = "table") -> None:
+    """Backtest the close-probability model on the company's deals (rolling origins) against
+    the stage win rates and the CRM's probability; record the training."""
+    _check_format(output_format)
+    from cruscotto.api import engine_for
+    from cruscotto.models.deal_scores import record, score_open_deals
+
+    engine = engine_for(state(ctx).warehouse())
+    scores = score_open_deals(engine)
+    record(engine, scores)
+    result = scores.backtest.to_dict() | scores.summary()
+    if output_format == "json":
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    print_backtest(result)
+
+
+def print_backtest(result: dict[str, Any]) -> None:
+    console.print(
+        f"Close-probability backtest: {result['n_deals']:,} deals scored at "
+        f"{len(result['origins'])} monthly origins ({', '.join(result['origins'])}); "
+        f"learned from {result['closed_deals']:,} closed deals."
+    )
+    table = RichTable("method", "predictions", "Brier (lower is better)", "log loss", "AUC")
+    for row in result["methods"]:
+        table.add_row(
+            row["method"],
+            f"{row['n']:,}",
+            _number(row["brier"]),
+            _number(row["log_loss"]),
+            _number(row["auc"], 3),
+        )
+    console.print(table)
+    calibration = RichTable("predicted", "deals", "mean predicted", "share won", title="model")
+    for row in result["calibration"].get("model", []):
+        calibration.add_row(
+            f"{row['low']:.0%}–{row['high']:.0%}",
+            f"{row['deals']:,}",
+            f"{row['predicted']:.1%}",
+            f"{row['won']:.1%}",
+        )
+    console.print(calibration)
+    verdict = "uses the model" if result["uses_model"] else "uses the stage win rates"
+    console.print(f"The forecast {verdict} ({result['reason']}).")
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"

@@ -46,9 +46,7 @@ class Backtest:
     @property
     def uses_model(self) -> bool:
         model, baseline = self.methods.get("model"), self.methods.get("baseline")
-        return bool(
-            model and baseline and model["n"] and model["brier"] < baseline["brier"]
-        )
+        return bool(model and baseline and model["n"] and model["brier"] < baseline["brier"])
 
     def reason(self) -> str:
         if not self.origins or self.scored.empty:
@@ -114,13 +112,18 @@ def run_backtest(history: DealHistory, snapshots: pd.DataFrame | None = None) ->
                     "won": settled.won.to_numpy(),
                     "model": model.probabilities(settled),
                     "baseline": model.stage_rates.rates(settled),
-                    "crm": [crm.get((p, s)) for p, s in zip(settled.pipeline, settled.stage, strict=True)],
+                    "crm": [
+                        crm.get((p, s))
+                        for p, s in zip(settled.pipeline, settled.stage, strict=True)
+                    ],
                     "learned": model.learned,
                 }
             )
         )
-    scored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["origin", "opportunity_id", "won", *METHODS, "learned"]
+    scored = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["origin", "opportunity_id", "won", *METHODS, "learned"])
     )
     result = Backtest(
         origins=[t.date().isoformat() for t in origins],

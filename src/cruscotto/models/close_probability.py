@@ -76,8 +76,8 @@ def learn_stage_rates(history: DealHistory, cutoff: pd.Timestamp) -> StageRates:
     reached = reached.drop_duplicates().merge(closed[["opportunity_id", "pipeline"]])
     reached["won"] = reached.opportunity_id.map(won).astype(int)
     by_stage = reached.groupby(["pipeline", "stage"]).won.agg(["sum", "count"])
-    by_pipeline = closed.assign(won=won.to_numpy().astype(int)).groupby("pipeline").won.agg(
-        ["sum", "count"]
+    by_pipeline = (
+        closed.assign(won=won.to_numpy().astype(int)).groupby("pipeline").won.agg(["sum", "count"])
     )
     return StageRates(
         by_stage={k: (int(r["sum"]), int(r["count"])) for k, r in by_stage.iterrows()},
@@ -97,8 +97,7 @@ def monthly_snapshots(history: DealHistory, until: pd.Timestamp | None = None) -
     first = deals.created_at.min().to_period("M").to_timestamp() + pd.offsets.MonthBegin(1)
     order = stage_order(history)
     parts = [
-        deal_snapshots(history, moment, order)
-        for moment in pd.date_range(first, until, freq="MS")
+        deal_snapshots(history, moment, order) for moment in pd.date_range(first, until, freq="MS")
     ]
     parts = [p for p in parts if not p.empty]
     if not parts:
@@ -180,10 +179,7 @@ class CloseProbabilityModel:
         terms: dict[str, np.ndarray] = {}
         for feature in [*NUMERIC_FEATURES, *CATEGORICAL_FEATURES]:
             prefix = ("numbers__" if feature in NUMERIC_FEATURES else "categories__") + feature
-            columns = [
-                i for i, n in enumerate(names)
-                if n == prefix or n.startswith(prefix + "_")
-            ]
+            columns = [i for i, n in enumerate(names) if n == prefix or n.startswith(prefix + "_")]
             contribution = centred[:, columns] @ weights[columns]
             terms[feature] = self.weight * (-a) * contribution
         return terms
@@ -210,8 +206,8 @@ def train_close_probability(
     model.estimator = estimator
     model.weight = closed / (closed + SHRINK_DEALS)
     model.order = stage_order(history)
-    encoded = estimator.calibrated_classifiers_[0].estimator.named_steps["encode"].transform(
-        snapshots
+    encoded = (
+        estimator.calibrated_classifiers_[0].estimator.named_steps["encode"].transform(snapshots)
     )
     encoded = encoded.toarray() if hasattr(encoded, "toarray") else np.asarray(encoded)
     model.means = encoded.mean(axis=0)
@@ -243,5 +239,3 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
-
-

@@ -40,6 +40,45 @@ CATEGORICAL_FEATURES = [
     "product",
 ]
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+# How each feature reads in English (the web app translates "model.feature.<name>").
+FEATURE_LABELS = {
+    "amount": "Amount",
+    "age_days": "Days open",
+    "days_in_stage": "Days in this stage",
+    "stages_reached": "Stages reached",
+    "stage_regressions": "Steps back to an earlier stage",
+    "days_since_activity": "Days since the last activity",
+    "recent_activities": f"Activities in the last {RECENT_DAYS} days",
+    "activities_call": "Calls",
+    "activities_email": "E-mails",
+    "activities_chat": "Chats",
+    "activities_meeting": "Meetings",
+    "activities_demo": "Demos",
+    "activities_linkedin_inmail": "LinkedIn InMails",
+    "activities_proposal": "Proposals sent",
+    "account_past_wins": "Deals the account won before",
+    "pipeline": "Pipeline",
+    "stage": "Stage",
+    "owner_id": "Rep",
+    "channel": "Channel",
+    "segment": "Segment",
+    "industry": "Industry",
+    "size_band": "Company size",
+    "product": "Product",
+}
+
+
+def display_value(feature: str, value: object) -> object:
+    """A feature's value as a person reads it: the amount (not its logarithm), whole days
+    and counts, categories as they are."""
+    if isinstance(value, str):
+        return value
+    number = float(value)
+    if feature == "amount":
+        return round(float(np.expm1(number)), 2)
+    return round(number)
+
+
 NO_STAGE = "(none)"
 
 
@@ -104,7 +143,16 @@ def deal_snapshots(
 
 def _static_columns() -> list[str]:
     """Columns copied as they are (known from the deal's creation on)."""
-    return ["account_id", "pipeline", "owner_id", "channel", "segment", "industry", "size_band", "product"]
+    return [
+        "account_id",
+        "pipeline",
+        "owner_id",
+        "channel",
+        "segment",
+        "industry",
+        "size_band",
+        "product",
+    ]
 
 
 def _stage_features(stages: pd.DataFrame, order: dict[str, float]) -> pd.DataFrame:
@@ -119,21 +167,27 @@ def _stage_features(stages: pd.DataFrame, order: dict[str, float]) -> pd.DataFra
     ordered = ordered.assign(back=(rank < previous).astype(int))
     grouped = ordered.groupby("opportunity_id")
     last = grouped.tail(1).set_index("opportunity_id")
-    return pd.DataFrame(
-        {
-            "stage": last.stage,
-            "stage_entered_at": last.entered_at,
-            "stages_reached": grouped.stage.nunique(),
-            "stage_regressions": grouped.back.sum(),
-        }
-    ).rename_axis("opportunity_id").reset_index()[columns]
+    return (
+        pd.DataFrame(
+            {
+                "stage": last.stage,
+                "stage_entered_at": last.entered_at,
+                "stages_reached": grouped.stage.nunique(),
+                "stage_regressions": grouped.back.sum(),
+            }
+        )
+        .rename_axis("opportunity_id")
+        .reset_index()[columns]
+    )
 
 
 def _activity_features(acts: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
     """Per deal: activities by type so far, in the last RECENT_DAYS, days since the last."""
     if acts.empty:
         return pd.DataFrame(columns=["opportunity_id", "days_since_activity", "recent_activities"])
-    by_type = pd.crosstab(acts.opportunity_id, acts.type).reindex(columns=list(ACTIVITY_TYPES), fill_value=0)
+    by_type = pd.crosstab(acts.opportunity_id, acts.type).reindex(
+        columns=list(ACTIVITY_TYPES), fill_value=0
+    )
     by_type.columns = [f"activities_{kind}" for kind in by_type.columns]
     grouped = acts.groupby("opportunity_id").occurred_at
     recent = acts[acts.occurred_at > moment - pd.Timedelta(days=RECENT_DAYS)]

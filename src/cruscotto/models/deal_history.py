@@ -74,7 +74,9 @@ def load_deal_history(engine: Engine) -> DealHistory:
     acts = engine.execute(activities.select("opportunity_id", "type", "occurred_at"))
     return DealHistory(
         deals=_timestamps(deals, "created_at", "closed_at"),
-        stage_history=_timestamps(stage_history[stage_history.opportunity_id.isin(ids)], "entered_at"),
+        stage_history=_timestamps(
+            stage_history[stage_history.opportunity_id.isin(ids)], "entered_at"
+        ),
         activities=_timestamps(acts[acts.opportunity_id.isin(ids)], "occurred_at"),
         today=pd.Timestamp(engine.today),
     )

@@ -1,15 +1,18 @@
 """Sales forecast: the open pipeline weighted by close probability, by expected close month,
 and how past forecasts compared with what was actually won.
 
-Until a learned model exists the close probability of a deal is the historical win rate of
-its stage: of the closed deals (under the same filters) that reached that stage, the share
-that was won. A stage no closed deal ever reached falls back to its pipeline's win rate,
-then to the win rate of all closed deals. Each deal shows these factors.
+The close probability of a deal is the learned model's (cruscotto.models, passed in as
+`scores`) when its backtest beat the stage win rates; otherwise, or while no model is
+trained yet, it is the historical win rate of its stage: of the closed deals (under the
+same filters) that reached that stage, the share that was won, falling back to its
+pipeline's win rate, then to the win rate of all closed deals. Each deal shows its basis
+and, from the model, the factors that raise or lower its chance.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import ibis
 import ibis.expr.types as ir
@@ -18,6 +21,7 @@ from ibis import _
 
 from cruscotto.engine import Engine, Filters, Period
 from cruscotto.engine.statistics import wilson_interval
+from cruscotto.models.deal_scores import DealScores
 from cruscotto.reports.close_dates import estimated_close_dates
 from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
 from cruscotto.reports.periods import months_ending, months_from
@@ -28,8 +32,21 @@ FORECAST_MONTHS = 6  # default window: this month and the next five
 HISTORY_MONTHS = 6  # forecast vs actual: the six whole months before this one
 PROBABILITY_NOTE = (
     "Close probability = the historical win rate of the deal's stage (won ÷ closed among the "
-    "closed deals that reached that stage), falling back to the pipeline's, then to all deals'. "
-    "A learned, calibrated model is not in place yet."
+    "closed deals that reached that stage), falling back to the pipeline's, then to all deals'."
+)
+MODEL_NOTES = {
+    "model_better": "Close probability = a model learned from {closed} won and lost deals, "
+    "calibrated; its backtest beat the stage win rates (Brier {brier} against {baseline}).",
+    "baseline_better": "Close probability = the stage win rates: the learned model's backtest "
+    "did not beat them (Brier {brier} against {baseline}), so it is not used.",
+    "too_few_deals": "Close probability = the stage win rates: too few closed deals ({closed}) "
+    "to learn a model from.",
+    "no_history": "Close probability = the stage win rates: no history to backtest a model on.",
+    "training": "Close probability = the stage win rates while the learned model is trained.",
+}
+SHRUNK_NOTE = (
+    "With {closed} closed deals the model is shrunk toward the stage win rates: it counts "
+    "for {weight} of each probability."
 )
 
 
@@ -43,14 +60,19 @@ def sales_forecast(
     period: Period | None = None,
     filters: Filters | None = None,
     *,
+    scores: DealScores | None = None,
     history_months: int = HISTORY_MONTHS,
 ) -> Report:
     """Weighted open pipeline by expected close month within `period` (default: the next six
-    months), the deals with their factors, the stage win rates used, and forecast vs actual."""
+    months), the deals with their factors, the stage win rates used, and forecast vs actual.
+    `scores`: the learned close probabilities (None: the stage win rates, said so)."""
     period = period or default_period(engine.today)
     months = period.split("month")
     rates = learned_rates(engine, filters)
-    weighted = with_close_dates(engine, weighted_open_deals(engine, filters, rates), filters)
+    weighted = weighted_open_deals(engine, filters, rates)
+    if scores is not None and scores.uses_model:
+        weighted = with_learned_probability(weighted, scores)
+    weighted = with_close_dates(engine, weighted, filters)
 
     in_window = weighted.filter(in_period(weighted.close_date, period, engine))
     by_month = engine.execute(
@@ -72,11 +94,14 @@ def sales_forecast(
             *DEAL_COLUMNS_ORDER
         )
     )
+    deal_rows["factors"] = [
+        _named_factors(f, rep) for f, rep in zip(deal_rows.factors, deal_rows.rep, strict=True)
+    ]
     outside = _outside_window(engine, weighted, period)
     rate_rows = _stage_rate_rows(rates[0])
     history = forecast_vs_actual(engine, filters, history_months)
 
-    notes = [Note.of("probability", PROBABILITY_NOTE)]
+    notes = probability_notes(scores)
     if outside["overdue_count"]:
         notes.append(
             Note.of(
@@ -141,6 +166,76 @@ def sales_forecast(
     )
 
 
+def probability_notes(scores: DealScores | None) -> list[Note]:
+    """Where the probabilities come from, and why (the backtest's verdict)."""
+    if scores is None:
+        return [
+            Note.of("model_training", MODEL_NOTES["training"]),
+            Note.of("stage_rates", PROBABILITY_NOTE),
+        ]
+    backtest = scores.backtest.to_dict()
+    reason = backtest["reason"]
+    numbers = {
+        "closed": scores.closed_deals,
+        "brier": _rounded(backtest["brier"]),
+        "baseline": _rounded(backtest["baseline_brier"]),
+    }
+    notes = [Note.of(f"model_{reason}", MODEL_NOTES[reason], **numbers)]
+    if reason != "model_better":
+        notes.append(Note.of("stage_rates", PROBABILITY_NOTE))
+    elif scores.weight < 0.9:
+        notes.append(
+            Note.of(
+                "model_shrunk",
+                SHRUNK_NOTE,
+                closed=scores.closed_deals,
+                weight=f"{scores.weight:.0%}",
+            )
+        )
+    return notes
+
+
+def _named_factors(factors: str | None, rep: str | None) -> str | None:
+    """The factors with the rep's name where the model knows only the rep's id."""
+    if not isinstance(factors, str):
+        return factors
+    named = json.loads(factors)
+    for factor in named:
+        if factor["feature"] == "owner_id":
+            factor["value"] = rep
+    return json.dumps(named)
+
+
+def _rounded(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def with_learned_probability(weighted: ir.Table, scores: DealScores) -> ir.Table:
+    """`weighted` with the model's probability, basis "model" and the deal's factors (JSON)
+    in place of the stage win rate, for the deals the model scored."""
+    frame = scores.deals
+    learned = ibis.memtable(
+        pd.DataFrame(
+            {
+                "_scored_id": frame.opportunity_id.astype("object"),
+                "_learned": frame.probability.astype("float64"),
+                "_factors": [json.dumps(f) for f in frame.factors],
+            }
+        ),
+        schema={"_scored_id": "string", "_learned": "float64", "_factors": "string"},
+    )
+    joined = weighted.left_join(learned, weighted.opportunity_id == learned._scored_id)
+    probability = ibis.coalesce(joined._learned, joined.probability)
+    return joined.mutate(
+        probability=probability,
+        probability_basis=ibis.cases(
+            (joined._learned.notnull(), "model"), else_=joined.probability_basis
+        ),
+        weighted_value=joined.amount_base * probability,
+        factors=joined._factors,
+    ).drop("_scored_id", "_learned", "_factors")
+
+
 def learned_rates(engine: Engine, filters: Filters | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The closed-deal history, learned once per report: won and closed per pipeline and
     stage, and per pipeline (a few rows each, reused by every query of the report)."""
@@ -194,6 +289,7 @@ def weighted_open_deals(
         probability_basis=basis,
         weighted_value=joined.amount_base * probability,
         age_days=ibis.literal(engine.today).delta(joined.created_at.date(), unit="day"),
+        factors=ibis.null("string"),
     ).drop("_pipeline", "_stage", "_pipeline2")
 
 
@@ -325,8 +421,9 @@ DEAL_COLUMNS = [
     Column("rep", "Rep"),
     Column("pipeline", "Pipeline"),
     Column("stage", "Stage"),
-    Column("probability", "Stage win rate", "percent"),
-    Column("probability_basis", "Win rate of"),
+    Column("probability", "Close probability", "percent"),
+    Column("probability_basis", "Probability from"),
+    Column("factors", "Factors", "factors"),
     Column("age_days", "Age (days)", "count"),
     Column("amount", "Amount", "number"),
     Column("currency", "Currency"),

@@ -11,14 +11,16 @@ other reports list deals, and neither they nor exports are for viewers.
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
 from cruscotto.engine.dimensions import DimensionError
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
+from cruscotto.models.deal_scores import DealScores, DealScoreService
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
 from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -50,6 +52,25 @@ CHARTS = {
 }
 
 
+def deal_score_service(request: Request) -> DealScoreService:
+    """The app's one DealScoreService: it retrains the close-probability model in the
+    background when the data changed and serves the last scores meanwhile."""
+    state = request.app.state
+    with _SERVICE_LOCK:
+        if getattr(state, "deal_scores", None) is None:
+            state.deal_scores = DealScoreService()
+    return state.deal_scores
+
+
+def scores_for(name: str, who: Access, service: DealScoreService, kpis: Engine):
+    """The learned close probabilities for the forecast (None while the first training
+    runs, or for any other report)."""
+    return service.current(kpis) if name == "forecast" and may_open(name, who) else None
+
+
+_SERVICE_LOCK = threading.Lock()
+
+
 def may_open(name: str, who: Access) -> bool:
     return who.can_see_records or name in FOR_VIEWERS
 
@@ -79,6 +100,7 @@ def run_report(
     currency: list[str] | None,
     who: Access,
     kpis: Engine,
+    scores: DealScores | None = None,
 ) -> Report:
     """The report under the user's scope, or a 4xx that says what was wrong."""
     try:
@@ -88,6 +110,8 @@ def run_report(
     if not may_open(name, who):
         raise HTTPException(403, who.t("error.no_records"))
     options = {"statuses": status, "currencies": currency} if name == "leaderboard" else {}
+    if name == "forecast":
+        options = {"scores": scores}
     try:
         chosen: Period | None = kpis.period(period) if period else None
         return build(kpis, name, chosen, who.filters(), **options)
@@ -106,11 +130,13 @@ def report_view(
     page: Annotated[int, Query(ge=1, description="Page of the long tables (deals…).")] = 1,
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
+    service: DealScoreService = Depends(deal_score_service),
 ) -> dict:
     """A report's tables (rows and typed columns), notes and headline facts, in scope.
     Tables longer than PAGE_SIZE rows hold one page (`page`, default 1) and say which in
     their `pagination`; the exports hold every row."""
-    result = run_report(name, period, status, currency, who, kpis)
+    scores = scores_for(name, who, service, kpis)
+    result = run_report(name, period, status, currency, who, kpis, scores)
     data = result.to_dict()
     for table in data["tables"]:
         paginate(table, page)
@@ -139,10 +165,12 @@ def report_export(
     currency: Many = None,
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
+    service: DealScoreService = Depends(deal_score_service),
 ) -> Response:
     """The report as XLSX (one sheet per table) or one of its tables as CSV."""
     who.require_export()
-    result = run_report(name, period, status, currency, who, kpis)
+    scores = scores_for(name, who, service, kpis)
+    result = run_report(name, period, status, currency, who, kpis, scores)
     filename = f"{name}-{result.period.label}"
     if format == "xlsx":
         content, media_type = to_xlsx(result), XLSX_MEDIA_TYPE
