@@ -142,17 +142,9 @@ def deal_snapshots(
 
 
 def _static_columns() -> list[str]:
-    """Columns copied as they are (known from the deal's creation on)."""
-    return [
-        "account_id",
-        "pipeline",
-        "owner_id",
-        "channel",
-        "segment",
-        "industry",
-        "size_band",
-        "product",
-    ]
+    """Columns copied as they are (known from the deal's creation on): the categories but
+    the stage (which changes), and the account (for its past wins)."""
+    return ["account_id", *(c for c in CATEGORICAL_FEATURES if c != "stage")]
 
 
 def _stage_features(stages: pd.DataFrame, order: dict[str, float]) -> pd.DataFrame:
