@@ -24,6 +24,7 @@ from cruscotto.engine.statistics import wilson_interval
 from cruscotto.models.deal_scores import DealScores
 from cruscotto.reports.close_dates import estimated_close_dates
 from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
+from cruscotto.reports.forecast_range import monthly_ranges, percentiles, simulated_totals
 from cruscotto.reports.periods import months_ending, months_from
 from cruscotto.reports.query import bucket, clean_filters, count_if, in_period, scoped, supports
 from cruscotto.reports.report import Column, Note, Report, ReportTable
@@ -89,6 +90,14 @@ def sales_forecast(
         .merge(by_month, on="month", how="left")
         .fillna({"open_count": 0, "open_value": 0.0, "weighted_value": 0.0})
     )
+    simulated = engine.execute(
+        in_window.mutate(month=bucket(in_window.close_date, months, engine)).select(
+            "month", "amount_base", "probability"
+        )
+    )
+    month_rows = month_rows.merge(monthly_ranges(simulated, [m.label for m in months]), on="month")
+    quarter = quarter_range(engine, weighted, filters)
+    category_rows = forecast_categories(engine, in_window)
     deal_rows = engine.execute(
         in_window.order_by(["close_date", ibis.desc("weighted_value"), "opportunity_id"]).select(
             *DEAL_COLUMNS_ORDER
@@ -132,6 +141,7 @@ def sales_forecast(
         )
     tables = [
         ReportTable("months", "Forecast by expected close month", MONTH_COLUMNS, month_rows),
+        ReportTable("categories", "Forecast categories", CATEGORY_COLUMNS, category_rows),
         ReportTable("deals", "Open deals and the factors behind them", DEAL_COLUMNS, deal_rows),
         ReportTable("stage_win_rates", "Historical win rate by stage", RATE_COLUMNS, rate_rows),
     ]
@@ -143,6 +153,14 @@ def sales_forecast(
         monthly, per_rep = history
         tables.append(
             ReportTable("forecast_vs_actual", "Forecast vs actual", HISTORY_COLUMNS, monthly)
+        )
+        tables.append(
+            ReportTable(
+                "forecast_by_team",
+                "Forecast vs actual by team",
+                HISTORY_BY_TEAM_COLUMNS,
+                per_team(per_rep),
+            )
         )
         tables.append(
             ReportTable(
@@ -160,10 +178,54 @@ def sales_forecast(
             "open_count": int(month_rows.open_count.sum()),
             "open_value": float(month_rows.open_value.sum()),
             "weighted_value": float(month_rows.weighted_value.sum()),
+            **quarter,
             **outside,
         },
         filters={k: list(v) for k, v in (filters or {}).items()},
     )
+
+
+def quarter_range(engine: Engine, weighted: ir.Table, filters: Filters | None) -> dict:
+    """This quarter: won so far, and P10/P50/P90 of won so far + open deals closing in it."""
+    quarter = Period.of("quarter", engine.today)
+    open_in = weighted.filter(in_period(weighted.close_date, quarter, engine))
+    open_rows = engine.execute(open_in.select("amount_base", "probability"))
+    won = deals(engine, filters)
+    won = won.filter((won.status == "won") & in_period(won.closed_at, quarter, engine))
+    won_value = float(engine.execute(won.amount_base.sum()) or 0.0)
+    totals = won_value + simulated_totals(open_rows.amount_base, open_rows.probability)
+    expected = won_value + float((open_rows.amount_base * open_rows.probability).sum())
+    return {
+        "quarter": quarter.label,
+        "quarter_won": won_value,
+        "quarter_expected": expected,
+        **{f"quarter_{k}": v for k, v in percentiles(totals).items()},
+    }
+
+
+def forecast_categories(engine: Engine, in_window: ir.Table) -> pd.DataFrame:
+    """Open deals in the window per forecast category: the CRM's (commit, best case,
+    pipeline, omitted) where it has one, otherwise from the close probability (commit from
+    COMMIT_FROM, best case from BEST_CASE_FROM, pipeline below)."""
+    from_probability = ibis.cases(
+        (in_window.probability >= COMMIT_FROM, "commit"),
+        (in_window.probability >= BEST_CASE_FROM, "best_case"),
+        else_="pipeline",
+    )
+    category = ibis.coalesce(in_window.forecast_category, from_probability)
+    grouped = engine.execute(
+        in_window.mutate(category=category)
+        .group_by("category")
+        .aggregate(
+            open_count=_.count(),
+            open_value=_.amount_base.sum(),
+            weighted_value=_.weighted_value.sum(),
+            from_crm=count_if(_.forecast_category.notnull()),
+        )
+    )
+    order = {name: n for n, name in enumerate(CATEGORY_ORDER)}
+    grouped["_order"] = grouped.category.map(order).fillna(len(order))
+    return grouped.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
 def probability_notes(scores: DealScores | None) -> list[Note]:
@@ -386,10 +448,29 @@ def forecast_vs_actual(
     by_month = engine.execute(_against(final, won, ["month"]))
     monthly = pd.DataFrame({"month": labels}).merge(by_month, on="month", how="left")
     monthly = monthly.fillna({"actual": 0.0, "won_count": 0})
-    reps = engine.table("reps").select(_rep="rep_id", rep="name")
+    reps = engine.table("reps").select(_rep="rep_id", rep="name", team="team")
     per_rep = _against(final, won, ["rep_id", "month"])
     per_rep = per_rep.left_join(reps, per_rep.rep_id == reps._rep).drop("_rep")
     return monthly, engine.execute(per_rep.order_by(["month", "rep", "rep_id"]))
+
+
+def per_team(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """Forecast vs actual per team and month, from the reps' rows: a team's forecast is
+    its reps' forecasts (unknown if none submitted one), its actual what they won."""
+    if per_rep.empty:
+        return pd.DataFrame(columns=[c.name for c in HISTORY_BY_TEAM_COLUMNS])
+    grouped = per_rep.assign(team=per_rep.team.fillna("–")).groupby(["month", "team"])
+    teams = grouped.agg(
+        forecast=("forecast", lambda v: v.sum() if v.notna().any() else None),
+        actual=("actual", "sum"),
+        won_count=("won_count", "sum"),
+    ).reset_index()
+    teams["forecast"] = teams.forecast.astype("float64")
+    teams["difference"] = teams.actual - teams.forecast
+    teams["accuracy"] = (1 - (teams.actual - teams.forecast).abs() / teams.forecast).where(
+        teams.forecast > 0
+    )
+    return teams
 
 
 def _against(forecasts: ir.Table, won: ir.Table, keys: list[str]) -> ir.Table:
@@ -412,6 +493,18 @@ def _against(forecasts: ir.Table, won: ir.Table, keys: list[str]) -> ir.Table:
 MONTH_COLUMNS = [
     Column("month", "Expected close month"),
     Column("open_count", "Open deals", "count"),
+    Column("open_value", "Open value", "currency"),
+    Column("weighted_value", "Weighted value", "currency"),
+    Column("p10", "P10 (9 in 10 above)", "currency"),
+    Column("p50", "P50", "currency"),
+    Column("p90", "P90 (1 in 10 above)", "currency"),
+]
+COMMIT_FROM, BEST_CASE_FROM = 0.7, 0.4
+CATEGORY_ORDER = ("commit", "best_case", "pipeline", "omitted", "closed")
+CATEGORY_COLUMNS = [
+    Column("category", "Forecast category"),
+    Column("open_count", "Open deals", "count"),
+    Column("from_crm", "Of which categorised in the CRM", "count"),
     Column("open_value", "Open value", "currency"),
     Column("weighted_value", "Weighted value", "currency"),
 ]
@@ -451,3 +544,4 @@ HISTORY_COLUMNS = [
     Column("accuracy", "Forecast accuracy", "percent"),
 ]
 HISTORY_BY_REP_COLUMNS = [HISTORY_COLUMNS[0], Column("rep", "Rep"), *HISTORY_COLUMNS[1:]]
+HISTORY_BY_TEAM_COLUMNS = [HISTORY_COLUMNS[0], Column("team", "Team"), *HISTORY_COLUMNS[1:]]

@@ -144,6 +144,8 @@ def report_view(
     data["pickers"] = pickers(kpis, who, REPORT_FILTERS[name])
     data["can_export"] = who.can_export
     data["chart"] = chart(result, who)
+    if name == "forecast" and any(t.name == "forecast_vs_actual" for t in result.tables):
+        data["history_chart"] = chart(result, who, HISTORY_CHART)
     if name == "summary":
         for row in data["tables"][0]["rows"]:
             row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
@@ -209,11 +211,16 @@ def paginate(table: dict, page: int) -> None:
     }
 
 
-def chart(result: Report, who: Access) -> dict | None:
-    """A plotly bar chart (as a plain dict) of the report's main table, labels translated."""
-    if result.name not in CHARTS:
+HISTORY_CHART = ("forecast_vs_actual", "month", ("forecast", "actual"))
+
+
+def chart(result: Report, who: Access, spec: tuple | None = None) -> dict | None:
+    """A plotly bar chart (as a plain dict) of the report's main table (or of `spec`:
+    table, category column, value columns), labels translated. The forecast's weighted
+    value carries its P10–P90 range as error bars."""
+    if spec is None and result.name not in CHARTS:
         return None
-    table_name, category, values = CHARTS[result.name]
+    table_name, category, values = spec or CHARTS[result.name]
     table = result.table(table_name)
     rows = [r for r in table.records() if r[category] != ALL_CHANNELS]
     if not rows:
@@ -225,16 +232,25 @@ def chart(result: Report, who: Access) -> dict | None:
         said = who.t(key)
         return english if said == key else said
 
+    traces = [
+        {
+            "type": "bar",
+            "name": text(labels[column]),
+            "x": [text(str(r[category])) for r in rows],
+            "y": [r[column] for r in rows],
+        }
+        for column in values
+    ]
+    if {"p10", "p90", "weighted_value"} <= set(labels):
+        weighted = traces[values.index("weighted_value")]
+        weighted["error_y"] = {
+            "type": "data",
+            "symmetric": False,
+            "array": [max((r["p90"] or 0) - (r["weighted_value"] or 0), 0) for r in rows],
+            "arrayminus": [max((r["weighted_value"] or 0) - (r["p10"] or 0), 0) for r in rows],
+        }
     return {
-        "data": [
-            {
-                "type": "bar",
-                "name": text(labels[column]),
-                "x": [text(str(r[category])) for r in rows],
-                "y": [r[column] for r in rows],
-            }
-            for column in values
-        ],
+        "data": traces,
         "layout": {
             "barmode": "group",
             "height": 320,
