@@ -17,10 +17,10 @@ def synthetic_history(deals: int = 600, seed: int = 7, today: pd.Timestamp = TOD
     start = today - pd.Timedelta(days=730)
     rows, stages, acts = [], [], []
     for n in range(deals):
-        created = start + pd.Timedelta(days=float(rng.uniform(0, 700)))
+        created = (start + pd.Timedelta(days=float(rng.uniform(0, 700)))).floor("s")
         demo = rng.random() < 0.4
         won = rng.random() < (0.8 if demo else 0.3)
-        duration = pd.Timedelta(days=float(rng.uniform(20, 90)))
+        duration = pd.Timedelta(days=float(rng.uniform(20, 90))).floor("s")
         closed = created + duration
         is_open = closed > today
         deal = f"D{n:04d}"
@@ -45,7 +45,11 @@ def synthetic_history(deals: int = 600, seed: int = 7, today: pd.Timestamp = TOD
         )
         stages.append({"opportunity_id": deal, "stage": "qualification", "entered_at": created})
         stages.append(
-            {"opportunity_id": deal, "stage": "proposal", "entered_at": created + duration / 3}
+            {
+                "opportunity_id": deal,
+                "stage": "proposal",
+                "entered_at": (created + duration / 3).floor("s"),
+            }
         )
         if not is_open:
             stages.append(
@@ -68,3 +72,65 @@ def synthetic_history(deals: int = 600, seed: int = 7, today: pd.Timestamp = TOD
         activities=pd.DataFrame(acts),
         today=today,
     )
+
+
+def canonical_tables(history: DealHistory) -> dict[str, pd.DataFrame]:
+    """The synthetic history as canonical tables (EUR, two teams), for Warehouse.load."""
+    from tests.reports.company import reps, rows
+
+    deals = history.deals
+    accounts = deals.drop_duplicates("account_id")
+    return {
+        "reps": reps(*[(f"R{n}", f"Rep {n}", "North" if n < 3 else "South") for n in range(5)]),
+        "accounts": rows(
+            "accounts",
+            [
+                {
+                    "account_id": a.account_id,
+                    "name": f"Account {a.account_id}",
+                    "segment": a.segment,
+                    "industry": a.industry,
+                    "size_band": a.size_band,
+                    "acquisition_channel": a.channel,
+                    "created_at": pd.Timestamp("2024-01-01"),
+                }
+                for a in accounts.itertuples()
+            ],
+        ),
+        "opportunities": rows(
+            "opportunities",
+            [
+                {
+                    "opportunity_id": d.opportunity_id,
+                    "account_id": d.account_id,
+                    "owner_id": d.owner_id,
+                    "pipeline": d.pipeline,
+                    "stage": d.stage,
+                    "status": d.status,
+                    "amount": d.amount_base,
+                    "currency": "EUR",
+                    "product": d.product,
+                    "created_at": d.created_at,
+                    "closed_at": None if pd.isna(d.closed_at) else d.closed_at,
+                    "expected_close_date": (d.created_at + pd.Timedelta(days=60)).date()
+                    if d.status == "open"
+                    else None,
+                    "probability": d.probability,
+                }
+                for d in deals.itertuples()
+            ],
+        ),
+        "stage_history": rows("stage_history", history.stage_history.to_dict("records")),
+        "activities": rows(
+            "activities",
+            [
+                {
+                    "activity_id": f"ACT{n}",
+                    "type": a.type,
+                    "occurred_at": a.occurred_at,
+                    "opportunity_id": a.opportunity_id,
+                }
+                for n, a in enumerate(history.activities.itertuples())
+            ],
+        ),
+    }

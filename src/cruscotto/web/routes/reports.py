@@ -11,10 +11,9 @@ other reports list deals, and neither they nor exports are for viewers.
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
@@ -26,6 +25,7 @@ from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import engine, period_dict
+from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
 from cruscotto.web.pickers import pickers
 
@@ -52,23 +52,10 @@ CHARTS = {
 }
 
 
-def deal_score_service(request: Request) -> DealScoreService:
-    """The app's one DealScoreService: it retrains the close-probability model in the
-    background when the data changed and serves the last scores meanwhile."""
-    state = request.app.state
-    with _SERVICE_LOCK:
-        if getattr(state, "deal_scores", None) is None:
-            state.deal_scores = DealScoreService()
-    return state.deal_scores
-
-
 def scores_for(name: str, who: Access, service: DealScoreService, kpis: Engine):
     """The learned close probabilities for the forecast (None while the first training
     runs, or for any other report)."""
     return service.current(kpis) if name == "forecast" and may_open(name, who) else None
-
-
-_SERVICE_LOCK = threading.Lock()
 
 
 def may_open(name: str, who: Access) -> bool:
