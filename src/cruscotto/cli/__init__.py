@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import alert, config, data, db, demo, importing, kpi, report, serve, user
+from cruscotto.cli import alert, config, data, db, demo, importing, kpi, model, report, serve, user
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -41,3 +41,4 @@ app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
 app.command("report")(report.report)
 app.add_typer(alert.app, name="alert")
+app.add_typer(model.app, name="model")
