@@ -7,6 +7,7 @@ the demo company is. The same file carries KPI target overrides and custom KPIs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ class CompanySettings(BaseModel):
     customer_window_months: int = Field(12, ge=1)
     # Window in which revenue from a new customer counts as net new revenue.
     net_new_window_months: int = Field(12, ge=1)
+    # The company's calendar: the ISO weekdays it works (1 = Monday) and its closing days.
+    # Goals pro-rate their targets over these working days.
+    working_weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    holidays: list[dt.date] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -47,9 +52,24 @@ class CompanySettings(BaseModel):
     def _upper(cls, value: str) -> str:
         return value.upper()
 
+    @field_validator("working_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(day not in range(1, 8) for day in value):
+            raise ValueError("working_weekdays: list ISO weekdays 1 (Monday) to 7 (Sunday)")
+        return sorted(set(value))
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.isoweekday() in self.working_weekdays and day not in self.holidays
+
+    def working_days(self, start: dt.date, end: dt.date) -> int:
+        """The company's working days in [start, end)."""
+        days = (end - start).days
+        return sum(1 for i in range(max(days, 0)) if self.is_working_day(start + dt.timedelta(i)))
 
 
 def config_path(path: str | Path | None = None) -> Path:

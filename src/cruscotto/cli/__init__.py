@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import data, db, demo, importing, kpi, report, serve, user
+from cruscotto.cli import data, db, demo, goal, importing, kpi, report, serve, user
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ def main(
 app.add_typer(db.app, name="db")
 app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
+app.add_typer(goal.app, name="goal")
 app.command("import")(importing.import_command)
 app.add_typer(data.app, name="data")
 app.command("serve")(serve.serve)
