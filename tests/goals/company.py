@@ -5,7 +5,8 @@ past (2–6 and 9–13 November).
 
 reps: r1 (North), r2 (South), r3 (North)
 leads: r1 one lead on each past working day of November at 10:00 UTC → 10; none before
-  (so there is no history: the first lead is on 2 November).
+  (so r1 has no history: the first lead is on 2 November); r2 one lead on 15 October
+  (South, not converted).
 deals: r1 won o1 and o2 in November (2 of 2 closed).
 """
 
@@ -33,6 +34,15 @@ def load_goal_company(warehouse) -> None:
                 "account_id": "a1",
             }
             for d in WORKING_DAYS_PAST
+        ]
+        + [
+            {
+                "lead_id": "l_october",
+                "created_at": ts("2026-10-15 10:00"),
+                "channel": "web",
+                "owner_id": "r2",
+                "account_id": "a1",
+            }
         ],
         opportunities=[
             {

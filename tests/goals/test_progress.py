@@ -31,13 +31,13 @@ def test_a_count_goal_in_progress(kpis):
 
 
 def test_a_count_goal_for_a_period_not_started_is_pending(kpis):
-    p = progress(kpis, Goal("new_leads", Scope(), "2026-12", 42))
+    p = progress(kpis, Goal("new_leads", Scope("rep", "r1"), "2026-12", 42))
     assert p.status == "pending" and p.actual is None and p.expected_to_date is None
 
 
 def test_a_finished_period_is_reached_or_missed(kpis):
-    # October: no leads at all (the company's data starts in November) → 0 of 5: missed.
-    p = progress(kpis, Goal("new_leads", Scope(), "2026-10", 5))
+    # October: r1 had no leads at all → 0 of 5: missed.
+    p = progress(kpis, Goal("new_leads", Scope("rep", "r1"), "2026-10", 5))
     assert (p.actual, p.projection, p.status) == (0, 0, "missed")
 
 
@@ -91,3 +91,17 @@ def test_too_few_records_only_for_rates_and_averages():
     assert goal_status(kind="average", sample_size=30, target=60, direction="lower", **done) == (
         "reached"
     )
+
+
+def test_the_cards_status_of_a_maturing_cohort_is_pending_not_off_target(kpis):
+    # The demo's "Lead conversion rate 0.0% — Off target" (issue 10): November's 10 leads
+    # have not converted yet, 0% against the 15–20% benchmark band. The period is not
+    # over and the cohort matures 90 days after it: pending.
+    card = kpis.value("lead_conversion_rate", "2026-11")
+    assert card.value == 0.0 and card.maturing
+    assert card.status == "pending"
+    # The same for a month that is over but whose cohort is still converting: October's
+    # one lead (r2) has not converted, 0 of 1, and the cohort matures on 29 January 2027.
+    # The overview's default period (the last complete month) is such a month.
+    october = kpis.value("lead_conversion_rate", "2026-10")
+    assert (october.value, october.maturing, october.status) == (0.0, True, "pending")

@@ -12,7 +12,6 @@ The interface other parts use:
 """
 
 from cruscotto.goals.config import GoalSettings, goal_settings
-from cruscotto.goals.kinds import kpi_kind
 from cruscotto.goals.model import SCOPE_DIMENSIONS, Goal, GoalError, Scope, check_goal, goal_id
 from cruscotto.goals.progress import GoalProgress, achievability, progress
 from cruscotto.goals.rollup import RollUp, roll_up
@@ -36,7 +35,6 @@ __all__ = [
     "goal_id",
     "goal_settings",
     "goal_status",
-    "kpi_kind",
     "progress",
     "rep_team",
     "roll_up",

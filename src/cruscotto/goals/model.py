@@ -120,6 +120,10 @@ def check_goal(engine: Engine, goal: Goal) -> Goal:
             f"{goal.kpi} cannot be cut by {goal.scope.dimension}; its dimensions are "
             + (", ".join(kpi.dimensions) or "none")
         )
+    if goal.scope.dimension:
+        known = dict(engine.dimension_values(goal.scope.dimension))
+        if goal.scope.value not in known:
+            raise GoalError(f"there is no {goal.scope.dimension} {goal.scope.value!r} in the data")
     if goal.target is None or goal.target != goal.target:
         raise GoalError("a goal needs a numeric target")
     if kpi.unit == "percent" and not 0 <= goal.target <= 1:

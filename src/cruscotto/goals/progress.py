@@ -12,8 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from cruscotto.catalog import Ratio
-from cruscotto.engine import Engine, KpiResult, Period
-from cruscotto.goals.kinds import ADDITIVE, kpi_kind
+from cruscotto.engine import ADDITIVE, Engine, KpiResult, Period, kpi_kind
 from cruscotto.goals.model import Goal, goal_period
 from cruscotto.goals.pacing import day_weights, elapsed_share, month_shares
 from cruscotto.goals.projection import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cruscotto.goals.kinds import ADDITIVE
+from cruscotto.engine import ADDITIVE
 from cruscotto.goals.model import Goal
 
 # Children within this fraction of the parent's target are taken as adding up (rounding).

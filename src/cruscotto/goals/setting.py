@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cruscotto.engine import Engine
-from cruscotto.goals.kinds import kpi_kind
+from cruscotto.engine import Engine, kpi_kind
 from cruscotto.goals.model import Goal, GoalError, Scope, check_goal, goal_id
 from cruscotto.goals.rollup import RollUp, roll_up
 from cruscotto.goals.store import GoalStore

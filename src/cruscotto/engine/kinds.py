@@ -1,4 +1,5 @@
-"""Which way a KPI accumulates over a period, which decides how a goal on it is paced.
+"""Which way a KPI accumulates over a period: decides whether a value is a fact or an
+estimate from a sample (card status) and how a goal on it is paced (cruscotto.goals).
 
 * count, sum — the period's value is the sum of its days' values (deals won, revenue):
   the target is spread over the period, and the part already done is certain.
@@ -54,3 +55,11 @@ def kpi_kind(kpi: KpiDefinition, catalog: Catalog | None = None) -> str:
     if kpi.id in FUNCTION_KINDS:
         return FUNCTION_KINDS[kpi.id]
     return "rate" if kpi.is_rate else "average"
+
+
+def is_sampled(kpi: KpiDefinition, catalog: Catalog | None = None) -> bool:
+    """Does the value estimate something from a sample of records, so that a handful of
+    them cannot carry a verdict? Rates (they have a Wilson interval) and means over
+    records do; a margin from the books or a count is a fact, however small."""
+    kind = kpi_kind(kpi, catalog)
+    return kind == "rate" or (kind == "average" and isinstance(kpi.computation, Simple))
