@@ -13,8 +13,10 @@ from cruscotto.cli import (
     db,
     demo,
     digest,
+    goal,
     importing,
     kpi,
+    model,
     report,
     serve,
     user,
@@ -47,6 +49,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
+app.add_typer(goal.app, name="goal")
 app.command("import")(importing.import_command)
 app.add_typer(data.app, name="data")
 app.command("serve")(serve.serve)
@@ -54,3 +57,4 @@ app.add_typer(user.app, name="user")
 app.command("report")(report.report)
 app.add_typer(alert.app, name="alert")
 app.add_typer(digest.app, name="digest")
+app.add_typer(model.app, name="model")
