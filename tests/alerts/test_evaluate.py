@@ -251,3 +251,29 @@ def test_rules_firings_and_deliveries_survive_a_restart(tmp_path):
     again = evaluate(engine, rules, PEOPLE, now=NOW + dt.timedelta(hours=1))
     assert again.fired == [] and len(again.holding) == 2  # still holding: not sent again
     reopened.close()
+
+
+def test_goal_at_risk_uses_the_goals_probability(fresh):
+    from cruscotto.goals import Goal, GoalStore, Scope, progress
+
+    goals = GoalStore(fresh.warehouse)
+    # New leads in 2026-Q4 so far (to 1 December): October 10 + 8, November 16 + 6 = 40.
+    far = goals.set(Goal("new_leads", Scope(), "2026-Q4", target=200), username="ada")
+    near = goals.set(Goal("new_leads", Scope(), "2026-Q4", target=41, note="x"), username="ada")
+    assert far.id == near.id  # the same KPI, scope and period: the newer version counts
+    goals.set(
+        Goal("new_leads", Scope("channel", "referral"), "2026-Q4", target=500), username="ada"
+    )
+    saved(fresh, name="At risk", kind="goal_at_risk", params={"probability_below": 0.5})
+    report = evaluate(fresh, RuleStore(fresh.warehouse, fresh.catalog).list(), PEOPLE, now=NOW)
+    # The company goal of 41 is a near certainty; referral's 500 is out of reach.
+    referral = GoalStore(fresh.warehouse).list()[-1]
+    state = progress(fresh, referral)
+    assert state.actual == 26  # referral: October 10 + November 16
+    assert [f.subject_label for f in report.holding] == ["referral"]
+    numbers = report.holding[0].numbers
+    assert numbers["probability"] == state.probability < 0.5
+    assert numbers["target"] == 500 and numbers["kpi"] == "new_leads"
+    # A channel's goal lies outside any team: the admin hears of it, the manager does not.
+    assert inbox_subjects(fresh, "ada") == [referral.id]
+    assert inbox_subjects(fresh, "nora") == []

@@ -13,6 +13,8 @@ Kinds (their parameters and defaults are in `PARAMETERS`, documented in docs/ale
   points;
 * unusual — a KPI outside the range its own history predicts (alerts.usual), optionally
   also a steady slide in the bad direction (`drift`);
+* goal_at_risk — a running goal (cruscotto.goals) whose probability of being reached
+  is below `probability_below`;
 * deal_stalled — open deals with no activity for `idle_days`, or in their stage longer
   than that stage's usual 90th percentile;
 * ticket_sla — open tickets past their resolution deadline;
@@ -43,8 +45,9 @@ from cruscotto.model import Table
 from cruscotto.warehouse import Warehouse
 
 KPI_KINDS = ("threshold", "change", "unusual")
+GOAL_KINDS = ("goal_at_risk",)
 RECORD_KINDS = ("deal_stalled", "ticket_sla", "churn_signals", "stale_source", "import_rejects")
-KINDS = (*KPI_KINDS, *RECORD_KINDS)
+KINDS = (*KPI_KINDS, *GOAL_KINDS, *RECORD_KINDS)
 SEVERITIES = ("info", "warning", "critical")
 GRAINS = ("day", "week", "month", "quarter")
 ROLES = ("admin", "manager", "rep", "viewer")
@@ -66,6 +69,7 @@ PARAMETERS: dict[str, dict[str, tuple[Any, Any]]] = {
         "value": (None, float),
     },
     "unusual": {"side": ("adverse", ("adverse", "any")), "drift": (False, bool)},
+    "goal_at_risk": {"probability_below": (0.5, float)},
     "deal_stalled": {"idle_days": (21, int), "stage_percentile": (90, int)},
     "ticket_sla": {},
     "churn_signals": {
@@ -104,6 +108,7 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
         "kpi": "win_rate",
         "scope": "each:team",
     },
+    {"name": "Goals at risk", "kind": "goal_at_risk"},
     {"name": "Stale data sources", "kind": "stale_source", "severity": "info"},
     {"name": "Imports with refused rows", "kind": "import_rejects", "severity": "info"},
 )
@@ -212,6 +217,9 @@ def validate(rule: Rule, catalog: Catalog) -> Rule:
         if not rule.kpi or rule.kpi not in catalog:
             raise RuleError("kpi", f"unknown KPI {rule.kpi!r}")
         dimensions = catalog.get(rule.kpi).dimensions
+    elif rule.kind in GOAL_KINDS:
+        if rule.kpi and rule.kpi not in catalog:
+            raise RuleError("kpi", f"unknown KPI {rule.kpi!r}")
     elif rule.kpi:
         raise RuleError("kpi", f"a {rule.kind} rule watches records, not a KPI")
     _check_scope(rule.scope, dimensions)
@@ -221,6 +229,8 @@ def validate(rule: Rule, catalog: Catalog) -> Rule:
         raise RuleError("params.value", "give the value to compare with")
     if to_target and catalog.get(rule.kpi).target is None:
         raise RuleError("params.reference", f"{rule.kpi} has no target in the catalog")
+    if rule.kind in GOAL_KINDS and not 0 < params["probability_below"] <= 1:
+        raise RuleError("params.probability_below", "a probability between 0 and 1")
     for recipient in rule.recipients:
         _check_recipient(recipient)
     for dimension in rule.within:
