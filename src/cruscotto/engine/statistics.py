@@ -55,3 +55,19 @@ def status(
     if value <= reference:
         return "on_target"
     return "at_risk" if value <= reference + margin else "off_target"
+
+
+def forecast_accuracy(forecast, actual):
+    """1 − |actual − forecast| ÷ forecast (SPEC §3.2): 100% is a perfect forecast.
+
+    Undefined (None) without a positive forecast. The one definition, for plain numbers
+    (the KPI) and for Ibis columns (the forecast report's table).
+    """
+    import ibis
+    import ibis.expr.types as ir
+
+    if isinstance(forecast, ir.Value):
+        return ibis.cases((forecast > 0, 1 - (actual - forecast).abs() / forecast), else_=None)
+    if forecast is None or actual is None or forecast <= 0:
+        return None
+    return 1 - abs(actual - forecast) / forecast
