@@ -82,7 +82,8 @@ def test_on_time_completion(delivery):
     # time (00:30 on 1 March in Rome); t4 is due on 1 April. → 2 of 4.
     assert result.value == pytest.approx(0.5)
     assert (result.numerator, result.denominator) == (2, 4)
-    assert result.status == "off_target"  # 0.5 is far below the 0.9 target
+    # 0.5 is far below the 0.9 target, but 4 tasks are too few records to judge.
+    assert result.status == "too_few"
     # r1: t1 on time, t3 not → 1 of 2.
     assert value(delivery, "on_time_completion", filters={"rep": ["r1"]}).value == 0.5
     # Project P2: t3 not done, t5 on time → 1 of 2.

@@ -27,11 +27,12 @@ from cruscotto.engine import dimensions
 from cruscotto.engine.aggregate import aggregate, filtered_view
 from cruscotto.engine.computations import Computed, Results, assemble_all, compute, measures_of
 from cruscotto.engine.currency import CurrencyConverter
+from cruscotto.engine.kinds import is_sampled
 from cruscotto.engine.period import Period
 from cruscotto.engine.result import KpiResult
 from cruscotto.engine.rows import compile_row
 from cruscotto.engine.scope import TOTAL, Filters, Scope
-from cruscotto.engine.statistics import status, wilson_interval
+from cruscotto.engine.statistics import rank_value, status, wilson_interval
 from cruscotto.engine.timebounds import as_utc, local_day, utc_instant
 from cruscotto.model import table as model_table
 from cruscotto.settings import CompanySettings
@@ -115,7 +116,8 @@ class Engine:
         dimension: str,
         filters: Filters | None = None,
     ) -> list[tuple[str | None, KpiResult]]:
-        """One result per value of `dimension`, largest value first (None for no value)."""
+        """One result per value of `dimension`, largest value first (a rate by the low end
+        of its 95% interval, so tiny samples do not lead); None (no value) last."""
         return self.breakdowns([kpi_id], period, dimension, filters)[kpi_id]
 
     # -- many KPIs at once (a dashboard): measures on the same table share one query -----
@@ -359,6 +361,9 @@ class Engine:
             definition.target,
             band.low if band else None,
             band.high if band else None,
+            unfinished=result.maturing or period.end > self.today,
+            sample_size=result.sample_size,
+            sampled=is_sampled(definition, self.catalog),
         )
         return result
 
@@ -423,5 +428,7 @@ def _clean_filters(filters: Filters | None) -> dict[str, list[str]]:
 
 
 def _breakdown_order(row: tuple[str | None, KpiResult]) -> tuple:
+    """Largest first, sample-aware: a rate by the low end of its interval (rank_value)."""
     key, result = row
-    return (key is None, result.value is None, -(result.value or 0), str(key))
+    rank = rank_value(result.value, result.ci_low)
+    return (key is None, rank is None, -(rank or 0), -(result.value or 0), str(key))
