@@ -8,6 +8,7 @@ import typer
 from rich.table import Table as RichTable
 
 from cruscotto.cli.context import State, console, state
+from cruscotto.cli.through_server import write_control
 from cruscotto.demo.company import NAME as DEMO_COMPANY_NAME
 from cruscotto.settings import CompanySettings, load_company
 from cruscotto.warehouse import Warehouse
@@ -56,7 +57,15 @@ def run(
         )
     console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
     app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The CLI's user and reading commands reach the database through this server while it
+    # holds the file (cli/through_server).
+    control = write_control(app_state.db_url, host, port)
+    app.state.control_secret = control[1] if control else None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if control:
+            control[0].unlink(missing_ok=True)
 
 
 def serve_demo(app_state: State, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -91,6 +91,7 @@ def create_app(
     )
     app.state.cache_seconds = cache_seconds
     app.state.engine = None  # created on first use, see cruscotto.web.kpis.engine
+    app.state.control_secret = None  # set by `cruscotto serve`, see cruscotto.web.routes.control
 
     app.add_middleware(CsrfMiddleware)
 
