@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 import typer
@@ -16,13 +17,9 @@ from cruscotto.warehouse import Warehouse
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 
-# One login per role, with passwords printed on start: the demo is a local showcase.
-DEMO_USERS = (
-    ("admin", "admin", "admin-demo"),
-    ("manager", "manager", "manager-demo"),
-    ("rep", "rep", "rep-demo"),
-    ("viewer", "viewer", "viewer-demo"),
-)
+# One login per role, with passwords printed on start: the demo is a local showcase. The
+# passwords are new each run (a demo left listening on a network is not an open door).
+DEMO_USERS = (("admin", "admin"), ("manager", "manager"), ("rep", "rep"), ("viewer", "viewer"))
 
 
 def serve(
@@ -96,7 +93,8 @@ def create_demo_users(warehouse: Warehouse) -> list[tuple[str, str, str, str]]:
     rep_id, team = first_account_executive(warehouse)
     existing = {u.username for u in store.list()}
     logins = []
-    for username, role, password in DEMO_USERS:
+    for username, role in DEMO_USERS:
+        password = f"{username}-demo-{secrets.token_hex(3)}"
         if username in existing:
             store.remove(username)
         store.add(
