@@ -38,6 +38,7 @@ from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.pages import templates
 from cruscotto.web.sessions import SessionStore
+from cruscotto.web.throttle import LoginThrottle
 from cruscotto.web.users import UserStore
 from cruscotto.web.warmup import warm_up
 
@@ -84,6 +85,12 @@ def create_app(
     app.state.security = security or load_security()
     app.state.today = today
     app.state.users = UserStore(warehouse)
+    security_settings = app.state.security
+    app.state.login_throttle = LoginThrottle(
+        security_settings.login_failures_per_account,
+        security_settings.login_failures_per_address,
+        security_settings.login_window_minutes * 60,
+    )
     app.state.sessions = SessionStore(
         warehouse,
         idle=timedelta(minutes=app.state.security.session_idle_minutes),
@@ -91,6 +98,7 @@ def create_app(
     )
     app.state.cache_seconds = cache_seconds
     app.state.engine = None  # created on first use, see cruscotto.web.kpis.engine
+    app.state.control_secret = None  # set by `cruscotto serve`, see cruscotto.web.routes.control
 
     app.add_middleware(CsrfMiddleware)
 
