@@ -33,7 +33,7 @@ from cruscotto.engine.result import KpiResult
 from cruscotto.engine.rows import compile_row
 from cruscotto.engine.scope import TOTAL, Filters, Scope
 from cruscotto.engine.statistics import rank_value, status, wilson_interval
-from cruscotto.engine.timebounds import utc_instant
+from cruscotto.engine.timebounds import as_utc, local_day, utc_instant
 from cruscotto.model import table as model_table
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
@@ -48,12 +48,14 @@ class Engine:
         settings: CompanySettings | None = None,
         catalog: Catalog | None = None,
         today: dt.date | None = None,
+        now: dt.datetime | None = None,
     ):
         self.warehouse = warehouse
         self.settings = settings or CompanySettings()
         self.catalog = catalog or load_catalog()
         self.tz = self.settings.tz
         self._today = today
+        self._now = None if now is None else as_utc(now)
         self.currency = CurrencyConverter(
             warehouse, self.settings.base_currency, lambda: self.today, self.batch_facts
         )
@@ -62,10 +64,24 @@ class Engine:
         self._local = threading.local()
 
     @property
+    def now(self) -> dt.datetime:
+        """The current instant (naive UTC, as timestamps are stored), which deadlines are
+        compared with: the `now` given at creation; else, with a `today` given, the start
+        of that day (local midnight: nothing of that day has passed yet); else the clock.
+        An engine kept by a server moves on with the clock."""
+        if self._now is not None:
+            return self._now
+        if self._today is not None:
+            return utc_instant(self._today, self.tz)
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+    @property
     def today(self) -> dt.date:
-        """The day given at creation, else the current day in the company's time zone:
-        an engine kept by a server that runs past midnight moves on with the calendar."""
-        return self._today or dt.datetime.now(self.tz).date()
+        """The current day in the company's time zone (the day of `now`, or the `today`
+        given at creation)."""
+        if self._today is not None and self._now is None:
+            return self._today
+        return local_day(self.now, self.tz)
 
     # -- the public questions ------------------------------------------------------------
 
