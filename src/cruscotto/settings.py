@@ -260,6 +260,13 @@ SECTIONS["security"] = "what the web app allows: imports by managers, limits, se
 _SECTION_KEYS["security"] = tuple(SecuritySettings.model_fields)
 
 
+# The keys of the alerts sections (docs/alerts.md), so a misplaced one is pointed home.
+_SECTION_KEYS["alerts"] = ("rules", "evaluate_every_minutes", "base_url")
+_SECTION_KEYS["mail"] = ("smtp_url", "from")
+SECTIONS["digests"] = "when digests are sent (docs/alerts.md)"
+_SECTION_KEYS["digests"] = ("hour",)
+
+
 def load_security(path: str | Path | None = None) -> SecuritySettings:
     return SecuritySettings(**(read_config(path).get("security") or {}))
 
