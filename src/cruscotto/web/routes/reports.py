@@ -27,6 +27,7 @@ from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import engine, period_dict
 from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
 from cruscotto.web.pickers import pickers
 
 router = APIRouter()
@@ -52,10 +53,12 @@ CHARTS = {
 }
 
 
-def scores_for(name: str, who: Access, service: DealScoreService, kpis: Engine):
+def scores_for(name: str, who: Access, service: DealScoreService | None, kpis: Engine):
     """The learned close probabilities for the forecast (None while the first training
-    runs, or for any other report)."""
-    return service.current(kpis) if name == "forecast" and may_open(name, who) else None
+    runs, without a service, or for any other report)."""
+    if service is None or name != "forecast" or not may_open(name, who):
+        return None
+    return service.current(kpis)
 
 
 def may_open(name: str, who: Access) -> bool:
@@ -147,7 +150,7 @@ def report_view(
 @router.get("/api/reports/{name}/export", tags=["reports"])
 def report_export(
     name: str,
-    format: Literal["csv", "xlsx"] = "csv",
+    format: Literal["csv", "xlsx", "pdf"] = "csv",
     table: str | None = None,
     period: str | None = None,
     status: Many = None,
@@ -156,8 +159,15 @@ def report_export(
     kpis: Engine = Depends(engine),
     service: DealScoreService = Depends(deal_score_service),
 ) -> Response:
-    """The report as XLSX (one sheet per table) or one of its tables as CSV."""
+    """The report as XLSX (one sheet per table), PDF (the page, A4) or one table as CSV."""
     who.require_export()
+    if format == "pdf":
+        content, filename = report_pdf(name, period, status, currency, who, kpis, service)
+        return Response(
+            content,
+            media_type=PDF_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
     scores = scores_for(name, who, service, kpis)
     result = run_report(name, period, status, currency, who, kpis, scores)
     filename = f"{name}-{result.period.label}"
@@ -196,6 +206,23 @@ def paginate(table: dict, page: int) -> None:
         "first_row": start + 1,
         "last_row": start + len(table["rows"]),
     }
+
+
+def report_pdf(
+    name: str,
+    period: str | None,
+    status: list[str] | None,
+    currency: list[str] | None,
+    who: Access,
+    kpis: Engine,
+    service: DealScoreService | None = None,
+) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of the report page as `who` sees it: the same template,
+    language and scope (the web's button, `cruscotto report --format pdf`, digests)."""
+    data = report_view(name, period, status, currency, page=1, who=who, kpis=kpis, service=service)
+    params = {"period": period, "status": status, "currency": currency, **who.requested}
+    content = render_pdf("reports/report.html", data, who, f"/reports/{name}", params)
+    return content, f"{name}-{data['period']['label']}.pdf"
 
 
 HISTORY_CHART = ("forecast_vs_actual", "month", ("forecast", "actual"))
