@@ -39,6 +39,7 @@ from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.pages import templates
 from cruscotto.web.scheduler import start as start_scheduler
 from cruscotto.web.sessions import SessionStore
+from cruscotto.web.throttle import LoginThrottle
 from cruscotto.web.users import UserStore
 from cruscotto.web.warmup import warm_up
 
@@ -90,6 +91,12 @@ def create_app(
     app.state.security = security or load_security()
     app.state.today = today
     app.state.users = UserStore(warehouse)
+    security_settings = app.state.security
+    app.state.login_throttle = LoginThrottle(
+        security_settings.login_failures_per_account,
+        security_settings.login_failures_per_address,
+        security_settings.login_window_minutes * 60,
+    )
     app.state.sessions = SessionStore(
         warehouse,
         idle=timedelta(minutes=app.state.security.session_idle_minutes),
@@ -97,6 +104,7 @@ def create_app(
     )
     app.state.cache_seconds = cache_seconds
     app.state.engine = None  # created on first use, see cruscotto.web.kpis.engine
+    app.state.control_secret = None  # set by `cruscotto serve`, see cruscotto.web.routes.control
 
     app.add_middleware(CsrfMiddleware)
 
