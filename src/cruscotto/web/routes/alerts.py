@@ -195,7 +195,7 @@ async def digests_form(request: Request, who: Access = Depends(access)):
 
 def _require_writer(who: Access) -> None:
     if who.user.role not in RULE_WRITERS:
-        raise HTTPException(403, who.t("error.data_role"))
+        raise HTTPException(403, who.t("alerts.error.rule_role"))
 
 
 def _mine(rule: Rule, who: Access) -> bool:
