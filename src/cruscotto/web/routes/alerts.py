@@ -232,7 +232,7 @@ def _save_rule(request: Request, who: Access, kpis: Engine, data: dict[str, Any]
     data = {k: v for k, v in data.items() if k not in ("rule_id", "created_by", "within")}
     try:
         rule = Rule.from_dict(data)
-    except (RuleError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # RuleError is a ValueError
         raise HTTPException(400, str(exc)) from None
     if who.user.role == "manager":
         rule = _within_teams(rule, who, kpis)
