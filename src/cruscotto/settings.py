@@ -13,12 +13,13 @@ is changed (the CLI's `cruscotto config set` and the web's settings page both us
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -44,6 +45,10 @@ class CompanySettings(BaseModel):
     customer_window_months: int = Field(12, ge=1)
     # Window in which revenue from a new customer counts as net new revenue.
     net_new_window_months: int = Field(12, ge=1)
+    # The company's calendar: the ISO weekdays it works (1 = Monday) and its closing days.
+    # Goals pro-rate their targets over these working days.
+    working_weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    holidays: list[dt.date] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -63,9 +68,24 @@ class CompanySettings(BaseModel):
             raise ValueError(f"{value!r} is not an ISO 4217 currency code (EUR, USD, BRL…)")
         return code
 
+    @field_validator("working_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(day not in range(1, 8) for day in value):
+            raise ValueError("working_weekdays: list ISO weekdays 1 (Monday) to 7 (Sunday)")
+        return sorted(set(value))
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.isoweekday() in self.working_weekdays and day not in self.holidays
+
+    def working_days(self, start: dt.date, end: dt.date) -> int:
+        """The company's working days in [start, end)."""
+        days = (end - start).days
+        return sum(1 for i in range(max(days, 0)) if self.is_working_day(start + dt.timedelta(i)))
 
 
 # The sections cruscotto.yaml may have at the top level, and what each holds. A feature
@@ -73,6 +93,9 @@ class CompanySettings(BaseModel):
 SECTIONS: dict[str, str] = {
     "company": "the company's settings (base currency, time zone, fiscal year…)",
     "kpis": "KPI target overrides and custom KPIs (docs/kpi-catalog.md)",
+    "goals": "default goals and who may set them (docs/goals.md)",
+    "alerts": "default alert rules and digests (docs/alerts.md)",
+    "mail": "the SMTP server e-mails go through (docs/alerts.md)",
 }
 _SECTION_KEYS: dict[str, tuple[str, ...]] = {"company": tuple(CompanySettings.model_fields)}
 
@@ -184,6 +207,46 @@ def company_settings(values: dict[str, Any], file: str = DEFAULT_CONFIG) -> Comp
 def load_company(path: str | Path | None = None) -> CompanySettings:
     data = read_config(path)
     return company_settings(data.get("company") or {}, str(config_path(path)))
+
+
+class SecuritySettings(BaseModel):
+    """What the web app allows and how much (the `security:` section of cruscotto.yaml).
+
+    docs/web.md explains each limit; the defaults suit a company of a few hundred people
+    on a small server.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    # "own_teams": a manager imports only rows owned by reps of their teams (never company
+    # tables); "never": only admins import.
+    manager_imports: Literal["own_teams", "never"] = "own_teams"
+    # Uploads: the whole request body, an XLSX once unzipped, rows per import.
+    max_upload_mb: float = Field(100, gt=0)
+    max_xlsx_uncompressed_mb: float = Field(300, gt=0)
+    max_import_rows: int = Field(2_000_000, gt=0)
+    # An import answer lists this many rejects; the CSV download holds them all.
+    rejects_shown: int = Field(200, ge=0)
+    # A trend longer than this (e.g. daily since 1975) is refused with a message.
+    max_trend_points: int = Field(1000, gt=0)
+    # Sessions end after this long without a request, and this long after login anyway.
+    session_idle_minutes: int = Field(8 * 60, gt=0)
+    session_max_hours: int = Field(7 * 24, gt=0)
+    # Behind a reverse proxy that sets X-Forwarded-Proto/-For (and only then): trust them
+    # for the Secure cookie flag and the client's address.
+    trust_proxy_headers: bool = False
+    # Login throttling: failures allowed per account and per address in the window.
+    login_failures_per_account: int = Field(5, gt=0)
+    login_failures_per_address: int = Field(20, gt=0)
+    login_window_minutes: int = Field(15, gt=0)
+
+
+SECTIONS["security"] = "what the web app allows: imports by managers, limits, sessions, logins"
+_SECTION_KEYS["security"] = tuple(SecuritySettings.model_fields)
+
+
+def load_security(path: str | Path | None = None) -> SecuritySettings:
+    return SecuritySettings(**(read_config(path).get("security") or {}))
 
 
 # -- changing one setting ---------------------------------------------------------------

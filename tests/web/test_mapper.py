@@ -76,12 +76,15 @@ def test_preview_refuses_then_saves_and_reimports(app, web_warehouse):
         "opportunities",
         "manager",
     )
-    # Re-import through the import page's door, with the saved mapping.
+    # Re-import through the import page's door, with the saved mapping (by an admin: the
+    # deals name no owner, and a manager imports only deals of their teams' reps).
     fixed = SHEET.replace("boh", "lost")
     files = {"files": ("trattative.csv", fixed.encode("utf-8"), "text/csv")}
-    report = client.post(
-        "/api/data/import", files=files, data={"saved_mapping": "Gestionale"}
-    ).json()
+    report = (
+        login(app, "admin")
+        .post("/api/data/import", files=files, data={"saved_mapping": "Gestionale"})
+        .json()
+    )
     assert report["applied"] and report["totals"]["inserted"] == 3
     stored = web_warehouse.table("opportunities").order_by("opportunity_id").execute()
     assert stored["opportunity_id"].tolist() == ["T-1", "T-2", "T-3"]

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from cruscotto.cli.context import console, errors, fail, state
-from cruscotto.ingest import ImportFileError, ImportReport, import_files
+from cruscotto.cli.context import cli_user, console, errors, fail, state
+from cruscotto.ingest import ImportFileError, ImportReport, audited, import_files
 from cruscotto.ingest.mapping import SOURCES
 
 SHOWN_REJECTS = 30
@@ -50,6 +50,7 @@ def import_command(
             mapping=mapping,
             dry_run=dry_run,
             allow_partial=allow_partial,
+            guard=audited(cli_user(), "cli"),
         )
     except (ImportFileError, ValueError) as exc:
         fail(str(exc))

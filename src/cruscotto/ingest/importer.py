@@ -6,12 +6,13 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import ibis
 import pandas as pd
 
+from cruscotto import audit
 from cruscotto.ingest import import_log
 from cruscotto.ingest.currencies import currency_notes
 from cruscotto.ingest.mapping import Mapping, choose_mapping, load_mapping
@@ -27,11 +28,51 @@ from cruscotto.ingest.validate import (
     stored_order_pairs,
     warn_stored_order,
 )
-from cruscotto.model import TABLES
+from cruscotto.model import TABLES, Table
 from cruscotto.settings import load_company
 from cruscotto.warehouse import Warehouse, conform
 
 _LOAD_ORDER = {t.name: i for i, t in enumerate(TABLES)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Incoming:
+    """Rows an import is about to write, shown to the caller's `guard` first.
+
+    `only_missing`: rows implied by another file (the owners a deals file names); only
+    keys not stored yet are inserted, existing records are left as they are.
+    """
+
+    table: Table
+    rows: pd.DataFrame
+    file: str
+    only_missing: bool = False
+
+
+# Called inside the import's transaction before anything is written; raising refuses the
+# whole import (the web's role-and-scope check, cruscotto.web.permissions, is one).
+ImportGuard = Callable[[Warehouse, list[Incoming]], None]
+
+
+def audited(username: str, address: str | None) -> ImportGuard:
+    """A guard that records the import in the audit trail: who, from where, which files
+    and how many rows per table (in the import's transaction: both land or neither)."""
+
+    def record(warehouse: Warehouse, incoming: list[Incoming]) -> None:
+        tables: dict[str, int] = {}
+        for part in incoming:
+            if not part.only_missing:
+                tables[part.table.name] = tables.get(part.table.name, 0) + len(part.rows)
+        audit.record(
+            warehouse,
+            username=username,
+            action="import",
+            target=",".join(sorted(tables)),
+            after={"files": sorted({part.file for part in incoming})} | tables,
+            address=address,
+        )
+
+    return record
 
 
 class _DryRun(Exception):
@@ -55,6 +96,7 @@ def import_files(
     settings: Settings | None = None,
     now: dt.datetime | None = None,
     names: Sequence[str] | None = None,
+    guard: ImportGuard | None = None,
 ) -> ImportReport:
     """Import CRM exports (CSV, XLSX, Parquet) into the warehouse.
 
@@ -72,6 +114,8 @@ def import_files(
     `now` (UTC) dates stage changes and the import log. `names` are what the report, the
     rejects and the import log call the files (default: the paths as given); the web upload
     passes the names the files had on the user's computer, not its temporary copies.
+    `guard` sees every row about to be written, inside the transaction, and may refuse
+    the import by raising (nothing is written then).
     """
     settings = settings or company_settings()
     files = [Path(p) for p in paths]
@@ -143,6 +187,8 @@ def import_files(
 
     try:
         with warehouse.transaction():
+            if guard is not None:
+                guard(warehouse, _incoming(batch, related))
             _load(warehouse, batch, related, stamp)
             if dry_run:
                 raise _DryRun
@@ -152,6 +198,14 @@ def import_files(
     except _DryRun:
         pass
     return report
+
+
+def _incoming(
+    batch: list[tuple[FileReport, Prepared, int]], related: list[tuple[FileReport, Prepared]]
+) -> list[Incoming]:
+    written = [Incoming(p.table, p.frame.loc[~p.bad.to_numpy()], r.file) for r, p, _ in batch]
+    implied = [Incoming(p.table, p.frame, r.file, only_missing=True) for r, p in related]
+    return written + implied
 
 
 def _prepare_file(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cruscotto.safe_cells import csv_writer
 
 
 class ImportFileError(Exception):
@@ -133,7 +134,7 @@ class ImportReport:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = csv_writer(out)
             writer.writerow(REJECT_FIELDS)
             for r in self.rejects:
                 writer.writerow([r.file, r.row, r.column, r.value, r.reason])

@@ -8,7 +8,8 @@ The uploaded file waits in a folder of its own under the system's temporary dire
 named by a random token the form carries, until the mapping is saved; nothing is
 imported here. Saved mappings live in the database (`cruscotto.ingest.saved_mappings`),
 and the import page imports with them (`saved_mapping` of POST /data/import), so every
-import goes through the one import door. Same roles as importing: admins and managers.
+import goes through the one import door. Who may use it is who may import
+(`authorize(who, "import")`, cruscotto.web.permissions).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from cruscotto.ingest.suggest import profile, suggest
 from cruscotto.model import table as model_table
 from cruscotto.web.access import Access, access
 from cruscotto.web.pages import nav_item, page, render
-from cruscotto.web.routes.data import IMPORTERS, require_role, save
+from cruscotto.web.permissions import authorize
+from cruscotto.web.routes.data import IMPORTERS, save
 
 router = APIRouter()
 nav_item("data_mapper", "/data/mapper", "importing.nav.mapper", roles=IMPORTERS, order=62)
@@ -52,7 +54,7 @@ class MapperError(Exception):
 @page(router, "/data/mapper", "data/mapper.html", name="data_mapper", tags=["data"])
 def mapper_form(request: Request, who: Access = Depends(access)) -> dict:
     """The tables a file can be mapped to and the mappings saved so far."""
-    require_role(who, IMPORTERS)
+    authorize(who, "import")
     return {
         "tables": list(MAPPER_TABLES),
         "saved": saved_mappings.listing(request.app.state.warehouse),
@@ -114,7 +116,7 @@ def columns_of_upload(
     who: Access = Depends(access),
 ) -> dict:
     """Keep the upload aside and describe its columns, with a field suggested for each."""
-    require_role(who, IMPORTERS)
+    authorize(who, "import")
     table = _table(table)
     token = secrets.token_hex(16)
     STAGING.mkdir(parents=True, exist_ok=True)
@@ -144,7 +146,7 @@ def map_columns(
     who: Access = Depends(access),
 ) -> dict:
     """Preview the file with the chosen fields (`field.<column>` = header), or save it."""
-    require_role(who, IMPORTERS)
+    authorize(who, "import")
     table = _table(table)
     try:
         path = _staged(token)
