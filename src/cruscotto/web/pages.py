@@ -38,7 +38,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from cruscotto.web.access import Access, access
-from cruscotto.web.charts import breakdown_link, kpi_breakdown_chart, kpi_trend_chart, sparkline
+from cruscotto.web.charts import (
+    breakdown_link,
+    goal_progress_chart,
+    kpi_breakdown_chart,
+    kpi_trend_chart,
+    sparkline,
+)
 from cruscotto.web.csrf import csrf_token
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES
 from cruscotto.web.kpis import PRESETS, engine
@@ -52,6 +58,7 @@ templates.env.globals.update(
     breakdown_chart=kpi_breakdown_chart,
     breakdown_link=breakdown_link,
     records_table=present,
+    goal_chart=goal_progress_chart,
     csrf_token=csrf_token,
 )
 templates.env.globals["presets"] = PRESETS
