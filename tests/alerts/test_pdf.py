@@ -23,7 +23,8 @@ def test_the_summary_as_pdf_in_the_readers_language(app):  # noqa: F811
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text = text_of(response.content)
-    assert "Sintesi per la direzione" in text and "2026-11" in text
+    # The period in the reader's words (webux: localised periods).
+    assert "Sintesi per la direzione" in text and "novembre 2026" in text
     admin = login(app, "admin")
     english = text_of(admin.get("/api/reports/summary/export?format=pdf&period=2026-11").content)
     # New leads in November 2026: 16 referral + 6 partner = 22 (tests/alerts/company.py).
@@ -36,7 +37,8 @@ def test_a_report_with_a_chart_draws_it_as_svg(app):  # noqa: F811
     assert response.status_code == 200
     text = text_of(response.content)
     # The chart's legend and the table are in the PDF (the bars are vector shapes).
-    assert "Leads" in text and "referral" in text
+    # Channels by their names, not their codes (webux: names, not ids).
+    assert "Leads" in text and "Referral" in text
 
 
 def test_cli_writes_a_pdf(app, tmp_path, monkeypatch):  # noqa: F811

@@ -80,7 +80,7 @@ def test_filters_csv_and_table_choice(db, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_text().splitlines() == [
         "Reason,Deals lost,Share of deals lost (%),Value lost (EUR),Share of value lost (%)",
-        "price,1,100.0,10000.0,100.0",
+        "price,1,100.0,10000.00,100.0",  # money to the cent (reports/csv_dialect.py)
     ]
     deals = _run(db, "lost", "--period", "2026-03", "--format", "csv", "--table", "deals")
     assert deals.exit_code == 0 and "l2" in deals.output and "Reason" in deals.output
