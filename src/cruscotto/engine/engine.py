@@ -57,7 +57,11 @@ class Engine:
         self._today = today
         self._now = None if now is None else as_utc(now)
         self.currency = CurrencyConverter(
-            warehouse, self.settings.base_currency, lambda: self.today, self.batch_facts
+            warehouse,
+            self.settings.base_currency,
+            lambda: self.today,
+            self.batch_facts,
+            tz=self.tz,
         )
         # Per thread (the web app shares one engine across a thread pool): while a batch
         # runs, (scope, {kpi id: results}) so that derived KPIs reuse its work.
@@ -230,6 +234,9 @@ class Engine:
                         for key, computed in results[kpi_id].items():
                             if key in done:
                                 computed.details[part] = done[key].value
+                                if done[key].details.get("unknown"):
+                                    unknown = done[key].details["unknown"]
+                                    computed.details[f"{part}_unknown"] = unknown
             return results
         finally:
             self._memo = previous_memo
@@ -342,6 +349,7 @@ class Engine:
             numerator=c.numerator,
             denominator=c.denominator,
             details=dict(c.details),
+            maturing=c.maturing,
         )
         if definition.is_rate and c.denominator and c.numerator is not None:
             result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)
