@@ -45,6 +45,8 @@ class CompanySettings(BaseModel):
     customer_window_months: int = Field(12, ge=1)
     # Window in which revenue from a new customer counts as net new revenue.
     net_new_window_months: int = Field(12, ge=1)
+    # The roles whose work is billable: their capacity is what utilization divides by.
+    billable_roles: list[str] = Field(default_factory=lambda: ["consultant"])
     # The company's calendar: the ISO weekdays it works (1 = Monday) and its closing days.
     # Goals pro-rate their targets over these working days.
     working_weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
@@ -58,6 +60,19 @@ class CompanySettings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             message = f"unknown time zone {value!r} (use an IANA name like Europe/Rome)"
             raise ValueError(message) from exc
+        return value
+
+    @field_validator("billable_roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        from cruscotto.model.tables import REP_ROLES
+
+        unknown = [role for role in value if role not in REP_ROLES]
+        if unknown:
+            raise ValueError(
+                f"unknown role(s) {', '.join(unknown)} in billable_roles; "
+                f"use some of {', '.join(REP_ROLES)}"
+            )
         return value
 
     @field_validator("base_currency")
@@ -243,6 +258,13 @@ class SecuritySettings(BaseModel):
 
 SECTIONS["security"] = "what the web app allows: imports by managers, limits, sessions, logins"
 _SECTION_KEYS["security"] = tuple(SecuritySettings.model_fields)
+
+
+# The keys of the alerts sections (docs/alerts.md), so a misplaced one is pointed home.
+_SECTION_KEYS["alerts"] = ("rules", "evaluate_every_minutes", "base_url")
+_SECTION_KEYS["mail"] = ("smtp_url", "from")
+SECTIONS["digests"] = "when digests are sent (docs/alerts.md)"
+_SECTION_KEYS["digests"] = ("hour",)
 
 
 def load_security(path: str | Path | None = None) -> SecuritySettings:

@@ -304,10 +304,12 @@ def test_qualified_leads_and_sql_leads(engine):
 
 
 def test_cost_per_qualified_lead_converts_at_the_latest_earlier_rate(engine):
-    # c1 1,000 EUR + c2 500 USD started 15 March at the 10 March rate 0.8 = 400 EUR.
+    # c1 1,000 EUR + c2 500 USD started 15 March at the 10 March rate 0.8 = 400 EUR (each
+    # without an end day spends it all on its first day). The one marketing spend: the
+    # KPI is marketing spend ÷ qualified leads.
+    assert engine.value("marketing_spend", MARCH).value == pytest.approx(1400.0)
+    assert engine.value("qualified_leads", MARCH).value == 3
     result = engine.value("cost_per_qualified_lead", MARCH)
-    assert result.numerator == pytest.approx(1400.0)
-    assert result.denominator == 3
     assert result.value == pytest.approx(1400 / 3)
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 
 from cruscotto.engine import Engine, Period
+from cruscotto.settings import CompanySettings
 from tests.engine.cx_data import load, rep
 
 TODAY = dt.date(2026, 4, 15)
@@ -173,6 +174,43 @@ def test_utilization_over_working_days(delivery):
     # Team south: r5 (r4 has no capacity): 6 ÷ (6 × 22).
     south = value(delivery, "utilization", filters={"team": ["south"]})
     assert south.value == pytest.approx(6 / 132)
+
+
+def test_utilization_is_over_the_people_whose_work_is_billable(warehouse):
+    # Issue 17, item 8: capacity is that of the billable roles (settings.billable_roles,
+    # "consultant" by default); sales and managers are in the details, not the ratio.
+    people = [
+        rep("c1", role="consultant", capacity_hours_per_day=8.0),
+        rep("s1", role="ae", capacity_hours_per_day=8.0),  # sells, logs no client time
+        rep("m1", role="manager", capacity_hours_per_day=8.0),
+    ]
+    entries = [
+        {"entry_id": "e1", "person_id": "c1", "worked_on": "2026-03-02", "hours": 8.0,
+         "billable": True},
+        {"entry_id": "e2", "person_id": "c1", "worked_on": "2026-03-03", "hours": 8.0,
+         "billable": True},
+        {"entry_id": "e3", "person_id": "m1", "worked_on": "2026-03-03", "hours": 2.0,
+         "billable": True},
+    ]  # fmt: skip
+    load(warehouse, reps=people, timesheets=entries)
+    result = value(warehouse, "utilization")
+    # c1 alone: 16 billable hours ÷ (8 × 22 working days = 176) (everyone: 18 ÷ 528).
+    assert (result.numerator, result.denominator) == (pytest.approx(16.0), pytest.approx(176.0))
+    assert result.sample_size == 1
+    # The rest: s1 and m1, 2 billable hours of (8 + 8) × 22 = 352 available.
+    assert result.details["other_roles_people"] == 2
+    assert result.details["other_roles_utilization"] == pytest.approx(2 / 352)
+    assert result.details["all_roles_utilization"] == pytest.approx(18 / 528)
+    # A company that bills its managers' time says so.
+    settings = CompanySettings(billable_roles=["consultant", "manager"])
+    both = Engine(warehouse, settings, today=TODAY).value("utilization", MARCH)
+    # (16 + 2) ÷ ((8 + 8) × 22).
+    assert both.value == pytest.approx(18 / 352)
+
+
+def test_an_unknown_billable_role_is_refused():
+    with pytest.raises(ValueError, match="unknown role.*partner"):
+        CompanySettings(billable_roles=["consultant", "partner"])
 
 
 def test_utilization_of_a_week(delivery):

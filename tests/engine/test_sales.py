@@ -415,7 +415,9 @@ def test_mrr_and_arr(engine):
 
 
 def test_upsell_and_cross_sell(engine):
-    # Customers on 31 March: a1, a2, a3. More than one contract: a1 (k1, k4), a3 (k3, k5).
+    # Customers on 31 March: a1, a2, a3. Paying more than at their first purchase (issue
+    # 17, item 3): a1 (k1's 100, then 100 + 30 from k4's start), a3 (k5's 20, then 20 + 50
+    # from k3's start on 10 March, k5 running until the 15th); a2 has one contract.
     upsell = engine.value("upsell_rate", MARCH)
     assert (upsell.numerator, upsell.denominator) == (2, 3)
     # More than one product: only a1 (audit, support).

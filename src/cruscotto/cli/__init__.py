@@ -12,6 +12,7 @@ from cruscotto.cli import (
     data,
     db,
     demo,
+    digest,
     goal,
     importing,
     kpi,
@@ -55,4 +56,5 @@ app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
 app.command("report")(report.report)
 app.add_typer(alert.app, name="alert")
+app.add_typer(digest.app, name="digest")
 app.add_typer(model.app, name="model")

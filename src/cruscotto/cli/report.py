@@ -104,9 +104,15 @@ def write_pdf(engine, name, period, filters, options, lang, output: Path) -> Non
     from cruscotto.web.users import User
 
     who = Access(User("cli", "admin", language=lang), engine.settings, requested=filters)
+    service = None
+    if name == "forecast":  # the learned close probability, trained now on the data
+        from cruscotto.models.deal_scores import DealScoreService
+
+        service = DealScoreService()
+        service.current(engine, wait=True)
     try:
         content, _ = report_pdf(
-            name, period, options.get("statuses"), options.get("currencies"), who, engine
+            name, period, options.get("statuses"), options.get("currencies"), who, engine, service
         )
     except HTTPException as exc:
         fail(str(exc.detail))

@@ -57,7 +57,11 @@ class Engine:
         self._today = today
         self._now = None if now is None else as_utc(now)
         self.currency = CurrencyConverter(
-            warehouse, self.settings.base_currency, lambda: self.today, self.batch_facts
+            warehouse,
+            self.settings.base_currency,
+            lambda: self.today,
+            self.batch_facts,
+            tz=self.tz,
         )
         # Per thread (the web app shares one engine across a thread pool): while a batch
         # runs, (scope, {kpi id: results}) so that derived KPIs reuse its work.
@@ -345,6 +349,7 @@ class Engine:
             numerator=c.numerator,
             denominator=c.denominator,
             details=dict(c.details),
+            maturing=c.maturing,
         )
         if definition.is_rate and c.denominator and c.numerator is not None:
             result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)

@@ -71,13 +71,21 @@ def working_days(start: dt.date, end: dt.date) -> int:
     return full_weeks * 5 + extra
 
 
+def billable_role(scope: KpiScope, people: ir.Table) -> ir.BooleanValue:
+    """People whose work is billable: a role in settings.billable_roles, or no role
+    recorded (a company that records no roles keeps everyone with a capacity)."""
+    return people.role.isnull() | people.role.isin(list(scope.settings.billable_roles))
+
+
 def people_with_capacity(scope: KpiScope) -> ir.Table:
-    """People with a daily capacity who are active or logged hours in the period."""
+    """People in a billable role with a daily capacity who are active or logged hours in
+    the period."""
     entries = scope.table("timesheets")
     entries = entries.filter(scope.within(entries.worked_on))
     people = scope.table("reps")
     return people.filter(
         people.capacity_hours_per_day > 0,
+        billable_role(scope, people),
         people.active | people.rep_id.isin(entries.person_id),
     )
 
@@ -113,19 +121,42 @@ def utilization_per_part(
     )
     present = present.filter(present.active | present.worker.notnull())
     # Whoever logged hours in a part is present in it, so the billable hours of a part are
-    # those of the people with a capacity (as `billable_entries` counts them).
-    billable = logged.filter(logged.billable, logged.person_id.isin(people.rep_id))
+    # those of the people with a capacity (as `billable_entries` counts them). Those in
+    # roles whose work is not billable (sales, support, managers) are counted apart, for
+    # the details: the ratio is over the billable roles only.
+    counted = people.select(counted_id="rep_id", counted=billable_role(scope, people))
+    billable = logged.filter(logged.billable).join(counted, logged.person_id == counted.counted_id)
     # Each side of the union gives capacity, people and hours; the casts make both sides
     # nullable floats (the source columns may be declared NOT NULL).
     zero, one, none = ibis.literal(0.0), ibis.literal(1, "int64"), ibis.literal(0, "int64")
     capacity = present.capacity_hours_per_day.cast("float64")
     hours = billable.hours.cast("float64")
     facts = ibis.union(
-        present.select(*scope.keys, "part", capacity=capacity, people=one, hours=zero),
-        billable.select(*scope.keys, part=billable._part, capacity=zero, people=none, hours=hours),
+        present.select(
+            *scope.keys,
+            "part",
+            counted=billable_role(scope, present),
+            capacity=capacity,
+            people=one,
+            hours=zero,
+        ),
+        billable.select(
+            *scope.keys,
+            part=billable._part,
+            counted=billable.counted,
+            capacity=zero,
+            people=none,
+            hours=hours,
+        ),
     )
+    mine, rest = facts.counted, ~facts.counted
     totals = facts.group_by([*scope.keys, "part"]).aggregate(
-        capacity=facts.capacity.sum(), people=facts.people.sum(), billable=facts.hours.sum()
+        capacity=facts.capacity.sum(where=mine),
+        people=facts.people.sum(where=mine),
+        billable=facts.hours.sum(where=mine),
+        other_capacity=facts.capacity.sum(where=rest),
+        other_people=facts.people.sum(where=rest),
+        other_billable=facts.hours.sum(where=rest),
     )
     frame = scope.warehouse.execute(totals)
     answers = []
@@ -142,12 +173,24 @@ def _utilization_of(row: dict[str, Any], days: int) -> Measured:
     capacity_per_day = float(row.get("capacity") or 0.0)
     billable = float(row.get("billable") or 0.0)
     available = capacity_per_day * days
+    other_available = float(row.get("other_capacity") or 0.0) * days
+    other_billable = float(row.get("other_billable") or 0.0)
     return Measured(
         value=divide(billable, available),
         numerator=billable,
         denominator=available,
         sample_size=int(row.get("people") or 0),
-        details={"working_days": days, "capacity_hours_per_day": capacity_per_day},
+        details={
+            "working_days": days,
+            "capacity_hours_per_day": capacity_per_day,
+            # The people in other roles, left out of the ratio, and what their own
+            # utilization would be (the whole company's is in `all_roles`).
+            "other_roles_people": int(row.get("other_people") or 0),
+            "other_roles_billable_hours": other_billable,
+            "other_roles_available_hours": other_available,
+            "other_roles_utilization": divide(other_billable, other_available),
+            "all_roles_utilization": divide(billable + other_billable, available + other_available),
+        },
     )
 
 
@@ -161,9 +204,12 @@ def _utilization(scope: KpiScope) -> dict[Any, Measured]:
 
 @computes("utilization", records=billable_entries, trend=utilization_trend, grouped=_utilization)
 def utilization(scope: KpiScope) -> Measured:
-    """Billable hours ÷ (capacity hours per day × working days), over the people with a capacity.
+    """Billable hours ÷ (capacity hours per day × working days), over the people whose work
+    is billable (settings.billable_roles).
 
-    The people counted are those with a daily capacity who are active or logged hours in
-    the period (someone who left still counts for the months they worked).
+    The people counted are those in a billable role with a daily capacity who are active
+    or logged hours in the period (someone who left still counts for the months they
+    worked). Sales, support and managers, who log no client time, would only dilute it:
+    they are in the details (issue 17, item 8).
     """
     return _utilization(scope)[TOTAL]

@@ -71,6 +71,22 @@ def status(
     return "at_risk" if value <= reference + margin else "off_target"
 
 
+def forecast_accuracy(forecast, actual):
+    """1 − |actual − forecast| ÷ forecast (SPEC §3.2): 100% is a perfect forecast.
+
+    Undefined (None) without a positive forecast. The one definition, for plain numbers
+    (the KPI) and for Ibis columns (the forecast report's table).
+    """
+    import ibis
+    import ibis.expr.types as ir
+
+    if isinstance(forecast, ir.Value):
+        return ibis.cases((forecast > 0, 1 - (actual - forecast).abs() / forecast), else_=None)
+    if forecast is None or actual is None or forecast <= 0:
+        return None
+    return 1 - abs(actual - forecast) / forecast
+
+
 def rank_value(value: float | None, ci_low: float | None) -> float | None:
     """What a largest-first ranking orders by: for a rate, the value it is at least (the
     low end of its 95% interval), so 2 won of 2 (Wilson 34%–100%) ranks below 40 of 50
