@@ -260,6 +260,28 @@ def test_sla_compliance_leaves_out_tickets_still_within_their_promise(tickets):
     assert (result.numerator, result.denominator) == (2, 3)
 
 
+def test_sla_compliance_compares_promises_with_the_current_instant(warehouse):
+    # Issue 17, item 1: a promise whose time has not come is pending, not missed.
+    pending = [
+        # Opened 07:00 Rome (06:00 UTC) on 10 March, 2 h to answer, not answered yet.
+        ticket("P1", "2026-03-10T06:00:00", None, None, priority="high",
+               sla_response_hours=2),
+        # Answered in 1 h: kept.
+        ticket("P2", "2026-03-09T08:00:00", "2026-03-09T09:00:00", None, priority="high",
+               sla_response_hours=2),
+    ]  # fmt: skip
+    load(warehouse, reps=AGENTS, accounts=SURVEY_ACCOUNTS, tickets=pending)
+    at_seven = Engine(warehouse, now=dt.datetime(2026, 3, 10, 7, 0, tzinfo=dt.UTC))
+    # At 07:00 UTC P1 has waited 1 h of its 2: only P2 counts → 1 of 1 (the end of the
+    # day, 23:00 UTC, was 17 h past the promise: 1 of 2).
+    result = at_seven.value("sla_compliance", MARCH)
+    assert (result.numerator, result.denominator) == (1, 1)
+    at_nine = Engine(warehouse, now=dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC))
+    # At 09:00 UTC P1 has waited 3 h > 2: missed → 1 of 2.
+    result = at_nine.value("sla_compliance", MARCH)
+    assert (result.numerator, result.denominator) == (1, 2)
+
+
 def test_ticket_kpis_of_an_empty_period(tickets):
     june = Period.parse("2026-06")
     assert value(tickets, "ticket_response_time", june).value is None

@@ -84,6 +84,8 @@ class KpiScope:
     end: dt.date  # first local day after the period
     filters: Filters = field(default_factory=dict)
     today: dt.date | None = None
+    # The current instant (naive UTC) deadlines are compared with; None: the real clock.
+    clock: dt.datetime | None = None
     # False for the groups of a trend or breakdown: details that need other periods are
     # skipped there (each sub-period is compared with its neighbours by the reader).
     detailed: bool = True
@@ -108,13 +110,17 @@ class KpiScope:
 
     def memo_key(self, name: str) -> tuple:
         filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
-        return (name, self.start, self.end, filters, self.detailed, self.today, self.by)
+        return (name, self.start, self.end, filters, self.detailed, self.clock, self.by)
 
     # -- time -----------------------------------------------------------------------------
 
     @property
     def last_day(self) -> dt.date:
         return self.end - dt.timedelta(days=1)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
 
     def utc(self, day: dt.date) -> dt.datetime:
         """Local midnight at the start of `day`, as a naive UTC timestamp (storage form)."""
@@ -123,10 +129,11 @@ class KpiScope:
 
     @property
     def now(self) -> dt.datetime:
-        """The end of `today` (local) in UTC; the real clock when no today was given."""
-        if self.today is None:
+        """The current instant (naive UTC): the engine's clock, else the real one. A
+        deadline later today has not passed yet (issue 17, item 1)."""
+        if self.clock is None:
             return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        return self.utc(self.today + dt.timedelta(days=1))
+        return self.clock
 
     def within(self, column: ir.Value, start: dt.date | None = None, end: dt.date | None = None):
         """`column` (a UTC timestamp or a local date) falls in [start, end) local days."""

@@ -10,14 +10,24 @@ import ibis.expr.types as ir
 
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope
 from cruscotto.engine.measured import Measured, computes, divide, rate
+from cruscotto.engine.timebounds import local_date, local_day
 
 
 def task_outcomes(scope: KpiScope) -> ir.Table:
-    """Tasks whenever due (open ones only once due), with an `on_time` flag."""
+    """Tasks whenever due (open ones only once their due date is over), with `on_time`.
+
+    On time means done by the due date (the company-local day of `due_at`), as the
+    catalog's formula says: a task due at 10:00 and done at 18:00 the same day is on time,
+    and an open task is late only from the day after its due date.
+    """
     tasks = scope.table("tasks")
-    now = ibis.literal(scope.now, "timestamp")
-    due = tasks.filter(tasks.completed_at.notnull() | (tasks.due_at < now))
-    return due.mutate(on_time=due.completed_at.notnull() & (due.completed_at <= due.due_at))
+    due_day = local_date(tasks.due_at, scope.tz)
+    today = local_day(scope.now, scope.tz)
+    due = tasks.filter(tasks.completed_at.notnull() | (due_day < today))
+    on_time = due.completed_at.notnull() & (
+        local_date(due.completed_at, scope.tz) <= local_date(due.due_at, scope.tz)
+    )
+    return due.mutate(on_time=on_time)
 
 
 def due_tasks(scope: KpiScope) -> ir.Table:
@@ -46,10 +56,10 @@ def _on_time_completion(scope: KpiScope) -> dict[Any, Measured]:
     grouped=_on_time_completion,
 )
 def on_time_completion(scope: KpiScope) -> Measured:
-    """Tasks due in the period completed by their due time ÷ tasks due.
+    """Tasks due in the period completed by their due date ÷ tasks due.
 
-    A task that is still open and not yet due (later today or in the rest of a period
-    that is not over) is left out rather than counted late.
+    A task that is still open and whose due date is not over (today, or the rest of a
+    period that is not over) is left out rather than counted late.
     """
     return _on_time_completion(scope)[TOTAL]
 

@@ -49,6 +49,7 @@ def scope_for(engine: Engine, scope: Scope) -> KpiScope:
         end=scope.period.end,
         filters=dict(scope.filters),
         today=engine.today,
+        clock=engine.now,
         detailed=not scope.grouped,
         memo=_shared(engine.batch_facts()),
     )
