@@ -64,9 +64,7 @@ def test_trends_equal_duckdb(engines):
     expected = duck.trends(KPI_IDS, "2026-Q1", "month")
     answered = spark.trends(KPI_IDS, "2026-Q1", "month")
     differ = [
-        k
-        for k in KPI_IDS
-        if len(expected[k]) != 3 or not all(map(same, expected[k], answered[k]))
+        k for k in KPI_IDS if len(expected[k]) != 3 or not all(map(same, expected[k], answered[k]))
     ]
     assert differ == []
 
