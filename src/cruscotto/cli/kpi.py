@@ -14,13 +14,15 @@ from rich.table import Table as RichTable
 
 from cruscotto.catalog import Catalog, CatalogError, KpiDefinition, load_catalog
 from cruscotto.cli.context import console, fail, state
-from cruscotto.engine import CurrencyError, DimensionError, Engine, Period, PeriodError
+from cruscotto.engine import Engine, EngineError, Period, PeriodError
 from cruscotto.settings import read_config
 
 app = typer.Typer(help="The KPI catalog and its values.", no_args_is_help=True)
 
 FORMATS = ("table", "json", "csv")
-USER_ERRORS = (KeyError, PeriodError, DimensionError, CurrencyError, CatalogError, ValueError)
+# Printed as one sentence (no traceback): EngineError covers period, dimension, currency
+# and the query time limit.
+USER_ERRORS = (KeyError, EngineError, CatalogError, ValueError)
 
 
 def _engine(ctx: typer.Context) -> Engine:

@@ -14,10 +14,10 @@ import ibis
 import ibis.expr.types as ir
 
 if TYPE_CHECKING:
-    from cruscotto.engine.engine import Engine
+    from cruscotto.engine.context import EngineContext
 
 
-def uses_contracts(engine: Engine) -> bool:
+def uses_contracts(engine: EngineContext) -> bool:
     """True when the company records contracts (then they define who is a customer).
 
     Asked once per question: contracts imported later change the answer."""
@@ -30,7 +30,7 @@ def uses_contracts(engine: Engine) -> bool:
     return answer
 
 
-def first_purchase(engine: Engine) -> ir.Table:
+def first_purchase(engine: EngineContext) -> ir.Table:
     """(account_id, since): the day each account became a customer."""
     if uses_contracts(engine):
         contracts = engine.table("contracts")
@@ -51,7 +51,7 @@ def active_contracts(contracts: ir.Table, on: dt.date | ir.Value) -> ir.BooleanV
     )
 
 
-def customers_on(engine: Engine, day: dt.date) -> ir.Table:
+def customers_on(engine: EngineContext, day: dt.date) -> ir.Table:
     """(account_id) of the customers on `day`, one row each."""
     if uses_contracts(engine):
         contracts = engine.table("contracts")
@@ -68,7 +68,7 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return _add_months(day, -months)
 
 
-def at_moments(engine: Engine, moments: ir.Table, products: bool = False) -> ir.Table:
+def at_moments(engine: EngineContext, moments: ir.Table, products: bool = False) -> ir.Table:
     """The customers at each moment of `moments` (columns `_key`, `at`), in one query.
 
     Columns: _key, customer_id, purchases (contracts started — or invoices issued, without

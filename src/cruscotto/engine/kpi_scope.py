@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.types as ir
 
+from cruscotto.engine.errors import CurrencyError, DimensionError
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
@@ -68,11 +69,11 @@ OWN_COLUMNS: dict[str, dict[str, str]] = {
 ACCOUNT_DIMENSIONS = OWN_COLUMNS["accounts"]
 
 
-class FilterError(ValueError):
+class FilterError(DimensionError):
     """A filter names a dimension the KPI's source tables cannot be cut by."""
 
 
-class MissingRateError(ValueError):
+class MissingRateError(CurrencyError):
     """An amount's currency has no rate on or before its day in fx_rates."""
 
 

@@ -16,8 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis import _
 
-from cruscotto.engine import Engine, Filters, Period
-from cruscotto.engine.statistics import wilson_interval
+from cruscotto.engine import Engine, Filters, Period, wilson_interval
 from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
 from cruscotto.reports.periods import months_ending, months_from
 from cruscotto.reports.query import bucket, clean_filters, count_if, in_period, scoped, supports

@@ -10,9 +10,10 @@ Who may do what:
   viewers (company-wide dashboards) may read it too; reps may not, because its numbers are
   company-wide and a rep sees only their own (see `cruscotto.web.access`).
 
-An import runs while holding `warehouse.lock`, so no dashboard query reads a half-written
-table on the same connection, and a successful import clears the engine's answer cache so
-the dashboard shows the new numbers at once.
+An import holds the writer lock `warehouse.lock` (one writer at a time); dashboards go on
+reading on their own connections and see the data as it was until the import commits. The
+commit bumps the data's version, so cached answers are recomputed and the dashboard shows
+the new numbers at once.
 """
 
 from __future__ import annotations
