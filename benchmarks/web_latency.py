@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -83,11 +84,14 @@ def stop(process: subprocess.Popen) -> None:
 
 def client(url: str) -> httpx.Client:
     session = httpx.Client(base_url=url, timeout=300)
-    response = session.post(
-        "/login", data={"username": USER, "password": PASSWORD, "next": "/api/me"}
-    )
+    # The login form's CSRF token (cruscotto.web.csrf), then the session's for later posts.
+    page = session.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"username": USER, "password": PASSWORD, "next": "/api/me", "csrf_token": token}
+    session.post("/login", data=form)
     response = session.get("/api/me")
     response.raise_for_status()
+    session.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return session
 
 

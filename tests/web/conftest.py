@@ -7,6 +7,7 @@ real /login form, so the session cookie path is exercised by every page test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -36,15 +37,31 @@ def add_users(app) -> None:
     store.add("viewer", PASSWORDS["viewer"], "viewer")
 
 
-def login(app, username: str) -> TestClient:
-    client = TestClient(app)
+def with_csrf(client: TestClient) -> TestClient:
+    """The client sends the CSRF token of its visit on every request, as csrf.js does in a
+    browser (before login: the token of the login page)."""
+    page = client.get("/login")
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
+    assert match, page.text
+    client.headers["X-CSRF-Token"] = match.group(1)
+    return client
+
+
+def log_in(client: TestClient, username: str, password: str) -> TestClient:
+    """Log `client` in through the real /login form; it then sends its session's token."""
+    with_csrf(client)
     response = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORDS[username], "next": "/api/me"},
+        "/login", data={"username": username, "password": password, "next": "/api/me"}
     )
     assert response.status_code == 200, response.text
-    assert response.json()["username"] == username
+    me = response.json()
+    assert me["username"] == username
+    client.headers["X-CSRF-Token"] = me["csrf_token"]
     return client
+
+
+def login(app, username: str) -> TestClient:
+    return log_in(TestClient(app), username, PASSWORDS[username])
 
 
 @pytest.fixture(autouse=True)
@@ -94,4 +111,5 @@ def clients(app) -> dict[str, TestClient]:
 
 @pytest.fixture
 def anonymous(app) -> TestClient:
-    return TestClient(app)
+    """Not logged in, but with the login page's CSRF token (as a browser would have)."""
+    return with_csrf(TestClient(app))

@@ -37,7 +37,7 @@ def test_user_add_list_token_remove(tmp_path):
     assert added.exit_code == 0, added.output
     listed = cli(db, "user", "list")
     assert "ann" in listed.output and "North, South" in listed.output
-    token = cli(db, "user", "token", "ann").output.strip()
+    token = cli(db, "user", "token", "ann").stdout.strip()
     wh = connect(db)
     assert UserStore(wh).user_for_token(token).username == "ann"
     wh.close()

@@ -14,6 +14,7 @@ import pytest
 
 from cruscotto import health
 from tests.web.conftest import login
+from tests.web.data import frame
 
 HEADER = (
     '\ufeff"Record ID","Deal Name","Deal Stage","Close Date","Deal owner","Amount",'
@@ -154,7 +155,14 @@ def test_reps_and_viewers_cannot_import(app, role):
     assert deal_ids(app) == []
 
 
-def test_managers_may_import(app):
+def test_managers_may_import_their_teams_deals(app):
+    # The owners are reps of the manager's team (North); an unknown owner would create a
+    # rep, which only an admin may do (tests/web/test_write_permissions.py).
+    reps = [
+        {"rep_id": name, "name": name, "team": "North", "active": True}
+        for name in ("Mario Rossi", "Giulia Bianchi")
+    ]
+    app.state.warehouse.load({"reps": frame("reps", reps)})
     assert upload(login(app, "manager"), GOOD).json()["applied"] is True
 
 

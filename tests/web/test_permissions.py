@@ -96,7 +96,7 @@ def test_viewer_sees_dashboards_but_no_records_or_exports(company):
 def test_bearer_token_carries_the_same_scope(company_app):
     from fastapi.testclient import TestClient
 
-    token = company_app.state.users.issue_token("rep")
+    token = company_app.state.users.issue_token("rep").token
     client = TestClient(company_app, headers={"Authorization": f"Bearer {token}"})
     assert overview_cards(client)["new_leads"]["value"] == 3
     assert client.get("/api/kpi/new_leads?rep=r2").status_code == 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 
 import typer
@@ -29,6 +30,20 @@ class State:
 
 def state(ctx: typer.Context) -> State:
     return ctx.find_root().obj
+
+
+def user_admin(ctx: typer.Context):
+    """User management as `cli:<os user>`, on the database (or, see cli/through_server,
+    through the server that holds it)."""
+    from cruscotto.web.user_admin import UserAdmin
+    from cruscotto.web.users import UserStore
+
+    return UserAdmin(UserStore(state(ctx).warehouse()), cli_user(), "cli")
+
+
+def cli_user() -> str:
+    """Who the audit trail names for a change made from the command line."""
+    return f"cli:{getpass.getuser()}"
 
 
 def fail(message: str, code: int = 1) -> None:

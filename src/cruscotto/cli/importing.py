@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from cruscotto.cli.context import console, errors, fail, state
-from cruscotto.ingest import ImportFileError, ImportReport, import_files
+from cruscotto.cli.context import cli_user, console, errors, fail, state
+from cruscotto.ingest import ImportFileError, ImportReport, audited, import_files
 from cruscotto.ingest.mapping import SOURCES
 
 SHOWN_REJECTS = 30
@@ -50,11 +50,14 @@ def import_command(
             mapping=mapping,
             dry_run=dry_run,
             allow_partial=allow_partial,
+            guard=audited(cli_user(), "cli"),
         )
     except (ImportFileError, ValueError) as exc:
         fail(str(exc))
         return
     _print_files(report)
+    for note in report.currency_notes:
+        console.print(f"[bold yellow]currency:[/] {note.message}")
     if report.rejects:
         _print_rejects(report)
         written = report.write_rejects_csv(rejects or Path("rejects.csv"))
@@ -89,7 +92,7 @@ def _print_files(report: ImportReport) -> None:
         if f.stage_changes:
             extra.append(f"{f.stage_changes} stage changes")
         if f.skipped:
-            extra.append(f"{f.skipped} rows skipped by the mapping")
+            extra.append(f"{f.skipped} rows skipped by the mapping's rule `{f.skip_rule}`")
         if extra:
             console.print(f"{f.file}: " + ", ".join(extra))
         if f.warnings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -15,6 +14,7 @@ from rich.table import Table as RichTable
 from cruscotto.catalog import Catalog, CatalogError, KpiDefinition, load_catalog
 from cruscotto.cli.context import console, fail, state
 from cruscotto.engine import Engine, EngineError, Period, PeriodError
+from cruscotto.safe_cells import csv_writer
 from cruscotto.settings import read_config
 
 app = typer.Typer(help="The KPI catalog and its values.", no_args_is_help=True)
@@ -225,7 +225,7 @@ def _print(payload: dict[str, Any], definition: KpiDefinition, output: str) -> N
     columns = (("group",) if grouped else ()) + _COLUMNS
     if output == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         writer.writerow(("id", *columns))
         for row in rows:
             writer.writerow((definition.id, *(row.get(c) for c in columns)))

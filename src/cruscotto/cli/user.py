@@ -1,4 +1,8 @@
-"""`cruscotto user …`: who can log in to the web app and the API, with which role."""
+"""`cruscotto user …`: who can log in to the web app and the API, with which role.
+
+Every change is recorded in the audit trail as `cli:<os user>`. While `cruscotto serve`
+holds the database, the commands go through the running server (see cli/through_server).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,21 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from cruscotto.cli.context import console, fail, state
+from cruscotto.cli.context import console, errors, fail, user_admin
 
 app = typer.Typer(
-    help="Manage web users (roles: admin, manager, rep, viewer).", no_args_is_help=True
+    help="Manage web users (roles: admin, manager, rep, viewer) and their API tokens.",
+    no_args_is_help=True,
 )
 
 
-def _store(ctx: typer.Context):
-    from cruscotto.web.users import UserStore
+def _run(ctx: typer.Context, command: str, **arguments):
+    from cruscotto.web.users import UserError
 
-    return UserStore(state(ctx).warehouse())
+    try:
+        return user_admin(ctx).run(command, **arguments)
+    except UserError as exc:
+        fail(str(exc))
 
 
 @app.command("add")
@@ -36,52 +44,107 @@ def add(
     password: Annotated[
         str | None, typer.Option(help="Password (asked for when not given).")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-mail address for alerts and digests.")
+    ] = None,
 ) -> None:
     """Add a user."""
-    from cruscotto.web.users import UserError
-
     if password is None:
         password = getpass.getpass(f"password for {name}: ")
-    try:
-        user = _store(ctx).add(
-            name, password, role, rep_id=rep_id, teams=team or (), language=language
-        )
-    except UserError as exc:
-        fail(str(exc))
-    console.print(f"added {user.username} ({user.role})")
+    user = _run(
+        ctx,
+        "add",
+        name=name,
+        password=password,
+        role=role,
+        rep_id=rep_id,
+        teams=team or [],
+        language=language,
+        email=email,
+    )
+    console.print(f"added {user['username']} ({user['role']})")
 
 
 @app.command("list")
 def list_users(ctx: typer.Context) -> None:
     """List the users and their scope."""
     out = RichTable()
-    for heading in ("user", "role", "rep_id", "teams", "language"):
+    for heading in ("user", "role", "rep_id", "teams", "language", "email"):
         out.add_column(heading)
-    for user in _store(ctx).list():
-        teams = ", ".join(user.teams)
-        out.add_row(user.username, user.role, user.rep_id or "", teams, user.language)
+    for user in _run(ctx, "list"):
+        teams = ", ".join(user["teams"])
+        out.add_row(
+            user["username"],
+            user["role"],
+            user["rep_id"] or "",
+            teams,
+            user["language"],
+            user["email"] or "",
+        )
     console.print(out)
+
+
+@app.command("email")
+def set_email(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    address: Annotated[str, typer.Argument(help='E-mail address ("" removes it).')],
+) -> None:
+    """Set the e-mail address alerts and digests go to."""
+    _run(ctx, "email", name=name, address=address)
+    console.print(f"{name}: {address or 'no e-mail address'}")
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Remove a user and their API tokens."""
-    from cruscotto.web.users import UserError
-
-    try:
-        _store(ctx).remove(name)
-    except UserError as exc:
-        fail(str(exc))
+    """Remove a user: their sessions end and their API tokens stop working at once."""
+    _run(ctx, "remove", name=name)
     console.print(f"removed {name}")
 
 
 @app.command("token")
-def token(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+def token(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    label: Annotated[str, typer.Option("--name", help="What the token is for.")] = "",
+    expires: Annotated[
+        str, typer.Option(help="Lifetime: e.g. 90d, 12h, 4w, 1y, or never.")
+    ] = "90d",
+) -> None:
     """Issue a bearer token for the JSON API (printed once; only a digest is stored)."""
-    from cruscotto.web.users import UserError
+    issued = _run(ctx, "token", name=name, label=label, expires=expires)
+    until = issued["expires_at"] or "never"
+    errors.print(f"token {issued['token_id']} for {name}, expires {until}:")
+    console.print(issued["token"], highlight=False, soft_wrap=True)
 
-    try:
-        issued = _store(ctx).issue_token(name)
-    except UserError as exc:
-        fail(str(exc))
-    console.print(issued, highlight=False, soft_wrap=True)
+
+@app.command("tokens")
+def tokens(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
+) -> None:
+    """List API tokens: id, owner, name, expiry, last use and status."""
+    out = RichTable()
+    for heading in ("id", "user", "name", "created", "expires", "last used", "status"):
+        out.add_column(heading)
+    for t in _run(ctx, "tokens", name=name):
+        out.add_row(
+            t["token_id"],
+            t["username"],
+            t["name"] or "",
+            t["created_at"],
+            t["expires_at"] or "never",
+            t["last_used_at"] or "never",
+            t["status"],
+        )
+    console.print(out)
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    token_id: Annotated[str, typer.Argument(metavar="TOKEN_ID", help="See `user tokens`.")],
+) -> None:
+    """Revoke an API token: it stops working at once."""
+    _run(ctx, "revoke", token_id=token_id)
+    console.print(f"revoked {token_id}")

@@ -111,14 +111,21 @@ class CurrencyConverter:
         """`amount` of each record in the base currency (after `with_rate`)."""
         return ibis.cases((table.currency == self.base, amount), else_=amount * table[RATE])
 
-    def missing(self, table: ir.Table) -> ir.BooleanValue:
-        """Records (after `with_rate`) whose amount cannot be converted."""
-        return table.currency.isnull() | ((table.currency != self.base) & table[RATE].isnull())
+    def missing(self, table: ir.Table, amount: ir.Value | None = None) -> ir.BooleanValue:
+        """Records (after `with_rate`) whose amount cannot be converted. An unknown
+        `amount` needs no rate: it stays unknown in any currency (a file whose amounts
+        are all empty needs no exchange rate)."""
+        unconvertible = table.currency.isnull() | (
+            (table.currency != self.base) & table[RATE].isnull()
+        )
+        return unconvertible if amount is None else amount.notnull() & unconvertible
 
-    def explain_missing(self, table: ir.Table, source: str) -> CurrencyError:
+    def explain_missing(
+        self, table: ir.Table, source: str, amount: ir.Value | None = None
+    ) -> CurrencyError:
         """The error for the first record without a rate: its currency and its day."""
         first = self.warehouse.execute(
-            table.filter(self.missing(table))
+            table.filter(self.missing(table, amount))
             .select("currency", "fx__on")
             .order_by("fx__on")
             .limit(1)
@@ -130,7 +137,9 @@ class CurrencyConverter:
             return CurrencyError(f"{source} has an amount without a currency (dated {on})")
         return CurrencyError(
             f"no exchange rate for {currency} on or before {on} (needed by {source}); "
-            f"add a {currency} rate to fx_rates"
+            f"import {currency} rates into fx_rates (columns day, currency, rate_to_base), "
+            f"or, if the company works in {currency}: "
+            f"`cruscotto config set base_currency {currency}`"
         )
 
 

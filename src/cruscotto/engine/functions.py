@@ -238,11 +238,11 @@ def _sum_per_key(engine: EngineContext, view: ir.Table, scope: Scope, statistic:
     query = view.group_by(KEY).aggregate(
         value=getattr(view.amount_in_base, statistic)(),
         n=view.count(),
-        **{MISSING_RATES: view.count(where=engine.currency.missing(view))},
+        **{MISSING_RATES: view.count(where=engine.currency.missing(view, view.amount))},
     )
     frame = engine.execute(query)
     if frame[MISSING_RATES].fillna(0).sum() > 0:
-        raise engine.currency.explain_missing(view, "invoices")
+        raise engine.currency.explain_missing(view, "invoices", view.amount)
     empty = 0.0 if statistic == "sum" else None
     results: Results = {k: Computed(empty, sample_size=0) for k in scope.expected_keys()}
     for key, row in _rows_per_key(frame, scope).items():

@@ -113,7 +113,8 @@ def in_base_currency(
     latest earlier rate); a CurrencyError when a record's currency has none."""
     converter = engine.currency
     joined = converter.with_rate(table, day)
-    if engine.execute(joined.count(where=converter.missing(joined))):
-        raise converter.explain_missing(joined, source)
+    # An unknown amount needs no rate: it stays unknown in any currency.
+    if engine.execute(joined.count(where=converter.missing(joined, joined[amount]))):
+        raise converter.explain_missing(joined, source, joined[amount])
     helpers = [c for c in joined.columns if c.startswith("fx__") or c == RATE]
     return joined.mutate(**{name: converter.in_base(joined, joined[amount])}).drop(*helpers)

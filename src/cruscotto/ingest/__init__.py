@@ -8,7 +8,7 @@ The two entry points:
 and `presets()` / `describe_presets()` list the ready mappings for the upload page.
 """
 
-from cruscotto.ingest.importer import import_files
+from cruscotto.ingest.importer import ImportGuard, Incoming, audited, import_files
 from cruscotto.ingest.mapping import Mapping, describe_presets, load_mapping, presets
 from cruscotto.ingest.report import FileReport, ImportFileError, ImportReport, Reject
 from cruscotto.ingest.transform import Settings
@@ -16,10 +16,13 @@ from cruscotto.ingest.transform import Settings
 __all__ = [
     "FileReport",
     "ImportFileError",
+    "ImportGuard",
     "ImportReport",
+    "Incoming",
     "Mapping",
     "Reject",
     "Settings",
+    "audited",
     "describe_presets",
     "import_files",
     "load_mapping",

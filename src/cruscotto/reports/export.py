@@ -8,7 +8,6 @@ and lets Excel format them: fractions with a percent format, amounts with the cu
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -21,6 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from cruscotto.reports.report import Column, Report, ReportTable, json_value
+from cruscotto.safe_cells import csv_writer, text_cell, xlsx_cell
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -56,7 +56,7 @@ def to_csv(report: Report, table: str | None = None) -> str:
     """One table of the report as CSV text (the report's first table unless named)."""
     chosen = report.table(table) if table else report.tables[0]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(header(c, report.currency) for c in chosen.columns)
     for row in chosen.frame.itertuples(index=False):
         writer.writerow(csv_cell(v, c.kind) for v, c in zip(row, chosen.columns, strict=True))
@@ -109,7 +109,7 @@ def _write_table(sheet, table: ReportTable, currency: str) -> None:
     bold = Font(bold=True)
     headers = []
     for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=header(column, currency))
+        cell = text_cell(sheet, header(column, currency))
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         headers.append(cell)
@@ -128,7 +128,7 @@ def _write_table(sheet, table: ReportTable, currency: str) -> None:
                 cell.number_format = number_format
                 cells.append(cell)
             else:  # a plain value costs openpyxl less than a styled cell
-                cells.append(value)
+                cells.append(xlsx_cell(sheet, value))
         sheet.append(cells)
 
 
@@ -136,14 +136,16 @@ def _write_about(sheet, report: Report) -> None:
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 100
     bold = Font(bold=True)
-    title = WriteOnlyCell(sheet, value=report.title)
+    title = text_cell(sheet, report.title)
     title.font = bold
     sheet.append([title])
-    sheet.append(["Period", report.period.label])
-    sheet.append(["From", report.period.start])
-    sheet.append(["To (inclusive)", report.period.last_day])
-    sheet.append(["Currency", report.currency])
-    for dimension, values in sorted(report.filters.items()):
-        sheet.append([f"Filter: {dimension}", ", ".join(values)])
-    for note in report.notes:
-        sheet.append(["Note", note.text])
+    rows = [
+        ("Period", report.period.label),
+        ("From", report.period.start),
+        ("To (inclusive)", report.period.last_day),
+        ("Currency", report.currency),
+        *((f"Filter: {d}", ", ".join(values)) for d, values in sorted(report.filters.items())),
+        *(("Note", note.text) for note in report.notes),
+    ]
+    for label, value in rows:
+        sheet.append([xlsx_cell(sheet, label), xlsx_cell(sheet, value)])

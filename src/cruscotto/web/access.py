@@ -33,7 +33,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 
 from cruscotto.catalog.definition import DIMENSIONS
-from cruscotto.settings import CompanySettings
+from cruscotto.settings import CompanySettings, SecuritySettings
 from cruscotto.web.auth import require_user
 from cruscotto.web.i18n import Formatter, Translator
 from cruscotto.web.users import User
@@ -71,6 +71,7 @@ class Access:
     user: User
     settings: CompanySettings
     requested: dict[str, list[str]] = field(default_factory=dict)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     # -- language -------------------------------------------------------------------------
 
@@ -144,4 +145,5 @@ def access(
     user: User = Depends(require_user),
     requested: dict[str, list[str]] = Depends(requested_filters),
 ) -> Access:
-    return Access(user=user, settings=request.app.state.settings, requested=requested)
+    state = request.app.state
+    return Access(user, state.settings, requested, state.security)

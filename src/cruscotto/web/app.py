@@ -1,8 +1,9 @@
 """The application factory: `create_app(warehouse)` gives the whole web app.
 
 What it wires:
-- the session middleware, signed with a secret generated on first start and kept in the
-  database (so sessions survive restarts and no secret lives in a config file);
+- server-side sessions (cruscotto.web.sessions) and the CSRF checks (cruscotto.web.csrf):
+  a middleware refuses cross-site writes before reading them, and every route depends on
+  `verify_csrf`;
 - /static (our CSS/JS) and /static/plotly.min.js (served from the installed plotly
   package: nothing is ever fetched from the internet);
 - every module in `cruscotto.web.routes` that defines `router` (an APIRouter), in
@@ -19,33 +20,33 @@ from __future__ import annotations
 import contextlib
 import importlib
 import pkgutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
 
 import plotly
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 import cruscotto
 from cruscotto.engine import EngineError, QueryTimeout
-from cruscotto.settings import CompanySettings, load_company
+from cruscotto.settings import CompanySettings, SecuritySettings, load_company, load_security
 from cruscotto.warehouse import Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
+from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.kpis import engine
 from cruscotto.web.pages import templates
+from cruscotto.web.sessions import SessionStore
 from cruscotto.web.users import UserStore
 from cruscotto.web.warmup import warm_up
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-SESSION_DAYS = 14
 
 
 def create_app(
@@ -55,12 +56,15 @@ def create_app(
     today: date | None = None,
     cache_seconds: float | None = None,
     warm: bool = False,
+    security: SecuritySettings | None = None,
 ) -> FastAPI:
     """The web app over `warehouse`.
 
     `today` pins "now" for the engine (tests, demos); engine answers are reused until the
     data changes, or at most `cache_seconds` (0: never), see cruscotto.web.cache; `warm`
-    computes the company-wide overview in the background as soon as the server starts.
+    computes the company-wide overview in the background as soon as the server starts;
+    `security` (the `security:` section of cruscotto.yaml by default) sets what may be
+    written and the limits, see cruscotto.web.permissions and docs/web.md.
     """
 
     @contextlib.asynccontextmanager
@@ -77,24 +81,25 @@ def create_app(
         "from POST /api/token (or `cruscotto user token NAME`).",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(verify_csrf)],
     )
     app.state.warehouse = warehouse
     app.state.settings = settings or load_company()
+    app.state.security = security or load_security()
     app.state.today = today
     app.state.users = UserStore(warehouse)
+    app.state.sessions = SessionStore(
+        warehouse,
+        idle=timedelta(minutes=app.state.security.session_idle_minutes),
+        lifetime=timedelta(hours=app.state.security.session_max_hours),
+    )
     app.state.cache_seconds = cache_seconds
     app.state.engine = None
     # Made now, not on first use: a catalog naming an unknown KPI function stops the
     # server at start-up, with the KPI's and the function's names.
     engine(SimpleNamespace(app=app))
 
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=app.state.users.session_secret(),
-        session_cookie="cruscotto_session",
-        max_age=SESSION_DAYS * 24 * 3600,
-        same_site="lax",
-    )
+    app.add_middleware(CsrfMiddleware)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

@@ -38,11 +38,15 @@ from fastapi.templating import Jinja2Templates
 
 from cruscotto.web.access import Access, access
 from cruscotto.web.charts import kpi_breakdown_chart, kpi_trend_chart, sparkline
+from cruscotto.web.csrf import csrf_token
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(
-    spark=sparkline, trend_chart=kpi_trend_chart, breakdown_chart=kpi_breakdown_chart
+    spark=sparkline,
+    trend_chart=kpi_trend_chart,
+    breakdown_chart=kpi_breakdown_chart,
+    csrf_token=csrf_token,
 )
 
 

@@ -5,15 +5,17 @@ POST /data/import    import, show the report · POST /api/data/import (`ImportRe
 GET  /data/health    per table health        · GET  /api/data/health (`health.check` as JSON)
 
 Who may do what:
-- importing changes the company's data, so only admins and managers (403 for the others);
+- importing changes the company's data: `cruscotto.web.permissions` decides (admins all
+  tables, managers only their teams' rows, if the company allows it; 403 for the others),
+  and records every import in the audit trail;
 - the health page holds counts, dates, file names and check results but no records, so
   viewers (company-wide dashboards) may read it too; reps may not, because its numbers are
   company-wide and a rep sees only their own (see `cruscotto.web.access`).
 
-An import holds the writer lock `warehouse.lock` (one writer at a time); dashboards go on
-reading on their own connections and see the data as it was until the import commits. The
-commit bumps the data's version, so cached answers are recomputed and the dashboard shows
-the new numbers at once.
+Files are read and checked outside any lock; only the load itself is one transaction (one
+writer at a time), so no dashboard query — each on its own connection — reads a
+half-written table: it sees the data as it was until the commit, which bumps the data's
+version, so cached answers are recomputed and the dashboard shows the new numbers at once.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from cruscotto.model import TABLES
 from cruscotto.web.access import Access, access
 from cruscotto.web.cache import CachedEngine
 from cruscotto.web.pages import nav_item, page, render
+from cruscotto.web.permissions import Write, authorize, may
 
 router = APIRouter()
 IMPORTERS = ("admin", "manager")
@@ -56,7 +59,7 @@ def require_role(who: Access, roles: tuple[str, ...]) -> None:
 @page(router, "/data/import", "data/import.html", name="data_import", tags=["data"])
 def import_form(who: Access = Depends(access)) -> dict:
     """What the upload form offers: the ready mappings, the sources and the tables."""
-    require_role(who, IMPORTERS)
+    authorize(who, "import")
     return {
         "presets": describe_presets(),
         "sources": list(SOURCES),
@@ -72,28 +75,27 @@ def import_uploads(
     mapping: Annotated[UploadFile | None, File(description="a mapping file (YAML)")] = None,
     dry_run: Annotated[bool, Form()] = False,
     allow_partial: Annotated[bool, Form()] = False,
-    who: Access = Depends(access),
+    write: Write = Depends(may("import")),
 ) -> dict:
     """Import the uploaded files; the report, or `error` when a file cannot be read at all."""
-    require_role(who, IMPORTERS)
     state = request.app.state
     company = Settings(timezone=state.settings.timezone, currency=state.settings.base_currency)
     with tempfile.TemporaryDirectory(prefix="cruscotto-upload-") as folder:
         paths = [save(upload, Path(folder) / str(i)) for i, upload in enumerate(files)]
         mapping_path = save(mapping, Path(folder) / "mapping") if has_file(mapping) else None
         try:
-            with state.warehouse.lock:
-                report = run_import(
-                    state.warehouse,
-                    paths,
-                    source=source or None,
-                    table=table or None,
-                    mapping=mapping_path,
-                    dry_run=dry_run,
-                    allow_partial=allow_partial,
-                    settings=company,
-                    names=[p.name for p in paths],
-                )
+            report = run_import(
+                state.warehouse,
+                paths,
+                source=source or None,
+                table=table or None,
+                mapping=mapping_path,
+                dry_run=dry_run,
+                allow_partial=allow_partial,
+                settings=company,
+                names=[p.name for p in paths],
+                guard=write.import_guard(),
+            )
         except (ImportFileError, ValueError) as exc:
             return {"error": str(exc), "applied": False}
         rejects_csv = rejects_data_url(report, Path(folder) / "rejects.csv")

@@ -7,7 +7,6 @@ GET /api/kpis                 the definitions the user may see
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from cruscotto.engine import Engine, Period
 from cruscotto.model import table as model_table
+from cruscotto.safe_cells import csv_writer
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import (
     check_grain,
@@ -176,7 +176,7 @@ def records_csv(
     filters = who.filters_for(kpi)
     frame, _ = kpis.records(kpi.id, current, filters, limit=CSV_LIMIT, sort=sort, descending=desc)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(frame.columns)
     for row in local_times(frame, kpis, kpi).itertuples(index=False):
         writer.writerow(["" if (v := _plain(r)) is None else v for r in row])

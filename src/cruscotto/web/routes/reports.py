@@ -24,6 +24,7 @@ from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import engine, period_dict
 from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
 from cruscotto.web.pickers import pickers
 
 router = APIRouter()
@@ -128,7 +129,7 @@ def report_view(
 @router.get("/api/reports/{name}/export", tags=["reports"])
 def report_export(
     name: str,
-    format: Literal["csv", "xlsx"] = "csv",
+    format: Literal["csv", "xlsx", "pdf"] = "csv",
     table: str | None = None,
     period: str | None = None,
     status: Many = None,
@@ -136,8 +137,15 @@ def report_export(
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> Response:
-    """The report as XLSX (one sheet per table) or one of its tables as CSV."""
+    """The report as XLSX (one sheet per table), PDF (the page, A4) or one table as CSV."""
     who.require_export()
+    if format == "pdf":
+        content, filename = report_pdf(name, period, status, currency, who, kpis)
+        return Response(
+            content,
+            media_type=PDF_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
     result = run_report(name, period, status, currency, who, kpis)
     filename = f"{name}-{result.period.label}"
     if format == "xlsx":
@@ -153,6 +161,22 @@ def report_export(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'},
     )
+
+
+def report_pdf(
+    name: str,
+    period: str | None,
+    status: list[str] | None,
+    currency: list[str] | None,
+    who: Access,
+    kpis: Engine,
+) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of the report page as `who` sees it: the same template,
+    language and scope (the web's button, `cruscotto report --format pdf`, digests)."""
+    data = report_view(name, period, status, currency, who, kpis)
+    params = {"period": period, "status": status, "currency": currency, **who.requested}
+    content = render_pdf("reports/report.html", data, who, f"/reports/{name}", params)
+    return content, f"{name}-{data['period']['label']}.pdf"
 
 
 def chart(result: Report, who: Access) -> dict | None:

@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from cruscotto.web.access import Access, access
-from cruscotto.web.auth import current_user, log_in, log_out, user_store
+from cruscotto.web.auth import bearer_token, current_user, log_in, log_out, user_store
+from cruscotto.web.csrf import csrf_token
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, negotiate
 from cruscotto.web.pages import templates
 
@@ -28,6 +29,8 @@ class Me(BaseModel):
     can_see_records: bool
     can_export: bool
     forced_filters: dict[str, list[str]]
+    # What a browser session must send back on every change (none with a bearer token).
+    csrf_token: str | None = None
 
 
 class Token(BaseModel):
@@ -58,6 +61,7 @@ def login_form(request: Request, next: str = "/", error: bool = False):
         "error": error,
         "language": language,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "csrf_token": csrf_token(request),
     }
     return templates.TemplateResponse(request, "login.html", context)
 
@@ -72,14 +76,16 @@ def login(
     user = user_store(request).authenticate(username, password)
     if user is None:
         return RedirectResponse(f"/login?error=1&next={quote(_safe_next(next))}", status_code=303)
-    log_in(request, user)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    log_in(request, response, user)
+    return response
 
 
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request):
-    log_out(request)
-    return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login", status_code=303)
+    log_out(request, response)
+    return response
 
 
 @router.post("/language", include_in_schema=False)
@@ -106,11 +112,11 @@ def issue_token(
     user = store.authenticate(username, password)
     if user is None:
         raise HTTPException(401, "wrong user name or password")
-    return Token(access_token=store.issue_token(user.username))
+    return Token(access_token=store.issue_token(user.username, name="POST /api/token").token)
 
 
 @router.get("/api/me", response_model=Me, tags=["auth"])
-def me(who: Access = Depends(access)) -> Me:
+def me(request: Request, who: Access = Depends(access)) -> Me:
     """The authenticated user, their role and the scope forced on every answer."""
     return Me(
         username=who.user.username,
@@ -121,4 +127,5 @@ def me(who: Access = Depends(access)) -> Me:
         can_see_records=who.can_see_records,
         can_export=who.can_export,
         forced_filters=who.forced,
+        csrf_token=None if bearer_token(request) else csrf_token(request),
     )
