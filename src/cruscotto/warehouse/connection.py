@@ -187,7 +187,9 @@ class Warehouse:
     @contextlib.contextmanager
     def _time_limit(self, con: ibis.BaseBackend) -> Iterator[None]:
         limit = self.query_time_limit
-        if not limit:
+        # A transaction's reads are part of its write, which is never cut short (and on
+        # PostgreSQL a SET inside it would be undone by a rollback).
+        if not limit or getattr(self._local, "writing", False):
             yield
             return
         if self.engine == "duckdb":
