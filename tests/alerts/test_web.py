@@ -14,8 +14,11 @@ from tests.web.conftest import PASSWORDS, login
 
 
 @pytest.fixture
-def app(duckdb_warehouse, monkeypatch):
+def app(duckdb_warehouse, monkeypatch, tmp_path):
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
+    # A company that starts with no alert rule (the built-in defaults are tested apart).
+    (tmp_path / "cruscotto.yaml").write_text("alerts: {rules: []}\n")
+    monkeypatch.chdir(tmp_path)
     load_company(duckdb_warehouse)
     application = create_app(duckdb_warehouse, CompanySettings(), today=TODAY, cache_seconds=0)
     store = application.state.users
@@ -27,6 +30,9 @@ def app(duckdb_warehouse, monkeypatch):
     return application
 
 
+NO_DEFAULTS = {"alerts": {"rules": []}}
+
+
 def evaluate_now(app):
     from cruscotto.web.kpis import engine
 
@@ -35,7 +41,7 @@ def evaluate_now(app):
 
     request = Request()
     request.app = app
-    return run_alerts(engine(request), app.state.users, deliver=False, now=NOW, config={})
+    return run_alerts(engine(request), app.state.users, deliver=False, now=NOW, config=NO_DEFAULTS)
 
 
 def test_a_manager_writes_rules_within_their_teams(app):

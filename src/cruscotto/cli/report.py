@@ -77,6 +77,10 @@ def report(
         fail("--status and --currency apply to the leaderboard only")
     options = {k: v for k, v in options.items() if v}
     engine = engine_for(state(ctx).warehouse())
+    if name == "forecast":  # the learned close probability, trained now on the data
+        from cruscotto.models.deal_scores import score_open_deals
+
+        options["scores"] = score_open_deals(engine)
     if output_format == "pdf":
         write_pdf(engine, name, period, filters, options, lang, output)
         return
@@ -99,9 +103,15 @@ def write_pdf(engine, name, period, filters, options, lang, output: Path) -> Non
     from cruscotto.web.users import User
 
     who = Access(User("cli", "admin", language=lang), engine.settings, requested=filters)
+    service = None
+    if name == "forecast":  # the learned close probability, trained now on the data
+        from cruscotto.models.deal_scores import DealScoreService
+
+        service = DealScoreService()
+        service.current(engine, wait=True)
     try:
         content, _ = report_pdf(
-            name, period, options.get("statuses"), options.get("currencies"), who, engine
+            name, period, options.get("statuses"), options.get("currencies"), who, engine, service
         )
     except HTTPException as exc:
         fail(str(exc.detail))

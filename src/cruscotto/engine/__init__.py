@@ -14,15 +14,18 @@ from cruscotto.engine.errors import (
     PeriodError,
     QueryTimeout,
 )
+from cruscotto.engine.kinds import ADDITIVE, KINDS, is_sampled, kpi_kind
 from cruscotto.engine.period import GRAINS, Period
 from cruscotto.engine.records import clean_filters, filterable
 from cruscotto.engine.result import KpiResult
 from cruscotto.engine.scope import Filters
-from cruscotto.engine.statistics import wilson_interval
+from cruscotto.engine.statistics import forecast_accuracy, wilson_interval
 from cruscotto.engine.timebounds import utc_instant
 
 __all__ = [
+    "ADDITIVE",
     "GRAINS",
+    "KINDS",
     "CurrencyError",
     "DimensionError",
     "Engine",
@@ -34,8 +37,11 @@ __all__ = [
     "QueryTimeout",
     "clean_filters",
     "filterable",
+    "forecast_accuracy",
     "utc_instant",
     "wilson_interval",
+    "is_sampled",
+    "kpi_kind",
 ]
 
 # The customer, operations, marketing and profitability functions register themselves.

@@ -23,6 +23,8 @@ class Measured:
     ci_high: float | None = None
     sample_size: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # A cohort whose outcomes are still coming in: shown as maturing, not as final.
+    maturing: bool = False
 
 
 @dataclass
@@ -32,6 +34,8 @@ class Computed:
     denominator: float | None = None
     sample_size: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # A cohort whose outcomes are still coming in (a KPI function says so itself).
+    maturing: bool = False
 
 
 Results = dict[Any, Computed]

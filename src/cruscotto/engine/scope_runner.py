@@ -38,6 +38,8 @@ def scope_for(engine: EngineContext, scope: Scope) -> KpiScope:
         end=scope.period.end,
         filters=dict(scope.filters),
         today=engine.today,
+        clock=engine.now,
+        currency=engine.currency,
         detailed=not scope.grouped,
         memo={} if facts is None else facts,
     )
@@ -50,6 +52,7 @@ def computed(measured: Measured) -> Computed:
         denominator=measured.denominator,
         sample_size=measured.sample_size,
         details=dict(measured.details),
+        maturing=measured.maturing,
     )
 
 

@@ -23,7 +23,6 @@ from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from cruscotto import audit
 from cruscotto.alerts import store
 from cruscotto.alerts.rules import GRAINS, KINDS, PARAMETERS, SEVERITIES, Rule, RuleError
 from cruscotto.engine import Engine
@@ -32,6 +31,7 @@ from cruscotto.web.alert_texts import describe
 from cruscotto.web.alerting import rule_store
 from cruscotto.web.kpis import engine
 from cruscotto.web.pages import nav_item, page, templates
+from cruscotto.web.user_admin import UserAdmin
 from cruscotto.web.users import UserError
 
 router = APIRouter()
@@ -125,21 +125,13 @@ def mark_form(
 
 
 def _set_email(request: Request, who: Access, email: str) -> dict:
-    users = request.app.state.users
-    before = who.user.email
+    admin = UserAdmin(
+        request.app.state.users, who.user.username, request.client.host if request.client else None
+    )
     try:
-        users.set_email(who.user.username, email)
+        admin.email(who.user.username, email)
     except UserError as exc:
         raise HTTPException(400, str(exc)) from None
-    audit.record(
-        request.app.state.warehouse,
-        username=who.user.username,
-        action="user.email",
-        target=who.user.username,
-        before=before,
-        after=email or None,
-        address=request.client.host if request.client else None,
-    )
     return {"email": email or None}
 
 

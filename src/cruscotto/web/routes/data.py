@@ -35,6 +35,7 @@ from cruscotto.ingest import import_files as run_import
 from cruscotto.ingest.mapping import SOURCES
 from cruscotto.model import TABLES
 from cruscotto.web.access import Access, access
+from cruscotto.web.alerting import evaluate_in_background
 from cruscotto.web.cache import CachedEngine
 from cruscotto.web.pages import nav_item, page, render
 from cruscotto.web.permissions import Write, authorize, may
@@ -101,6 +102,8 @@ def import_uploads(
         rejects_csv = rejects_data_url(report, Path(folder) / "rejects.csv")
     if report.applied:
         forget_answers(request)
+    if report.applied or report.rejects:  # new data, or rejects to alert about
+        evaluate_in_background(request.app)
     return report.as_dict() | {"rejects_csv": rejects_csv}
 
 
