@@ -12,9 +12,10 @@ Who may do what:
   viewers (company-wide dashboards) may read it too; reps may not, because its numbers are
   company-wide and a rep sees only their own (see `cruscotto.web.access`).
 
-Files are read and checked outside any lock; only the load itself is one transaction, so
-no dashboard query reads a half-written table, and a successful import clears the
-engine's answer cache so the dashboard shows the new numbers at once.
+Files are read and checked outside any lock; only the load itself is one transaction (one
+writer at a time), so no dashboard query — each on its own connection — reads a
+half-written table: it sees the data as it was until the commit, which bumps the data's
+version, so cached answers are recomputed and the dashboard shows the new numbers at once.
 """
 
 from __future__ import annotations

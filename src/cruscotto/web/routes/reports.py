@@ -16,8 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
-from cruscotto.engine.dimensions import DimensionError
+from cruscotto.engine import Engine, EngineError, Period, PeriodError
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.models.deal_scores import DealScores, DealScoreService
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
@@ -108,7 +107,9 @@ def run_report(
         return build(kpis, name, chosen, who.filters(), **options)
     except PeriodError:
         raise HTTPException(400, who.t("error.bad_period", period=period)) from None
-    except (DimensionError, CurrencyError, ValueError) as exc:
+    except EngineError:
+        raise  # dimensions, currencies, time limit: the app's one engine-error handler
+    except ValueError as exc:  # an option the report does not take
         raise HTTPException(400, str(exc)) from None
 
 
