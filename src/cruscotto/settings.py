@@ -13,6 +13,7 @@ is changed (the CLI's `cruscotto config set` and the web's settings page both us
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -44,6 +45,12 @@ class CompanySettings(BaseModel):
     customer_window_months: int = Field(12, ge=1)
     # Window in which revenue from a new customer counts as net new revenue.
     net_new_window_months: int = Field(12, ge=1)
+    # The roles whose work is billable: their capacity is what utilization divides by.
+    billable_roles: list[str] = Field(default_factory=lambda: ["consultant"])
+    # The company's calendar: the ISO weekdays it works (1 = Monday) and its closing days.
+    # Goals pro-rate their targets over these working days.
+    working_weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    holidays: list[dt.date] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -55,6 +62,19 @@ class CompanySettings(BaseModel):
             raise ValueError(message) from exc
         return value
 
+    @field_validator("billable_roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        from cruscotto.model.tables import REP_ROLES
+
+        unknown = [role for role in value if role not in REP_ROLES]
+        if unknown:
+            raise ValueError(
+                f"unknown role(s) {', '.join(unknown)} in billable_roles; "
+                f"use some of {', '.join(REP_ROLES)}"
+            )
+        return value
+
     @field_validator("base_currency")
     @classmethod
     def _known_currency(cls, value: str) -> str:
@@ -63,9 +83,24 @@ class CompanySettings(BaseModel):
             raise ValueError(f"{value!r} is not an ISO 4217 currency code (EUR, USD, BRL…)")
         return code
 
+    @field_validator("working_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(day not in range(1, 8) for day in value):
+            raise ValueError("working_weekdays: list ISO weekdays 1 (Monday) to 7 (Sunday)")
+        return sorted(set(value))
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.isoweekday() in self.working_weekdays and day not in self.holidays
+
+    def working_days(self, start: dt.date, end: dt.date) -> int:
+        """The company's working days in [start, end)."""
+        days = (end - start).days
+        return sum(1 for i in range(max(days, 0)) if self.is_working_day(start + dt.timedelta(i)))
 
 
 # The sections cruscotto.yaml may have at the top level, and what each holds. A feature
@@ -73,6 +108,9 @@ class CompanySettings(BaseModel):
 SECTIONS: dict[str, str] = {
     "company": "the company's settings (base currency, time zone, fiscal year…)",
     "kpis": "KPI target overrides and custom KPIs (docs/kpi-catalog.md)",
+    "goals": "default goals and who may set them (docs/goals.md)",
+    "alerts": "default alert rules and digests (docs/alerts.md)",
+    "mail": "the SMTP server e-mails go through (docs/alerts.md)",
 }
 _SECTION_KEYS: dict[str, tuple[str, ...]] = {"company": tuple(CompanySettings.model_fields)}
 
@@ -220,6 +258,13 @@ class SecuritySettings(BaseModel):
 
 SECTIONS["security"] = "what the web app allows: imports by managers, limits, sessions, logins"
 _SECTION_KEYS["security"] = tuple(SecuritySettings.model_fields)
+
+
+# The keys of the alerts sections (docs/alerts.md), so a misplaced one is pointed home.
+_SECTION_KEYS["alerts"] = ("rules", "evaluate_every_minutes", "base_url")
+_SECTION_KEYS["mail"] = ("smtp_url", "from")
+SECTIONS["digests"] = "when digests are sent (docs/alerts.md)"
+_SECTION_KEYS["digests"] = ("hour",)
 
 
 def load_security(path: str | Path | None = None) -> SecuritySettings:

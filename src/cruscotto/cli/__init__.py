@@ -12,6 +12,8 @@ from cruscotto.cli import (
     data,
     db,
     demo,
+    digest,
+    goal,
     importing,
     kpi,
     model,
@@ -47,10 +49,12 @@ app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
+app.add_typer(goal.app, name="goal")
 app.command("import")(importing.import_command)
 app.add_typer(data.app, name="data")
 app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
 app.command("report")(report.report)
 app.add_typer(alert.app, name="alert")
+app.add_typer(digest.app, name="digest")
 app.add_typer(model.app, name="model")

@@ -8,29 +8,27 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
+from cruscotto.answers import database_summary
 from cruscotto.cli.context import console, state
-from cruscotto.model import TABLES, reference_page
+from cruscotto.cli.through_server import ask_server
+from cruscotto.model import reference_page
 
 app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
 
 
 @app.command()
 def info(ctx: typer.Context) -> None:
-    """List the tables with their row counts and date ranges."""
-    warehouse = state(ctx).warehouse()
-    out = RichTable(title=f"{warehouse.url}")
+    """List the tables with their row counts and date ranges (also while the server runs)."""
+    current = state(ctx)
+    if current.held_by_server():
+        summary = ask_server(ctx, "db.info", {})
+    else:
+        summary = database_summary(current.warehouse())
+    out = RichTable(title=summary["url"])
     for heading in ("table", "rows", "from", "to"):
         out.add_column(heading, justify="right" if heading == "rows" else "left")
-    for declared in TABLES:
-        t = warehouse.table(declared.name)
-        rows = int(t.count().execute())
-        first = last = ""
-        if declared.date_column and rows:
-            column = t[declared.date_column]
-            first, last = (
-                str(v)[:10] for v in t.aggregate(a=column.min(), b=column.max()).execute().iloc[0]
-            )
-        out.add_row(declared.name, f"{rows:,}", first, last)
+    for row in summary["tables"]:
+        out.add_row(row["table"], f"{row['rows']:,}", row["from"], row["to"])
     console.print(out)
 
 

@@ -78,13 +78,13 @@ def report(
         fail("--status and --currency apply to the leaderboard only")
     options = {k: v for k, v in options.items() if v}
     engine = engine_for(state(ctx).warehouse())
-    if output_format == "pdf":
-        write_pdf(engine, name, period, filters, options, lang, output)
-        return
     if name == "forecast":  # the learned close probability, trained now on the data
         from cruscotto.models.deal_scores import score_open_deals
 
         options["scores"] = score_open_deals(engine)
+    if output_format == "pdf":
+        write_pdf(engine, name, period, filters, options, lang, output)
+        return
     try:
         result = build(engine, name, period, filters, **options)
     except (PeriodError, DimensionError, CurrencyError, ValueError, KeyError) as exc:

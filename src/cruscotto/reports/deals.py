@@ -20,8 +20,9 @@ def deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
     """Opportunities under `filters`, with `amount_base`, `rep`, `team` and `account`."""
     opportunities = scoped(engine, "opportunities", filters)
     closed = opportunities.status.isin(CLOSED) & opportunities.closed_at.notnull()
+    # A timestamp: the converter takes its day in the company's time zone.
     valued_on = ibis.cases(
-        (closed, opportunities.closed_at.date()), else_=ibis.literal(engine.today)
+        (closed, opportunities.closed_at), else_=ibis.literal(engine.now, "timestamp")
     )
     valued = with_base_amount(engine, opportunities, "amount", valued_on, "opportunities")
     reps = engine.table("reps").select(_rep_id="rep_id", rep="name", team="team")

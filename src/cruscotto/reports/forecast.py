@@ -20,7 +20,7 @@ import pandas as pd
 from ibis import _
 
 from cruscotto.engine import Engine, Filters, Period
-from cruscotto.engine.statistics import wilson_interval
+from cruscotto.engine.statistics import forecast_accuracy, wilson_interval
 from cruscotto.models.deal_scores import DealScores
 from cruscotto.reports.close_dates import estimated_close_dates
 from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
@@ -423,7 +423,7 @@ def forecast_vs_actual(
     engine: Engine, filters: Filters | None, history_months: int
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Per past month (and per rep and month): the reps' latest forecasts, the value
-    actually won, and the accuracy 1 − |actual − forecast| ÷ forecast (SPEC §3.2). None
+    actually won, and the accuracy (`forecast_accuracy`, over the reps who forecast). None
     when a filter (e.g. pipeline) cannot apply to forecasts, which are per rep and month."""
     if any(not supports("forecasts", d) for d in clean_filters(filters)):
         return None
@@ -451,7 +451,15 @@ def forecast_vs_actual(
     reps = engine.table("reps").select(_rep="rep_id", rep="name", team="team")
     per_rep = _against(final, won, ["rep_id", "month"])
     per_rep = per_rep.left_join(reps, per_rep.rep_id == reps._rep).drop("_rep")
-    return monthly, engine.execute(per_rep.order_by(["month", "rep", "rep_id"]))
+    per_rep = engine.execute(per_rep.order_by(["month", "rep", "rep_id"]))
+    # A month's accuracy compares the forecasts with what the reps who made them won, as
+    # the forecast_accuracy KPI does; its `actual` column still shows everything won.
+    forecasting = per_rep[per_rep.forecast.notna()].groupby("month")[["forecast", "actual"]].sum()
+    monthly["accuracy"] = [
+        forecast_accuracy(*forecasting.loc[month]) if month in forecasting.index else None
+        for month in monthly.month
+    ]
+    return monthly, per_rep
 
 
 def per_team(per_rep: pd.DataFrame) -> pd.DataFrame:
@@ -467,9 +475,19 @@ def per_team(per_rep: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     teams["forecast"] = teams.forecast.astype("float64")
     teams["difference"] = teams.actual - teams.forecast
-    teams["accuracy"] = (1 - (teams.actual - teams.forecast).abs() / teams.forecast).where(
-        teams.forecast > 0
+    # Accuracy over the reps who forecast, as the forecast_accuracy KPI by team counts it.
+    forecasting = (
+        per_rep[per_rep.forecast.notna()]
+        .assign(team=per_rep.team.fillna("–"))
+        .groupby(["month", "team"])[["forecast", "actual"]]
+        .sum()
     )
+    teams["accuracy"] = [
+        forecast_accuracy(*forecasting.loc[(month, team)])
+        if (month, team) in forecasting.index
+        else None
+        for month, team in zip(teams.month, teams.team, strict=True)
+    ]
     return teams
 
 
@@ -484,9 +502,7 @@ def _against(forecasts: ir.Table, won: ir.Table, keys: list[str]) -> ir.Table:
         actual=ibis.coalesce(both.actual, 0.0),
         won_count=ibis.coalesce(both.won_count, 0),
     )
-    accuracy = ibis.cases(
-        (both.forecast > 0, 1 - (both.actual - both.forecast).abs() / both.forecast), else_=None
-    )
+    accuracy = forecast_accuracy(both.forecast, both.actual)
     return both.mutate(difference=both.actual - both.forecast, accuracy=accuracy)
 
 

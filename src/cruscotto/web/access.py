@@ -16,6 +16,8 @@ dimensions cannot carry the forced scope (a rep-scoped user and a KPI without `r
 manager and a KPI without `team`) is not visible to that user at all: company-wide
 numbers are not "own numbers".
 
+Writes are decided in one place, `cruscotto.web.permissions`.
+
 Routes use it like this (reports too):
 
     @router.get("/api/things")
@@ -138,6 +140,22 @@ class Access:
     def require_export(self) -> None:
         if not self.can_export:
             raise HTTPException(403, self.t("error.no_export"))
+
+    # -- things scoped to one dimension value (goals, alert rules) -----------------------
+
+    def may_read_scope(
+        self, dimension: str | None, value: str | None, rep_team: str | None
+    ) -> bool:
+        """May this user see something scoped to `dimension`=`value` (a goal, a rule)?
+        Its forced scope decides: a manager their teams and their reps, a rep their own."""
+        forced = self.forced
+        if not forced:
+            return True
+        if "rep" in forced:
+            return dimension == "rep" and value in forced["rep"]
+        if dimension == "team":
+            return value in forced["team"]
+        return dimension == "rep" and rep_team in forced["team"]
 
 
 def access(

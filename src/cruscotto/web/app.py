@@ -37,7 +37,9 @@ from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.pages import templates
+from cruscotto.web.scheduler import start as start_scheduler
 from cruscotto.web.sessions import SessionStore
+from cruscotto.web.throttle import LoginThrottle
 from cruscotto.web.users import UserStore
 from cruscotto.web.warmup import warm_up
 
@@ -53,6 +55,7 @@ def create_app(
     cache_seconds: float = 60.0,
     warm: bool = False,
     security: SecuritySettings | None = None,
+    scheduler: bool = False,
 ) -> FastAPI:
     """The web app over `warehouse`.
 
@@ -60,14 +63,18 @@ def create_app(
     answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
     company-wide overview in the background as soon as the server starts; `security`
     (the `security:` section of cruscotto.yaml by default) sets what may be written and
-    the limits, see cruscotto.web.permissions and docs/web.md.
+    the limits, see cruscotto.web.permissions and docs/web.md; `scheduler` runs the alert
+    evaluation, deliveries and digests (see cruscotto.web.scheduler).
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm and cache_seconds > 0:
             app.state.warm_up = warm_up(app)
+        jobs = start_scheduler(app) if scheduler else None
         yield
+        if jobs is not None:
+            jobs.shutdown(wait=False)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -84,6 +91,12 @@ def create_app(
     app.state.security = security or load_security()
     app.state.today = today
     app.state.users = UserStore(warehouse)
+    security_settings = app.state.security
+    app.state.login_throttle = LoginThrottle(
+        security_settings.login_failures_per_account,
+        security_settings.login_failures_per_address,
+        security_settings.login_window_minutes * 60,
+    )
     app.state.sessions = SessionStore(
         warehouse,
         idle=timedelta(minutes=app.state.security.session_idle_minutes),
@@ -91,6 +104,7 @@ def create_app(
     )
     app.state.cache_seconds = cache_seconds
     app.state.engine = None  # created on first use, see cruscotto.web.kpis.engine
+    app.state.control_secret = None  # set by `cruscotto serve`, see cruscotto.web.routes.control
 
     app.add_middleware(CsrfMiddleware)
 

@@ -29,11 +29,18 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import HTMLResponse
 
 from cruscotto import health
-from cruscotto.ingest import ImportFileError, ImportReport, Settings, describe_presets
+from cruscotto.ingest import (
+    ImportFileError,
+    ImportReport,
+    Settings,
+    describe_presets,
+    saved_mappings,
+)
 from cruscotto.ingest import import_files as run_import
 from cruscotto.ingest.mapping import SOURCES
 from cruscotto.model import TABLES
 from cruscotto.web.access import Access, access
+from cruscotto.web.alerting import evaluate_in_background
 from cruscotto.web.cache import CachedEngine
 from cruscotto.web.pages import nav_item, page, render
 from cruscotto.web.permissions import Write, authorize, may
@@ -72,6 +79,7 @@ def import_uploads(
     source: Annotated[str, Form()] = "",
     table: Annotated[str, Form()] = "",
     mapping: Annotated[UploadFile | None, File(description="a mapping file (YAML)")] = None,
+    saved_mapping: Annotated[str, Form(description="a mapping saved in the column mapper")] = "",
     dry_run: Annotated[bool, Form()] = False,
     allow_partial: Annotated[bool, Form()] = False,
     write: Write = Depends(may("import")),
@@ -83,6 +91,8 @@ def import_uploads(
         paths = [save(upload, Path(folder) / str(i)) for i, upload in enumerate(files)]
         mapping_path = save(mapping, Path(folder) / "mapping") if has_file(mapping) else None
         try:
+            if saved_mapping and mapping_path is None:
+                mapping_path = saved_mappings.load(state.warehouse, saved_mapping)
             report = run_import(
                 state.warehouse,
                 paths,
@@ -100,6 +110,8 @@ def import_uploads(
         rejects_csv = rejects_data_url(report, Path(folder) / "rejects.csv")
     if report.applied:
         forget_answers(request)
+    if report.applied or report.rejects:  # new data, or rejects to alert about
+        evaluate_in_background(request.app)
     return report.as_dict() | {"rejects_csv": rejects_csv}
 
 
