@@ -20,7 +20,8 @@ risk = probability × yearly revenue (MRR × 12).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -207,11 +208,16 @@ def train_churn(snapshots: pd.DataFrame, cutoff: pd.Timestamp) -> ChurnModel:
 
 @dataclass
 class ChurnRisk:
-    accounts: (
-        pd.DataFrame
-    )  # today's customers: account_id, name, probability, revenue, at risk, reasons
+    """Today's contract customers (account_id, name, owner_id, segment, probability,
+    yearly_revenue, revenue_at_risk, reasons), most revenue at risk first; the backtest."""
+
+    accounts: pd.DataFrame
     backtest: dict
     uses_model: bool
+    trained_at: dt.datetime = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    )
+    data_version: str = ""
 
 
 def churn_backtest(history: AccountHistory, snapshots: pd.DataFrame) -> dict:
