@@ -128,6 +128,10 @@ def measure_expression(engine: Engine, view: ir.Table, measure: Measure, extra=N
         value = engine.currency.in_base(view, value)
     if measure.agg == "count_distinct":
         return value.nunique(where=where)
+    if measure.agg == "median" and where is not None:
+        # The same median (nulls are skipped); Spark refuses the conditional percentage
+        # that `median(where=)` compiles to there.
+        return ibis.ifelse(where, value, ibis.null()).median()
     return getattr(value, measure.agg)(where=where)
 
 

@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 
 from cruscotto.model import TABLES, Table
 from cruscotto.model import table as model_table
+from cruscotto.warehouse import spark
 
 DEFAULT_DB = "cruscotto.duckdb"
 ENV_VAR = "CRUSCOTTO_DB"
@@ -80,6 +81,8 @@ class Warehouse:
         They are declared like canonical tables but hold the app's own state, so they are
         created on first use rather than by `create_schema`.
         """
+        if self.engine == "pyspark":
+            raise WarehouseError(spark.READ_ONLY)
         with self.lock:
             existing = set(self.con.list_tables())
             for declared in tables:
@@ -143,6 +146,8 @@ class Warehouse:
                 # psycopg turns the transactions Ibis opens inside this one into savepoints.
                 with self.con.con.transaction():
                     yield
+            elif self.engine == "pyspark":
+                raise WarehouseError(spark.READ_ONLY)
             else:
                 raise WarehouseError(f"transactions are not supported on {self.engine}")
 
@@ -245,10 +250,14 @@ def connect(url: str | None = None, *, create: bool = True, read_only: bool = Fa
         con = ibis.duckdb.connect(path or ":memory:")
     elif resolved.startswith("postgres://"):
         con = ibis.connect(resolved)
+    elif spark.is_spark_url(resolved):
+        # Read-only: the tables are the lake's, and nothing is created there.
+        return Warehouse(con=spark.connect_backend(resolved), url=resolved)
     else:
         raise WarehouseError(
-            f"unsupported database URL {resolved!r}: use a .duckdb path, duckdb://PATH "
-            "or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            f"unsupported database URL {resolved!r}: use a .duckdb path, duckdb://PATH, "
+            "postgres://USER:PASSWORD@HOST:PORT/DATABASE, spark+local:///PARQUET_FOLDER "
+            "or spark://HOST:PORT?warehouse=LAKE_PATH"
         )
     warehouse = Warehouse(con=con, url=resolved)
     if create and not warehouse.has_schema():
