@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.types as ir
 
+from cruscotto.engine.currency import CurrencyError
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
@@ -72,8 +73,9 @@ class FilterError(ValueError):
     """A filter names a dimension the KPI's source tables cannot be cut by."""
 
 
-class MissingRateError(ValueError):
-    """An amount's currency has no rate on or before its day in fx_rates."""
+class MissingRateError(CurrencyError):
+    """An amount's currency has no rate on or before its day in fx_rates (a CurrencyError,
+    so the web answers it as every other missing rate: 422 with this message)."""
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,12 @@ def stage_win_rates(engine: Engine, filters: Filters | None = None) -> ir.Table:
     closed = opportunities.filter(opportunities.status.isin(CLOSED)).select(
         "opportunity_id", "pipeline", "status"
     )
-    history = engine.table("stage_history").select("opportunity_id", "stage")
-    reached = history.union(opportunities.select("opportunity_id", "stage"), distinct=True)
+    # Same nullability on both sides: a team filter joins reps, which makes the deal's
+    # columns nullable, and a union wants equal schemas.
+    both = {"opportunity_id": "string", "stage": "string"}
+    history = engine.table("stage_history").select("opportunity_id", "stage").cast(both)
+    current = opportunities.select("opportunity_id", "stage").cast(both)
+    reached = history.union(current, distinct=True)
     outcomes = closed.join(reached, "opportunity_id")
     return outcomes.group_by(["pipeline", "stage"]).aggregate(
         won=count_if(outcomes.status == "won"), closed=outcomes.count()

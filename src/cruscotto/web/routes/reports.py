@@ -24,6 +24,7 @@ from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import engine, period_dict
+from cruscotto.web.limits import check_period
 from cruscotto.web.pages import nav_item, page
 from cruscotto.web.pickers import pickers
 
@@ -90,8 +91,10 @@ def run_report(
     options = {"statuses": status, "currencies": currency} if name == "leaderboard" else {}
     try:
         chosen: Period | None = kpis.period(period) if period else None
+        if chosen is not None:
+            check_period(chosen, chosen.grain or "month", who)
         return build(kpis, name, chosen, who.filters(), **options)
-    except PeriodError:
+    except (PeriodError, OverflowError):
         raise HTTPException(400, who.t("error.bad_period", period=period)) from None
     except (DimensionError, CurrencyError, ValueError) as exc:
         raise HTTPException(400, str(exc)) from None
