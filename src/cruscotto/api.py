@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cruscotto.catalog import load_catalog
 from cruscotto.engine import Engine
-from cruscotto.settings import CompanySettings, read_config
+from cruscotto.settings import company_settings, config_path, read_config
 from cruscotto.warehouse import Warehouse, connect
 
 
@@ -24,7 +24,7 @@ def engine_for(
     """An engine on an open warehouse, with the company settings and KPI overrides of
     `config` (default: cruscotto.yaml in the working directory, or $CRUSCOTTO_CONFIG)."""
     data = read_config(config)
-    settings = CompanySettings(**(data.get("company") or {}))
+    settings = company_settings(data.get("company") or {}, str(config_path(config)))
     return Engine(warehouse, settings, load_catalog(data), today=today)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from cruscotto.ingest import import_log
 from cruscotto.model import TABLES, Table
@@ -56,6 +57,9 @@ class TableHealth:
     last_import_file: str | None = None
     # Rows refused by the most recent import into this table.
     rejected_rows: int = 0
+    # Rows the most recent import left out by its mapping's skip rule, and that rule.
+    skipped_rows: int = 0
+    skip_rules: list[str] = field(default_factory=list)
     checks: list[QualityCheck] = field(default_factory=list)
 
     @property
@@ -64,9 +68,21 @@ class TableHealth:
 
 
 @dataclass
+class RefusedFile:
+    """An import attempt refused as a whole (unreadable, no mapping, a column missing)."""
+
+    file: str
+    table: str  # "" when the file never got as far as a table
+    attempted_at: dt.datetime
+    reason: str
+
+
+@dataclass
 class HealthReport:
     checked_at: dt.datetime
     tables: list[TableHealth]
+    # Files refused as a whole and not imported since, newest first.
+    refused_files: list[RefusedFile] = field(default_factory=list)
 
     def table(self, name: str) -> TableHealth:
         for t in self.tables:
@@ -86,16 +102,20 @@ def check(
     now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     wanted = set(tables) if tables is not None else {t.name for t in TABLES}
     found = []
+    refused: list[RefusedFile] = []
     # Every query on the shared connection holds its lock (the web app reads it from many
     # threads; a DuckDB connection must not run two queries at once).
     with warehouse.lock:
         existing = set(warehouse.con.list_tables())
-        imports = _last_imports(warehouse) if import_log.has_log(warehouse) else {}
+        imports = {}
+        if import_log.has_log(warehouse):
+            import_log.ensure_tables(warehouse)  # a log made before `outcome` existed
+            imports, refused = _last_imports(warehouse), _refused_files(warehouse)
         for declared in TABLES:
             if declared.name not in existing or declared.name not in wanted:
                 continue
             found.append(_table_health(warehouse, declared, existing, imports, now))
-    return HealthReport(checked_at=now, tables=found)
+    return HealthReport(checked_at=now, tables=found, refused_files=refused)
 
 
 def _table_health(
@@ -115,6 +135,8 @@ def _table_health(
         health.last_import = last["imported_at"]
         health.last_import_file = last["file"]
         health.rejected_rows = last["rejected"]
+        health.skipped_rows = last["skipped"]
+        health.skip_rules = last["skip_rules"]
     if rows:
         health.checks = _quality_checks(warehouse, declared, t, existing, now)
     return health
@@ -221,18 +243,42 @@ def _quality_checks(
 
 
 def _last_imports(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
-    """Per table, the most recent import: when, which file, how many rows it refused."""
+    """Per table, the most recent import that read rows: when, which file, how many rows
+    it refused and left out by a skip rule (files refused as a whole are listed apart)."""
     log = import_log.log_table(warehouse)
+    log = log.filter(log.outcome.isnull() | (log.outcome != import_log.FILE_REFUSED))
     newest = log.group_by("table_name").aggregate(last=log.imported_at.max())
     latest = log.join(
         newest, (log.table_name == newest.table_name) & (log.imported_at == newest["last"])
-    ).select(log.table_name, log.imported_at, log.file, log.rejected)
+    ).select(log.table_name, log.imported_at, log.file, log.rejected, log.skipped, log.skip_rule)
     frame = latest.execute()
     out: dict[str, dict[str, Any]] = {}
     for record in frame.itertuples(index=False):
         entry = out.setdefault(
             record.table_name,
-            {"imported_at": record.imported_at.to_pydatetime(), "file": record.file, "rejected": 0},
+            {
+                "imported_at": record.imported_at.to_pydatetime(),
+                "file": record.file,
+                "rejected": 0,
+                "skipped": 0,
+                "skip_rules": [],
+            },
         )
         entry["rejected"] += int(record.rejected)
+        entry["skipped"] += 0 if pd.isna(record.skipped) else int(record.skipped)
+        if isinstance(record.skip_rule, str) and record.skip_rule not in entry["skip_rules"]:
+            entry["skip_rules"].append(record.skip_rule)
     return out
+
+
+def _refused_files(warehouse: Warehouse, limit: int = 20) -> list[RefusedFile]:
+    """Refused attempts whose file has not been imported since, newest first."""
+    log = import_log.log_table(warehouse)
+    frame = log.select("file", "table_name", "imported_at", "outcome", "reason").execute()
+    frame = frame.sort_values("imported_at", ascending=False)
+    last = frame.drop_duplicates("file")
+    refused = last[last["outcome"] == import_log.FILE_REFUSED].head(limit)
+    return [
+        RefusedFile(r.file, r.table_name or "", r.imported_at.to_pydatetime(), r.reason or "")
+        for r in refused.itertuples(index=False)
+    ]

@@ -43,6 +43,21 @@ def engine_for(warehouse: Warehouse, today: dt.date = TODAY, **settings: Any) ->
     return Engine(warehouse, CompanySettings(**settings), today=today)
 
 
+def won_deal(opportunity_id: str, closed: str, amount: float, **extra: Any) -> dict[str, Any]:
+    """A deal won at `closed` (UTC), in EUR unless `currency` is given."""
+    return {
+        "opportunity_id": opportunity_id,
+        "pipeline": "p",
+        "stage": "won",
+        "status": "won",
+        "amount": amount,
+        "currency": "EUR",
+        "created_at": ts("2025-12-15 09:00"),
+        "closed_at": ts(closed),
+        **extra,
+    }
+
+
 def rep(rep_id: str, team: str = "North", **extra: Any) -> dict[str, Any]:
     return {
         "rep_id": rep_id,

@@ -39,3 +39,35 @@ def test_wilson_at_the_edges():
 def test_status(value, direction, target, band, expected):
     low, high = band or (None, None)
     assert status(value, direction, target, low, high) == expected
+
+
+@pytest.mark.parametrize(
+    ("situation", "expected"),
+    [
+        # Lead conversion 0% for a month whose leads are still converting (issue 10):
+        # far below a 15% target, but unfinished → pending, never off target.
+        ({"unfinished": True}, "pending"),
+        # 2 won of 2 (100%) against 25%: a sample of two judges nothing.
+        ({"sampled": True, "sample_size": 2}, "too_few"),
+        ({"sampled": True, "sample_size": 29}, "too_few"),
+        # From 30 records on, the value is judged as before.
+        ({"sampled": True, "sample_size": 30}, "off_target"),
+        # A count is a fact however small: 0 deals against a target of 25%… is judged.
+        ({"sampled": False, "sample_size": 2}, "off_target"),
+    ],
+)
+def test_unfinished_and_small_samples_get_no_verdict(situation, expected):
+    assert status(0.0, "higher", 0.25, **situation) == expected
+
+
+def test_sample_aware_ranking_uses_the_low_end_of_the_interval():
+    from cruscotto.engine.statistics import rank_value
+
+    # 2 of 2 won: Wilson [0.342, 1]; 40 of 50: [0.670, 0.888] → 40 of 50 ranks first.
+    two_of_two = rank_value(1.0, wilson_interval(2, 2)[0])
+    forty_of_fifty = rank_value(0.8, wilson_interval(40, 50)[0])
+    assert two_of_two == pytest.approx(0.3424, abs=1e-4)
+    assert forty_of_fifty == pytest.approx(0.6696, abs=1e-4)
+    assert forty_of_fifty > two_of_two
+    # Without an interval the value itself ranks.
+    assert rank_value(12.0, None) == 12.0 and rank_value(None, None) is None

@@ -10,15 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pytest
 
-from cruscotto.engine import Engine
+from cruscotto.engine import Engine, Period
 from cruscotto.ingest import Settings, import_files
+from cruscotto.reports import conversion_by_source
 from cruscotto.settings import CompanySettings
 
 REPO = Path(__file__).resolve().parents[2]
-DATASETS = REPO.parent / "shared" / "datasets"
+
+
+def _datasets() -> Path:
+    """../shared/datasets beside the checkout (a worktree sits one level deeper)."""
+    for folder in REPO.parents:
+        if (folder / "shared" / "datasets").is_dir():
+            return folder / "shared" / "datasets"
+    return REPO.parent / "shared" / "datasets"
+
+
+DATASETS = _datasets()
 EXAMPLES = REPO / "examples"
 MAVEN = DATASETS / "maven_crm_sales_opportunities"
 OLIST = DATASETS / "olist_marketing_funnel"
@@ -30,14 +42,24 @@ def need(folder: Path) -> None:
         pytest.skip(f"dataset not found at {folder} (the repository's ../shared/datasets)")
 
 
+def data_rows(file: Path) -> int:
+    """Records in a CSV as pandas reads it (the header is not a record)."""
+    return len(pd.read_csv(file, dtype=str, keep_default_na=False))
+
+
 def load(warehouse, folder: Path, *pairs: tuple[str, str]):
-    """Import each (csv, mapping) pair in its own command, as a user would."""
+    """Import each (csv, mapping) pair in its own command, as a user would, and check that
+    every row of the file is accounted for: rows in = imported + rejected + skipped."""
     reports = []
     for csv_name, mapping in pairs:
         report = import_files(
             warehouse, [folder / csv_name], mapping=EXAMPLES / mapping, settings=UTC
         )
         assert report.applied, report.rejects[:5]
+        [file] = report.files
+        imported = file.inserted + file.updated + file.unchanged
+        rows_in = data_rows(folder / csv_name)
+        assert file.rows_read == rows_in == imported + file.rejected_rows + file.skipped
         reports.append(report)
     return reports
 
@@ -52,11 +74,17 @@ def test_maven_crm_sales_opportunities(duckdb_warehouse):
         ("accounts.csv", "maven/accounts.yaml"),
         ("sales_pipeline.csv", "maven/sales_pipeline.yaml"),
     )
-    # Prospecting rows have no engage date and are skipped by the example mapping.
-    engaged = raw[raw["engage_date"].notna()]
+    # Every deal of the file is an opportunity, the 500 Prospecting ones (no engage date,
+    # no close date) included: open, dated at the file's latest date, 2017-12-31 (the
+    # last close_date; SOURCE.md), and the report says so.
     [file] = pipeline.files
-    assert (file.rows_read, file.skipped, file.inserted) == (8800, 500, 8300)
-    assert len(engaged) == 8300
+    assert (file.rows_read, file.skipped, file.inserted, file.rejected_rows) == (8800, 0, 8800, 0)
+    assert any("500 rows without engage_date" in w and "2017-12-31" in w for w in file.warnings)
+    prospecting = duckdb_warehouse.table("opportunities").filter(ibis._.stage == "Prospecting")
+    dated = prospecting.group_by("status", "created_at").aggregate(n=ibis._.count()).execute()
+    assert dated.to_dict("records") == [
+        {"status": "open", "created_at": pd.Timestamp("2017-12-31"), "n": 500}
+    ]
 
     deals = duckdb_warehouse.table("opportunities")
     status = deals.group_by("status").aggregate(n=deals.count(), value=deals.amount.sum())
@@ -91,18 +119,28 @@ def test_maven_crm_sales_opportunities(duckdb_warehouse):
     assert kpi.value == pytest.approx(len(won) / (len(won) + len(lost)))
     deals_won = engine.value("deals_won", "2017")
     assert deals_won.value == len(won)
+    # Open at the end of 2017: Engaging 1589 + Prospecting 500 = 2089 (SOURCE.md).
+    assert engine.value("open_pipeline", "2017").details["open_deals"] == 1589 + 500
 
 
 def test_olist_marketing_funnel(duckdb_warehouse):
     need(OLIST)
     mqls = pd.read_csv(OLIST / "olist_marketing_qualified_leads_dataset.csv")
     closed = pd.read_csv(OLIST / "olist_closed_deals_dataset.csv")
-    load(
+    *_, linked = load(
         duckdb_warehouse,
         OLIST,
         ("olist_marketing_qualified_leads_dataset.csv", "olist/leads.yaml"),
         ("olist_closed_deals_dataset.csv", "olist/closed_deals.yaml"),
         ("olist_closed_deals_dataset.csv", "olist/closed_deals_leads.yaml"),
+    )
+    # One seller signed (won_date 2018-03-06) before the lead's first contact (2018-03-08):
+    # the two files disagree, so the row is imported and the disagreement named.
+    [file] = linked.files
+    assert file.updated == 842
+    [order] = [w for w in file.warnings if "before the stored created_at" in w]
+    assert (
+        order.startswith("1 rows give converted_at") and "b91cf8812365f50ff4bda4bcd6206b05" in order
     )
     leads = duckdb_warehouse.table("leads")
     deals = duckdb_warehouse.table("opportunities")
@@ -138,3 +176,14 @@ def test_olist_marketing_funnel(duckdb_warehouse):
     signed = cohort["mql_id"].isin(closed["mql_id"])
     conversion = engine.value("lead_conversion_rate", "2018")
     assert (conversion.numerator, conversion.denominator) == (signed.sum(), len(cohort))
+    # The funnel lead -> opportunity -> won is complete: every signed lead names its deal
+    # (before, the shipped mapping never linked them and lead-to-opportunity was 0 %).
+    to_opportunity = engine.value("lead_to_opportunity_rate", "2018")
+    assert (to_opportunity.numerator, to_opportunity.denominator) == (signed.sum(), len(cohort))
+    funnel = conversion_by_source(engine, Period.parse("2018")).table("channels").frame
+    total = funnel.iloc[-1]
+    assert (total.leads, total.opportunities, total.won) == (
+        len(cohort),
+        signed.sum(),
+        signed.sum(),
+    )

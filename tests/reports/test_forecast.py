@@ -231,3 +231,57 @@ def test_an_explicit_period_limits_the_months(company):
     report = sales_forecast(company, Period.parse("2026-04"))
     months = report.table("months").frame
     assert list(months.month) == ["2026-04"] and months.open_count.iloc[0] == 2
+
+
+def test_a_team_filter_opens_the_forecast(company):
+    """The team filter used to fail (HTTP 500): the union of stage history and current stages
+    had NOT NULL keys on one side and nullable ones (after the join to reps) on the other."""
+    north = sales_forecast(company, filters={"team": ["North"]})  # Anna (r1) only
+    assert "o6" not in set(north.table("deals").frame.opportunity_id)
+    march = north.table("months").frame.set_index("month").loc["2026-03"]
+    assert march.weighted_value == pytest.approx(14000.0)  # as for r1: 4,000 + 10,000
+    south = sales_forecast(company, filters={"team": ["South"]})
+    assert list(south.table("deals").frame.opportunity_id) == ["o6"]
+
+
+def test_each_month_has_a_p10_p50_p90_range(company):
+    months = sales_forecast(company).table("months").frame.set_index("month")
+    # April: o3 5,400 (p = 2/3) and o4 8,000 (p = 0.4), independent. Totals and chances:
+    # 0: 1/3 × 0.6 = 0.2; 5,400: 2/3 × 0.6 = 0.4; 8,000: 1/3 × 0.4 = 0.133;
+    # 13,400: 2/3 × 0.4 = 0.267. Cumulative 0.2, 0.6, 0.733, 1 → P10 = 0, P50 = 5,400,
+    # P90 = 13,400 (each far from a boundary, so 2,000 draws cannot land elsewhere).
+    april = months.loc["2026-04"]
+    assert (april.p10, april.p50, april.p90) == pytest.approx((0.0, 5400.0, 13400.0))
+    # No open deal in May: a range of nothing.
+    assert months.loc["2026-05", ["p10", "p50", "p90"]].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_quarter_adds_what_is_won_to_the_simulated_open_deals(company):
+    facts = sales_forecast(company).facts
+    assert facts["quarter"] == "2026-Q1"
+    # Won in Q1: c1 9,000 + c4 4,000 = 13,000. Open deals closing in Q1, weighted:
+    # o1 10,000 × 0.4 + o2 20,000 × 0.5 + o5 1,000 × 0.4 (overdue, still in Q1)
+    # + o6 50,000 × 0.5 = 39,400 → expected 52,400.
+    assert facts["quarter_won"] == pytest.approx(13000.0)
+    assert facts["quarter_expected"] == pytest.approx(52400.0)
+    assert 13000.0 <= facts["quarter_p10"] <= facts["quarter_p50"] <= facts["quarter_p90"]
+    assert facts["quarter_p90"] <= 13000.0 + 81000.0  # everything open won
+
+
+def test_deals_without_a_crm_category_are_categorised_by_probability(company):
+    categories = sales_forecast(company).table("categories").frame
+    # No deal has a CRM category; all five in the window have p between 0.4 and 0.7.
+    assert list(categories.category) == ["best_case"]
+    assert categories.open_count.iloc[0] == 5 and categories.from_crm.iloc[0] == 0
+
+
+def test_forecast_vs_actual_per_team(company):
+    teams = sales_forecast(company).table("forecast_by_team").frame
+    rows_ = {(r.month, r.team): r for r in teams.itertuples()}
+    # North is Anna, South is Bruno (see test_forecast_vs_actual_per_rep).
+    north = rows_[("2026-02", "North")]
+    assert (north.forecast, north.actual) == (12000.0, 13000.0)
+    assert north.accuracy == pytest.approx(1 - 1000 / 12000)
+    south = rows_[("2026-02", "South")]
+    assert (south.forecast, south.actual, south.accuracy) == (8000.0, 0.0, 0.0)
+    assert rows_[("2026-01", "North")].forecast == 5000.0

@@ -217,3 +217,35 @@ def test_bad_requests_say_what_is_wrong(client, app):
     bad_table = client["admin"].get("/api/reports/lost/export?format=csv&table=nope")
     assert bad_table.status_code == 400 and "reasons" in bad_table.json()["detail"]
     assert TestClient(app).get("/api/reports/lost").status_code == 401
+
+
+def test_a_manager_opens_the_forecast_for_their_team(client):
+    """It answered HTTP 500 for any team filter (see test_forecast.py)."""
+    page = client["manager"].get("/reports/forecast")
+    assert page.status_code == 200
+    north = client["manager"].get("/api/reports/forecast?team=North").json()
+    assert _deal_ids(north) == {"d3"}
+    assert client["admin"].get("/api/reports/forecast?team=South").status_code == 200
+
+
+def test_the_deal_list_is_paginated(client, monkeypatch):
+    from cruscotto.web.routes import reports as report_routes
+
+    monkeypatch.setattr(report_routes, "PAGE_SIZE", 1)
+    # Open deals by close date: d3 (20 April), d6 (5 May); one per page.
+    first = client["admin"].get("/api/reports/forecast").json()
+    deals = next(t for t in first["tables"] if t["name"] == "deals")
+    assert [r["opportunity_id"] for r in deals["rows"]] == ["d3"]
+    assert deals["pagination"] == {
+        "page": 1,
+        "pages": 2,
+        "page_size": 1,
+        "total": 2,
+        "first_row": 1,
+        "last_row": 1,
+    }
+    second = client["admin"].get("/api/reports/forecast?page=2").json()
+    assert _deal_ids(second) == {"d6"}
+    html = client["admin"].get("/reports/forecast?page=2").text
+    assert 'rel="prev"' in html and "Rows 2–2 of 2" in html
+    assert client["admin"].get("/api/reports/forecast?page=0").status_code == 422

@@ -16,9 +16,21 @@ hand. Every KPI below is computed by the engine (`cruscotto kpi show ID`).
 **Conventions.** Rates have unit `percent` and are stored as fractions 0–1 (0.12 is 12%);
 the interfaces multiply by 100 to show them. Rates marked *with interval* carry their
 numerator, denominator and a 95% Wilson interval. Money is in the company's base currency,
-converted with `fx_rates` at the rate of the record's day (or the latest earlier rate).
-Periods are cut in the company's time zone; cohort rates are flagged *maturing* until
-their conversion lag has passed after the period's end.
+converted with `fx_rates` at the rate of the record's day (or the latest earlier rate);
+a record dated by a time takes the day it falls on in the company's time zone, the same
+day that puts it in a period. Periods are cut in the company's time zone; deadlines (SLA
+promises, task due dates) are compared with the current time, so what is not yet due is
+left out rather than counted as missed. Cohort rates are flagged *maturing* until their
+conversion lag has passed after the period's end.
+
+**Who is a customer.** One rule, per account. From its first contract on, an account is a
+customer on a day when it has a contract active that day (started, not cancelled, and not
+past its `end_date`, which is the last day of the term and still counts). An account
+without a contract yet (one that buys projects, say) is a customer when it was invoiced
+in the trailing `customer_window_months` months (12 unless configured). So an account that
+only buys projects counts even in a company that also keeps contracts, and a contract
+customer is lost the day its last contract ends. Retention, churn, new customers, CAC,
+upsell, cross-sell, engagement, account health, net-new revenue and CLV all use this rule.
 
 **Status rule.** A value is compared with the KPI's target, or, without one, with the edge
 of its benchmark band a company must reach (the low end when higher is better, the high

@@ -6,7 +6,21 @@ from typing import Annotated
 
 import typer
 
-from cruscotto.cli import data, db, demo, importing, kpi, report, serve, user
+from cruscotto.cli import (
+    alert,
+    config,
+    data,
+    db,
+    demo,
+    digest,
+    goal,
+    importing,
+    kpi,
+    model,
+    report,
+    serve,
+    user,
+)
 from cruscotto.cli.context import State
 
 app = typer.Typer(
@@ -32,10 +46,15 @@ def main(
 
 
 app.add_typer(db.app, name="db")
+app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 app.add_typer(kpi.app, name="kpi")
+app.add_typer(goal.app, name="goal")
 app.command("import")(importing.import_command)
 app.add_typer(data.app, name="data")
 app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
 app.command("report")(report.report)
+app.add_typer(alert.app, name="alert")
+app.add_typer(digest.app, name="digest")
+app.add_typer(model.app, name="model")

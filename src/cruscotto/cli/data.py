@@ -29,6 +29,8 @@ def health_command(
         out.add_column(heading, justify="right" if heading in ("rows", "rejected") else "left")
     for t in report.tables:
         problems = [f"{c.count} {c.description}" for c in t.checks if c.count]
+        if t.skipped_rows:
+            problems.append(f"{t.skipped_rows} skipped by the mapping ({'; '.join(t.skip_rules)})")
         out.add_row(
             t.table,
             f"{t.rows:,}",
@@ -38,3 +40,7 @@ def health_command(
             "[red]" + "; ".join(problems) + "[/]" if problems else "[green]ok[/]",
         )
     console.print(out)
+    for refused in report.refused_files:
+        console.print(
+            f"[red]refused[/] {refused.file} ({str(refused.attempted_at)[:19]}): {refused.reason}"
+        )

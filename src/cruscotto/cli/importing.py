@@ -56,6 +56,8 @@ def import_command(
         fail(str(exc))
         return
     _print_files(report)
+    for note in report.currency_notes:
+        console.print(f"[bold yellow]currency:[/] {note.message}")
     if report.rejects:
         _print_rejects(report)
         written = report.write_rejects_csv(rejects or Path("rejects.csv"))
@@ -90,7 +92,7 @@ def _print_files(report: ImportReport) -> None:
         if f.stage_changes:
             extra.append(f"{f.stage_changes} stage changes")
         if f.skipped:
-            extra.append(f"{f.skipped} rows skipped by the mapping")
+            extra.append(f"{f.skipped} rows skipped by the mapping's rule `{f.skip_rule}`")
         if extra:
             console.print(f"{f.file}: " + ", ".join(extra))
         if f.warnings:

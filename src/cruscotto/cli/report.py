@@ -21,7 +21,7 @@ from cruscotto.engine.dimensions import DimensionError
 from cruscotto.reports import REPORTS, Report, build, to_csv, to_xlsx
 from cruscotto.reports.report import Column, json_value
 
-FORMATS = ("table", "json", "csv", "xlsx")
+FORMATS = ("table", "json", "csv", "xlsx", "pdf")
 KPI_UNIT_KINDS = {"percent": "percent", "currency": "currency", "count": "number"}
 Many = Annotated[list[str] | None, typer.Option(help="Keep only these (repeat the option).")]
 
@@ -34,7 +34,7 @@ def report(
         typer.Option(help="2026-03, 2026-Q1, 2026, 2026-W05 or 2026-01-01..2026-03-31."),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="table, json, csv or xlsx.")
+        str, typer.Option("--format", help="table, json, csv, xlsx or pdf.")
     ] = "table",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
@@ -53,14 +53,15 @@ def report(
     currency: Annotated[
         list[str] | None, typer.Option(help="leaderboard: deals in this currency (repeatable).")
     ] = None,
+    lang: Annotated[str, typer.Option(help="PDF: en, it or pt.")] = "en",
 ) -> None:
     """Run a report (forecast, conversion, leaderboard, lost, summary) and print or export it."""
     if name not in REPORTS:
         fail(f"unknown report {name!r}; the reports are: {', '.join(REPORTS)}")
     if output_format not in FORMATS:
         fail(f"unknown format {output_format!r}; use one of {', '.join(FORMATS)}")
-    if output_format == "xlsx" and output is None:
-        fail("--format xlsx needs --output FILE.xlsx")
+    if output_format in ("xlsx", "pdf") and output is None:
+        fail(f"--format {output_format} needs --output FILE.{output_format}")
     filters = {
         dimension: values
         for dimension, values in (
@@ -77,6 +78,13 @@ def report(
         fail("--status and --currency apply to the leaderboard only")
     options = {k: v for k, v in options.items() if v}
     engine = engine_for(state(ctx).warehouse())
+    if name == "forecast":  # the learned close probability, trained now on the data
+        from cruscotto.models.deal_scores import score_open_deals
+
+        options["scores"] = score_open_deals(engine)
+    if output_format == "pdf":
+        write_pdf(engine, name, period, filters, options, lang, output)
+        return
     try:
         result = build(engine, name, period, filters, **options)
     except (PeriodError, DimensionError, CurrencyError, ValueError, KeyError) as exc:
@@ -85,6 +93,31 @@ def report(
         emit(result, output_format, output, table)
     except KeyError as exc:
         fail(str(exc).strip('"'))
+
+
+def write_pdf(engine, name, period, filters, options, lang, output: Path) -> None:
+    """The report page as a PDF, as an admin sees it in `lang` (the web's own rendering)."""
+    from fastapi import HTTPException
+
+    from cruscotto.web.access import Access
+    from cruscotto.web.routes.reports import report_pdf
+    from cruscotto.web.users import User
+
+    who = Access(User("cli", "admin", language=lang), engine.settings, requested=filters)
+    service = None
+    if name == "forecast":  # the learned close probability, trained now on the data
+        from cruscotto.models.deal_scores import DealScoreService
+
+        service = DealScoreService()
+        service.current(engine, wait=True)
+    try:
+        content, _ = report_pdf(
+            name, period, options.get("statuses"), options.get("currencies"), who, engine, service
+        )
+    except HTTPException as exc:
+        fail(str(exc.detail))
+    output.write_bytes(content)
+    console.print(f"wrote {output}")
 
 
 def emit(result: Report, output_format: str, output: Path | None, table: str | None) -> None:

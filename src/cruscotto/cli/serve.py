@@ -53,7 +53,7 @@ def run(
             "`cruscotto user add NAME --role admin` (or run `cruscotto demo`)."
         )
     console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
-    app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True)
+    app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True, scheduler=True)
     # The CLI's user and reading commands reach the database through this server while it
     # holds the file (cli/through_server).
     control = write_control(app_state.db_url, host, port)

@@ -44,6 +44,9 @@ def add(
     password: Annotated[
         str | None, typer.Option(help="Password (asked for when not given).")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-mail address for alerts and digests.")
+    ] = None,
 ) -> None:
     """Add a user."""
     if password is None:
@@ -57,6 +60,7 @@ def add(
         rep_id=rep_id,
         teams=team or [],
         language=language,
+        email=email,
     )
     console.print(f"added {user['username']} ({user['role']})")
 
@@ -65,12 +69,30 @@ def add(
 def list_users(ctx: typer.Context) -> None:
     """List the users and their scope."""
     out = RichTable()
-    for heading in ("user", "role", "rep_id", "teams", "language"):
+    for heading in ("user", "role", "rep_id", "teams", "language", "email"):
         out.add_column(heading)
     for user in _run(ctx, "list"):
         teams = ", ".join(user["teams"])
-        out.add_row(user["username"], user["role"], user["rep_id"] or "", teams, user["language"])
+        out.add_row(
+            user["username"],
+            user["role"],
+            user["rep_id"] or "",
+            teams,
+            user["language"],
+            user["email"] or "",
+        )
     console.print(out)
+
+
+@app.command("email")
+def set_email(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    address: Annotated[str, typer.Argument(help='E-mail address ("" removes it).')],
+) -> None:
+    """Set the e-mail address alerts and digests go to."""
+    _run(ctx, "email", name=name, address=address)
+    console.print(f"{name}: {address or 'no e-mail address'}")
 
 
 @app.command("remove")

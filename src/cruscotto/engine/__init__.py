@@ -3,12 +3,15 @@
 from cruscotto.engine.currency import CurrencyError
 from cruscotto.engine.dimensions import DimensionError
 from cruscotto.engine.engine import Engine
+from cruscotto.engine.kinds import ADDITIVE, KINDS, is_sampled, kpi_kind
 from cruscotto.engine.period import GRAINS, Period, PeriodError
 from cruscotto.engine.result import KpiResult
 from cruscotto.engine.scope import Filters
 
 __all__ = [
+    "ADDITIVE",
     "GRAINS",
+    "KINDS",
     "CurrencyError",
     "DimensionError",
     "Engine",
@@ -16,6 +19,8 @@ __all__ = [
     "KpiResult",
     "Period",
     "PeriodError",
+    "is_sampled",
+    "kpi_kind",
 ]
 
 # The customer, operations, marketing and profitability functions register themselves.

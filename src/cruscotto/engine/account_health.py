@@ -27,7 +27,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import active_contracts, uses_contracts
+from cruscotto.engine.customers import active_contracts
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope
 from cruscotto.engine.measured import Measured, as_float, computes, divide
 from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
@@ -101,6 +101,11 @@ def _service(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
     )
 
 
+def uses_contracts(scope: KpiScope) -> bool:
+    """Whether the company keeps contracts at all: then their state is the contract signal."""
+    return scope.has_rows("contracts")
+
+
 def _contract(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
     if not uses_contracts(scope):
         recent = _recent(scope, parts, "invoices", "issued_at", TICKET_DAYS)
@@ -108,7 +113,7 @@ def _contract(scope: KpiScope, parts: Sequence[Part]) -> ir.Table:
         return invoiced.mutate(contract=ibis.literal(1.0))
     spans = parts_table(parts, renewal_horizon=_renewal_horizon)
     timeline = scope.table("contracts", only=()).cross_join(spans)
-    running = active_contracts(timeline, timeline.part_last, timeline.part_last)
+    running = timeline.filter(active_contracts(timeline, timeline.part_last))
     notice = running.cancelled_at.notnull()
     lasting = running.end_date.isnull() | (running.end_date > running.renewal_horizon)
     per_account = running.group_by(["part", "account_id"]).aggregate(

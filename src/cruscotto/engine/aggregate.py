@@ -111,13 +111,11 @@ def missing_rates(engine: Engine, view: ir.Table, measures: Mapping[str, Measure
     if not money:
         return {}
     condition = ibis.literal(False)
+    extra = {"at": view["at"]} if "at" in view.columns else None
     for measure in money:
-        used = (
-            compile_row(measure.where, view, {"at": view["at"]} if "at" in view.columns else None)
-            if measure.where
-            else ibis.literal(True)
-        )
-        condition = condition | (used.fill_null(False) & engine.currency.missing(view))
+        used = compile_row(measure.where, view, extra) if measure.where else ibis.literal(True)
+        amount = compile_row(measure.expr, view, extra) if measure.expr else None
+        condition = condition | (used.fill_null(False) & engine.currency.missing(view, amount))
     return {MISSING_RATES: view.count(where=condition)}
 
 

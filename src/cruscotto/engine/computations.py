@@ -39,6 +39,8 @@ class Computed:
     denominator: float | None = None
     sample_size: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # A cohort whose outcomes are still coming in (a KPI function says so itself).
+    maturing: bool = False
 
 
 Results = dict[Any, Computed]

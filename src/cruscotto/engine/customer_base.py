@@ -1,11 +1,7 @@
-"""Who is a customer on a given day (SPEC §2), and how the customer base moved in a period.
+"""The customer base of a scope (filters, breakdown) and how it moved in a period.
 
-A customer is an account with an active contract on the day. A company that keeps no
-contracts at all counts instead the accounts invoiced in the trailing
-`customer_window_months` months (the day itself included).
-
-A contract is active on day D when start_date <= D, D <= end_date (the last day of its
-term, when it has one) and D < cancelled_at (the day the customer cancelled).
+Who is a customer on a day is the one rule of `cruscotto.engine.customers` (an active
+contract, or else an invoice in the trailing months, judged per account).
 
 The base "at the start" of a period is the one on the last day before the period, and
 "at the end" the one on its last day; so the end of one month is the start of the next,
@@ -22,6 +18,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from cruscotto.engine.customers import covers, customer_spans
 from cruscotto.engine.kpi_scope import KpiScope, remembered
 
 
@@ -32,29 +29,22 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month_index + 1, min(day.day, last))
 
 
-def uses_contracts(scope: KpiScope) -> bool:
-    return scope.has_rows("contracts")
-
-
-def active_contracts(contracts: ir.Table, first: dt.date, last: dt.date) -> ir.Table:
-    """Contracts active on at least one day of [first, last]."""
-    return contracts.filter(
-        contracts.start_date <= last,
-        contracts.end_date.isnull() | (contracts.end_date >= first),
-        contracts.cancelled_at.isnull() | (contracts.cancelled_at > first),
+def spans(scope: KpiScope) -> ir.Table:
+    """The scope's `customer_spans` (filters applied; GROUP first in a breakdown)."""
+    return customer_spans(
+        scope.table("contracts"),
+        scope.table("invoices"),
+        scope.settings.customer_window_months,
+        scope.keys,
     )
 
 
 def customers_between(scope: KpiScope, first: dt.date, last: dt.date) -> ir.Table:
     """Distinct `account_id` of the accounts that were customers on some day of [first, last]
     (in a breakdown, distinct (GROUP, account_id): a customer of two products is in both)."""
-    if uses_contracts(scope):
-        active = active_contracts(scope.table("contracts"), first, last)
-        return active.select(*scope.keys, "account_id").distinct()
-    invoices = scope.table("invoices")
-    window_start = add_months(first, -scope.settings.customer_window_months)
-    invoiced = invoices.filter(invoices.issued_at > window_start, invoices.issued_at <= last)
-    return invoiced.select(*scope.keys, "account_id").distinct()
+    evidence = spans(scope)
+    found = evidence.filter(covers(evidence, first, last))
+    return found.select(*scope.keys, "account_id").distinct()
 
 
 def customers_on(scope: KpiScope, day: dt.date) -> ir.Table:
@@ -118,13 +108,10 @@ def customer_movement_per_group(scope: KpiScope) -> dict[Any, CustomerMovement]:
 
 
 def _first_purchases(scope: KpiScope) -> ir.Table:
-    """(account_id, since): the day of each account's first contract (or, without
-    contracts, first invoice); in a breakdown, per (GROUP, account_id)."""
-    if uses_contracts(scope):
-        records, day = scope.table("contracts"), "start_date"
-    else:
-        records, day = scope.table("invoices"), "issued_at"
-    return records.group_by([*scope.keys, "account_id"]).aggregate(since=records[day].min())
+    """(account_id, since): the day each account became a customer (its first contract or
+    invoice); in a breakdown, per (GROUP, account_id)."""
+    evidence = spans(scope)
+    return evidence.group_by([*scope.keys, "account_id"]).aggregate(since=evidence.since.min())
 
 
 def first_purchases_per_part(scope: KpiScope, parts) -> list[int]:
@@ -159,24 +146,12 @@ def customer_movements(
     moments = ibis.memtable(
         {"moment": list(range(len(days))), "at": days}, schema={"moment": "int64", "at": "date"}
     )
-    if uses_contracts(scope):
-        # Only the contracts running on some day between the first and last boundary can
-        # be active on one: leave the others out before multiplying them by the moments.
-        contracts = active_contracts(scope.table("contracts"), days[0], days[-1])
-        timeline = contracts.cross_join(moments)
-        running = (
-            (timeline.start_date <= timeline.at)
-            & (timeline.end_date.isnull() | (timeline.end_date >= timeline.at))
-            & (timeline.cancelled_at.isnull() | (timeline.cancelled_at > timeline.at))
-        )
-        present = timeline.filter(running)
-    else:
-        invoices = scope.table("invoices")
-        timeline = invoices.cross_join(moments)
-        window = ibis.interval(months=scope.settings.customer_window_months)
-        present = timeline.filter(
-            timeline.issued_at > timeline.at - window, timeline.issued_at <= timeline.at
-        )
+    evidence = spans(scope)
+    # Only the evidence covering some day between the first and last boundary can cover
+    # one: leave the rest out before multiplying it by the moments.
+    evidence = evidence.filter(covers(evidence, days[0], days[-1]))
+    timeline = evidence.cross_join(moments)
+    present = timeline.filter(covers(timeline, timeline.at))
     present = present.select("moment", "account_id").distinct()
     bounds = ibis.memtable(
         {

@@ -16,12 +16,19 @@ from cruscotto.engine.customer_base import (
     add_months,
     customer_movement_per_group,
     customer_movements,
+    customers_between,
     customers_by_account,
 )
 from cruscotto.engine.finance import invoiced
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
-from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
+from cruscotto.engine.parts import (
+    Part,
+    customers_in_parts,
+    groups_per_part,
+    parts_table,
+    rows_per_part,
+)
 from cruscotto.engine.recurring_revenue import (
     MrrMovement,
     mrr_by_account_movement,
@@ -85,11 +92,15 @@ def _revenue_churn(moved: MrrMovement) -> Measured:
 
 
 def _mrr(moved: MrrMovement) -> Measured:
+    # The start is the previous period's end (at its own rates); the rates' swing is a
+    # movement of its own: start + currency effect + new + expansion − contraction −
+    # churned = end.
     return Measured(
         value=moved.at_end,
         sample_size=int(moved.paying),
         details={
-            "mrr_at_start": moved.at_start,
+            "mrr_at_start": moved.reported_start,
+            "currency_effect_mrr": moved.currency_effect,
             "new_mrr": moved.new,
             "expansion_mrr": moved.expansion,
             "contraction_mrr": moved.contraction,
@@ -119,20 +130,21 @@ def _purchases(invoices: ir.Table) -> dict[str, ir.Scalar]:
         "revenue": invoices.amount.sum(),
         "margin": (invoices.amount - invoices.direct_cost.fill_null(0)).sum(),
         "purchases": invoices.count(),
-        "customers": invoices.account_id.nunique(),
     }
 
 
-def _clv_of(purchases: dict[str, Any], moved: CustomerMovement) -> Measured:
-    """CLV from a year's `_purchases` and the customer movement over that year."""
+def _clv_of(purchases: dict[str, Any], customers: int, moved: CustomerMovement) -> Measured:
+    """CLV from a year's `_purchases`, its customers (those on some day of it) and the
+    customer movement over it: frequency and churn count the same customers (SPEC §2)."""
     revenue, margin = as_float(purchases.get("revenue")), as_float(purchases.get("margin"))
-    count, customers = int(purchases.get("purchases") or 0), int(purchases.get("customers") or 0)
+    count = int(purchases.get("purchases") or 0)
     annual_churn = divide(moved.lost, moved.at_start)
     lifetime_years = divide(1.0, annual_churn)
     yearly_value = divide(revenue, customers)
     details = {
         "mean_purchase_value": divide(revenue, count),
         "purchase_frequency": divide(count, customers),
+        "customers": customers,
         "customer_value_per_year": yearly_value,
         "annual_churn": annual_churn,
         "lifetime_years": lifetime_years,
@@ -147,10 +159,16 @@ def _clv_per_group(scope: KpiScope) -> dict[Any, Measured]:
     year = year_to(scope)
     invoices = invoiced(year)
     purchases = year.summarise(invoices, **_purchases(invoices))
+    members = customers_between(year, year.start, year.last_day)
+    customers = year.summarise(members, n=members.count())
     moved = customer_movement_per_group(year)
     return {
-        group: _clv_of(purchases.get(group, {}), moved.get(group, NO_MOVEMENT))
-        for group in purchases.keys() | moved.keys()
+        group: _clv_of(
+            purchases.get(group, {}),
+            int(customers.get(group, {}).get("n") or 0),
+            moved.get(group, NO_MOVEMENT),
+        )
+        for group in purchases.keys() | moved.keys() | customers.keys()
     }
 
 
@@ -159,8 +177,11 @@ def _clv_trend(scope: KpiScope, parts: list[tuple[dt.date, dt.date]]) -> list[Me
     invoices' aggregates over every rolling year, and `customer_movements` of those years."""
     years = [(add_months(end, -12), end) for _, end in parts]
     rows = _purchases_per_year(scope, years)
+    members = customers_in_parts(scope, years)
+    counted = members.group_by("part").aggregate(n=members.count())
+    customers = rows_per_part(scope, counted, len(years))
     moved = customer_movements(scope, years)
-    return [_clv_of(rows[i], moved[i]) for i in range(len(years))]
+    return [_clv_of(rows[i], int(customers[i].get("n") or 0), moved[i]) for i in range(len(years))]
 
 
 def _purchases_per_year(scope: KpiScope, years: list[tuple[dt.date, dt.date]]) -> list[dict]:
@@ -191,10 +212,7 @@ def _purchases_per_year(scope: KpiScope, years: list[tuple[dt.date, dt.date]]) -
         },
         schema={"year": "int64", "first": "int64", "after": "int64"},
     )
-    previous = invoices.segment.lag().over(group_by=invoices.account_id, order_by=invoices.segment)
-    # Invoices without an account count as purchases, not as a customer (as nunique does).
-    invoices = invoices.mutate(previous=previous, known=invoices.account_id.notnull())
-    per_segment = invoices.group_by(["segment", "previous", "known"]).aggregate(
+    per_segment = invoices.group_by("segment").aggregate(
         revenue=invoices.amount.sum(),
         margin=(invoices.amount - invoices.direct_cost.fill_null(0)).sum(),
         purchases=invoices.count(),
@@ -203,12 +221,10 @@ def _purchases_per_year(scope: KpiScope, years: list[tuple[dt.date, dt.date]]) -
         windows,
         (per_segment.segment >= windows["first"]) & (per_segment.segment < windows.after),
     )
-    entering = in_year.known & (in_year.previous.isnull() | (in_year.previous < in_year["first"]))
     totals = in_year.group_by("year").aggregate(
         revenue=in_year.revenue.sum(),
         margin=in_year.margin.sum(),
         purchases=in_year.purchases.sum(),
-        customers=in_year.purchases.sum(where=entering).fill_null(0),
     )
     found = {int(r["year"]): r for r in scope.warehouse.execute(totals).to_dict("records")}
     return [found.get(i, {}) for i in range(len(years))]
@@ -217,11 +233,12 @@ def _purchases_per_year(scope: KpiScope, years: list[tuple[dt.date, dt.date]]) -
 @computes("clv", records=invoices_of_year, trend=_clv_trend, grouped=_clv_per_group)
 @remembered(trend=_clv_trend)  # CLV÷CAC's trend asks each month's CLV
 def clv(scope: KpiScope) -> Measured:
-    """Seed 002: mean purchase value × purchases per customer per year × lifetime in years.
+    """Mean purchase value × purchases per customer per year × lifetime in years.
 
     All three come from the twelve months ending with the period: mean purchase value =
-    revenue ÷ invoice lines, frequency = invoice lines ÷ customers invoiced, lifetime =
-    1 ÷ the share of customers lost over those twelve months.
+    revenue ÷ invoice lines, frequency = invoice lines ÷ the customers of those months
+    (accounts that were customers on some day of them), lifetime = 1 ÷ the share of the
+    customers at their start lost by their end: one set of customers for both.
     """
     return _clv_per_group(scope)[TOTAL]
 
@@ -238,13 +255,29 @@ def _clv_to_cac_per_group(scope: KpiScope) -> dict[Any, Measured]:
 
 
 def _clv_to_cac_of(lifetime: Measured | None, acquisition: Measured | None) -> Measured:
-    lifetime_value = lifetime.value if lifetime else None
-    acquisition_cost = acquisition.value if acquisition else None
+    """Gross-margin CLV ÷ fully loaded CAC: like with like (issue 17, item 7).
+
+    The "CAC under a third of CLV" rule compares the margin a customer leaves with all
+    it cost to win them (sales and marketing): the revenue CLV over marketing spend alone
+    says a customer is worth a hundred times its cost. Both variants are in the details;
+    without a P&L for the scope (filtered, broken down) the fully loaded CAC is unknown,
+    and so is the ratio.
+    """
+    details = lifetime.details if lifetime else {}
+    margin_clv, revenue_clv = details.get("margin_clv"), lifetime.value if lifetime else None
+    marketing_cac = acquisition.value if acquisition else None
+    loaded_cac = acquisition.details.get("fully_loaded") if acquisition else None
     return Measured(
-        value=divide(lifetime_value, acquisition_cost),
-        numerator=lifetime_value,
-        denominator=acquisition_cost,
-        details={"clv": lifetime_value, "cac": acquisition_cost},
+        value=divide(margin_clv, loaded_cac),
+        numerator=margin_clv,
+        denominator=loaded_cac,
+        details={
+            "margin_clv": margin_clv,
+            "fully_loaded_cac": loaded_cac,
+            "clv": revenue_clv,
+            "cac": marketing_cac,
+            "clv_to_marketing_cac": divide(revenue_clv, marketing_cac),
+        },
     )
 
 

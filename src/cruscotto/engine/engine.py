@@ -27,12 +27,13 @@ from cruscotto.engine import dimensions
 from cruscotto.engine.aggregate import aggregate, filtered_view
 from cruscotto.engine.computations import Computed, Results, assemble_all, compute, measures_of
 from cruscotto.engine.currency import CurrencyConverter
+from cruscotto.engine.kinds import is_sampled
 from cruscotto.engine.period import Period
 from cruscotto.engine.result import KpiResult
 from cruscotto.engine.rows import compile_row
 from cruscotto.engine.scope import TOTAL, Filters, Scope
-from cruscotto.engine.statistics import status, wilson_interval
-from cruscotto.engine.timebounds import utc_instant
+from cruscotto.engine.statistics import rank_value, status, wilson_interval
+from cruscotto.engine.timebounds import as_utc, local_day, utc_instant
 from cruscotto.model import table as model_table
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
@@ -47,24 +48,44 @@ class Engine:
         settings: CompanySettings | None = None,
         catalog: Catalog | None = None,
         today: dt.date | None = None,
+        now: dt.datetime | None = None,
     ):
         self.warehouse = warehouse
         self.settings = settings or CompanySettings()
         self.catalog = catalog or load_catalog()
         self.tz = self.settings.tz
         self._today = today
+        self._now = None if now is None else as_utc(now)
         self.currency = CurrencyConverter(
-            warehouse, self.settings.base_currency, lambda: self.today, self.batch_facts
+            warehouse,
+            self.settings.base_currency,
+            lambda: self.today,
+            self.batch_facts,
+            tz=self.tz,
         )
         # Per thread (the web app shares one engine across a thread pool): while a batch
         # runs, (scope, {kpi id: results}) so that derived KPIs reuse its work.
         self._local = threading.local()
 
     @property
+    def now(self) -> dt.datetime:
+        """The current instant (naive UTC, as timestamps are stored), which deadlines are
+        compared with: the `now` given at creation; else, with a `today` given, the start
+        of that day (local midnight: nothing of that day has passed yet); else the clock.
+        An engine kept by a server moves on with the clock."""
+        if self._now is not None:
+            return self._now
+        if self._today is not None:
+            return utc_instant(self._today, self.tz)
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+    @property
     def today(self) -> dt.date:
-        """The day given at creation, else the current day in the company's time zone:
-        an engine kept by a server that runs past midnight moves on with the calendar."""
-        return self._today or dt.datetime.now(self.tz).date()
+        """The current day in the company's time zone (the day of `now`, or the `today`
+        given at creation)."""
+        if self._today is not None and self._now is None:
+            return self._today
+        return local_day(self.now, self.tz)
 
     # -- the public questions ------------------------------------------------------------
 
@@ -95,7 +116,8 @@ class Engine:
         dimension: str,
         filters: Filters | None = None,
     ) -> list[tuple[str | None, KpiResult]]:
-        """One result per value of `dimension`, largest value first (None for no value)."""
+        """One result per value of `dimension`, largest value first (a rate by the low end
+        of its 95% interval, so tiny samples do not lead); None (no value) last."""
         return self.breakdowns([kpi_id], period, dimension, filters)[kpi_id]
 
     # -- many KPIs at once (a dashboard): measures on the same table share one query -----
@@ -324,6 +346,7 @@ class Engine:
             numerator=c.numerator,
             denominator=c.denominator,
             details=dict(c.details),
+            maturing=c.maturing,
         )
         if definition.is_rate and c.denominator and c.numerator is not None:
             result.ci_low, result.ci_high = wilson_interval(c.numerator, c.denominator)
@@ -338,6 +361,9 @@ class Engine:
             definition.target,
             band.low if band else None,
             band.high if band else None,
+            unfinished=result.maturing or period.end > self.today,
+            sample_size=result.sample_size,
+            sampled=is_sampled(definition, self.catalog),
         )
         return result
 
@@ -402,5 +428,7 @@ def _clean_filters(filters: Filters | None) -> dict[str, list[str]]:
 
 
 def _breakdown_order(row: tuple[str | None, KpiResult]) -> tuple:
+    """Largest first, sample-aware: a rate by the low end of its interval (rank_value)."""
     key, result = row
-    return (key is None, result.value is None, -(result.value or 0), str(key))
+    rank = rank_value(result.value, result.ci_low)
+    return (key is None, rank is None, -(rank or 0), -(result.value or 0), str(key))

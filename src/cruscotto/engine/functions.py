@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cruscotto.catalog.definition import Function, Measure
-from cruscotto.engine import customers, dimensions
+from cruscotto.engine import customers, dimensions, statistics
 from cruscotto.engine.aggregate import (
     KEY,
     MISSING_RATES,
@@ -28,6 +28,7 @@ from cruscotto.engine.aggregate import (
     python_number,
 )
 from cruscotto.engine.computations import Computed, Results, divide
+from cruscotto.engine.period import Period
 from cruscotto.engine.rows import joined_name
 from cruscotto.engine.scope import TOTAL, Scope
 from cruscotto.engine.timebounds import utc_instant
@@ -151,24 +152,17 @@ def _accounts_grouped(engine: Engine, accounts: ir.Table, scope: Scope) -> ir.Va
     return accounts[column].cast("string")
 
 
-# What makes a customer count in the numerator of a share of customers.
-QUALIFIES = {
-    "bought_again": lambda table: table.purchases > 1,
-    "several_products": lambda table: table.several_products,
-}
-
-
 def _customers_view(engine: Engine, scope: Scope, day_of, qualifying: str | None):
     """The scope's accounts that are customers on `day_of(part)` of each (sub-)period,
     with their group key and whether `qualifying` holds for them."""
     parts = scope.buckets if scope.buckets is not None else (scope.period,)
     moments = ibis.memtable({KEY: list(range(len(parts))), "at": [day_of(p) for p in parts]})
-    table = customers.at_moments(engine, moments, products=qualifying == "several_products")
+    table = customers.at_moments(engine, moments, qualifying)
     accounts = filtered_view(engine, "accounts", None, {}, replace(scope, buckets=None))
     joined = accounts.join(table, accounts.account_id == table.customer_id)
     grouped = scope.buckets is not None
     key = joined[KEY] if grouped else _accounts_grouped(engine, joined, scope)
-    hit = QUALIFIES[qualifying](joined) if qualifying else ibis.literal(False)
+    hit = joined[qualifying] if qualifying else ibis.literal(False)
     return joined.mutate(_group=key, counted_in_numerator=hit)
 
 
@@ -229,10 +223,10 @@ def _customers_flagged(engine: Engine, scope: Scope, qualifying: str) -> ir.Tabl
 
 @kpi_function(
     "upsell_rate",
-    records=lambda engine, params, scope: _customers_flagged(engine, scope, "bought_again"),
+    records=lambda engine, params, scope: _customers_flagged(engine, scope, "upsold"),
 )
 def upsell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
-    return _share_of_customers(engine, scope, "bought_again")
+    return _share_of_customers(engine, scope, "upsold")
 
 
 @kpi_function(
@@ -262,11 +256,11 @@ def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -
     query = view.group_by(KEY).aggregate(
         value=getattr(view.amount_in_base, statistic)(),
         n=view.count(),
-        **{MISSING_RATES: view.count(where=engine.currency.missing(view))},
+        **{MISSING_RATES: view.count(where=engine.currency.missing(view, view.amount))},
     )
     frame = engine.execute(query)
     if frame[MISSING_RATES].fillna(0).sum() > 0:
-        raise engine.currency.explain_missing(view, "invoices")
+        raise engine.currency.explain_missing(view, "invoices", view.amount)
     empty = 0.0 if statistic == "sum" else None
     results: Results = {k: Computed(empty, sample_size=0) for k in scope.expected_keys()}
     for key, row in _rows_per_key(frame, scope).items():
@@ -443,32 +437,68 @@ def _won_value_per_rep(engine: Engine, scope: Scope) -> dict[tuple[int, str], fl
     }
 
 
+def _whole_months(part: Period) -> list[Period]:
+    """The calendar months lying wholly inside `part` (none when it is a month or shorter)."""
+    if part.grain == "month":
+        return []
+    return [m for m in part.split("month") if m == Period.of("month", m.start)]
+
+
 def _forecast_rows(engine: Engine, scope: Scope):
-    """(group key, forecast, actual) for each rep and (sub-)period with a forecast."""
+    """(group key, forecast, actual) for each rep and (sub-)period with a forecast.
+
+    A rep's forecast for a period is their latest forecast labelled with that period
+    (2026-Q3); failing that, the sum of their latest monthly forecasts for the months
+    inside it, compared with what they won in those months (issue 17, item 4): a quarter
+    of monthly forecasts has an accuracy, and a month nobody forecast adds nothing.
+    """
     parts = list(scope.buckets) if scope.buckets is not None else [scope.period]
-    forecasts = _latest_forecasts(engine, [p.label for p in parts], scope)
+    months = {part.label: _whole_months(part) for part in parts}
+    every_month = [m for part in parts for m in months[part.label]]
+    labels = [p.label for p in parts] + [m.label for m in every_month]
+    forecasts = _latest_forecasts(engine, labels, scope)
     team = scope.dimension == "team"
     columns = ["rep_id", "period", "amount"] + (["reps__team"] if team else [])
     frame = engine.execute(forecasts.select(*columns))
+    amounts = {(r["period"], r["rep_id"]): float(r["amount"]) for r in frame.to_dict("records")}
+    teams = dict(zip(frame["rep_id"], frame["reps__team"], strict=True)) if team else {}
     won = _won_value_per_rep(engine, replace(scope, buckets=tuple(parts), dimension=None))
+    won_in_month: dict[tuple[int, str], float] = {}
+    month_index: dict[str, int] = {}
+    if every_month:
+        span = Period(every_month[0].start, every_month[-1].end).split("month")
+        by_month = _won_value_per_rep(engine, replace(scope, buckets=tuple(span), dimension=None))
+        won_in_month = dict(by_month)
+        month_index = {m.label: i for i, m in enumerate(span)}
     rows = []
-    for index, part in enumerate(parts):
-        for record in frame[frame["period"] == part.label].to_dict("records"):
+    for position, part in enumerate(parts):
+        reps = {rep for (label, rep) in amounts if label == part.label}
+        reps |= {rep for m in months[part.label] for (label, rep) in amounts if label == m.label}
+        for rep in sorted(reps):
+            if (part.label, rep) in amounts:
+                forecast = amounts[(part.label, rep)]
+                actual = won.get((position, rep), 0.0)
+            else:
+                forecast_months = [m for m in months[part.label] if (m.label, rep) in amounts]
+                forecast = sum(amounts[(m.label, rep)] for m in forecast_months)
+                actual = sum(
+                    won_in_month.get((month_index[m.label], rep), 0.0) for m in forecast_months
+                )
             if scope.buckets is not None:
-                key = index
+                key = position
             elif scope.dimension == "rep":
-                key = record["rep_id"]
+                key = rep
             elif team:
-                key = record["reps__team"]
+                key = teams.get(rep)
             else:
                 key = TOTAL
-            actual = won.get((index, record["rep_id"]), 0.0)
-            rows.append((key, float(record["amount"]), float(actual)))
+            rows.append((key, forecast, actual))
     return rows
 
 
 def _forecast_records(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
-    forecasts = _latest_forecasts(engine, [scope.period.label], scope)
+    labels = [scope.period.label] + [m.label for m in _whole_months(scope.period)]
+    forecasts = _latest_forecasts(engine, labels, scope)
     return forecasts.select("rep_id", "period", "amount", "submitted_at")
 
 
@@ -481,9 +511,8 @@ def forecast_accuracy(engine: Engine, params: dict[str, Any], scope: Scope) -> R
         totals[key] = (f + forecast, a + actual, n + 1)
     results: Results = {k: Computed(None, sample_size=0) for k in scope.expected_keys()}
     for key, (forecast, actual, n) in totals.items():
-        error = divide(abs(actual - forecast), forecast)
         results[key] = Computed(
-            None if error is None else 1 - error,
+            statistics.forecast_accuracy(forecast, actual),
             sample_size=n,
             details={"forecast": forecast, "actual": actual},
         )

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.currency import CurrencyError
+from cruscotto.engine.currency import CurrencyConverter
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
@@ -73,11 +73,6 @@ class FilterError(ValueError):
     """A filter names a dimension the KPI's source tables cannot be cut by."""
 
 
-class MissingRateError(CurrencyError):
-    """An amount's currency has no rate on or before its day in fx_rates (a CurrencyError,
-    so the web answers it as every other missing rate: 422 with this message)."""
-
-
 @dataclass(frozen=True)
 class KpiScope:
     warehouse: Warehouse
@@ -86,6 +81,10 @@ class KpiScope:
     end: dt.date  # first local day after the period
     filters: Filters = field(default_factory=dict)
     today: dt.date | None = None
+    # The current instant (naive UTC) deadlines are compared with; None: the real clock.
+    clock: dt.datetime | None = None
+    # The engine's currency converter (the one home of exchange rates).
+    currency: CurrencyConverter | None = field(default=None, compare=False, repr=False)
     # False for the groups of a trend or breakdown: details that need other periods are
     # skipped there (each sub-period is compared with its neighbours by the reader).
     detailed: bool = True
@@ -110,13 +109,17 @@ class KpiScope:
 
     def memo_key(self, name: str) -> tuple:
         filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
-        return (name, self.start, self.end, filters, self.detailed, self.today, self.by)
+        return (name, self.start, self.end, filters, self.detailed, self.clock, self.by)
 
     # -- time -----------------------------------------------------------------------------
 
     @property
     def last_day(self) -> dt.date:
         return self.end - dt.timedelta(days=1)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
 
     def utc(self, day: dt.date) -> dt.datetime:
         """Local midnight at the start of `day`, as a naive UTC timestamp (storage form)."""
@@ -125,10 +128,11 @@ class KpiScope:
 
     @property
     def now(self) -> dt.datetime:
-        """The end of `today` (local) in UTC; the real clock when no today was given."""
-        if self.today is None:
+        """The current instant (naive UTC): the engine's clock, else the real one. A
+        deadline later today has not passed yet (issue 17, item 1)."""
+        if self.clock is None:
             return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        return self.utc(self.today + dt.timedelta(days=1))
+        return self.clock
 
     def within(self, column: ir.Value, start: dt.date | None = None, end: dt.date | None = None):
         """`column` (a UTC timestamp or a local date) falls in [start, end) local days."""
@@ -245,110 +249,12 @@ class KpiScope:
 
     # -- money ----------------------------------------------------------------------------
 
-    def to_base(
-        self,
-        data: ir.Table,
-        amounts: Sequence[str],
-        *,
-        day: ir.DateValue | dt.date,
-        source: str,
-        dated_by: str | None = None,
-        currency: str = "currency",
-    ) -> ir.Table:
-        """`data` (records of `source`) with `amounts` in the base currency at `day`'s rate.
-
-        The rate is the one of that day or, failing that, the latest earlier one. Before
-        converting, every currency must have such a rate, or the computation stops with an
-        error naming the currency and the day rather than losing amounts: with `dated_by`
-        (records converted at their own day) every currency of `source` is checked once
-        against its earliest record; with a fixed `day` (a snapshot), the currencies in
-        `data` are checked against that day.
-        """
-        if dated_by is not None:
-            self._check_rates(source, dated_by, currency)
-        else:
-            self._check_snapshot_rates(data, source, day, currency)
-        day_expr = day if isinstance(day, ir.Value) else ibis.literal(day, "date")
-        data = data.mutate(_fx_day=day_expr.cast("date"))
-        rates = self.warehouse.table("fx_rates")
-        needed = data.select(currency=data[currency], day=data._fx_day).distinct()
-        candidates = needed.join(
-            rates, (needed.currency == rates.currency) & (rates.day <= needed.day)
-        )
-        latest = candidates.group_by(["currency", "day"]).aggregate(
-            rate_day=candidates.day_right.max()
-        )
-        latest = latest.join(
-            rates,
-            (latest.currency == rates.currency) & (latest.rate_day == rates.day),
-        ).select("currency", "day", "rate_to_base")
-        joined = data.left_join(
-            latest,
-            (data[currency] == latest.currency) & (data._fx_day == latest.day),
-        )
-        rate = ibis.cases(
-            (joined[currency] == self.settings.base_currency, ibis.literal(1.0)),
-            else_=joined.rate_to_base,
-        )
-        converted = {a: joined[a] * rate for a in amounts}
-        keep = [c for c in data.columns if c != "_fx_day"]
-        return joined.mutate(**converted).select(*keep)
-
-    def _check_rates(self, source: str, dated_by: str, currency: str) -> None:
-        key = ("rates", source, dated_by)
-        if key in self.memo:
-            return
-        records = self.warehouse.table(source)
-        day = records[dated_by]
-        day = day.date() if day.type().is_timestamp() else day
-        foreign = records.filter(
-            records[currency] != self.settings.base_currency, records[dated_by].notnull()
-        )
-        earliest = foreign.group_by(currency=foreign[currency]).aggregate(first=day.min())
-        rates = self.warehouse.table("fx_rates")
-        first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
-        joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
-        missing = joined.filter(
-            joined.first_rate.isnull() | (joined.first_rate > joined.first)
-        ).select(currency=joined.currency, day=joined.first)
-        found = self.warehouse.execute(missing.limit(1))
-        if len(found):
-            code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
-            raise MissingRateError(
-                f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
-                f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
-                "to fx_rates"
-            )
-        self.memo[key] = True
-
-    def _check_snapshot_rates(
-        self, data: ir.Table, source: str, day: ir.DateValue | dt.date, currency: str
-    ) -> None:
-        """Every foreign currency in `data` has a rate on or before its earliest `day`."""
-        literal = not isinstance(day, ir.Value)
+    def to_base(self, data: ir.Table, amounts: Sequence[str], **how: Any) -> ir.Table:
+        """`data` with `amounts` in the base currency, by the engine's one converter (see
+        `CurrencyConverter.to_base` for `day`, `source` and `dated_by`); a snapshot's rates
+        are checked once per question and set of filters."""
         filters = tuple(sorted((k, tuple(v)) for k, v in self.filters.items()))
-        key = ("rates", source, day, filters) if literal else None
-        if key in self.memo:
-            return
-        day_expr = ibis.literal(day, "date") if literal else day
-        foreign = data.mutate(_day=day_expr).filter(data[currency] != self.settings.base_currency)
-        earliest = foreign.group_by(currency=foreign[currency]).aggregate(day=foreign._day.min())
-        rates = self.warehouse.table("fx_rates")
-        first_rate = rates.group_by("currency").aggregate(first_rate=rates.day.min())
-        joined = earliest.left_join(first_rate, earliest.currency == first_rate.currency)
-        missing = joined.filter(joined.first_rate.isnull() | (joined.first_rate > joined.day))
-        found = self.warehouse.execute(
-            missing.select(currency=missing.currency, day=missing.day).limit(1)
-        )
-        if len(found):
-            code, first = found.iloc[0]["currency"], found.iloc[0]["day"]
-            raise MissingRateError(
-                f"no exchange rate for {code} on or before {first:%Y-%m-%d} (needed by "
-                f"{source}); add a rate_to_base for {code} into {self.settings.base_currency} "
-                "to fx_rates"
-            )
-        if key is not None:
-            self.memo[key] = True
+        return self.currency.to_base(data, amounts, checked=filters, **how)
 
     # -- execution ------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from cruscotto.engine.finance import months_window, pnl_per_window
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
 from cruscotto.engine.measured import Measured, as_float, computes, divide
 from cruscotto.engine.parts import parts_table, rows_per_part
+from cruscotto.engine.timebounds import local_day
 
 CAMPAIGN_DIMENSIONS = ("channel", "campaign")
 
@@ -165,7 +166,7 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
     )
     won = won.join(leads, "lead_id")
     return scope.to_base(
-        won, ["amount"], day=won.closed_at.date(), source="opportunities", dated_by="closed_at"
+        won, ["amount"], day=won.closed_at, source="opportunities", dated_by="closed_at"
     )
 
 
@@ -198,40 +199,91 @@ def campaign_revenue(scope: KpiScope) -> Measured:
     return campaign_revenue_by_group(scope)[TOTAL]
 
 
-def _roi_of(revenue: Measured, spend: Measured) -> Measured:
-    # Seed 000: (revenue − cost) ÷ cost; 10,000 spent for 15,000 of revenue is 50 %.
-    gain = None if not spend.value else revenue.value - spend.value
-    return Measured(
-        value=divide(gain, spend.value),
-        numerator=gain,
-        denominator=spend.value,
-        sample_size=spend.sample_size,
-        details={
-            "campaign_revenue": revenue.value,
-            "marketing_spend": spend.value,
-            "deals": revenue.sample_size,
-        },
+# How long after a cohort's last campaign ends its deals are still coming in: the sales
+# cycle of a campaign lead, as the lead-to-customer rate's maturity.
+ROI_MATURITY_DAYS = 90
+
+
+def campaign_cohort(scope: KpiScope) -> ir.Table:
+    """The campaigns started in the period, their whole spend in the base currency at
+    their first day's rate (and GROUP in a breakdown by channel or campaign)."""
+    campaigns = scope.table("campaigns")
+    started = campaigns.filter(scope.within(campaigns.started_at))
+    return scope.to_base(
+        started, ["spend"], day=started.started_at, source="campaigns", dated_by="started_at"
     )
 
 
-def roi_trend(scope: KpiScope, parts) -> list[Measured]:
-    revenue, spend = campaign_revenue_trend(scope, parts), spend_trend(scope, parts)
-    return [_roi_of(gained, spent) for gained, spent in zip(revenue, spend, strict=True)]
+def cohort_wins(scope: KpiScope) -> ir.Table:
+    """The deals won so far from the leads of the period's campaign cohort, whenever they
+    closed, amounts in the base currency at their closing day's rate (GROUP from the
+    campaign)."""
+    cohort = campaign_cohort(scope).select(*scope.keys, cohort_campaign="campaign_id")
+    leads = scope.warehouse.table("leads")
+    leads = leads.filter(leads.campaign_id.notnull()).select(
+        won_lead="lead_id", lead_campaign="campaign_id"
+    )
+    deals = scope.warehouse.table("opportunities")
+    now = ibis.literal(scope.now, "timestamp")
+    won = deals.filter(deals.status == "won", deals.closed_at.notnull(), deals.closed_at <= now)
+    won = won.join(leads, won.lead_id == leads.won_lead).join(
+        cohort, leads.lead_campaign == cohort.cohort_campaign
+    )
+    won = won.drop("won_lead", "lead_campaign")
+    return scope.to_base(
+        won, ["amount"], day=won.closed_at, source="opportunities", dated_by="closed_at"
+    )
 
 
 def roi_by_group(scope: KpiScope) -> dict[Any, Measured]:
-    revenue, spend = campaign_revenue_by_group(scope), spend_by_group(scope)
-    return {
-        group: _roi_of(
-            revenue.get(group) or _campaign_revenue_of({}), spend.get(group) or _spend_of({})
+    """ROI of the period's campaign cohort, per group (issue 17, item 9).
+
+    Spend and revenue belong to the same campaigns: those started in the period, with
+    their whole spend and the deals their leads brought whenever they closed (so far).
+    The cohort is maturing until ROI_MATURITY_DAYS after its last campaign ends.
+    """
+    cohort = campaign_cohort(scope)
+    ended = cohort.ended_at.fill_null(cohort.started_at)
+    spent = scope.summarise(
+        cohort, spend=cohort.spend.sum(), campaigns=cohort.count(), last_end=ended.max()
+    )
+    wins = cohort_wins(scope)
+    brought = scope.summarise(wins, revenue=wins.amount.sum(), deals=wins.count())
+    today = local_day(scope.now, scope.tz)
+    answers = {}
+    for group in spent.keys() | brought.keys():
+        spend_row, revenue_row = spent.get(group, {}), brought.get(group, {})
+        answers[group] = _cohort_roi(
+            revenue=float(revenue_row.get("revenue") or 0.0),
+            deals=int(revenue_row.get("deals") or 0),
+            spend=float(spend_row.get("spend") or 0.0),
+            campaigns=int(spend_row.get("campaigns") or 0),
+            last_end=spend_row.get("last_end"),
+            today=today,
         )
-        for group in revenue.keys() | spend.keys()
-    }
+    return answers
 
 
-@computes("roi", records=spend_by_campaign, trend=roi_trend, grouped=roi_by_group)
+def _cohort_roi(revenue, deals, spend, campaigns, last_end, today) -> Measured:
+    # (revenue − cost) ÷ cost; 10,000 spent for 15,000 of revenue is 50 %.
+    gain = revenue - spend if spend else None
+    matures = None
+    if last_end is not None:
+        last_end = last_end.date() if hasattr(last_end, "date") else last_end
+        matures = last_end + dt.timedelta(days=ROI_MATURITY_DAYS)
+    return Measured(
+        value=divide(gain, spend),
+        numerator=gain,
+        denominator=spend,
+        sample_size=campaigns,
+        maturing=matures is not None and matures > today,
+        details={"campaign_revenue": revenue, "marketing_spend": spend, "deals": deals},
+    )
+
+
+@computes("roi", records=campaign_cohort, grouped=roi_by_group)
 def roi(scope: KpiScope) -> Measured:
-    return roi_by_group(scope)[TOTAL]
+    return roi_by_group(scope).get(TOTAL) or _cohort_roi(0.0, 0, 0.0, 0, None, None)
 
 
 def list_events_in(scope: KpiScope) -> ir.Table:

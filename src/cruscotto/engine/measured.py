@@ -27,6 +27,8 @@ class Measured:
     ci_high: float | None = None
     sample_size: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # A cohort whose outcomes are still coming in: shown as maturing, not as final.
+    maturing: bool = False
 
 
 KpiFunction = Callable[[KpiScope], Measured]

@@ -10,14 +10,24 @@ import ibis.expr.types as ir
 
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope
 from cruscotto.engine.measured import Measured, computes, divide, rate
+from cruscotto.engine.timebounds import local_date, local_day
 
 
 def task_outcomes(scope: KpiScope) -> ir.Table:
-    """Tasks whenever due (open ones only once due), with an `on_time` flag."""
+    """Tasks whenever due (open ones only once their due date is over), with `on_time`.
+
+    On time means done by the due date (the company-local day of `due_at`), as the
+    catalog's formula says: a task due at 10:00 and done at 18:00 the same day is on time,
+    and an open task is late only from the day after its due date.
+    """
     tasks = scope.table("tasks")
-    now = ibis.literal(scope.now, "timestamp")
-    due = tasks.filter(tasks.completed_at.notnull() | (tasks.due_at < now))
-    return due.mutate(on_time=due.completed_at.notnull() & (due.completed_at <= due.due_at))
+    due_day = local_date(tasks.due_at, scope.tz)
+    today = local_day(scope.now, scope.tz)
+    due = tasks.filter(tasks.completed_at.notnull() | (due_day < today))
+    on_time = due.completed_at.notnull() & (
+        local_date(due.completed_at, scope.tz) <= local_date(due.due_at, scope.tz)
+    )
+    return due.mutate(on_time=on_time)
 
 
 def due_tasks(scope: KpiScope) -> ir.Table:
@@ -46,10 +56,10 @@ def _on_time_completion(scope: KpiScope) -> dict[Any, Measured]:
     grouped=_on_time_completion,
 )
 def on_time_completion(scope: KpiScope) -> Measured:
-    """Tasks due in the period completed by their due time ÷ tasks due.
+    """Tasks due in the period completed by their due date ÷ tasks due.
 
-    A task that is still open and not yet due (later today or in the rest of a period
-    that is not over) is left out rather than counted late.
+    A task that is still open and whose due date is not over (today, or the rest of a
+    period that is not over) is left out rather than counted late.
     """
     return _on_time_completion(scope)[TOTAL]
 
@@ -61,13 +71,21 @@ def working_days(start: dt.date, end: dt.date) -> int:
     return full_weeks * 5 + extra
 
 
+def billable_role(scope: KpiScope, people: ir.Table) -> ir.BooleanValue:
+    """People whose work is billable: a role in settings.billable_roles, or no role
+    recorded (a company that records no roles keeps everyone with a capacity)."""
+    return people.role.isnull() | people.role.isin(list(scope.settings.billable_roles))
+
+
 def people_with_capacity(scope: KpiScope) -> ir.Table:
-    """People with a daily capacity who are active or logged hours in the period."""
+    """People in a billable role with a daily capacity who are active or logged hours in
+    the period."""
     entries = scope.table("timesheets")
     entries = entries.filter(scope.within(entries.worked_on))
     people = scope.table("reps")
     return people.filter(
         people.capacity_hours_per_day > 0,
+        billable_role(scope, people),
         people.active | people.rep_id.isin(entries.person_id),
     )
 
@@ -103,19 +121,42 @@ def utilization_per_part(
     )
     present = present.filter(present.active | present.worker.notnull())
     # Whoever logged hours in a part is present in it, so the billable hours of a part are
-    # those of the people with a capacity (as `billable_entries` counts them).
-    billable = logged.filter(logged.billable, logged.person_id.isin(people.rep_id))
+    # those of the people with a capacity (as `billable_entries` counts them). Those in
+    # roles whose work is not billable (sales, support, managers) are counted apart, for
+    # the details: the ratio is over the billable roles only.
+    counted = people.select(counted_id="rep_id", counted=billable_role(scope, people))
+    billable = logged.filter(logged.billable).join(counted, logged.person_id == counted.counted_id)
     # Each side of the union gives capacity, people and hours; the casts make both sides
     # nullable floats (the source columns may be declared NOT NULL).
     zero, one, none = ibis.literal(0.0), ibis.literal(1, "int64"), ibis.literal(0, "int64")
     capacity = present.capacity_hours_per_day.cast("float64")
     hours = billable.hours.cast("float64")
     facts = ibis.union(
-        present.select(*scope.keys, "part", capacity=capacity, people=one, hours=zero),
-        billable.select(*scope.keys, part=billable._part, capacity=zero, people=none, hours=hours),
+        present.select(
+            *scope.keys,
+            "part",
+            counted=billable_role(scope, present),
+            capacity=capacity,
+            people=one,
+            hours=zero,
+        ),
+        billable.select(
+            *scope.keys,
+            part=billable._part,
+            counted=billable.counted,
+            capacity=zero,
+            people=none,
+            hours=hours,
+        ),
     )
+    mine, rest = facts.counted, ~facts.counted
     totals = facts.group_by([*scope.keys, "part"]).aggregate(
-        capacity=facts.capacity.sum(), people=facts.people.sum(), billable=facts.hours.sum()
+        capacity=facts.capacity.sum(where=mine),
+        people=facts.people.sum(where=mine),
+        billable=facts.hours.sum(where=mine),
+        other_capacity=facts.capacity.sum(where=rest),
+        other_people=facts.people.sum(where=rest),
+        other_billable=facts.hours.sum(where=rest),
     )
     frame = scope.warehouse.execute(totals)
     answers = []
@@ -132,12 +173,24 @@ def _utilization_of(row: dict[str, Any], days: int) -> Measured:
     capacity_per_day = float(row.get("capacity") or 0.0)
     billable = float(row.get("billable") or 0.0)
     available = capacity_per_day * days
+    other_available = float(row.get("other_capacity") or 0.0) * days
+    other_billable = float(row.get("other_billable") or 0.0)
     return Measured(
         value=divide(billable, available),
         numerator=billable,
         denominator=available,
         sample_size=int(row.get("people") or 0),
-        details={"working_days": days, "capacity_hours_per_day": capacity_per_day},
+        details={
+            "working_days": days,
+            "capacity_hours_per_day": capacity_per_day,
+            # The people in other roles, left out of the ratio, and what their own
+            # utilization would be (the whole company's is in `all_roles`).
+            "other_roles_people": int(row.get("other_people") or 0),
+            "other_roles_billable_hours": other_billable,
+            "other_roles_available_hours": other_available,
+            "other_roles_utilization": divide(other_billable, other_available),
+            "all_roles_utilization": divide(billable + other_billable, available + other_available),
+        },
     )
 
 
@@ -151,9 +204,12 @@ def _utilization(scope: KpiScope) -> dict[Any, Measured]:
 
 @computes("utilization", records=billable_entries, trend=utilization_trend, grouped=_utilization)
 def utilization(scope: KpiScope) -> Measured:
-    """Billable hours ÷ (capacity hours per day × working days), over the people with a capacity.
+    """Billable hours ÷ (capacity hours per day × working days), over the people whose work
+    is billable (settings.billable_roles).
 
-    The people counted are those with a daily capacity who are active or logged hours in
-    the period (someone who left still counts for the months they worked).
+    The people counted are those in a billable role with a daily capacity who are active
+    or logged hours in the period (someone who left still counts for the months they
+    worked). Sales, support and managers, who log no client time, would only dilute it:
+    they are in the details (issue 17, item 8).
     """
     return _utilization(scope)[TOTAL]

@@ -18,7 +18,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import active_contracts, add_months, uses_contracts
+from cruscotto.engine.customer_base import spans
+from cruscotto.engine.customers import covers
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope
 
 Part = tuple[dt.date, dt.date]
@@ -77,18 +78,7 @@ def customers_in_parts(
     def first(start: dt.date, end: dt.date) -> dt.date:
         return end - dt.timedelta(days=1) if on_last_day else start
 
-    if uses_contracts(scope):
-        spans = parts_table(windows, customers_from=first)
-        timeline = scope.table("contracts").cross_join(spans)
-        present = active_contracts(timeline, timeline.customers_from, timeline.part_last)
-    else:
-        months = scope.settings.customer_window_months
-        spans = parts_table(
-            windows, invoiced_after=lambda start, end: add_months(first(start, end), -months)
-        )
-        invoices = scope.table("invoices")
-        present = invoices.join(
-            spans,
-            (invoices.issued_at > spans.invoiced_after) & (invoices.issued_at <= spans.part_last),
-        )
+    windows_table = parts_table(windows, customers_from=first)
+    timeline = spans(scope).cross_join(windows_table)
+    present = timeline.filter(covers(timeline, timeline.customers_from, timeline.part_last))
     return present.select("part", *scope.keys, "account_id").distinct()

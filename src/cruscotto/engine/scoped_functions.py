@@ -49,6 +49,8 @@ def scope_for(engine: Engine, scope: Scope) -> KpiScope:
         end=scope.period.end,
         filters=dict(scope.filters),
         today=engine.today,
+        clock=engine.now,
+        currency=engine.currency,
         detailed=not scope.grouped,
         memo=_shared(engine.batch_facts()),
     )
@@ -65,6 +67,7 @@ def computed(measured: Measured) -> Computed:
         denominator=measured.denominator,
         sample_size=measured.sample_size,
         details=dict(measured.details),
+        maturing=measured.maturing,
     )
 
 

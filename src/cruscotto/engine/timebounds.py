@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import ibis
+import ibis.expr.datatypes as dt_types
+import ibis.expr.types as ir
+
 UTC = dt.UTC
 
 
@@ -28,3 +32,28 @@ def bound(day: dt.date, column_type: str, tz: ZoneInfo) -> dt.date | dt.datetime
 def local_day(instant: dt.datetime, tz: ZoneInfo) -> dt.date:
     """The company-local calendar day of a stored (naive UTC) instant."""
     return instant.replace(tzinfo=UTC).astimezone(tz).date()
+
+
+def as_utc(instant: dt.datetime) -> dt.datetime:
+    """`instant` as stored: naive UTC (an aware instant is converted; a naive one is UTC)."""
+    if instant.tzinfo is None:
+        return instant
+    return instant.astimezone(UTC).replace(tzinfo=None)
+
+
+# SQL's timezone(zone, value), the same on DuckDB and PostgreSQL: a naive timestamp read
+# as a wall-clock time in `zone` gives the instant; an instant gives the wall-clock time.
+@ibis.udf.scalar.builtin(name="timezone")
+def _instant_of(zone: str, wall_clock: dt_types.Timestamp()) -> dt_types.Timestamp(timezone="UTC"):
+    """The instant at which the wall clocks of `zone` show `wall_clock`."""
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _wall_clock(zone: str, instant: dt_types.Timestamp(timezone="UTC")) -> dt_types.Timestamp():
+    """What the wall clocks of `zone` show at `instant`."""
+
+
+def local_date(column: ir.TimestampValue, tz: ZoneInfo) -> ir.DateValue:
+    """The company-local calendar day of each stored (naive UTC) timestamp in `column`,
+    computed by the database (the Ibis twin of `local_day`)."""
+    return _wall_clock(tz.key, _instant_of("UTC", column)).date()

@@ -10,6 +10,7 @@ import datetime as dt
 
 import ibis
 import pandas as pd
+import sqlglot.expressions as sge
 
 from cruscotto.ingest.report import ImportReport
 from cruscotto.model import Column, Table
@@ -32,6 +33,10 @@ IMPORT_LOG = Table(
         C("updated", "int", "Changed records", nullable=False),
         C("unchanged", "int", "Records identical to the stored ones", nullable=False),
         C("rejected", "int", "Records refused", nullable=False),
+        C("skipped", "int", "Records left out by the mapping's skip rule"),
+        C("skip_rule", "string", "The skip rule that left them out"),
+        C("outcome", "string", "applied, rows refused (nothing written) or file refused"),
+        C("reason", "string", "Why the whole file was refused"),
     ),
     primary_key=("import_id", "file"),
     date_column="imported_at",
@@ -54,8 +59,39 @@ IMPORT_REJECTS = Table(
 LOG_TABLES = (IMPORT_LOG, IMPORT_REJECTS)
 
 
+# What happened to a file, as the log's `outcome` says it.
+APPLIED, ROWS_REFUSED, FILE_REFUSED = "applied", "rows refused", "file refused"
+
+
 def ensure_tables(warehouse: Warehouse) -> None:
     warehouse.ensure_tables(LOG_TABLES)
+    _add_new_columns(warehouse, IMPORT_LOG)
+
+
+def _add_new_columns(warehouse: Warehouse, declared: Table) -> None:
+    """Columns declared since a database's log was made are added, empty (ALTER TABLE
+    built as a sqlglot tree, since Ibis has no statement for it)."""
+    with warehouse.lock:
+        present = set(warehouse.con.table(declared.name).columns)
+        for column in declared.columns:
+            if column.name in present:
+                continue
+            statement = sge.Alter(
+                this=sge.to_table(sge.to_identifier(declared.name, quoted=True)),
+                kind="TABLE",
+                actions=[
+                    sge.ColumnDef(
+                        this=sge.to_identifier(column.name, quoted=True),
+                        kind=sge.DataType.build(_SQL_TYPES[column.type]),
+                    )
+                ],
+            )
+            result = warehouse.con.raw_sql(statement.sql(dialect=warehouse.con.dialect))
+            if warehouse.engine == "postgres":
+                result.close()
+
+
+_SQL_TYPES = {"int": "BIGINT", "string": "TEXT", "bool": "BOOLEAN", "timestamp": "TIMESTAMP"}
 
 
 def has_log(warehouse: Warehouse) -> bool:
@@ -81,6 +117,10 @@ def record(
                 "updated": f.updated,
                 "unchanged": f.unchanged,
                 "rejected": f.rejected_rows,
+                "skipped": f.skipped,
+                "skip_rule": f.skip_rule,
+                "outcome": APPLIED if report.applied else ROWS_REFUSED,
+                "reason": None,
             }
             for f in report.files
         ]
@@ -103,6 +143,41 @@ def record(
     for declared, frame in ((IMPORT_LOG, log), (IMPORT_REJECTS, rejects)):
         if len(frame):
             warehouse.append(declared.name, conform(declared, frame))
+
+
+def record_refused(
+    warehouse: Warehouse,
+    import_id: str,
+    files: list[str],
+    reason: str,
+    imported_at: dt.datetime,
+    table: str = "",
+) -> None:
+    """Log files refused as a whole (unreadable, no mapping fits, a column missing), so the
+    attempt shows in data health with its reason; call inside its own transaction."""
+    log = pd.DataFrame(
+        [
+            {
+                "import_id": import_id,
+                "file": file,
+                "source": "",
+                "table_name": table,
+                "imported_at": imported_at,
+                "applied": False,
+                "rows_read": 0,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "rejected": 0,
+                "skipped": 0,
+                "skip_rule": None,
+                "outcome": FILE_REFUSED,
+                "reason": reason,
+            }
+            for file in dict.fromkeys(files)
+        ]
+    )
+    warehouse.append(IMPORT_LOG.name, conform(IMPORT_LOG, log))
 
 
 def log_table(warehouse: Warehouse) -> ibis.Table:

@@ -9,10 +9,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import ibis
 import pandas as pd
 
 from cruscotto import audit
 from cruscotto.ingest import import_log
+from cruscotto.ingest.currencies import currency_notes
 from cruscotto.ingest.mapping import Mapping, choose_mapping, load_mapping
 from cruscotto.ingest.readers import SourceTable, read_source
 from cruscotto.ingest.report import FileReport, ImportFileError, ImportReport
@@ -23,6 +25,8 @@ from cruscotto.ingest.validate import (
     check_rows,
     check_unique_keys,
     check_updates_exist,
+    stored_order_pairs,
+    warn_stored_order,
 )
 from cruscotto.model import TABLES, Table
 from cruscotto.settings import load_company
@@ -114,25 +118,41 @@ def import_files(
     the import by raising (nothing is written then).
     """
     settings = settings or company_settings()
-    chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
-    if chosen is not None and table is not None and chosen.table != table:
-        raise ImportFileError(f"mapping {chosen.name} loads {chosen.table}, not {table}")
     files = [Path(p) for p in paths]
     if not files:
         raise ImportFileError("no files to import")
     labels = list(names) if names is not None else [str(p) for p in files]
     if len(labels) != len(files):
         raise ValueError(f"{len(files)} files but {len(labels)} names")
+    stamp = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
+    import_id = uuid.uuid4().hex
 
     report = ImportReport(dry_run=dry_run)
     batch: list[tuple[FileReport, Prepared, int]] = []
     related: list[tuple[FileReport, Prepared]] = []
-    for path, label in zip(files, labels, strict=True):
-        file_report, prepared, unreadable = _prepare_file(
-            path, label, chosen, source, table, settings
-        )
-        batch.append((file_report, prepared, unreadable))
-        related += [(file_report, r) for r in _related_rows(prepared, settings)]
+    refused, chosen = labels, None
+    try:
+        chosen = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
+        if chosen is not None and table is not None and chosen.table != table:
+            raise ImportFileError(f"mapping {chosen.name} loads {chosen.table}, not {table}")
+        for path, label in zip(files, labels, strict=True):
+            refused = [label]
+            file_report, prepared, unreadable = _prepare_file(
+                path, label, chosen, source, table, settings
+            )
+            batch.append((file_report, prepared, unreadable))
+            related += [(file_report, r) for r in _related_rows(prepared, settings)]
+    except ImportFileError as exc:
+        # The attempt is logged (not for a dry run, which writes nothing), so data health
+        # shows a refused file with its reason, not only the files that went in.
+        if not dry_run:
+            with warehouse.transaction():
+                import_log.ensure_tables(warehouse)
+                table_name = table or (chosen.table if isinstance(chosen, Mapping) else "")
+                import_log.record_refused(
+                    warehouse, import_id, refused, str(exc), stamp, table_name
+                )
+        raise
 
     by_table: dict[str, list[Prepared]] = defaultdict(list)
     for _, prepared, _ in batch:
@@ -142,18 +162,22 @@ def import_files(
     with warehouse.lock:
         known = _known_keys(warehouse, [p for _, p, _ in batch], [r for _, r in related])
         updatable = _updatable_keys(warehouse, [p for _, p, _ in batch])
-    for _, prepared, _ in batch:
+    for file_report, prepared, _ in batch:
         check_foreign_keys(prepared, known)
         if prepared.mapping.update_only:
             check_updates_exist(prepared, updatable[prepared.table.name])
+            with warehouse.lock:
+                stored = _stored_dates(warehouse, prepared)
+            if stored is not None:
+                warn_stored_order(prepared, stored)
+                file_report.warnings = prepared.warnings
 
+    report.currency_notes = currency_notes(warehouse, [p for _, p, _ in batch], settings.currency)
     for file_report, prepared, unreadable in batch:
         file_report.rejected_rows = int(prepared.bad.sum()) + unreadable
         report.rejects += prepared.rejects
         report.files.append(file_report)
 
-    stamp = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
-    import_id = uuid.uuid4().hex
     if report.rejects and not allow_partial:
         if not dry_run:
             with warehouse.transaction():
@@ -209,6 +233,7 @@ def _prepare_file(
         table=mapping.table,
         rows_read=len(read.frame) + len(read.rejects),
         skipped=prepared.skipped,
+        skip_rule=mapping.skip if prepared.skipped else None,
     )
     file_report.warnings = prepared.warnings
     return file_report, prepared, len(read.rejects)
@@ -259,6 +284,19 @@ def _known_keys(
                 keys |= set(r.frame[column].dropna())
         known[target] = keys
     return known
+
+
+def _stored_dates(warehouse: Warehouse, prepared: Prepared) -> pd.DataFrame | None:
+    """The stored dates an update-only file's dates must be in order with, by key."""
+    pairs = stored_order_pairs(prepared)
+    if not pairs:
+        return None
+    key = prepared.table.primary_key[0]
+    wanted = sorted({c for pair in pairs for c in pair if c not in prepared.labels})
+    keys = prepared.frame.loc[~prepared.bad.to_numpy(), [key]].dropna().drop_duplicates()
+    stored = warehouse.con.table(prepared.table.name)
+    incoming = ibis.memtable(keys.reset_index(drop=True), schema={key: "string"})
+    return stored.semi_join(incoming, key).select(key, *wanted).execute()
 
 
 def _updatable_keys(warehouse: Warehouse, batch: list[Prepared]) -> dict[str, set]:

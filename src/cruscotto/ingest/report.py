@@ -32,7 +32,9 @@ REJECT_FIELDS = ("file", "row", "column", "value", "reason")
 
 @dataclass
 class FileReport:
-    """Counts for one file: inserted + updated + unchanged + rejected_rows + skipped = rows_read."""
+    """Counts for one file. Every row read is accounted for: when the import is applied,
+    inserted + updated + unchanged + rejected_rows + skipped = rows_read; when it is not
+    (a dry run, or rows refused without `allow_partial`) the first three stay 0."""
 
     file: str
     source: str
@@ -43,12 +45,51 @@ class FileReport:
     unchanged: int = 0
     rejected_rows: int = 0
     skipped: int = 0  # left out by the mapping's `skip` rule
+    skip_rule: str | None = None  # that rule, when it left rows out
     # Records created in other tables because this file referred to them (e.g. the reps
     # named as deal owners), table -> rows inserted.
     related_inserted: dict[str, int] = field(default_factory=dict)
     stage_changes: int = 0
     # Columns of the mapping that the file lacks (their canonical columns stay empty).
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CurrencyNote:
+    """Amounts in `currency`, which is not the base currency and has no rate stored.
+
+    `first_import`: the database held no amounts before, so `currency` may well be the
+    company's own currency, and the note offers to make it the base currency.
+    """
+
+    currency: str
+    base: str
+    amounts: int  # records with an amount in `currency`
+    files: list[str]
+    first_import: bool = False
+
+    @property
+    def set_base_command(self) -> str:
+        return f"cruscotto config set base_currency {self.currency}"
+
+    @property
+    def message(self) -> str:
+        where = ", ".join(self.files)
+        counted = f"{self.amounts:,} amounts in {where} are in {self.currency}"
+        if self.first_import:
+            return (
+                f"{counted}, and the base currency is {self.base}. If the company works in "
+                f"{self.currency}, make it the base currency: `{self.set_base_command}`. "
+                f"Otherwise import {self.currency} rates into fx_rates (columns day, "
+                f"currency, rate_to_base: `cruscotto import rates.csv --table fx_rates`)."
+            )
+        return (
+            f"{counted}, but fx_rates has no {self.currency} rate to convert them to the "
+            f"base currency {self.base}, so money KPIs will stop on them. Import "
+            f"{self.currency} rates (`cruscotto import rates.csv --table fx_rates`, columns "
+            f"day, currency, rate_to_base), or, if all the company's amounts are in "
+            f"{self.currency}: `{self.set_base_command}`."
+        )
 
 
 @dataclass
@@ -63,6 +104,8 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list)
     applied: bool = False
     dry_run: bool = False
+    # Currencies the amounts arrive in that the KPIs could not convert (see `currencies`).
+    currency_notes: list[CurrencyNote] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,7 +121,13 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for a JSON API: files, rejects, totals and the flags."""
-        return {**asdict(self), "totals": self.totals(), "rejected_rows": self.rejected_rows}
+        notes = [asdict(n) | {"message": n.message} for n in self.currency_notes]
+        return {
+            **asdict(self),
+            "currency_notes": notes,
+            "totals": self.totals(),
+            "rejected_rows": self.rejected_rows,
+        }
 
     def write_rejects_csv(self, path: str | Path) -> Path:
         """Write the rejects (file, row, column, value, reason) as a UTF-8 CSV; returns the path."""

@@ -18,7 +18,7 @@ from cruscotto.ingest.report import ImportFileError, Reject
 from cruscotto.model import Column, Table
 from cruscotto.model import table as model_table
 
-_AMOUNT_COLUMNS = ("amount", "mrr", "spend", "direct_cost")
+AMOUNT_COLUMNS = ("amount", "mrr", "spend", "direct_cost")
 _TYPE_WORDS = {
     "int": "a whole number",
     "float": "a number",
@@ -186,7 +186,7 @@ def prepare(
         values, bad, currency = convert(cells, column, mapping, settings)
         typed[column.name], raw[column.name], labels[column.name] = values, cells, rule.label
         bad_cells[column.name] = bad
-        if currency is not None and column.name in _AMOUNT_COLUMNS and currency_found is None:
+        if currency is not None and column.name in AMOUNT_COLUMNS and currency_found is None:
             currency_found = currency
 
     prepared = Prepared(
@@ -205,12 +205,66 @@ def prepare(
     for name, bad in bad_cells.items():
         column = declared.column(name)
         prepared.reject(bad, name, f"{name}: not {_TYPE_WORDS.get(column.type, column.type)}")
+    if table is None and not mapping.update_only:
+        _fill_opening_dates(prepared)
     if "currency" in declared.column_names and not (
         mapping.update_only and "currency" not in labels
     ):
         _fill_currency(prepared, currency_found, mapping.currency or settings.currency)
         labels.setdefault("currency", "currency")
     return prepared
+
+
+# Records that are real even when the file does not say when they began: a deal exported
+# at its first stage (no engage date yet) is an open deal all the same.
+OPENING_DATES = {"opportunities": ("created_at", "closed_at")}
+
+
+def _fill_opening_dates(prepared: Prepared) -> None:
+    """Give a record with no opening date the best date the file has, and say which.
+
+    A closed record opened no later than it closed, so its close date stands in; an open
+    one existed when the file was exported, and the latest date anywhere in the file is
+    the nearest to that moment the file tells. The report names how many rows got which.
+    """
+    opening = OPENING_DATES.get(prepared.table.name)
+    if opening is None or opening[0] not in prepared.labels:
+        return
+    column, closing = opening
+    frame = prepared.frame
+    empty = frame[column].isna() & ~prepared.bad
+    if not empty.any():
+        return
+    label = prepared.labels[column]
+    latest, source = _latest_date(prepared)  # before filling: the file's own dates only
+    closed = empty & frame[closing].notna()
+    frame.loc[closed, column] = frame.loc[closed, closing]
+    if closed.any():
+        prepared.warnings.append(
+            f"{int(closed.sum()):,} rows without {label}: {column} is their {closing} "
+            f"({prepared.labels.get(closing, closing)})"
+        )
+    rest = empty & ~closed
+    if rest.any() and latest is not None:
+        frame.loc[rest, column] = latest
+        prepared.warnings.append(
+            f"{int(rest.sum()):,} rows without {label}: {column} is the latest date in the "
+            f"file, {latest:%Y-%m-%d} (from {source}), the nearest it tells to its export"
+        )
+
+
+def _latest_date(prepared: Prepared) -> tuple[pd.Timestamp | None, str]:
+    best: pd.Timestamp | None = None
+    source = ""
+    # Only times of events: a date column such as expected_close_date is a plan, and may
+    # lie after the export.
+    for column in prepared.table.columns:
+        if column.type != "timestamp" or column.name not in prepared.labels:
+            continue
+        newest = prepared.frame.loc[~prepared.bad, column.name].max()
+        if pd.notna(newest) and (best is None or newest > best):
+            best, source = pd.Timestamp(newest), prepared.labels[column.name]
+    return best, source
 
 
 def _fill_currency(prepared: Prepared, written: pd.Series | None, default: str) -> None:

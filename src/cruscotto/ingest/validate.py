@@ -53,6 +53,45 @@ def check_rows(prepared: Prepared) -> None:
         )
 
 
+def stored_order_pairs(prepared: Prepared) -> list[tuple[str, str]]:
+    """The (earlier, later) pairs where this update-only file gives one side and the
+    stored record holds the other."""
+    if not prepared.mapping.update_only:
+        return []
+    given = set(prepared.labels)
+    return [(a, b) for a, b in prepared.table.temporal_order if (a in given) != (b in given)]
+
+
+def warn_stored_order(prepared: Prepared, stored: pd.DataFrame, shown: int = 5) -> None:
+    """Warn about rows whose event falls before the stored record's start, or after its
+    end (a lead converted before it was created).
+
+    The rule (docs/import.md, "Consistency"): a row that contradicts itself is refused;
+    a file that dates an event of a record another file created is imported and the
+    disagreement named, since neither source is known to be the wrong one (data health
+    keeps counting such records under "dates out of order").
+    """
+    key = prepared.table.primary_key[0]
+    frame = prepared.frame.assign(row_=prepared.rows)[~prepared.bad.to_numpy()]
+    joined = frame.merge(stored, on=key, how="inner", suffixes=("", "__stored"))
+    given = set(prepared.labels)
+    for earlier, later in stored_order_pairs(prepared):
+        a = joined[earlier if earlier in given else f"{earlier}__stored"]
+        b = joined[later if later in given else f"{later}__stored"]
+        wrong = joined[a.notna() & b.notna() & (b < a)]
+        if wrong.empty:
+            continue
+        examples = "; ".join(
+            f"row {r.row_} ({getattr(r, key)}: {later} {b[i]}, {earlier} {a[i]})"
+            for i, r in zip(wrong.index[:shown], wrong.head(shown).itertuples(), strict=True)
+        )
+        more = f" and {len(wrong) - shown} more" if len(wrong) > shown else ""
+        prepared.warnings.append(
+            f"{len(wrong):,} rows give {later} before the stored {earlier} "
+            f"(imported, and counted in data health): {examples}{more}"
+        )
+
+
 def check_unique_keys(batch: list[Prepared]) -> None:
     """A key may appear once per import: later repeats are refused, naming the first row."""
     if not batch:

@@ -37,9 +37,11 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec(
             "forecast",
             "Sales forecast",
-            "Open pipeline weighted by each stage's historical win rate, by expected close "
-            "month; the factors behind each deal; forecast vs actual for past months.",
+            "Open pipeline weighted by each deal's close probability (learned from the "
+            "company's won and lost deals), by expected close month; the factors behind each "
+            "deal; forecast vs actual for past months.",
             sales_forecast,
+            options=("scores",),
         ),
         ReportSpec(
             "conversion",

@@ -25,7 +25,6 @@ from cruscotto.reports.query import (
     in_period,
     scoped,
     supports,
-    with_base_amount,
 )
 from cruscotto.reports.report import Column, Note, Report, ReportTable, json_value
 
@@ -123,13 +122,18 @@ def maturity_days(engine: Engine) -> int:
 def _spend_by_channel(
     engine: Engine, period: Period, filters: Filters | None
 ) -> pd.DataFrame | None:
-    """Spend of campaigns started in the period, per channel, in the base currency."""
+    """Spend of campaigns started in the period, per channel, in the base currency: the
+    spend of the period's campaign cohort, as the ROI KPI counts it (one definition)."""
     if any(not supports("campaigns", d) for d in clean_filters(filters)):
         return None
-    campaigns = scoped(engine, "campaigns", filters)
-    started = campaigns.filter(in_period(campaigns.started_at, period, engine))
-    valued = with_base_amount(engine, started, "spend", started.started_at, "campaigns")
-    return engine.execute(valued.group_by("channel").aggregate(spend=valued.amount_base.sum()))
+    cohorts = engine.breakdown("roi", period, "channel", filters)
+    return pd.DataFrame(
+        {
+            "channel": [channel for channel, _ in cohorts],
+            "spend": [result.details["marketing_spend"] for _, result in cohorts],
+        },
+        columns=["channel", "spend"],
+    )
 
 
 def _share(part: float, whole: float) -> float | None:

@@ -20,8 +20,9 @@ def deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
     """Opportunities under `filters`, with `amount_base`, `rep`, `team` and `account`."""
     opportunities = scoped(engine, "opportunities", filters)
     closed = opportunities.status.isin(CLOSED) & opportunities.closed_at.notnull()
+    # A timestamp: the converter takes its day in the company's time zone.
     valued_on = ibis.cases(
-        (closed, opportunities.closed_at.date()), else_=ibis.literal(engine.today)
+        (closed, opportunities.closed_at), else_=ibis.literal(engine.now, "timestamp")
     )
     valued = with_base_amount(engine, opportunities, "amount", valued_on, "opportunities")
     reps = engine.table("reps").select(_rep_id="rep_id", rep="name", team="team")
@@ -48,11 +49,11 @@ def stage_win_rates(engine: Engine, filters: Filters | None = None) -> ir.Table:
     closed = opportunities.filter(opportunities.status.isin(CLOSED)).select(
         "opportunity_id", "pipeline", "status"
     )
-    # Same nullability on both sides: a team filter joins reps, which makes the deal's
-    # columns nullable, and a union wants equal schemas.
-    both = {"opportunity_id": "string", "stage": "string"}
-    history = engine.table("stage_history").select("opportunity_id", "stage").cast(both)
-    current = opportunities.select("opportunity_id", "stage").cast(both)
+    # Both sides cast to one nullable schema: a filter's join (team → reps) makes the deals'
+    # columns nullable while stage_history's keys are not, and a union needs equal schemas.
+    pair = {"opportunity_id": "string", "stage": "string"}
+    history = engine.table("stage_history").select(*pair).cast(pair)
+    current = opportunities.select(*pair).cast(pair)
     reached = history.union(current, distinct=True)
     outcomes = closed.join(reached, "opportunity_id")
     return outcomes.group_by(["pipeline", "stage"]).aggregate(

@@ -19,7 +19,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from cruscotto.reports.report import Column, Report, ReportTable, json_value
+from cruscotto.reports.report import (
+    Column,
+    Report,
+    ReportTable,
+    factors_text,
+    json_value,
+    typed_cell,
+)
 from cruscotto.safe_cells import csv_writer, text_cell, xlsx_cell
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +51,8 @@ def header(column: Column, currency: str) -> str:
 
 
 def csv_cell(value, kind: str):
+    if kind == "factors":
+        return factors_text(typed_cell(value, kind))
     value = json_value(value)
     if value is None:
         return ""
@@ -93,6 +102,8 @@ def _number_format(kind: str, currency: str) -> str | None:
 
 
 def _xlsx_value(value, kind: str):
+    if kind == "factors":
+        return factors_text(typed_cell(value, kind))
     if value is None or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):

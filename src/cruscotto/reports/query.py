@@ -79,7 +79,7 @@ def with_base_amount(
     the currency and the day, raised here rather than summed as nothing."""
     converter = engine.currency
     joined = converter.with_rate(table, day)
-    if engine.execute(joined.count(where=converter.missing(joined))):
-        raise converter.explain_missing(joined, source)
+    if engine.execute(joined.count(where=converter.missing(joined, joined[amount]))):
+        raise converter.explain_missing(joined, source, joined[amount])
     helpers = [c for c in joined.columns if c.startswith("fx__") or c == RATE]
     return joined.mutate(**{name: converter.in_base(joined, joined[amount])}).drop(*helpers)

@@ -8,6 +8,7 @@ how it is formatted (a currency amount, a fraction shown as a percentage, a coun
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,7 +18,9 @@ import pandas as pd
 from cruscotto.engine import Period
 
 # "kpi": a KPI value whose unit is in the row's `unit` column (the executive summary).
-ColumnKind = Literal["text", "count", "currency", "percent", "number", "days", "date", "kpi"]
+ColumnKind = Literal[
+    "text", "count", "currency", "percent", "number", "days", "date", "kpi", "factors"
+]
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class ReportTable:
     def records(self) -> list[dict[str, Any]]:
         """The rows as JSON-ready dictionaries (None for missing values, ISO dates)."""
         return [
-            {c.name: json_value(_cell(row[c.name], c.kind)) for c in self.columns}
+            {c.name: json_value(typed_cell(row[c.name], c.kind)) for c in self.columns}
             for row in self.frame.to_dict("records")
         ]
 
@@ -108,11 +111,23 @@ class Report:
         }
 
 
-def _cell(value: Any, kind: str) -> Any:
+def typed_cell(value: Any, kind: str) -> Any:
     # A date column read back from a database may arrive as a midnight timestamp.
     if kind == "date" and isinstance(value, dt.datetime):
         return value.date()
+    if kind == "factors":  # stored as JSON text: [{feature, label, value, effect}, …]
+        return json.loads(value) if isinstance(value, str) else []
     return value
+
+
+def factors_text(factors: list[dict]) -> str:
+    """The factors of a deal in plain English, for CSV and XLSX: "Demos: 2 (+8 pts); …"."""
+    parts = []
+    for factor in factors:
+        value = factor.get("value")
+        shown = f"{value:,.0f}" if isinstance(value, int | float) else str(value)
+        parts.append(f"{factor['label']}: {shown} ({factor['effect'] * 100:+.0f} pts)")
+    return "; ".join(parts)
 
 
 def local_dates(utc_timestamps: pd.Series, tz) -> pd.Series:

@@ -106,6 +106,9 @@ def executive_summary(
             "on_target": int((frame.status == "on_target").sum()),
             "at_risk": int((frame.status == "at_risk").sum()),
             "off_target": int((frame.status == "off_target").sum()),
+            # No verdict yet: a period not over or a cohort maturing; too few records.
+            "pending": int((frame.status == "pending").sum()),
+            "too_few": int((frame.status == "too_few").sum()),
         },
         filters=clean,
     )

@@ -39,6 +39,7 @@ from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.limits import BodyLimitMiddleware
 from cruscotto.web.pages import templates
+from cruscotto.web.scheduler import start as start_scheduler
 from cruscotto.web.sessions import SessionStore
 from cruscotto.web.throttle import LoginThrottle
 from cruscotto.web.users import UserStore
@@ -56,6 +57,7 @@ def create_app(
     cache_seconds: float = 60.0,
     warm: bool = False,
     security: SecuritySettings | None = None,
+    scheduler: bool = False,
 ) -> FastAPI:
     """The web app over `warehouse`.
 
@@ -63,14 +65,18 @@ def create_app(
     answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
     company-wide overview in the background as soon as the server starts; `security`
     (the `security:` section of cruscotto.yaml by default) sets what may be written and
-    the limits, see cruscotto.web.permissions and docs/web.md.
+    the limits, see cruscotto.web.permissions and docs/web.md; `scheduler` runs the alert
+    evaluation, deliveries and digests (see cruscotto.web.scheduler).
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm and cache_seconds > 0:
             app.state.warm_up = warm_up(app)
+        jobs = start_scheduler(app) if scheduler else None
         yield
+        if jobs is not None:
+            jobs.shutdown(wait=False)
 
     app = FastAPI(
         lifespan=lifespan,

@@ -31,6 +31,7 @@ USERS = Table(
         C("teams", "string", "For a manager: comma-separated teams they manage"),
         C("language", "string", "Preferred language", nullable=False, allowed=LANGUAGES),
         C("created_at", "timestamp", "When the user was added (UTC)", nullable=False),
+        C("email", "string", "Where alerts and digests are sent"),
     ),
     primary_key=("username",),
 )
@@ -81,11 +82,26 @@ WEB_TABLES = (USERS, API_TOKENS, SESSIONS, SECRETS)
 
 
 def ensure_tables(warehouse: Warehouse) -> None:
-    """Create the web tables that are missing (idempotent)."""
+    """Create the web tables that are missing (idempotent); a users table made by an
+    older version gets the columns added since (e-mail), its rows kept."""
     warehouse.ensure_tables(WEB_TABLES)
     with warehouse.lock:
         if OLD_API_TOKENS in warehouse.con.list_tables():
             warehouse.con.drop_table(OLD_API_TOKENS)
+    _add_missing_columns(warehouse, USERS)
+
+
+def _add_missing_columns(warehouse: Warehouse, declared: Table) -> None:
+    with warehouse.lock:
+        existing = warehouse.con.table(declared.name)
+        if set(declared.column_names) <= set(existing.columns):
+            return
+        rows = existing.to_pyarrow().to_pylist()
+        with warehouse.transaction():
+            warehouse.con.create_table(declared.name, schema=declared.ibis_schema(), overwrite=True)
+            if rows:
+                data = pa.Table.from_pylist(rows, schema=_arrow_schema(declared))
+                warehouse.append(declared.name, conform(declared, data))
 
 
 def read_rows(warehouse: Warehouse, declared: Table) -> list[dict]:

@@ -31,7 +31,7 @@ def parse_expiry(text: str) -> timedelta | None:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
-COMMANDS = ("add", "remove", "list", "token", "tokens", "revoke")
+COMMANDS = ("add", "remove", "list", "email", "token", "tokens", "revoke")
 
 
 class UserAdmin:
@@ -73,6 +73,14 @@ class UserAdmin:
         self._audit("user.remove", name, before=_user(user))
         return _user(user)
 
+    def email(self, name: str, address: str) -> dict:
+        user = self.store.get(name)
+        if user is None:
+            raise UserError(f"no user named {name!r}")
+        self.store.set_email(name, address)
+        self._audit("user.email", name, before=user.email, after=address or None)
+        return _user(self.store.get(name))
+
     def list(self) -> list[dict]:
         return [_user(u) for u in self.store.list()]
 
@@ -97,6 +105,7 @@ def _user(user) -> dict:
         "rep_id": user.rep_id,
         "teams": list(user.teams),
         "language": user.language,
+        "email": user.email,
     }
 
 

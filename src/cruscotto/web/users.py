@@ -7,6 +7,7 @@ revoke it), a name, an expiry and its last use.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from cruscotto.web.storage import (
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 DEFAULT_TOKEN_LIFE = timedelta(days=90)
 LAST_USE_PRECISION = timedelta(minutes=1)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class UserError(ValueError):
@@ -78,11 +80,19 @@ class User:
     rep_id: str | None = None
     teams: tuple[str, ...] = ()
     language: str = "en"
+    email: str | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> User:
         teams = tuple(t.strip() for t in (row.get("teams") or "").split(",") if t.strip())
-        return cls(row["username"], row["role"], row.get("rep_id"), teams, row["language"])
+        return cls(
+            row["username"],
+            row["role"],
+            row.get("rep_id"),
+            teams,
+            row["language"],
+            row.get("email"),
+        )
 
 
 class UserStore:
@@ -123,8 +133,10 @@ class UserStore:
         rep_id: str | None = None,
         teams: list[str] | tuple[str, ...] = (),
         language: str = "en",
+        email: str | None = None,
     ) -> User:
         username = username.strip()
+        email = _checked_email(email)
         if not username:
             raise UserError("the user name is empty")
         if role not in ROLES:
@@ -147,6 +159,7 @@ class UserStore:
             "teams": ",".join(teams) if role == "manager" else None,
             "language": language,
             "created_at": utc_now(),
+            "email": email,
         }
         with self.warehouse.lock:
             rows = read_rows(self.warehouse, USERS)
@@ -203,6 +216,18 @@ class UserStore:
             for row in rows:
                 if row["username"] == username:
                     row["language"] = language
+            self._write({USERS: rows})
+
+    def set_email(self, username: str, email: str | None) -> None:
+        """Set (or with None / "" remove) the address alerts and digests go to."""
+        email = _checked_email(email)
+        with self.warehouse.lock:
+            rows = read_rows(self.warehouse, USERS)
+            if not any(r["username"] == username for r in rows):
+                raise UserError(f"no user named {username!r}")
+            for row in rows:
+                if row["username"] == username:
+                    row["email"] = email
             self._write({USERS: rows})
 
     # -- API tokens -----------------------------------------------------------------------
@@ -281,3 +306,12 @@ class UserStore:
         with self.warehouse.lock:
             rows = [self._with_last_use(r) for r in read_rows(self.warehouse, API_TOKENS)]
             self._write({API_TOKENS: rows})
+
+
+def _checked_email(email: str | None) -> str | None:
+    email = (email or "").strip()
+    if not email:
+        return None
+    if not _EMAIL.match(email):
+        raise UserError(f"{email!r} is not an e-mail address (write name@example.com)")
+    return email

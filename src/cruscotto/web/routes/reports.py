@@ -19,13 +19,16 @@ from fastapi.responses import Response
 from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
 from cruscotto.engine.dimensions import DimensionError
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
+from cruscotto.models.deal_scores import DealScores, DealScoreService
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
 from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.kpis import engine, period_dict
 from cruscotto.web.limits import check_period
+from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
 from cruscotto.web.pickers import pickers
 
 router = APIRouter()
@@ -49,6 +52,14 @@ CHARTS = {
     "leaderboard": ("reps", "rep", ("won_value", "open_value")),
     "lost": ("reasons", "reason", ("value",)),
 }
+
+
+def scores_for(name: str, who: Access, service: DealScoreService | None, kpis: Engine):
+    """The learned close probabilities for the forecast (None while the first training
+    runs, without a service, or for any other report)."""
+    if service is None or name != "forecast" or not may_open(name, who):
+        return None
+    return service.current(kpis)
 
 
 def may_open(name: str, who: Access) -> bool:
@@ -80,6 +91,7 @@ def run_report(
     currency: list[str] | None,
     who: Access,
     kpis: Engine,
+    scores: DealScores | None = None,
 ) -> Report:
     """The report under the user's scope, or a 4xx that says what was wrong."""
     try:
@@ -89,6 +101,8 @@ def run_report(
     if not may_open(name, who):
         raise HTTPException(403, who.t("error.no_records"))
     options = {"statuses": status, "currencies": currency} if name == "leaderboard" else {}
+    if name == "forecast":
+        options = {"scores": scores}
     try:
         chosen: Period | None = kpis.period(period) if period else None
         if chosen is not None:
@@ -106,16 +120,25 @@ def report_view(
     period: str | None = None,
     status: Many = None,
     currency: Many = None,
+    page: Annotated[int, Query(ge=1, description="Page of the long tables (deals…).")] = 1,
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
+    service: DealScoreService = Depends(deal_score_service),
 ) -> dict:
-    """A report's tables (rows and typed columns), notes and headline facts, in scope."""
-    result = run_report(name, period, status, currency, who, kpis)
+    """A report's tables (rows and typed columns), notes and headline facts, in scope.
+    Tables longer than PAGE_SIZE rows hold one page (`page`, default 1) and say which in
+    their `pagination`; the exports hold every row."""
+    scores = scores_for(name, who, service, kpis)
+    result = run_report(name, period, status, currency, who, kpis, scores)
     data = result.to_dict()
+    for table in data["tables"]:
+        paginate(table, page)
     data["period"] = period_dict(result.period) | {"label": result.period.label}
     data["pickers"] = pickers(kpis, who, REPORT_FILTERS[name])
     data["can_export"] = who.can_export
     data["chart"] = chart(result, who)
+    if name == "forecast" and any(t.name == "forecast_vs_actual" for t in result.tables):
+        data["history_chart"] = chart(result, who, HISTORY_CHART)
     if name == "summary":
         for row in data["tables"][0]["rows"]:
             row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
@@ -130,17 +153,26 @@ def report_view(
 @router.get("/api/reports/{name}/export", tags=["reports"])
 def report_export(
     name: str,
-    format: Literal["csv", "xlsx"] = "csv",
+    format: Literal["csv", "xlsx", "pdf"] = "csv",
     table: str | None = None,
     period: str | None = None,
     status: Many = None,
     currency: Many = None,
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
+    service: DealScoreService = Depends(deal_score_service),
 ) -> Response:
-    """The report as XLSX (one sheet per table) or one of its tables as CSV."""
+    """The report as XLSX (one sheet per table), PDF (the page, A4) or one table as CSV."""
     who.require_export()
-    result = run_report(name, period, status, currency, who, kpis)
+    if format == "pdf":
+        content, filename = report_pdf(name, period, status, currency, who, kpis, service)
+        return Response(
+            content,
+            media_type=PDF_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    scores = scores_for(name, who, service, kpis)
+    result = run_report(name, period, status, currency, who, kpis, scores)
     filename = f"{name}-{result.period.label}"
     if format == "xlsx":
         content, media_type = to_xlsx(result), XLSX_MEDIA_TYPE
@@ -157,11 +189,55 @@ def report_export(
     )
 
 
-def chart(result: Report, who: Access) -> dict | None:
-    """A plotly bar chart (as a plain dict) of the report's main table, labels translated."""
-    if result.name not in CHARTS:
+PAGE_SIZE = 100
+
+
+def paginate(table: dict, page: int) -> None:
+    """Keep one page of a long table's rows; a page past the end shows the last one."""
+    total = len(table["rows"])
+    if total <= PAGE_SIZE:
+        return
+    pages = -(-total // PAGE_SIZE)
+    page = min(page, pages)
+    start = (page - 1) * PAGE_SIZE
+    table["rows"] = table["rows"][start : start + PAGE_SIZE]
+    table["pagination"] = {
+        "page": page,
+        "pages": pages,
+        "page_size": PAGE_SIZE,
+        "total": total,
+        "first_row": start + 1,
+        "last_row": start + len(table["rows"]),
+    }
+
+
+def report_pdf(
+    name: str,
+    period: str | None,
+    status: list[str] | None,
+    currency: list[str] | None,
+    who: Access,
+    kpis: Engine,
+    service: DealScoreService | None = None,
+) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of the report page as `who` sees it: the same template,
+    language and scope (the web's button, `cruscotto report --format pdf`, digests)."""
+    data = report_view(name, period, status, currency, page=1, who=who, kpis=kpis, service=service)
+    params = {"period": period, "status": status, "currency": currency, **who.requested}
+    content = render_pdf("reports/report.html", data, who, f"/reports/{name}", params)
+    return content, f"{name}-{data['period']['label']}.pdf"
+
+
+HISTORY_CHART = ("forecast_vs_actual", "month", ("forecast", "actual"))
+
+
+def chart(result: Report, who: Access, spec: tuple | None = None) -> dict | None:
+    """A plotly bar chart (as a plain dict) of the report's main table (or of `spec`:
+    table, category column, value columns), labels translated. The forecast's weighted
+    value carries its P10–P90 range as error bars."""
+    if spec is None and result.name not in CHARTS:
         return None
-    table_name, category, values = CHARTS[result.name]
+    table_name, category, values = spec or CHARTS[result.name]
     table = result.table(table_name)
     rows = [r for r in table.records() if r[category] != ALL_CHANNELS]
     if not rows:
@@ -173,16 +249,25 @@ def chart(result: Report, who: Access) -> dict | None:
         said = who.t(key)
         return english if said == key else said
 
+    traces = [
+        {
+            "type": "bar",
+            "name": text(labels[column]),
+            "x": [text(str(r[category])) for r in rows],
+            "y": [r[column] for r in rows],
+        }
+        for column in values
+    ]
+    if {"p10", "p90", "weighted_value"} <= set(labels):
+        weighted = traces[values.index("weighted_value")]
+        weighted["error_y"] = {
+            "type": "data",
+            "symmetric": False,
+            "array": [max((r["p90"] or 0) - (r["weighted_value"] or 0), 0) for r in rows],
+            "arrayminus": [max((r["weighted_value"] or 0) - (r["p10"] or 0), 0) for r in rows],
+        }
     return {
-        "data": [
-            {
-                "type": "bar",
-                "name": text(labels[column]),
-                "x": [text(str(r[category])) for r in rows],
-                "y": [r[column] for r in rows],
-            }
-            for column in values
-        ],
+        "data": traces,
         "layout": {
             "barmode": "group",
             "height": 320,

@@ -1,0 +1,72 @@
+"""Forecast accuracy of a period covered by monthly forecasts (issue 17, item 4).
+
+The reps' forecasts (the latest for each label counts) and their won deals, in EUR:
+  r1  forecasts 2026-07, 2026-08, 2026-09: 100 each; won 120 (July), 80 (Aug), 70 (Sep)
+  r2  forecasts 2026-Q3: 200 (and 2026-07: 999, unused: the quarter's own label wins);
+      won 150 in August
+  r3  forecasts 2026-07 only: 50; won 50 in July and 500 in August (a month it did not
+      forecast, left out of its comparison)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.fixtures import engine_for, load, rep, ts, won_deal
+
+
+def forecast(rep_id, period, amount, submitted="2026-06-25 09:00"):
+    return {"rep_id": rep_id, "period": period, "amount": amount, "submitted_at": ts(submitted)}
+
+
+def won(opportunity_id, owner, closed, amount):
+    return won_deal(opportunity_id, closed, amount, owner_id=owner)
+
+
+@pytest.fixture
+def company(warehouse):
+    load(
+        warehouse,
+        reps=[rep("r1"), rep("r2"), rep("r3", team="South")],
+        forecasts=[
+            forecast("r1", "2026-07", 90.0, "2026-06-20 09:00"),  # replaced by the next
+            forecast("r1", "2026-07", 100.0),
+            forecast("r1", "2026-08", 100.0),
+            forecast("r1", "2026-09", 100.0),
+            forecast("r2", "2026-Q3", 200.0),
+            forecast("r2", "2026-07", 999.0),
+            forecast("r3", "2026-07", 50.0),
+        ],
+        opportunities=[
+            won("o1", "r1", "2026-07-10 10:00", 120.0),
+            won("o2", "r1", "2026-08-10 10:00", 80.0),
+            won("o3", "r1", "2026-09-10 10:00", 70.0),
+            won("o4", "r2", "2026-08-10 10:00", 150.0),
+            won("o5", "r3", "2026-07-10 10:00", 50.0),
+            won("o6", "r3", "2026-08-10 10:00", 500.0),
+        ],
+    )
+    return engine_for(warehouse)
+
+
+def test_a_quarter_aggregates_the_monthly_forecasts_covering_it(company):
+    result = company.value("forecast_accuracy", "2026-Q3")
+    # r1: 300 forecast (3 × 100) vs 270 won; r2: 200 vs 150; r3: 50 (July) vs 50 (July).
+    # Σ forecast 550, Σ actual 470 → 1 − 80 ÷ 550 (only r2's quarter label: 1 − 50 ÷ 200).
+    assert result.value == pytest.approx(1 - 80 / 550)
+    assert result.details == pytest.approx({"forecast": 550.0, "actual": 470.0})
+    by_rep = {key: r.value for key, r in company.breakdown("forecast_accuracy", "2026-Q3", "rep")}
+    assert by_rep == pytest.approx({"r1": 1 - 30 / 300, "r2": 1 - 50 / 200, "r3": 1.0})
+    by_team = dict(company.breakdown("forecast_accuracy", "2026-Q3", "team"))
+    # North = r1 + r2: 500 vs 420 → 1 − 80 ÷ 500; South = r3.
+    assert by_team["North"].value == pytest.approx(1 - 80 / 500)
+    assert by_team["South"].value == pytest.approx(1.0)
+
+
+def test_a_month_and_a_trend_of_quarters(company):
+    # July: r1 100 vs 120, r2 999 vs 0 (its monthly forecast), r3 50 vs 50 → Σ 1,149 vs 170.
+    july = company.value("forecast_accuracy", "2026-07")
+    assert july.value == pytest.approx(1 - 979 / 1149)
+    quarters = company.trend("forecast_accuracy", "2026", "quarter")
+    # Q1, Q2 and Q4 have no forecast: unknown, not 0.
+    assert [q.value for q in quarters] == pytest.approx([None, None, 1 - 80 / 550, None])

@@ -1,0 +1,161 @@
+"""Goals in the web app: who may set which goal, who sees which, page and JSON twin.
+
+The hand-counted company of tests/web/data.py: r1 Anna and r3 Carla in North, r2 Bruno
+in South; the manager manages North; today is 2026-04-15.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cruscotto.goals import GoalSettings
+from cruscotto.settings import CompanySettings
+from cruscotto.web import create_app
+from tests.web.conftest import PASSWORDS, add_users, login
+from tests.web.data import TODAY, load_company
+
+
+def post_goal(client, **body):
+    return client.post("/api/goals", json={"period": "2026-Q2", "target": 10, **body})
+
+
+@pytest.fixture
+def app(web_warehouse):
+    """A fresh app over the hand-counted company for each test (tests write goals)."""
+    load_company(web_warehouse)
+    application = create_app(web_warehouse, CompanySettings(), today=TODAY)
+    add_users(application)
+    return application
+
+
+@pytest.fixture
+def goals(app):
+    return {name: login(app, name) for name in PASSWORDS}
+
+
+def test_a_manager_sets_a_goal_for_their_team_and_their_reps(goals):
+    response = post_goal(goals["manager"], kpi="new_leads", scope="team=North", owner="manager")
+    assert response.status_code == 201, response.text
+    team = response.json()["goal"]
+    assert (team["kpi"], team["scope"], team["period"], team["target"]) == (
+        "new_leads",
+        "team=North",
+        "2026-Q2",
+        10,
+    )
+    assert team["scope_label"] == "North (Team)"
+    assert team["set_by"] == "manager" and team["status"] in ("on_pace", "behind_pace")
+    rep = post_goal(goals["manager"], kpi="new_leads", scope="rep=r1", target=12)
+    assert rep.status_code == 201, rep.text
+    # r1 is in North: the goal rolls up into North's, and 12 > 10 is shown as "over".
+    assert rep.json()["goal"]["parent_id"] == team["id"]
+    assert rep.json()["rollup"]["verdict"] == "over"
+    assert rep.json()["rollup"]["difference"] == 2
+
+
+@pytest.mark.parametrize(
+    ("user", "scope"),
+    [
+        ("manager", "team=South"),  # not their team
+        ("manager", "rep=r2"),  # Bruno is in South
+        ("manager", None),  # the whole company
+        ("manager", "channel=web"),  # a company-wide channel
+        ("rep", "rep=r1"),  # own scope, but the company does not allow it
+        ("rep", "rep=r2"),  # another rep
+        ("viewer", None),
+    ],
+)
+def test_writes_outside_the_users_scope_are_refused(goals, user, scope):
+    response = post_goal(goals[user], kpi="new_leads", scope=scope)
+    assert response.status_code == 403, response.text
+    assert goals["admin"].get("/api/goals?period=2026-Q2").json()["goals"] == []
+
+
+def test_a_rep_sets_their_own_goal_only_when_the_company_allows_it(app, goals):
+    app.state.goal_settings = GoalSettings(reps_set_own=True)
+    assert post_goal(goals["rep"], kpi="new_leads", scope="rep=r1").status_code == 201
+    assert post_goal(goals["rep"], kpi="new_leads", scope="rep=r2").status_code == 403
+
+
+def test_each_user_sees_the_goals_of_their_scope(goals):
+    for scope in ("team=North", "team=South", "rep=r1", "rep=r2", None):
+        assert post_goal(goals["admin"], kpi="new_leads", scope=scope).status_code == 201
+
+    def seen(user):
+        data = goals[user].get("/api/goals?period=2026-Q2").json()
+        return sorted(g["scope"] for g in data["goals"])
+
+    everything = ["company", "rep=r1", "rep=r2", "team=North", "team=South"]
+    assert seen("admin") == everything and seen("viewer") == everything
+    assert seen("manager") == ["rep=r1", "team=North"]
+    assert seen("rep") == ["rep=r1"]
+    assert seen("other_rep") == ["rep=r2"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"kpi": "new_leads", "period": "2026-W05"}, 400, "a month, a quarter"),
+        ({"kpi": "new_leads", "scope": "team=Nowhere"}, 400, "no team 'Nowhere'"),
+        ({"kpi": "new_leads", "scope": "stage=won"}, 400, "cannot be 'stage'"),
+        ({"kpi": "no_such_kpi"}, 400, "unknown KPI"),
+        ({"kpi": "win_rate", "target": 40}, 400, "as a fraction"),
+    ],
+)
+def test_bad_goals_get_a_4xx_with_the_reason(goals, body, status, message):
+    response = post_goal(goals["admin"], **body)
+    assert response.status_code == status and message in response.json()["detail"]
+
+
+def test_the_form_sets_a_goal_and_the_page_shows_it(goals):
+    response = goals["manager"].post(
+        "/goals",
+        data={
+            "kpi": "new_leads",
+            "period": "2026-Q2",
+            "target": "7,5",
+            "scope_dimension": "team",
+            "scope_value": "North",
+            "note": "spring push",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = goals["manager"].get(response.headers["location"])
+    assert page.status_code == 200
+    assert "spring push" in page.text and "7.5" in page.text
+    # History through the API: one version, set by the manager.
+    goal_id = response.headers["location"].split("saved=")[1]
+    history = goals["manager"].get(f"/api/goals/{goal_id}/history").json()
+    assert [(v["target"], v["set_by"]) for v in history] == [(7.5, "manager")]
+    # Another rep's user cannot even read it.
+    assert goals["other_rep"].get(f"/api/goals/{goal_id}/history").status_code == 404
+
+
+def test_removing_needs_write_rights(goals):
+    goal = post_goal(goals["admin"], kpi="new_leads", scope="team=South").json()["goal"]
+    assert goals["manager"].delete(f"/api/goals/{goal['id']}").status_code == 403
+    assert goals["admin"].delete(f"/api/goals/{goal['id']}").status_code == 204
+    assert goals["admin"].get("/api/goals?period=2026-Q2").json()["goals"] == []
+
+
+def test_a_goal_behind_pace_leads_the_attention_page_of_those_who_see_it(goals):
+    # North's April: one lead so far (L4, 1 April in Rome) against a target of 100.
+    goal = post_goal(
+        goals["admin"], kpi="new_leads", scope="team=North", period="2026-04", target=100
+    ).json()["goal"]
+    assert goal["status"] == "behind_pace" and goal["actual"] == 1
+
+    def behind(user):
+        data = goals[user].get("/api/attention").json()
+        return [i for i in data["items"] if i["type"] == "goal_behind"]
+
+    [item] = behind("manager")
+    assert item["goal"]["id"] == goal["id"]
+    assert item["link"] == "/kpi/new_leads?period=2026-04&team=North"
+    assert behind("admin") and behind("rep") == []  # r1 sees own-scope goals only
+    page = goals["manager"].get("/attention")
+    assert page.status_code == 200 and "Behind pace" in page.text
+    # The landing page is the attention list; the cards are one click away.
+    assert goals["manager"].get("/", follow_redirects=False).headers["location"] == "/attention"
+    assert 'href="/overview' in page.text
