@@ -36,6 +36,7 @@ from cruscotto.warehouse import Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
+from cruscotto.web.headers import SecurityHeadersMiddleware
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.limits import BodyLimitMiddleware
 from cruscotto.web.pages import templates
@@ -109,6 +110,7 @@ def create_app(
     app.state.control_secret = None  # set by `cruscotto serve`, see cruscotto.web.routes.control
 
     app.add_middleware(CsrfMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     # Outermost of ours: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, security=app.state.security)
 
