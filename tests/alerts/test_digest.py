@@ -35,6 +35,11 @@ def test_a_monthly_digest_in_the_users_language_with_pdf_and_xlsx(app):  # noqa:
     users.set_language("admin", "it")
     login(app, "admin").post("/api/alerts/rules", json={"name": "SLA", "kind": "ticket_sla"})
     evaluate_now(app)
+    from cruscotto.goals import Goal, GoalStore, Scope
+
+    GoalStore(app.state.warehouse).set(
+        Goal("new_leads", Scope(), "2026-Q4", target=41), username="admin"
+    )
     from types import SimpleNamespace
 
     from cruscotto.web.kpis import engine
@@ -48,6 +53,8 @@ def test_a_monthly_digest_in_the_users_language_with_pdf_and_xlsx(app):  # noqa:
     assert message["Subject"] == "[Cruscotto] Il tuo riepilogo mensile — 2026-11"
     body = message.get_body(("html",)).get_content()
     assert "Avvisi aperti (2)" in body and "Ticket oltre lo SLA: K1" in body
+    # The running goal: 2026-Q4 new leads so far, October 18 + November 22 = 40 of 41.
+    assert "Nuovi lead (azienda, 2026-Q4): 40 / 41 — " in body
     files = attachments(message)
     assert set(files) == {"summary-2026-11.pdf", "summary-2026-11.xlsx"}
     pdf_text = "\n".join(

@@ -277,3 +277,21 @@ def test_goal_at_risk_uses_the_goals_probability(fresh):
     # A channel's goal lies outside any team: the admin hears of it, the manager does not.
     assert inbox_subjects(fresh, "ada") == [referral.id]
     assert inbox_subjects(fresh, "nora") == []
+
+
+def test_a_rule_of_the_wrong_shape_is_refused_by_field(fresh):
+    rules = RuleStore(fresh.warehouse, fresh.catalog)
+    for fields, field in (
+        ({"name": 3, "kind": "ticket_sla"}, "name"),
+        ({"name": "x", "kind": "ticket_sla", "reminder_hours": "soon"}, "reminder_hours"),
+        ({"name": "x", "kind": "ticket_sla", "params": ["a"]}, "params"),
+        ({"name": "x", "kind": "ticket_sla", "recipients": 5}, "recipients"),
+        (
+            {"name": "x", "kind": "deal_stalled", "params": {"idle_days": "many"}},
+            "params.idle_days",
+        ),
+    ):
+        with pytest.raises(RuleError) as refused:
+            rules.save(Rule.from_dict(fields), username="ada")
+        assert refused.value.field == field
+    assert rules.list() == []

@@ -103,3 +103,13 @@ def test_own_email_address_is_set_and_checked(app):
     assert rep.post("/api/alerts/email", json={"email": "rino@example.com"}).status_code == 200
     assert app.state.users.get("rep").email == "rino@example.com"
     assert [e.action for e in audit.entries(app.state.warehouse)] == ["user.email"]
+
+
+def test_own_digests_are_chosen_on_the_inbox(app):
+    rep = login(app, "rep")
+    assert rep.post("/api/alerts/digests", json={"frequencies": ["hourly"]}).status_code == 400
+    chosen = rep.post("/api/alerts/digests", json={"frequencies": ["weekly", "monthly"]})
+    assert chosen.json() == {"digests": ["monthly", "weekly"]}
+    assert rep.get("/api/alerts").json()["digests"] == ["monthly", "weekly"]
+    assert rep.post("/api/alerts/digests", json={"frequencies": []}).json() == {"digests": []}
+    assert [e.action for e in audit.entries(app.state.warehouse)] == ["digest.subscribe"] * 2

@@ -258,21 +258,26 @@ def findings_of(engine: Engine, rule: Rule) -> list[Finding]:
     return _record_findings(engine, rule)
 
 
+def goal_owner(goal, reps: dict) -> tuple[str | None, str | None]:
+    """(rep_id, team) whose scope a goal lies in (a rep goal: the rep and their team)."""
+    rep_id = goal.scope.value if goal.scope.dimension == "rep" else None
+    team = goal.scope.value if goal.scope.dimension == "team" else None
+    return rep_id, reps.get(rep_id, (None, team))[1] if rep_id else team
+
+
 def _goal_findings(engine: Engine, rule: Rule) -> list[Finding]:
     """Running goals (their period has begun and is not over) in the rule's scope whose
     probability of being reached is below the limit. A goal still pending, on too few
     records or on a maturing cohort has no verdict yet and never fires."""
     from cruscotto.goals import GoalStore, progress
 
-    reps = _reps(engine)
+    reps = reps_of(engine)
     filters = {**rule.within, **rule.fixed_filters}
     found = []
     for goal in GoalStore(engine.warehouse).list():
         if rule.kpi and goal.kpi != rule.kpi:
             continue
-        rep_id = goal.scope.value if goal.scope.dimension == "rep" else None
-        team = goal.scope.value if goal.scope.dimension == "team" else None
-        team = reps.get(rep_id, (None, team))[1] if rep_id else team
+        rep_id, team = goal_owner(goal, reps)
         if "rep" in filters and rep_id not in filters["rep"]:
             continue
         if "team" in filters and team not in filters["team"]:
@@ -337,7 +342,7 @@ def judged_period(engine: Engine, grain: str, kpi_id: str | None = None) -> Peri
 
 def scopes_of(engine: Engine, rule: Rule) -> list[Scope]:
     """The scopes a rule is checked in: one, or one per value it fans out over."""
-    reps = _reps(engine)
+    reps = reps_of(engine)
     fixed = {**rule.within, **rule.fixed_filters}
     dimension = rule.fan_out
     if dimension is None:
@@ -454,7 +459,7 @@ def _judgeable(result: KpiResult, definition) -> bool:
 
 
 def _record_findings(engine: Engine, rule: Rule) -> list[Finding]:
-    reps = _reps(engine)
+    reps = reps_of(engine)
     hits = RECORD_CHECKS[rule.kind](engine, rule)
     filters = {**rule.within, **rule.fixed_filters}
     found = []
@@ -479,7 +484,7 @@ def _record_findings(engine: Engine, rule: Rule) -> list[Finding]:
     return found
 
 
-def _reps(engine: Engine) -> dict[str, tuple[str, str | None]]:
+def reps_of(engine: Engine) -> dict[str, tuple[str, str | None]]:
     """rep_id → (name, team)."""
     reps = engine.table("reps")
     frame = engine.execute(reps.select("rep_id", "name", "team"))

@@ -194,14 +194,40 @@ class Rule:
         recipients = values.get("recipients") or ()
         if isinstance(recipients, str):
             recipients = [r.strip() for r in recipients.split(",") if r.strip()]
+        if not isinstance(recipients, list | tuple):
+            raise RuleError("recipients", "a list of user:, role:, email: or webhook: entries")
         values["recipients"] = tuple(recipients)
-        values["params"] = dict(values.get("params") or {})
-        values["within"] = {k: list(v) for k, v in (values.get("within") or {}).items()}
+        values["params"] = values.get("params") or {}
+        values["within"] = {k: list(v) for k, v in dict(values.get("within") or {}).items()}
         return cls(**values)
+
+
+# The type each field of a rule must have (a form or JSON can send anything).
+_FIELD_TYPES = {
+    "name": str,
+    "kind": str,
+    "scope": str,
+    "grain": str,
+    "severity": str,
+    "enabled": bool,
+    "params": dict,
+    "within": dict,
+}
 
 
 def validate(rule: Rule, catalog: Catalog) -> Rule:
     """The rule with its parameters checked and completed, or RuleError."""
+    for name, kind in _FIELD_TYPES.items():
+        if not isinstance(getattr(rule, name), kind):
+            raise RuleError(name, f"expected {kind.__name__}, got {getattr(rule, name)!r}")
+    if rule.kpi is not None and not isinstance(rule.kpi, str):
+        raise RuleError("kpi", f"expected a KPI id, got {rule.kpi!r}")
+    if rule.reminder_hours is not None and (
+        isinstance(rule.reminder_hours, bool) or not isinstance(rule.reminder_hours, int)
+    ):
+        raise RuleError("reminder_hours", f"expected whole hours, got {rule.reminder_hours!r}")
+    if not all(isinstance(r, str) for r in rule.recipients):
+        raise RuleError("recipients", "each recipient is a text like user:NAME")
     if not rule.name.strip():
         raise RuleError("name", "give the rule a name")
     if rule.kind not in KINDS:

@@ -70,6 +70,30 @@ def counted(measure: Measure) -> Measure:
     return replace(measure, agg="count", expr=None, where=where, money=False)
 
 
+# Aggregations of a value a record may not know (an amount left empty): the records
+# without one are counted apart, so an unknown is never summed as 0.
+OF_VALUES = ("sum", "mean", "median", "min", "max")
+
+
+def all_records(measure: Measure) -> Measure | None:
+    """Every record `measure` looks at, known value or not (None for counts)."""
+    if measure.agg not in OF_VALUES or measure.expr is None:
+        return None
+    return replace(measure, agg="count", expr=None, money=False)
+
+
+def with_unknown(computed: Computed, records: int | None) -> Computed:
+    """`computed` saying how many of its `records` had no value (details["unknown"]);
+    when every one is unknown the value is None ("no data"), not a sum of nothing."""
+    known = computed.sample_size or 0
+    if records is None or records <= known:
+        return computed
+    computed.details["unknown"] = int(records - known)
+    if known == 0:
+        computed.value = None
+    return computed
+
+
 def measures_of(computation) -> dict[str, Measure] | None:
     """The measures a simple or ratio KPI needs (None for types computed otherwise).
 
@@ -79,6 +103,8 @@ def measures_of(computation) -> dict[str, Measure] | None:
     if isinstance(computation, Simple):
         measure = computation.measure
         measures = {"value": measure, "n": counted(measure)}
+        if all_records(measure) is not None:
+            measures["records"] = all_records(measure)
         if measure.agg == "mean":
             measures["median"] = replace(measure, agg="median")
         return measures
@@ -91,7 +117,8 @@ def assemble(computation, values: dict[str, Any]) -> Computed:
     """A simple or ratio KPI's result from its aggregated measures."""
     if isinstance(computation, Simple):
         details = {"median": values["median"]} if "median" in values else {}
-        return Computed(values["value"], sample_size=int(values["n"]), details=details)
+        computed = Computed(values["value"], sample_size=int(values["n"]), details=details)
+        return with_unknown(computed, values.get("records"))
     num, den = values["num"], values["den"]
     sample = int(den) if computation.denominator.agg == "count" and den is not None else None
     return Computed(divide(num, den), num, den, sample_size=sample)
@@ -138,6 +165,9 @@ def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
         "n": measure_expression(engine, view, counted(measure)),
         **missing_rates(engine, view, {"value": measure}),
     }
+    everything = all_records(measure)
+    if everything is not None:
+        aggregates["records"] = measure_expression(engine, view, everything)
     if scope.buckets is not None:
         keys = {KEY: view[KEY]}
     elif scope.dimension is not None:
@@ -156,7 +186,8 @@ def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
         if scope.buckets is None and scope.dimension is not None:
             key = row[KEY] if isinstance(row[KEY], str) else None
         value = python_number(row["value"])
-        results[key] = Computed(empty if value is None else value, sample_size=int(row["n"]))
+        computed = Computed(empty if value is None else value, sample_size=int(row["n"]))
+        results[key] = with_unknown(computed, python_number(row.get("records")))
     return results
 
 

@@ -234,6 +234,9 @@ class Engine:
                         for key, computed in results[kpi_id].items():
                             if key in done:
                                 computed.details[part] = done[key].value
+                                if done[key].details.get("unknown"):
+                                    unknown = done[key].details["unknown"]
+                                    computed.details[f"{part}_unknown"] = unknown
             return results
         finally:
             self._memo = previous_memo

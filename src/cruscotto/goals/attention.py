@@ -23,6 +23,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cruscotto.alerts.usual import _trends_with_history as trends_with_history
 from cruscotto.engine import Engine, KpiResult, Period, kpi_kind
 from cruscotto.goals.decomposition import Decomposition, decompose_rate, decompose_sum
 from cruscotto.goals.pacing import months_before
@@ -86,25 +87,26 @@ def z_score(kind: str, now: KpiResult, before: KpiResult, history: Sequence[floa
 
 def kpi_moves(engine: Engine, kpi_ids: Sequence[str], period: Period, filters: dict) -> list[Move]:
     """The KPIs that moved beyond their noise since the previous period or the same period
-    last year (the larger of the two moves), largest |z| first."""
+    last year (the larger of the two moves), largest |z| first.
+
+    The monthly history is the one the usual-range detector reads (alerts/usual.py), so
+    on the web app (answers cached) the attention page asks for it once.
+    """
     if not kpi_ids:
         return []
-    # The same twelve months as the overview's sparklines: one question, asked once.
-    window = Period(months_before(period.start, 11), period.end)
-    trends = engine.trends(list(kpi_ids), window, "month", filters)
-    last_year = engine.values(list(kpi_ids), period.last_year(), filters)
+    trends = trends_with_history(engine, list(kpi_ids), period, filters)
     moves = []
     for kpi_id in kpi_ids:
         trend = trends[kpi_id]
         if len(trend) < 2 or trend[-1].period != period:
             continue
         kind = kpi_kind(engine.catalog.get(kpi_id), engine.catalog)
-        history = [r.value for r in trend[:-1]]
-        candidates = [
-            (z_score(kind, trend[-1], trend[-2], history), "previous", trend[-2]),
+        history = [r.value for r in trend[-13:-1]]
+        candidates = [(z_score(kind, trend[-1], trend[-2], history), "previous", trend[-2])]
+        last_year = next((r for r in trend if r.period == period.last_year()), None)
+        if last_year is not None:
             # A year's change is not a month's: only the kinds with their own noise model.
-            (z_score(kind, trend[-1], last_year[kpi_id]), "last_year", last_year[kpi_id]),
-        ]
+            candidates.append((z_score(kind, trend[-1], last_year), "last_year", last_year))
         z, comparison, before = max(
             ((z, c, b) for z, c, b in candidates if z is not None),
             key=lambda item: abs(item[0]),

@@ -82,6 +82,7 @@ class GoalProgress:
             "maturing": self.maturing,
             "method": self.method,
             "achievable": self.achievable,
+            "month_shares": self.shares,
         }
 
 

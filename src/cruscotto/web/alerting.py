@@ -88,6 +88,16 @@ def run_alerts(
     return report, outcome
 
 
+def evaluate_after_import(engine: Engine, users: UserStore) -> RunReport | None:
+    """After an import: evaluate the company's rules and deliver, if it has any rules yet
+    (the defaults are added by the server's first evaluation or `cruscotto alert run`,
+    not by an import)."""
+    if not RuleStore(engine.warehouse, engine.catalog).list():
+        return None
+    report, _ = run_alerts(engine, users)
+    return report
+
+
 def evaluate_in_background(app) -> threading.Thread:
     """Evaluate the rules after an import without making the page wait for it."""
 
@@ -95,7 +105,7 @@ def evaluate_in_background(app) -> threading.Thread:
         from cruscotto.web.kpis import engine
 
         try:
-            run_alerts(engine(SimpleNamespace(app=app)), app.state.users)
+            evaluate_after_import(engine(SimpleNamespace(app=app)), app.state.users)
         except Exception:  # the import succeeded; a failed evaluation is only logged
             log.warning("alert evaluation after an import failed", exc_info=True)
 

@@ -7,18 +7,20 @@ attachments: the executive summary as PDF (the page's own template) and as XLSX.
 `cruscotto digest send --user NAME --now` sends one at once; the scheduler sends the
 subscriptions (daily at 07:00, weekly on Mondays, monthly on the 1st, company time).
 
-Goals are not in the digest yet: the goals package (`cruscotto.goals`, another
-helper's work) was not in main when this was written.
+Goals: the running goals within the user's scope (`cruscotto.goals`), with the value
+so far against the target, their status and the probability of reaching them.
 """
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from html import escape
+from types import SimpleNamespace
 from typing import Any
 
 from cruscotto import audit
 from cruscotto.alerts import mail, store
+from cruscotto.alerts.evaluate import Person, can_receive, goal_owner, reps_of
 from cruscotto.engine import Engine, Period
 from cruscotto.model import Column as C
 from cruscotto.model import Table
@@ -122,6 +124,12 @@ def compose(engine: Engine, user: User, frequency: str, *, base_url: str = "") -
             f"<td>{escape(change)}</td><td>{escape(status)}</td></tr>"
         )
     html.append("</table>")
+    goals = goal_lines(engine, user, who)
+    if goals:
+        lines += ["", t("digest.goals"), *[f"- {g}" for g in goals]]
+        html.append(f"<h3>{escape(t('digest.goals'))}</h3><ul>")
+        html += [f"<li>{escape(g)}</li>" for g in goals]
+        html.append("</ul>")
     lines += ["", t("digest.open_alerts", count=len(alerts))]
     html.append(f"<h3>{escape(t('digest.open_alerts', count=len(alerts)))}</h3><ul>")
     for entry in alerts:
@@ -142,6 +150,37 @@ def compose(engine: Engine, user: User, frequency: str, *, base_url: str = "") -
         filename=f"summary-{period.label}.xlsx",
     )
     return message
+
+
+def goal_lines(engine: Engine, user: User, who: Access) -> list[str]:
+    """The running goals within the user's scope, each with its pace and probability."""
+    from cruscotto.goals import GoalStore, progress
+
+    reps = reps_of(engine)
+    person = Person(user.username, user.role, user.rep_id, user.teams)
+    lines = []
+    for goal in GoalStore(engine.warehouse).list():
+        period = engine.period(goal.period)
+        if not period.start <= engine.today < period.end:
+            continue
+        rep_id, team = goal_owner(goal, reps)
+        if not can_receive(person, SimpleNamespace(kind="goal_at_risk", rep_id=rep_id, team=team)):
+            continue
+        state = progress(engine, goal)
+        name = engine.catalog.get(goal.kpi).text("name", who.language)
+        scope = reps.get(rep_id, (goal.scope.value,))[0] if rep_id else goal.scope.value
+        chance = (
+            f", {who.t('digest.probability', probability=who.fmt.percent(state.probability, 0))}"
+            if state.probability is not None
+            else ""
+        )
+        lines.append(
+            f"{name} ({scope or who.t('alerts.company')}, {goal.period}): "
+            f"{who.fmt.kpi_value(state.actual, state.unit)} / "
+            f"{who.fmt.kpi_value(goal.target, state.unit)} — "
+            f"{who.t('goal_status.' + state.status)}{chance}"
+        )
+    return lines
 
 
 def send_digest(

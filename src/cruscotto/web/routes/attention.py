@@ -3,6 +3,8 @@
 GET /attention (page) · GET /api/attention (the same as JSON). Scoped to the user like
 every page (a manager's teams, a rep's own numbers). Items, most urgent first:
 * goals behind pace: the gap to where they should be, and the chance of making it;
+* KPIs outside their usual range given their own history (cruscotto.alerts.usual: trend
+  and season taken into account, binomial for rates), and those on a steady slide;
 * KPIs that moved beyond their noise since the previous month or the same month last
   year, with why: the change split into mix and rate effects by the dimension whose
   segment explains most of it (goals/decomposition.py);
@@ -10,8 +12,9 @@ every page (a manager's teams, a rep's own numbers). Items, most urgent first:
   durations…) that moved against a year earlier.
 Each item links to the KPI page with its period and filters. The card grid is at /overview.
 
-Ranking score: a goal behind pace 6 + 4 × (1 − probability); a move min(|z|, 10), × 0.6
-when it is good news (an improvement is worth knowing, a slide worth acting on).
+Ranking score: a goal behind pace 6 + 4 × (1 − probability); a value outside its usual
+range 8 (adverse) or 4.8 (good news); a steady slide 5; a move min(|z|, 10); good news is
+weighed × 0.6 (an improvement is worth knowing, a slide worth acting on).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from cruscotto.alerts.usual import usual_ranges
 from cruscotto.engine import Engine
 from cruscotto.goals.attention import Move, explain, kpi_moves, segment_moves
 from cruscotto.web.access import Access, access
@@ -64,11 +68,10 @@ def attention(
     period = kpis.default_period()
     filters = who.filters()
     items = _goal_items(request, who, kpis)
-    visible = [
-        k.id
-        for k in who.visible(kpis.catalog.all())
-        if k.dashboard_area and not who.inapplicable(k)
-    ]
+    shown = who.visible(kpis.catalog.all())
+    visible = [k.id for k in shown if k.dashboard_area and not who.inapplicable(k)]
+    # First: it asks for the monthly history that the moves below read again (cached).
+    items += _usual_items(kpis, who, visible, period, filters)
     moves = kpi_moves(kpis, visible, period, filters)[:SHOWN_MOVES]
     for index, move in enumerate(moves):
         if index < EXPLAINED:
@@ -99,6 +102,42 @@ def _goal_items(request: Request, who: Access, kpis: Engine) -> list[dict]:
                 "worse": True,
                 "link": data["link"],
                 "goal": data,
+            }
+        )
+    return items
+
+
+UNUSUAL_SCORE = 8.0
+DRIFT_SCORE = 5.0
+SHOWN_DRIFTS = 3
+
+
+def _usual_items(kpis: Engine, who: Access, kpi_ids: list[str], period, filters) -> list[dict]:
+    """KPIs outside the range their own history predicts, and those sliding the bad way."""
+    items = []
+    ranges = usual_ranges(kpis, kpi_ids, period, filters).values()
+    # Many KPIs drift a little; the steepest few (relative to their level) are worth a look.
+    drifting = sorted(
+        (u for u in ranges if u.drift and not u.unusual and u.trend_per_period and u.expected),
+        key=lambda u: -abs(u.trend_per_period / u.expected),
+    )[:SHOWN_DRIFTS]
+    for usual in ranges:
+        if not usual.unusual and usual not in drifting:
+            continue
+        kpi_id = usual.kpi_id
+        kpi = kpis.catalog.get(kpi_id)
+        worse = usual.adverse if usual.unusual else True
+        score = UNUSUAL_SCORE if usual.unusual else DRIFT_SCORE
+        items.append(
+            {
+                "type": "unusual" if usual.unusual else "drift",
+                "kpi": kpi_id,
+                "kpi_name": who.t.pick(kpi.name),
+                "unit": kpi.unit,
+                "score": score * (1.0 if worse else GOOD_NEWS_WEIGHT),
+                "worse": worse,
+                "usual": usual.to_dict(),
+                "link": f"/kpi/{kpi_id}?{urlencode({'period': period.label})}",
             }
         )
     return items

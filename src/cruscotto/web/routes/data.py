@@ -31,7 +31,13 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import FileResponse, HTMLResponse
 
 from cruscotto import health
-from cruscotto.ingest import ImportFileError, ImportReport, Settings, describe_presets
+from cruscotto.ingest import (
+    ImportFileError,
+    ImportReport,
+    Settings,
+    describe_presets,
+    saved_mappings,
+)
 from cruscotto.ingest import import_files as run_import
 from cruscotto.ingest.mapping import SOURCES
 from cruscotto.model import TABLES
@@ -74,6 +80,7 @@ def import_uploads(
     source: Annotated[str, Form()] = "",
     table: Annotated[str, Form()] = "",
     mapping: Annotated[UploadFile | None, File(description="a mapping file (YAML)")] = None,
+    saved_mapping: Annotated[str, Form(description="a mapping saved in the column mapper")] = "",
     dry_run: Annotated[bool, Form()] = False,
     allow_partial: Annotated[bool, Form()] = False,
     write: Write = Depends(may("import")),
@@ -88,6 +95,8 @@ def import_uploads(
             check_upload(path, path.name, limits, write.who.t)
         mapping_path = save(mapping, Path(folder) / "mapping") if has_file(mapping) else None
         try:
+            if saved_mapping and mapping_path is None:
+                mapping_path = saved_mappings.load(state.warehouse, saved_mapping)
             report = run_import(
                 state.warehouse,
                 paths,

@@ -136,6 +136,8 @@ def kpi_card(kpi, numbers: tuple | Exception | None, who: Access) -> dict:
             "change": delta,
             "improved": None if not delta else (delta > 0) == (kpi.direction == "higher"),
             "sample_size": now.sample_size,
+            # Records whose value is unknown (an empty amount), never counted as 0.
+            "unknown": now.details.get("unknown"),
             "small_sample": now.sample_size is not None and 0 < now.sample_size < SMALL_SAMPLE,
             "maturing": now.maturing,
             "numerator": now.numerator,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
@@ -24,6 +24,7 @@ from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
 from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
+from cruscotto.web.goals import quota_attainment
 from cruscotto.web.kpis import engine, period_dict
 from cruscotto.web.limits import check_period
 from cruscotto.web.model_services import deal_score_service
@@ -116,6 +117,7 @@ def run_report(
 
 @page(router, "/reports/{name}", "reports/report.html", name="report", tags=["reports"])
 def report_view(
+    request: Request,
     name: str,
     period: str | None = None,
     status: Many = None,
@@ -143,6 +145,7 @@ def report_view(
         for row in data["tables"][0]["rows"]:
             row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
     if name == "leaderboard":
+        data["quota"] = quota_attainment(request, who, kpis, result.period)
         data["options"] = {
             "status": list(OPPORTUNITY_STATUSES),
             "currency": sorted({r["currency"] for r in result.table("deals").records()}),
