@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import plotly
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -38,8 +39,10 @@ from cruscotto.warehouse import Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
+from cruscotto.web.headers import SecurityHeadersMiddleware
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.kpis import engine
+from cruscotto.web.limits import BodyLimitMiddleware
 from cruscotto.web.pages import templates
 from cruscotto.web.scheduler import start as start_scheduler
 from cruscotto.web.sessions import SessionStore
@@ -114,6 +117,9 @@ def create_app(
     app.state.control_secret = None  # set by `cruscotto serve`, see cruscotto.web.routes.control
 
     app.add_middleware(CsrfMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost of ours: an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, security=app.state.security)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -175,7 +181,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError):
         if wants_json(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # jsonable_encoder: an error's context may hold the exception object itself.
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
         )

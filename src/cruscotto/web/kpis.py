@@ -16,6 +16,7 @@ from cruscotto.engine import Engine, KpiResult, Period
 from cruscotto.model import table as model_table
 from cruscotto.web.access import Access
 from cruscotto.web.cache import CachedEngine
+from cruscotto.web.limits import check_period
 
 log = logging.getLogger("cruscotto.web")
 
@@ -48,9 +49,11 @@ def resolve_period(text: str | None, grain: str, kpis: Engine, who: Access) -> P
     if not text:
         return Period.current(grain, kpis.today, fiscal).previous()
     try:
-        return Period.parse(text, fiscal)
-    except ValueError:
+        period = Period.parse(text, fiscal)
+    except (ValueError, OverflowError):  # OverflowError: a date past 9999
         raise HTTPException(400, who.t("error.bad_period", period=text)) from None
+    check_period(period, grain, who)
+    return period
 
 
 def spark_window(period: Period, grain: str, fiscal_year_start_month: int) -> Period:

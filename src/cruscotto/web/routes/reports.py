@@ -25,6 +25,7 @@ from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.goals import quota_attainment
 from cruscotto.web.kpis import engine, period_dict
+from cruscotto.web.limits import check_period
 from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
 from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
@@ -104,8 +105,10 @@ def run_report(
         options = {"scores": scores}
     try:
         chosen: Period | None = kpis.period(period) if period else None
+        if chosen is not None:
+            check_period(chosen, chosen.grain or "month", who)
         return build(kpis, name, chosen, who.filters(), **options)
-    except PeriodError:
+    except (PeriodError, OverflowError):
         raise HTTPException(400, who.t("error.bad_period", period=period)) from None
     except EngineError:
         raise  # dimensions, currencies, time limit: the app's one engine-error handler
