@@ -34,7 +34,7 @@ from cruscotto.warehouse import connect
 from cruscotto.web.users import UserStore
 
 PAGES = {"overview": "/overview", "kpi page": "/kpi/win_rate"}
-USER, PASSWORD = "bench", "bench-password"
+USER, PASSWORD = "bench", "bench-password-2026"
 TODAY = date.today()
 
 

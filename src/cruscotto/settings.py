@@ -45,6 +45,9 @@ class CompanySettings(BaseModel):
     customer_window_months: int = Field(12, ge=1)
     # Window in which revenue from a new customer counts as net new revenue.
     net_new_window_months: int = Field(12, ge=1)
+    # A question's query running longer than this is stopped with a clear message, so one
+    # huge question (a daily trend over fifty years) cannot hold a server's worker for ever.
+    query_time_limit_seconds: float = Field(60.0, gt=0)
     # The roles whose work is billable: their capacity is what utilization divides by.
     billable_roles: list[str] = Field(default_factory=lambda: ["consultant"])
     # The company's calendar: the ISO weekdays it works (1 = Monday) and its closing days.
@@ -258,6 +261,13 @@ class SecuritySettings(BaseModel):
 
 SECTIONS["security"] = "what the web app allows: imports by managers, limits, sessions, logins"
 _SECTION_KEYS["security"] = tuple(SecuritySettings.model_fields)
+
+
+# The keys of the alerts sections (docs/alerts.md), so a misplaced one is pointed home.
+_SECTION_KEYS["alerts"] = ("rules", "evaluate_every_minutes", "base_url")
+_SECTION_KEYS["mail"] = ("smtp_url", "from")
+SECTIONS["digests"] = "when digests are sent (docs/alerts.md)"
+_SECTION_KEYS["digests"] = ("hour",)
 
 
 def load_security(path: str | Path | None = None) -> SecuritySettings:

@@ -211,3 +211,87 @@ def test_a_managers_rule_stays_within_their_teams(fresh):
         ("Mine deals", "D1"),
         ("Mine deals", "D4"),
     ]
+
+
+def test_default_rules_come_once(fresh):
+    from cruscotto.alerts.rules import DEFAULT_RULES
+
+    rules = RuleStore(fresh.warehouse, fresh.catalog)
+    added = rules.add_defaults(DEFAULT_RULES)
+    assert sorted(r.name for r in added) == sorted(d["name"] for d in DEFAULT_RULES)
+    for rule in rules.list():
+        rules.remove(rule.rule_id, username="ada")
+    # An admin who removed them all meant it: the defaults do not come back.
+    assert rules.add_defaults(DEFAULT_RULES) == [] and rules.list() == []
+
+
+def test_rules_firings_and_deliveries_survive_a_restart(tmp_path):
+    from cruscotto.alerts import delivery
+    from cruscotto.warehouse import connect
+    from tests.alerts.company import TODAY, load_company
+    from tests.engine.fixtures import engine_for
+
+    path = str(tmp_path / "restart.duckdb")
+    warehouse = connect(path)
+    load_company(warehouse)
+    engine = engine_for(warehouse, today=TODAY)
+    saved(engine, name="SLA", kind="ticket_sla", recipients=("email:ops@example.com", "user:ada"))
+    first = evaluate(engine, RuleStore(warehouse, engine.catalog).list(), PEOPLE, now=NOW)
+    assert len(first.fired) == 2
+    warehouse.close()
+    reopened = connect(path)  # a new process: everything read back from the database
+    engine = engine_for(reopened, today=TODAY)
+    rules = RuleStore(reopened, engine.catalog).list()
+    assert [r.name for r in rules] == ["SLA"]
+    assert sorted(f.subject for f in store.firings(reopened)) == ["K1", "K4"]
+    # Two firings, each queued for ops@ and for ada's own address.
+    queued = sorted((r["address"], r["status"]) for r in delivery.latest(reopened))
+    assert queued == [("ada@example.com", "queued")] * 2 + [("ops@example.com", "queued")] * 2
+    assert inbox_subjects(engine, "ada") == ["K1", "K4"]
+    again = evaluate(engine, rules, PEOPLE, now=NOW + dt.timedelta(hours=1))
+    assert again.fired == [] and len(again.holding) == 2  # still holding: not sent again
+    reopened.close()
+
+
+def test_goal_at_risk_uses_the_goals_probability(fresh):
+    from cruscotto.goals import Goal, GoalStore, Scope, progress
+
+    goals = GoalStore(fresh.warehouse)
+    # New leads in 2026-Q4 so far (to 1 December): October 10 + 8, November 16 + 6 = 40.
+    far = goals.set(Goal("new_leads", Scope(), "2026-Q4", target=200), username="ada")
+    near = goals.set(Goal("new_leads", Scope(), "2026-Q4", target=41, note="x"), username="ada")
+    assert far.id == near.id  # the same KPI, scope and period: the newer version counts
+    goals.set(
+        Goal("new_leads", Scope("channel", "referral"), "2026-Q4", target=500), username="ada"
+    )
+    saved(fresh, name="At risk", kind="goal_at_risk", params={"probability_below": 0.5})
+    report = evaluate(fresh, RuleStore(fresh.warehouse, fresh.catalog).list(), PEOPLE, now=NOW)
+    # The company goal of 41 is a near certainty; referral's 500 is out of reach.
+    referral = GoalStore(fresh.warehouse).list()[-1]
+    state = progress(fresh, referral)
+    assert state.actual == 26  # referral: October 10 + November 16
+    assert [f.subject_label for f in report.holding] == ["referral"]
+    numbers = report.holding[0].numbers
+    assert numbers["probability"] == state.probability < 0.5
+    assert numbers["target"] == 500 and numbers["kpi"] == "new_leads"
+    # A channel's goal lies outside any team: the admin hears of it, the manager does not.
+    assert inbox_subjects(fresh, "ada") == [referral.id]
+    assert inbox_subjects(fresh, "nora") == []
+
+
+def test_a_rule_of_the_wrong_shape_is_refused_by_field(fresh):
+    rules = RuleStore(fresh.warehouse, fresh.catalog)
+    for fields, field in (
+        ({"name": 3, "kind": "ticket_sla"}, "name"),
+        ({"name": "x", "kind": "ticket_sla", "reminder_hours": "soon"}, "reminder_hours"),
+        ({"name": "x", "kind": "ticket_sla", "params": ["a"]}, "params"),
+        ({"name": "x", "kind": "ticket_sla", "recipients": 5}, "recipients"),
+        (
+            {"name": "x", "kind": "deal_stalled", "params": {"idle_days": "many"}},
+            "params.idle_days",
+        ),
+    ):
+        with pytest.raises(RuleError) as refused:
+            rules.save(Rule.from_dict(fields), username="ada")
+        assert refused.value.field == field
+    assert rules.list() == []

@@ -14,8 +14,11 @@ from tests.web.conftest import PASSWORDS, login
 
 
 @pytest.fixture
-def app(duckdb_warehouse, monkeypatch):
+def app(duckdb_warehouse, monkeypatch, tmp_path):
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
+    # A company that starts with no alert rule (the built-in defaults are tested apart).
+    (tmp_path / "cruscotto.yaml").write_text("alerts: {rules: []}\n")
+    monkeypatch.chdir(tmp_path)
     load_company(duckdb_warehouse)
     application = create_app(duckdb_warehouse, CompanySettings(), today=TODAY, cache_seconds=0)
     store = application.state.users
@@ -27,6 +30,9 @@ def app(duckdb_warehouse, monkeypatch):
     return application
 
 
+NO_DEFAULTS = {"alerts": {"rules": []}}
+
+
 def evaluate_now(app):
     from cruscotto.web.kpis import engine
 
@@ -35,7 +41,7 @@ def evaluate_now(app):
 
     request = Request()
     request.app = app
-    return run_alerts(engine(request), app.state.users, deliver=False, now=NOW, config={})
+    return run_alerts(engine(request), app.state.users, deliver=False, now=NOW, config=NO_DEFAULTS)
 
 
 def test_a_manager_writes_rules_within_their_teams(app):
@@ -97,3 +103,13 @@ def test_own_email_address_is_set_and_checked(app):
     assert rep.post("/api/alerts/email", json={"email": "rino@example.com"}).status_code == 200
     assert app.state.users.get("rep").email == "rino@example.com"
     assert [e.action for e in audit.entries(app.state.warehouse)] == ["user.email"]
+
+
+def test_own_digests_are_chosen_on_the_inbox(app):
+    rep = login(app, "rep")
+    assert rep.post("/api/alerts/digests", json={"frequencies": ["hourly"]}).status_code == 400
+    chosen = rep.post("/api/alerts/digests", json={"frequencies": ["weekly", "monthly"]})
+    assert chosen.json() == {"digests": ["monthly", "weekly"]}
+    assert rep.get("/api/alerts").json()["digests"] == ["monthly", "weekly"]
+    assert rep.post("/api/alerts/digests", json={"frequencies": []}).json() == {"digests": []}
+    assert [e.action for e in audit.entries(app.state.warehouse)] == ["digest.subscribe"] * 2

@@ -109,7 +109,7 @@ def log_in(browser, served):
         # running beside it), so page loads get a generous limit.
         page.set_default_timeout(120_000)
         page.set_default_navigation_timeout(120_000)
-        page.goto(served["url"] + "/")
+        page.goto(served["url"] + "/overview")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", served["logins"][username])
         page.click("button[type=submit].primary")

@@ -50,7 +50,7 @@ def empty_company(tmp_path_factory, chromium_path) -> Iterator[dict]:
         if time.monotonic() > deadline:
             pytest.fail("uvicorn did not start within 20 s")
         time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "warehouse": warehouse}
+    yield {"url": f"http://127.0.0.1:{port}", "warehouse": warehouse, "app": app}
     server.should_exit = True
     thread.join(timeout=10)
     warehouse.close()

@@ -120,7 +120,10 @@ def test_maven_crm_sales_opportunities(duckdb_warehouse):
     deals_won = engine.value("deals_won", "2017")
     assert deals_won.value == len(won)
     # Open at the end of 2017: Engaging 1589 + Prospecting 500 = 2089 (SOURCE.md).
-    assert engine.value("open_pipeline", "2017").details["open_deals"] == 1589 + 500
+    # None of them has a close_value: the pipeline's value is unknown, not 0.
+    open_pipeline = engine.value("open_pipeline", "2017")
+    assert open_pipeline.details["open_deals"] == 1589 + 500
+    assert (open_pipeline.value, open_pipeline.details["unknown"]) == (None, 1589 + 500)
 
 
 def test_olist_marketing_funnel(duckdb_warehouse):
@@ -168,7 +171,11 @@ def test_olist_marketing_funnel(duckdb_warehouse):
         mql_year = pd.to_datetime(mqls["first_contact_date"]).dt.year == year
         won_year = pd.to_datetime(closed["won_date"]).dt.year == year
         assert engine.value("new_leads", str(year)).value == mql_year.sum()
-        assert engine.value("deals_won", str(year)).value == won_year.sum()
+        won = engine.value("deals_won", str(year))
+        assert won.value == won_year.sum()
+        # The file has no deal values: the won value is unknown, not 0 (and needs no rate).
+        assert won.details["won_value"] is None
+        assert won.details["won_value_unknown"] == won_year.sum()
     # Cohort conversion of the 2018 leads: those with a signed deal over all 2018 MQLs,
     # from the raw files; in the warehouse it rests on leads.converted_at, set by the
     # update-only mapping from the closed-deals file.

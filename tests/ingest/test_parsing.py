@@ -7,7 +7,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cruscotto.ingest.parsing import to_bool, to_date, to_integer, to_number, to_timestamp
+from cruscotto.ingest.parsing import (
+    AmbiguousDates,
+    to_bool,
+    to_date,
+    to_integer,
+    to_number,
+    to_timestamp,
+)
 
 
 def text(*values: str) -> pd.Series:
@@ -85,7 +92,6 @@ def utc(*args) -> pd.Timestamp:
         ("2026-12-31T10:00:00Z", "DMY", utc(2026, 12, 31, 10)),  # a zone wins over Rome
         ("2026-12-31 10:00:00+01:00", "DMY", utc(2026, 12, 31, 9)),
         ("2026-12-31T10:00:00-0300", "DMY", utc(2026, 12, 31, 13)),  # São Paulo
-        ("45291", "DMY", utc(2023, 12, 30, 23)),  # Excel serial day 45291 = 2023-12-31
         ("Jan 5, 2026", "MDY", utc(2026, 1, 4, 23)),
         # 02:30 on 29 March 2026 never happened in Rome (clocks jump 02:00 -> 03:00):
         # read as 03:00 CEST = 01:00 UTC.
@@ -126,10 +132,42 @@ def test_dates_keep_the_written_day_unless_a_zone_is_given():
 
 
 def test_xlsx_datetimes_and_serials():
-    cells = pd.Series([dt.datetime(2026, 1, 1, 12), 45291, "2026-01-02", ""], dtype=object)
-    values, bad = to_timestamp(cells, tz="Europe/Rome")
-    assert values.tolist()[:3] == [utc(2026, 1, 1, 11), utc(2023, 12, 30, 23), utc(2026, 1, 1, 23)]
+    cells = pd.Series([dt.datetime(2026, 1, 1, 12), 45291, "2026-01-02", "45292"], dtype=object)
+    # Excel serial day 45291 = 2023-12-31 (Rome midnight = 23:00 UTC the day before), read
+    # so only when the mapping declares serial dates.
+    values, bad = to_timestamp(cells, tz="Europe/Rome", serial="excel")
+    assert values.tolist() == [
+        utc(2026, 1, 1, 11),
+        utc(2023, 12, 30, 23),
+        utc(2026, 1, 1, 23),
+        utc(2023, 12, 31, 23),
+    ]
     assert not bad.any()
+    # Otherwise a number is not a date (before: a day in 1900 or 2023, silently).
+    values, bad = to_timestamp(cells, tz="Europe/Rome")
+    assert bad.tolist() == [False, True, False, True]
+
+
+def test_a_column_has_one_date_order_inferred_from_all_its_values():
+    # Before, 12/31/2016 was read month-first (dateutil swapped it) and 01/02/2017
+    # day-first, in one column. 12/31/2016 only fits month-first, so the column is MDY.
+    values, bad = to_timestamp(text("12/31/2016", "01/02/2017", "2017-01-05"), tz="UTC")
+    assert values.tolist() == [utc(2016, 12, 31), utc(2017, 1, 2), utc(2017, 1, 5)]
+    assert not bad.any()
+    # 31/12/2016 only fits day-first: the whole column is DMY.
+    values, _ = to_timestamp(text("31/12/2016", "01/02/2017"), tz="UTC")
+    assert values.tolist() == [utc(2016, 12, 31), utc(2017, 2, 1)]
+
+
+def test_a_column_that_fits_both_orders_stops_with_examples():
+    with pytest.raises(AmbiguousDates) as raised:
+        to_timestamp(text("01/02/2017", "03/04/2017", "05/05/2017", ""), tz="UTC")
+    assert raised.value.examples == ["01/02/2017", "03/04/2017"]  # 05/05 reads the same
+    assert "date_order: DMY" in str(raised.value) and "date_order: MDY" in str(raised.value)
+    # Declared, it is read that way; a cell that does not fit it is refused, not swapped.
+    values, bad = to_timestamp(text("01/02/2017", "12/31/2016"), order="DMY", tz="UTC")
+    assert values.iloc[0] == utc(2017, 2, 1)
+    assert bad.tolist() == [False, True]
 
 
 def test_booleans_in_three_languages():

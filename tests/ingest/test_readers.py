@@ -60,10 +60,15 @@ def test_unterminated_quote_is_an_unreadable_file(tmp_path):
 
 
 def test_binary_and_empty_files_are_refused_clearly(tmp_path):
+    # UTF-16 with its byte-order mark (Excel's "Unicode text") is read; without one it
+    # cannot be told from binary.
     utf16 = tmp_path / "utf16.csv"
-    utf16.write_bytes("id,name\n1,a\n".encode("utf-16"))
+    utf16.write_bytes("id,name\n1,à\n".encode("utf-16"))
+    assert read_source(utf16).frame["name"].tolist() == ["à"]
+    bare = tmp_path / "utf16le.csv"
+    bare.write_bytes("id,name\n1,a\n".encode("utf-16-le"))
     with pytest.raises(ImportFileError, match="UTF-16"):
-        read_source(utf16)
+        read_source(bare)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     with pytest.raises(ImportFileError, match="empty"):
@@ -114,3 +119,33 @@ def test_corrupt_xlsx_is_an_unreadable_file(tmp_path):
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")
     with pytest.raises(ImportFileError, match="not a readable XLSX workbook"):
         read_source(path)
+
+
+def test_a_file_mixing_utf8_and_cp1252_is_refused_with_its_lines(tmp_path):
+    # Line 2 written as UTF-8, line 3 as Windows-1252 (a copy-paste between two exports).
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("id,name\n1,Società\n".encode() + "2,Città\n".encode("cp1252") + b"3,plain\n")
+    with pytest.raises(ImportFileError) as raised:
+        read_source(path)
+    message = str(raised.value)
+    assert "mixes encodings: lines 2 are UTF-8 but lines 3 are not valid UTF-8" in message
+
+
+def test_portuguese_cp1252_is_still_read(tmp_path):
+    path = tmp_path / "pt.csv"
+    path.write_bytes("id,nome\n1,Ação e Inovação\n2,São João\n".encode("cp1252"))
+    source = read_source(path)
+    assert source.encoding == "cp1252"
+    assert source.frame["nome"].tolist() == ["Ação e Inovação", "São João"]
+
+
+def test_shift_jis_is_detected_and_other_encodings_refused(tmp_path):
+    japanese = tmp_path / "jp.csv"
+    japanese.write_bytes("id,会社名\n1,株式会社サンプル\n2,テスト商事\n".encode("shift_jis"))
+    source = read_source(japanese)
+    assert source.encoding == "shift_jis"
+    assert source.frame["会社名"].tolist() == ["株式会社サンプル", "テスト商事"]
+    chinese = tmp_path / "zh.csv"
+    chinese.write_bytes("id,公司\n1,北京示例有限公司\n".encode("gbk"))
+    with pytest.raises(ImportFileError, match="not UTF-8 or Windows-1252.*save it as UTF-8"):
+        read_source(chinese)

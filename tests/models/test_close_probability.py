@@ -149,3 +149,17 @@ def test_scores_by_hand():
         (0.6, 1, 1.0),
         (0.8, 1, 1.0),
     ]
+
+
+def test_a_company_without_activities_gets_zero_counts(history):
+    """Maven's export has no activities: every count is 0 and the snapshot still builds."""
+    quiet = DealHistory(
+        deals=history.deals,
+        stage_history=history.stage_history,
+        activities=history.activities.iloc[0:0],
+        today=history.today,
+    )
+    snapshot = deal_snapshots(quiet, T)
+    assert len(snapshot) == len(deal_snapshots(history, T))
+    assert (snapshot.activities_demo == 0).all() and (snapshot.recent_activities == 0).all()
+    assert (snapshot.days_since_activity == 365.0).all()

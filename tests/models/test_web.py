@@ -14,6 +14,7 @@ from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 from cruscotto.web import create_app, users
 from tests.models.synthetic import TODAY, canonical_tables, synthetic_history
+from tests.web.conftest import log_in
 
 USERS = {
     "admin": ("admin", {}),
@@ -39,12 +40,7 @@ def app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(app):
     def logged_in(name: str) -> TestClient:
-        c = TestClient(app)
-        response = c.post(
-            "/login", data={"username": name, "password": f"{name}-pass-1", "next": "/api/me"}
-        )
-        assert response.status_code == 200, response.text
-        return c
+        return log_in(TestClient(app), name, f"{name}-pass-1")
 
     return {name: logged_in(name) for name in USERS}
 

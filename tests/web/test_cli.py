@@ -32,7 +32,7 @@ def test_user_add_list_token_remove(tmp_path):
         "--team",
         "South",
         "--password",
-        "long-password",
+        "a-long-password-9",
     )
     assert added.exit_code == 0, added.output
     listed = cli(db, "user", "list")
@@ -47,7 +47,7 @@ def test_user_add_list_token_remove(tmp_path):
 
 def test_user_add_explains_what_is_wrong(tmp_path):
     db = str(tmp_path / "users.duckdb")
-    result = cli(db, "user", "add", "bob", "--role", "rep", "--password", "long-password")
+    result = cli(db, "user", "add", "bob", "--role", "rep", "--password", "a-long-password-9")
     assert result.exit_code == 1
     assert "needs --rep-id" in result.output
     missing = cli(db, "user", "remove", "nobody")

@@ -137,3 +137,25 @@ def test_removing_needs_write_rights(goals):
     assert goals["manager"].delete(f"/api/goals/{goal['id']}").status_code == 403
     assert goals["admin"].delete(f"/api/goals/{goal['id']}").status_code == 204
     assert goals["admin"].get("/api/goals?period=2026-Q2").json()["goals"] == []
+
+
+def test_a_goal_behind_pace_leads_the_attention_page_of_those_who_see_it(goals):
+    # North's April: one lead so far (L4, 1 April in Rome) against a target of 100.
+    goal = post_goal(
+        goals["admin"], kpi="new_leads", scope="team=North", period="2026-04", target=100
+    ).json()["goal"]
+    assert goal["status"] == "behind_pace" and goal["actual"] == 1
+
+    def behind(user):
+        data = goals[user].get("/api/attention").json()
+        return [i for i in data["items"] if i["type"] == "goal_behind"]
+
+    [item] = behind("manager")
+    assert item["goal"]["id"] == goal["id"]
+    assert item["link"] == "/kpi/new_leads?period=2026-04&team=North"
+    assert behind("admin") and behind("rep") == []  # r1 sees own-scope goals only
+    page = goals["manager"].get("/attention")
+    assert page.status_code == 200 and "Behind pace" in page.text
+    # The landing page is the attention list; the cards are one click away.
+    assert goals["manager"].get("/", follow_redirects=False).headers["location"] == "/attention"
+    assert 'href="/overview' in page.text

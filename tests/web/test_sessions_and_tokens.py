@@ -188,7 +188,7 @@ def test_cli_token_name_expiry_list_revoke_all_audited(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         return result
 
-    run("add", "ann", "--role", "viewer", "--password", "long-password")
+    run("add", "ann", "--role", "viewer", "--password", "a-long-password-9")
     issued = run("token", "ann", "--name", "nightly export", "--expires", "30d")
     token = issued.stdout.strip()
     token_id = token.split(".")[0]

@@ -25,7 +25,7 @@ from typing import Any
 
 import ibis
 
-from cruscotto.alerts.store import Firing, append, firings, utc_now
+from cruscotto.alerts.store import STORE_TABLES, Firing, app_table, append, firings, utc_now
 from cruscotto.model import Column as C
 from cruscotto.model import Table
 from cruscotto.warehouse import Warehouse
@@ -56,7 +56,7 @@ ALERT_DELIVERIES = Table(
 
 
 def ensure_tables(warehouse: Warehouse) -> None:
-    warehouse.ensure_tables([ALERT_DELIVERIES])
+    warehouse.ensure_tables([ALERT_DELIVERIES, *STORE_TABLES])
 
 
 def queue_rows(
@@ -103,7 +103,7 @@ class Pending:
 def latest(warehouse: Warehouse) -> list[dict[str, Any]]:
     """The latest row of every delivery (its current state)."""
     ensure_tables(warehouse)
-    table = warehouse.con.table(ALERT_DELIVERIES.name)
+    table = app_table(warehouse, ALERT_DELIVERIES)
     order = ibis.window(group_by=table.delivery_id, order_by=table.attempt.desc())
     newest = table.mutate(rank=ibis.row_number().over(order)).filter(ibis._.rank == 0)
     return warehouse.to_pyarrow(newest.drop("rank")).to_pylist()

@@ -26,7 +26,7 @@ from typing import Any
 
 from cruscotto.alerts import delivery
 from cruscotto.alerts.records import RECORD_CHECKS
-from cruscotto.alerts.rules import KPI_KINDS, Rule
+from cruscotto.alerts.rules import GOAL_KINDS, KPI_KINDS, Rule
 from cruscotto.alerts.store import (
     ALERT_FIRINGS,
     ALERT_INBOX,
@@ -123,7 +123,7 @@ def can_receive(person: Person, firing: Firing | Finding) -> bool:
     if person.role == "rep":
         return person.rep_id is not None and firing.rep_id == person.rep_id
     kind = getattr(firing, "kind", None) or firing.rule.kind  # viewer: dashboards only
-    return kind in KPI_KINDS and firing.rep_id is None and firing.team is None
+    return kind in (*KPI_KINDS, *GOAL_KINDS) and firing.rep_id is None and firing.team is None
 
 
 def evaluate(
@@ -226,7 +226,7 @@ def _firing(finding: Finding, now: dt.datetime, reminder: bool) -> Firing:
         key=finding.key,
         severity=rule.severity,
         fired_at=now,
-        kpi=rule.kpi,
+        kpi=rule.kpi or finding.numbers.get("kpi"),
         period=finding.period,
         subject=finding.subject,
         subject_label=finding.subject_label,
@@ -253,7 +253,77 @@ class Scope:
 def findings_of(engine: Engine, rule: Rule) -> list[Finding]:
     if rule.kind in KPI_KINDS:
         return _kpi_findings(engine, rule)
+    if rule.kind in GOAL_KINDS:
+        return _goal_findings(engine, rule)
     return _record_findings(engine, rule)
+
+
+def goal_owner(goal, reps: dict) -> tuple[str | None, str | None]:
+    """(rep_id, team) whose scope a goal lies in (a rep goal: the rep and their team)."""
+    rep_id = goal.scope.value if goal.scope.dimension == "rep" else None
+    team = goal.scope.value if goal.scope.dimension == "team" else None
+    return rep_id, reps.get(rep_id, (None, team))[1] if rep_id else team
+
+
+def _goal_findings(engine: Engine, rule: Rule) -> list[Finding]:
+    """Running goals (their period has begun and is not over) in the rule's scope whose
+    probability of being reached is below the limit. A goal still pending, on too few
+    records or on a maturing cohort has no verdict yet and never fires."""
+    from cruscotto.goals import GoalStore, progress
+
+    reps = reps_of(engine)
+    filters = {**rule.within, **rule.fixed_filters}
+    found = []
+    for goal in GoalStore(engine.warehouse).list():
+        if rule.kpi and goal.kpi != rule.kpi:
+            continue
+        rep_id, team = goal_owner(goal, reps)
+        if "rep" in filters and rep_id not in filters["rep"]:
+            continue
+        if "team" in filters and team not in filters["team"]:
+            continue
+        period = engine.period(goal.period)
+        if not period.start <= engine.today < period.end:
+            continue
+        state = progress(engine, goal)
+        if state.maturing or state.status not in ("on_pace", "behind_pace"):
+            continue
+        if state.probability is None or state.probability >= rule.param("probability_below"):
+            continue
+        scope = goal.scope.filters
+        query = "".join(f"&{d}={v}" for d, values in scope.items() for v in values)
+        found.append(
+            Finding(
+                rule=rule,
+                key=f"{rule.rule_id}|{goal.id}",
+                numbers={
+                    "kpi": goal.kpi,
+                    "unit": state.unit,
+                    "target": goal.target,
+                    "actual": state.actual,
+                    "expected_to_date": state.expected_to_date,
+                    "projection": state.projection,
+                    "projection_low": state.projection_low,
+                    "projection_high": state.projection_high,
+                    "probability": state.probability,
+                    "status": state.status,
+                    "limit": rule.param("probability_below"),
+                },
+                link=f"/kpi/{goal.kpi}?period={goal.period}{query}",
+                period=goal.period,
+                subject=goal.id,
+                subject_label=_goal_scope_label(goal, reps),
+                rep_id=rep_id,
+                team=team,
+            )
+        )
+    return found
+
+
+def _goal_scope_label(goal, reps) -> str | None:
+    if goal.scope.dimension == "rep":
+        return reps.get(goal.scope.value, (goal.scope.value, None))[0]
+    return goal.scope.value
 
 
 def judged_period(engine: Engine, grain: str, kpi_id: str | None = None) -> Period:
@@ -272,7 +342,7 @@ def judged_period(engine: Engine, grain: str, kpi_id: str | None = None) -> Peri
 
 def scopes_of(engine: Engine, rule: Rule) -> list[Scope]:
     """The scopes a rule is checked in: one, or one per value it fans out over."""
-    reps = _reps(engine)
+    reps = reps_of(engine)
     fixed = {**rule.within, **rule.fixed_filters}
     dimension = rule.fan_out
     if dimension is None:
@@ -389,7 +459,7 @@ def _judgeable(result: KpiResult, definition) -> bool:
 
 
 def _record_findings(engine: Engine, rule: Rule) -> list[Finding]:
-    reps = _reps(engine)
+    reps = reps_of(engine)
     hits = RECORD_CHECKS[rule.kind](engine, rule)
     filters = {**rule.within, **rule.fixed_filters}
     found = []
@@ -414,7 +484,7 @@ def _record_findings(engine: Engine, rule: Rule) -> list[Finding]:
     return found
 
 
-def _reps(engine: Engine) -> dict[str, tuple[str, str | None]]:
+def reps_of(engine: Engine) -> dict[str, tuple[str, str | None]]:
     """rep_id → (name, team)."""
     reps = engine.table("reps")
     frame = engine.execute(reps.select("rep_id", "name", "team"))

@@ -13,6 +13,8 @@ Kinds (their parameters and defaults are in `PARAMETERS`, documented in docs/ale
   points;
 * unusual — a KPI outside the range its own history predicts (alerts.usual), optionally
   also a steady slide in the bad direction (`drift`);
+* goal_at_risk — a running goal (cruscotto.goals) whose probability of being reached
+  is below `probability_below`;
 * deal_stalled — open deals with no activity for `idle_days`, or in their stage longer
   than that stage's usual 90th percentile;
 * ticket_sla — open tickets past their resolution deadline;
@@ -36,15 +38,16 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from cruscotto import audit
-from cruscotto.alerts.store import replace_all, utc_now
+from cruscotto.alerts.store import app_table, replace_all, utc_now
 from cruscotto.catalog import Catalog
 from cruscotto.model import Column as C
 from cruscotto.model import Table
 from cruscotto.warehouse import Warehouse
 
 KPI_KINDS = ("threshold", "change", "unusual")
+GOAL_KINDS = ("goal_at_risk",)
 RECORD_KINDS = ("deal_stalled", "ticket_sla", "churn_signals", "stale_source", "import_rejects")
-KINDS = (*KPI_KINDS, *RECORD_KINDS)
+KINDS = (*KPI_KINDS, *GOAL_KINDS, *RECORD_KINDS)
 SEVERITIES = ("info", "warning", "critical")
 GRAINS = ("day", "week", "month", "quarter")
 ROLES = ("admin", "manager", "rep", "viewer")
@@ -66,6 +69,7 @@ PARAMETERS: dict[str, dict[str, tuple[Any, Any]]] = {
         "value": (None, float),
     },
     "unusual": {"side": ("adverse", ("adverse", "any")), "drift": (False, bool)},
+    "goal_at_risk": {"probability_below": (0.5, float)},
     "deal_stalled": {"idle_days": (21, int), "stage_percentile": (90, int)},
     "ticket_sla": {},
     "churn_signals": {
@@ -78,6 +82,36 @@ PARAMETERS: dict[str, dict[str, tuple[Any, Any]]] = {
     "stale_source": {"days": (7, int)},
     "import_rejects": {"days": (7, int)},
 }
+
+# The rules a company starts with when cruscotto.yaml sets none (`alerts: rules:`): the
+# record alerts, the steady slide of a channel's conversion and an unusual stage length.
+DEFAULT_RULES: tuple[dict[str, Any], ...] = (
+    {"name": "Stalled deals", "kind": "deal_stalled"},
+    {"name": "Customers showing churn signals", "kind": "churn_signals", "severity": "critical"},
+    {"name": "Tickets past their SLA", "kind": "ticket_sla"},
+    {
+        "name": "Lead conversion unusual or sliding, by channel",
+        "kind": "unusual",
+        "kpi": "lead_conversion_rate",
+        "scope": "each:channel",
+        "params": {"drift": True},
+    },
+    {
+        "name": "Time in stage unusual, by stage",
+        "kind": "unusual",
+        "kpi": "stage_duration",
+        "scope": "each:stage",
+    },
+    {
+        "name": "Win rate unusual, by team",
+        "kind": "unusual",
+        "kpi": "win_rate",
+        "scope": "each:team",
+    },
+    {"name": "Goals at risk", "kind": "goal_at_risk"},
+    {"name": "Stale data sources", "kind": "stale_source", "severity": "info"},
+    {"name": "Imports with refused rows", "kind": "import_rejects", "severity": "info"},
+)
 
 ALERT_RULES = Table(
     "alert_rules",
@@ -160,14 +194,40 @@ class Rule:
         recipients = values.get("recipients") or ()
         if isinstance(recipients, str):
             recipients = [r.strip() for r in recipients.split(",") if r.strip()]
+        if not isinstance(recipients, list | tuple):
+            raise RuleError("recipients", "a list of user:, role:, email: or webhook: entries")
         values["recipients"] = tuple(recipients)
-        values["params"] = dict(values.get("params") or {})
-        values["within"] = {k: list(v) for k, v in (values.get("within") or {}).items()}
+        values["params"] = values.get("params") or {}
+        values["within"] = {k: list(v) for k, v in dict(values.get("within") or {}).items()}
         return cls(**values)
+
+
+# The type each field of a rule must have (a form or JSON can send anything).
+_FIELD_TYPES = {
+    "name": str,
+    "kind": str,
+    "scope": str,
+    "grain": str,
+    "severity": str,
+    "enabled": bool,
+    "params": dict,
+    "within": dict,
+}
 
 
 def validate(rule: Rule, catalog: Catalog) -> Rule:
     """The rule with its parameters checked and completed, or RuleError."""
+    for name, kind in _FIELD_TYPES.items():
+        if not isinstance(getattr(rule, name), kind):
+            raise RuleError(name, f"expected {kind.__name__}, got {getattr(rule, name)!r}")
+    if rule.kpi is not None and not isinstance(rule.kpi, str):
+        raise RuleError("kpi", f"expected a KPI id, got {rule.kpi!r}")
+    if rule.reminder_hours is not None and (
+        isinstance(rule.reminder_hours, bool) or not isinstance(rule.reminder_hours, int)
+    ):
+        raise RuleError("reminder_hours", f"expected whole hours, got {rule.reminder_hours!r}")
+    if not all(isinstance(r, str) for r in rule.recipients):
+        raise RuleError("recipients", "each recipient is a text like user:NAME")
     if not rule.name.strip():
         raise RuleError("name", "give the rule a name")
     if rule.kind not in KINDS:
@@ -183,6 +243,9 @@ def validate(rule: Rule, catalog: Catalog) -> Rule:
         if not rule.kpi or rule.kpi not in catalog:
             raise RuleError("kpi", f"unknown KPI {rule.kpi!r}")
         dimensions = catalog.get(rule.kpi).dimensions
+    elif rule.kind in GOAL_KINDS:
+        if rule.kpi and rule.kpi not in catalog:
+            raise RuleError("kpi", f"unknown KPI {rule.kpi!r}")
     elif rule.kpi:
         raise RuleError("kpi", f"a {rule.kind} rule watches records, not a KPI")
     _check_scope(rule.scope, dimensions)
@@ -192,6 +255,8 @@ def validate(rule: Rule, catalog: Catalog) -> Rule:
         raise RuleError("params.value", "give the value to compare with")
     if to_target and catalog.get(rule.kpi).target is None:
         raise RuleError("params.reference", f"{rule.kpi} has no target in the catalog")
+    if rule.kind in GOAL_KINDS and not 0 < params["probability_below"] <= 1:
+        raise RuleError("params.probability_below", "a probability between 0 and 1")
     for recipient in rule.recipients:
         _check_recipient(recipient)
     for dimension in rule.within:
@@ -272,7 +337,7 @@ class RuleStore:
         warehouse.ensure_tables([ALERT_RULES])
 
     def list(self) -> list[Rule]:
-        table = self.warehouse.con.table(ALERT_RULES.name)
+        table = app_table(self.warehouse, ALERT_RULES)
         rows = self.warehouse.to_pyarrow(table.order_by(table.name)).to_pylist()
         return [_from_row(row) for row in rows]
 
@@ -325,19 +390,24 @@ class RuleStore:
             )
 
     def add_defaults(self, entries: Iterable[Mapping[str, Any]]) -> list[Rule]:
-        """Add the rules of `cruscotto.yaml` when the company has no rule at all yet (the
-        first start): after that the rules are the company's, edited on the web or the
-        CLI, and a default an admin removed does not come back."""
-        if self.list():
+        """Add the default rules the first time rules are used: never again once any
+        rule was written (an admin who removed them all meant it — the audit trail
+        remembers)."""
+        if self.list() or self._ever_written():
             return []
         return [
             self.save(
                 Rule.from_dict({"created_by": "cruscotto.yaml", **entry}),
-                username="config:cruscotto.yaml",
+                username="config:defaults",
                 address="config",
             )
             for entry in entries
         ]
+
+    def _ever_written(self) -> bool:
+        log = app_table(self.warehouse, audit.AUDIT_LOG)
+        written = log.filter(log.action.startswith("alert_rule.")).count()
+        return bool(self.warehouse.execute(written))
 
     def _write(self, rules: Iterable[Rule]) -> None:
         now = utc_now()

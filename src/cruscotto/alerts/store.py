@@ -138,6 +138,14 @@ def ensure_tables(warehouse: Warehouse) -> None:
     warehouse.ensure_tables(STORE_TABLES)
 
 
+def app_table(warehouse: Warehouse, declared: Table) -> ibis.Table:
+    """An app table (created if missing), read under the connection's lock: the
+    scheduler's thread and the web's share one DuckDB connection."""
+    warehouse.ensure_tables([declared])
+    with warehouse.lock:
+        return warehouse.con.table(declared.name)
+
+
 def append(warehouse: Warehouse, declared: Table, rows: Iterable[Mapping[str, Any]]) -> None:
     rows = [dict(r) for r in rows]
     if rows:
@@ -157,7 +165,7 @@ def firing_row(firing: Firing) -> dict[str, Any]:
 
 
 def states(warehouse: Warehouse) -> dict[str, State]:
-    table = warehouse.con.table(ALERT_STATE.name)
+    table = app_table(warehouse, ALERT_STATE)
     return {r["key"]: State(**r) for r in warehouse.to_pyarrow(table).to_pylist()}
 
 
@@ -165,7 +173,7 @@ def firings(
     warehouse: Warehouse, ids: Iterable[str] | None = None, *, limit: int | None = None
 ) -> list[Firing]:
     """Firings, newest first (only `ids` when given)."""
-    table = warehouse.con.table(ALERT_FIRINGS.name)
+    table = app_table(warehouse, ALERT_FIRINGS)
     if ids is not None:
         wanted = list(ids)
         if not wanted:
@@ -200,9 +208,9 @@ def inbox(
     has run out no longer counts; acknowledging an alert covers all its reminders)."""
     now = now or utc_now()
     ensure_tables(warehouse)
-    box = warehouse.con.table(ALERT_INBOX.name)
+    box = app_table(warehouse, ALERT_INBOX)
     mine = box.filter(box.username == username)
-    fired = warehouse.con.table(ALERT_FIRINGS.name)
+    fired = app_table(warehouse, ALERT_FIRINGS)
     joined = fired.join(mine, "firing_id").select(fired)
     query = joined.order_by([joined.fired_at.desc(), joined.firing_id]).limit(limit)
     rows = [Firing.from_row(r) for r in warehouse.to_pyarrow(query).to_pylist()]
@@ -230,7 +238,7 @@ def unread_count(warehouse: Warehouse, username: str, *, now: dt.datetime | None
 
 
 def _marks(warehouse: Warehouse, username: str) -> dict[str, Any]:
-    table = warehouse.con.table(ALERT_MARKS.name)
+    table = app_table(warehouse, ALERT_MARKS)
     rows = warehouse.to_pyarrow(table.filter(table.username == username)).to_pylist()
     found: dict[str, Any] = {"firing": set(), "key": set(), "snooze": {}}
     for row in sorted(rows, key=lambda r: r["at"]):
@@ -257,7 +265,7 @@ def mark(
     if action == "snooze" and until is None:
         raise ValueError("a snooze needs an end")
     ensure_tables(warehouse)
-    box = warehouse.con.table(ALERT_INBOX.name)
+    box = app_table(warehouse, ALERT_INBOX)
     delivered = warehouse.execute(
         box.filter(box.username == username, box.firing_id == firing_id).count()
     )
@@ -279,7 +287,7 @@ def mark(
 def quiet_for(warehouse: Warehouse, key: str, now: dt.datetime) -> set[str]:
     """Users who asked not to hear about alert `key` again for now: acknowledged it (until
     it clears: a new firing after a clear has a new state) or snoozed it."""
-    table = warehouse.con.table(ALERT_MARKS.name)
+    table = app_table(warehouse, ALERT_MARKS)
     state = states(warehouse).get(key)
     since = state.first_fired_at if state else dt.datetime.min
     rows = warehouse.to_pyarrow(

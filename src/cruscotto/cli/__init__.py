@@ -12,6 +12,7 @@ from cruscotto.cli import (
     data,
     db,
     demo,
+    digest,
     goal,
     importing,
     kpi,
@@ -37,7 +38,8 @@ def main(
         typer.Option(
             "--db",
             envvar="CRUSCOTTO_DB",
-            help="Database URL: a .duckdb path (default cruscotto.duckdb) or postgres://…",
+            help="Database URL: a .duckdb path (default cruscotto.duckdb), postgres://…, "
+            "spark+local:///PARQUET_FOLDER or spark://HOST:PORT?warehouse=LAKE_PATH",
         ),
     ] = None,
 ) -> None:
@@ -55,4 +57,5 @@ app.command("serve")(serve.serve)
 app.add_typer(user.app, name="user")
 app.command("report")(report.report)
 app.add_typer(alert.app, name="alert")
+app.add_typer(digest.app, name="digest")
 app.add_typer(model.app, name="model")

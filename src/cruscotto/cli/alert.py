@@ -73,6 +73,12 @@ def run(
         if count > 10:
             name = next(f.rule.name for f in report.holding if f.rule.rule_id == rule_id)
             console.print(f"… and {count - 10} more for “{name}” (see --format json)")
+    stalled = Counter(
+        f.numbers.get("stage") for f in report.holding if f.rule.kind == "deal_stalled"
+    )
+    if stalled:
+        by_stage = ", ".join(f"{stage} {n}" for stage, n in stalled.most_common())
+        console.print(f"stalled deals by stage: {by_stage}")
     for error in report.errors:
         console.print(f"[red]{error['rule']}[/]: {error['error']}")
     if outcome:

@@ -62,6 +62,8 @@ def import_command(
         _print_rejects(report)
         written = report.write_rejects_csv(rejects or Path("rejects.csv"))
         console.print(f"{len(report.rejects)} problems in {report.rejected_rows} rows: {written}")
+    if not dry_run and (report.applied or report.rejects):
+        _evaluate_alerts(warehouse)
     if dry_run:
         console.print("[yellow]dry run:[/] nothing was written")
     elif not report.applied:
@@ -72,6 +74,17 @@ def import_command(
         raise typer.Exit(1)
     else:
         console.print("[green]imported[/]")
+
+
+def _evaluate_alerts(warehouse) -> None:
+    """New data (or rejects): the alert rules are evaluated and what fires is sent."""
+    from cruscotto.api import engine_for
+    from cruscotto.web.alerting import evaluate_after_import
+    from cruscotto.web.users import UserStore
+
+    report = evaluate_after_import(engine_for(warehouse), UserStore(warehouse))
+    if report is not None:
+        console.print(f"alerts: {len(report.holding)} hold, {len(report.fired)} sent now")
 
 
 def _print_files(report: ImportReport) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -11,16 +10,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
+from cruscotto.answers import USER_ERRORS, kpi_answer, message
 from cruscotto.catalog import Catalog, CatalogError, KpiDefinition, load_catalog
 from cruscotto.cli.context import console, fail, state
-from cruscotto.engine import CurrencyError, DimensionError, Engine, Period, PeriodError
+from cruscotto.cli.through_server import ask_server
+from cruscotto.engine import Engine
 from cruscotto.safe_cells import csv_writer
 from cruscotto.settings import read_config
 
 app = typer.Typer(help="The KPI catalog and its values.", no_args_is_help=True)
 
 FORMATS = ("table", "json", "csv")
-USER_ERRORS = (KeyError, PeriodError, DimensionError, CurrencyError, CatalogError, ValueError)
 
 
 def _engine(ctx: typer.Context) -> Engine:
@@ -38,10 +38,6 @@ def _catalog() -> Catalog:
         return load_catalog(read_config())
     except (CatalogError, ValueError) as exc:
         fail(str(exc))
-
-
-def _message(exc: Exception) -> str:
-    return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
 @app.command("list")
@@ -88,23 +84,26 @@ def show(
     """Show a KPI for a period (default: the last complete month)."""
     if output not in FORMATS:
         fail(f"unknown format {output!r}; use {', '.join(FORMATS)}")
-    if by and grain:
-        fail("use --by or --grain, not both")
-    engine = _engine(ctx)
+    arguments = {
+        "kpi_id": kpi_id,
+        "period": period,
+        "start": start,
+        "end": end,
+        "by": by,
+        "grain": grain,
+        "filters": where or [],
+    }
+    if state(ctx).held_by_server():
+        payload = ask_server(ctx, "kpi.show", arguments)
+    else:
+        try:
+            payload = kpi_answer(_engine(ctx), **arguments)
+        except USER_ERRORS as exc:
+            fail(message(exc))
     try:
-        chosen = _period(engine, period, start, end)
-        filters = _filters(where or [])
-        definition = engine.catalog.get(kpi_id)
-        if by:
-            rows = engine.breakdown(kpi_id, chosen, by, filters)
-            payload = _payload(definition, chosen, rows=[(k, r) for k, r in rows], by=by)
-        elif grain:
-            series = engine.trend(kpi_id, chosen, grain, filters)
-            payload = _payload(definition, chosen, series=series, grain=grain)
-        else:
-            payload = engine.value(kpi_id, chosen, filters).to_dict()
+        definition = _catalog().get(kpi_id)
     except USER_ERRORS as exc:
-        fail(_message(exc))
+        fail(message(exc))
     _print(payload, definition, output)
 
 
@@ -118,7 +117,7 @@ def explain(
     try:
         definition = _catalog().get(kpi_id)
     except USER_ERRORS as exc:
-        fail(_message(exc))
+        fail(message(exc))
     console.print(definition_card(definition, lang), markup=False)
 
 
@@ -163,42 +162,6 @@ def definition_card(d: KpiDefinition, lang: str = "en") -> str:
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _period(engine: Engine, period: str | None, start: str | None, end: str | None) -> Period:
-    if period and (start or end):
-        raise PeriodError("give either --period or --from/--to, not both")
-    if period:
-        return engine.period(period)
-    if start or end:
-        if not (start and end):
-            raise PeriodError("--from and --to go together")
-        try:
-            return Period.between(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-        except ValueError as exc:
-            raise PeriodError(f"dates are written YYYY-MM-DD: {exc}") from None
-    return engine.default_period()
-
-
-def _filters(pairs: list[str]) -> dict[str, list[str]]:
-    filters: dict[str, list[str]] = {}
-    for pair in pairs:
-        dimension, sep, value = pair.partition("=")
-        if not sep or not dimension or not value:
-            raise ValueError(f"--filter {pair!r}: write DIMENSION=VALUE, e.g. rep=r1")
-        filters.setdefault(dimension.strip(), []).append(value.strip())
-    return filters
-
-
-def _payload(definition: KpiDefinition, period: Period, **parts: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {"id": definition.id, "unit": definition.unit, "period": period.label}
-    if "rows" in parts:
-        payload["by"] = parts["by"]
-        payload["rows"] = [{"group": key, **r.to_dict()} for key, r in parts["rows"]]
-    if "series" in parts:
-        payload["grain"] = parts["grain"]
-        payload["series"] = [r.to_dict() for r in parts["series"]]
-    return payload
 
 
 _COLUMNS = (

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
 
 from cruscotto.cli.context import State, console, state
+from cruscotto.cli.through_server import write_control
 from cruscotto.demo.company import NAME as DEMO_COMPANY_NAME
 from cruscotto.settings import CompanySettings, load_company
 from cruscotto.warehouse import Warehouse
@@ -15,13 +17,9 @@ from cruscotto.warehouse import Warehouse
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 
-# One login per role, with passwords printed on start: the demo is a local showcase.
-DEMO_USERS = (
-    ("admin", "admin", "admin-demo"),
-    ("manager", "manager", "manager-demo"),
-    ("rep", "rep", "rep-demo"),
-    ("viewer", "viewer", "viewer-demo"),
-)
+# One login per role, with passwords printed on start: the demo is a local showcase. The
+# passwords are new each run (a demo left listening on a network is not an open door).
+DEMO_USERS = (("admin", "admin"), ("manager", "manager"), ("rep", "rep"), ("viewer", "viewer"))
 
 
 def serve(
@@ -29,8 +27,12 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     cache_seconds: Annotated[
-        float, typer.Option(help="How long computed KPI answers are reused (0: never).")
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            help="At most how long computed KPI answers are reused (0: never); "
+            "without it, until the data changes."
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard, KPI pages and JSON API (http://HOST:PORT)."""
     run(state(ctx), host, port, cache_seconds)
@@ -40,7 +42,7 @@ def run(
     app_state: State,
     host: str,
     port: int,
-    cache_seconds: float = 60.0,
+    cache_seconds: float | None = None,
     settings: CompanySettings | None = None,
 ) -> None:
     import uvicorn
@@ -55,8 +57,16 @@ def run(
             "`cruscotto user add NAME --role admin` (or run `cruscotto demo`)."
         )
     console.print(f"serving {warehouse.url} on [bold]http://{host}:{port}[/]  (Ctrl+C stops)")
-    app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app = create_app(warehouse, settings, cache_seconds=cache_seconds, warm=True, scheduler=True)
+    # The CLI's user and reading commands reach the database through this server while it
+    # holds the file (cli/through_server).
+    control = write_control(app_state.db_url, host, port)
+    app.state.control_secret = control[1] if control else None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if control:
+            control[0].unlink(missing_ok=True)
 
 
 def serve_demo(app_state: State, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -87,7 +97,8 @@ def create_demo_users(warehouse: Warehouse) -> list[tuple[str, str, str, str]]:
     rep_id, team = first_account_executive(warehouse)
     existing = {u.username for u in store.list()}
     logins = []
-    for username, role, password in DEMO_USERS:
+    for username, role in DEMO_USERS:
+        password = f"{username}-demo-{secrets.token_hex(3)}"
         if username in existing:
             store.remove(username)
         store.add(

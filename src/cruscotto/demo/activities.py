@@ -18,8 +18,10 @@ CALL, EMAIL, CHAT, MEETING, DEMO, INMAIL, PROPOSAL = range(len(ACTIVITY_TYPES))
 COMPLETED, NO_ANSWER, REPLIED, NO_REPLY, ACCEPTED, DECLINED, PROPOSED = range(
     len(ACTIVITY_OUTCOMES)
 )
-# Share of each type in the day-to-day work on deals and with customers.
-DEAL_WORK = (0.25, 0.38, 0.04, 0.16, 0.08, 0.09, 0.0)
+# Share of each type in the day-to-day work on deals and with customers; work on deals
+# that will be won has more meetings and demos than on those that will be lost.
+WON_DEAL_WORK = (0.22, 0.34, 0.04, 0.20, 0.13, 0.07, 0.0)
+LOST_DEAL_WORK = (0.30, 0.42, 0.04, 0.10, 0.02, 0.12, 0.0)
 ACCOUNT_CARE = (0.30, 0.40, 0.10, 0.20, 0.0, 0.0, 0.0)
 MEETING_ACCEPTANCE = 0.72
 # A meeting proposed in the last days before today has no answer yet.

@@ -25,6 +25,8 @@ RESPONSE_SHARE = 0.93  # leads that ever get an answer
 DEGRADED_TO = 0.35  # paid search's SQL rate by today, relative to the start of the window
 LEAD_TOUCHES = 0.5  # mean follow-up touches after the first response
 DEAL_TOUCHES = 2.5  # mean activities on a deal besides the proposal
+WON_TOUCHES, LOST_TOUCHES = 1.35, 0.6  # × DEAL_TOUCHES for deals that will be won / lost
+LOST_ACTIVE_SHARE = 0.55  # a deal that will be lost sees no activity after this share of its life
 
 
 @dataclass(frozen=True)
@@ -216,19 +218,30 @@ def work_on_deals(
     """
     tl = run.timeline
     created = deals.entered[:, 0]
-    until = np.minimum(deals.closes_at, tl.cutoff - 1)
-    count = rng.poisson(DEAL_TOUCHES, len(numbers))
+    closes = deals.closes_at
+    # The signal a sales manager knows (docs/demo-company.md): deals that will be won are
+    # worked more and see more demos; deals that will be lost go quiet well before the end.
+    # It follows each deal's (hidden) outcome, so open deals carry it too.
+    won = deals.won
+    count = rng.poisson(DEAL_TOUCHES * np.where(won, WON_TOUCHES, LOST_TOUCHES))
     of = np.repeat(np.arange(len(numbers)), count)
-    occurred = tl.spread(rng, created[of], until[of])
+    active_until = created + (np.where(won, 1.0, LOST_ACTIVE_SHARE) * (closes - created))
+    until = np.minimum(active_until.astype(np.int64), tl.cutoff - 1)
+    occurred = tl.spread(rng, created[of], np.maximum(until[of], created[of]))
+    kind = np.where(
+        won[of],
+        act.kinds(rng, act.WON_DEAL_WORK, len(of)),
+        act.kinds(rng, act.LOST_DEAL_WORK, len(of)),
+    )
+    keep = occurred < tl.cutoff
+    of, occurred, kind = of[keep], occurred[keep], kind[keep]
     proposal_at = deals.reached("proposal")
     proposed = np.nonzero((proposal_at >= 0) & (proposal_at < tl.cutoff))[0]
     rows = np.concatenate([of, proposed])
     write_deal_and_lead_activities(
         run,
         rng,
-        kind=np.concatenate(
-            [act.kinds(rng, act.DEAL_WORK, len(of)), np.full(len(proposed), act.PROPOSAL)]
-        ),
+        kind=np.concatenate([kind, np.full(len(proposed), act.PROPOSAL)]),
         occurred=np.concatenate([occurred, proposal_at[proposed]]),
         rep=owner[rows],
         lead=np.zeros(len(rows), dtype=np.int64),

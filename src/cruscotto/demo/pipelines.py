@@ -49,6 +49,7 @@ RENEWALS = Pipeline(
     (0.30, 0.60, 0.80),
     ("pipeline", "best_case", "commit"),
 )
+LOST_LINGER = 2.0  # time a lost deal spends in its last stage, × the usual
 # Story line: new-business proposals take ever longer in the last months (a bottleneck).
 BOTTLENECK = (NEW_BUSINESS.name, "proposal")
 BOTTLENECK_MONTHS = 6
@@ -94,6 +95,9 @@ def simulate(
     n, k = len(created), len(pipeline.stages)
     last_stage = np.where(won, k - 1, pick(rng, pipeline.lost_at_share, n))
     days = np.asarray(pipeline.median_days) * np.exp(0.6 * rng.standard_normal((n, k)))
+    # A deal that will be lost lingers in the stage where it dies (no extra random draw).
+    lost = ~np.asarray(won, dtype=bool)
+    days[lost, last_stage[lost]] *= LOST_LINGER
     entered = np.full((n, k), -1, dtype=np.int64)
     closes_at = np.zeros(n, dtype=np.int64)
     moment = np.asarray(created, dtype=np.int64).copy()

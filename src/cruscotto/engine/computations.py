@@ -6,14 +6,14 @@ status, maturing). Named Python functions (engine.functions) return the same sha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from cruscotto.catalog.definition import Derived, Function, Measure, Ratio, Simple, Snapshot
 from cruscotto.catalog.expression import Semantics, evaluate, parse
-from cruscotto.engine import dimensions
+from cruscotto.engine import dimensions, registry
 from cruscotto.engine.aggregate import (
     KEY,
     MISSING_RATES,
@@ -24,29 +24,16 @@ from cruscotto.engine.aggregate import (
     missing_rates,
     python_number,
 )
+from cruscotto.engine.result import Computed, Results
 from cruscotto.engine.rows import compile_row, joined_name, referenced
 from cruscotto.engine.scope import TOTAL, Scope
 from cruscotto.engine.timebounds import utc_instant
 
 if TYPE_CHECKING:
-    from cruscotto.engine.engine import Engine
+    from cruscotto.engine.context import EngineContext
 
 
-@dataclass
-class Computed:
-    value: float | None
-    numerator: float | None = None
-    denominator: float | None = None
-    sample_size: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    # A cohort whose outcomes are still coming in (a KPI function says so itself).
-    maturing: bool = False
-
-
-Results = dict[Any, Computed]
-
-
-def compute(engine: Engine, computation, scope: Scope) -> Results:
+def compute(engine: EngineContext, computation, scope: Scope) -> Results:
     measures = measures_of(computation)
     if measures is not None:
         return assemble_all(computation, aggregate(engine, measures, scope), scope)
@@ -55,9 +42,7 @@ def compute(engine: Engine, computation, scope: Scope) -> Results:
     if isinstance(computation, Derived):
         return derived(engine, computation, scope)
     if isinstance(computation, Function):
-        from cruscotto.engine.functions import FUNCTIONS
-
-        return FUNCTIONS[computation.name](engine, computation.params, scope)
+        return registry.lookup(computation.name).run(engine, computation.params, scope)
     raise TypeError(f"no implementation for {type(computation).__name__}")
 
 
@@ -70,6 +55,30 @@ def counted(measure: Measure) -> Measure:
     return replace(measure, agg="count", expr=None, where=where, money=False)
 
 
+# Aggregations of a value a record may not know (an amount left empty): the records
+# without one are counted apart, so an unknown is never summed as 0.
+OF_VALUES = ("sum", "mean", "median", "min", "max")
+
+
+def all_records(measure: Measure) -> Measure | None:
+    """Every record `measure` looks at, known value or not (None for counts)."""
+    if measure.agg not in OF_VALUES or measure.expr is None:
+        return None
+    return replace(measure, agg="count", expr=None, money=False)
+
+
+def with_unknown(computed: Computed, records: int | None) -> Computed:
+    """`computed` saying how many of its `records` had no value (details["unknown"]);
+    when every one is unknown the value is None ("no data"), not a sum of nothing."""
+    known = computed.sample_size or 0
+    if records is None or records <= known:
+        return computed
+    computed.details["unknown"] = int(records - known)
+    if known == 0:
+        computed.value = None
+    return computed
+
+
 def measures_of(computation) -> dict[str, Measure] | None:
     """The measures a simple or ratio KPI needs (None for types computed otherwise).
 
@@ -79,6 +88,8 @@ def measures_of(computation) -> dict[str, Measure] | None:
     if isinstance(computation, Simple):
         measure = computation.measure
         measures = {"value": measure, "n": counted(measure)}
+        if all_records(measure) is not None:
+            measures["records"] = all_records(measure)
         if measure.agg == "mean":
             measures["median"] = replace(measure, agg="median")
         return measures
@@ -91,7 +102,8 @@ def assemble(computation, values: dict[str, Any]) -> Computed:
     """A simple or ratio KPI's result from its aggregated measures."""
     if isinstance(computation, Simple):
         details = {"median": values["median"]} if "median" in values else {}
-        return Computed(values["value"], sample_size=int(values["n"]), details=details)
+        computed = Computed(values["value"], sample_size=int(values["n"]), details=details)
+        return with_unknown(computed, values.get("records"))
     num, den = values["num"], values["den"]
     sample = int(den) if computation.denominator.agg == "count" and den is not None else None
     return Computed(divide(num, den), num, den, sample_size=sample)
@@ -115,7 +127,7 @@ def divide(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
+def snapshot(engine: EngineContext, spec: Snapshot, scope: Scope) -> Results:
     measure = spec.measure
     moments = scope.buckets if scope.buckets is not None else (scope.period,)
     at_values = [
@@ -138,6 +150,9 @@ def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
         "n": measure_expression(engine, view, counted(measure)),
         **missing_rates(engine, view, {"value": measure}),
     }
+    everything = all_records(measure)
+    if everything is not None:
+        aggregates["records"] = measure_expression(engine, view, everything)
     if scope.buckets is not None:
         keys = {KEY: view[KEY]}
     elif scope.dimension is not None:
@@ -156,7 +171,8 @@ def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
         if scope.buckets is None and scope.dimension is not None:
             key = row[KEY] if isinstance(row[KEY], str) else None
         value = python_number(row["value"])
-        results[key] = Computed(empty if value is None else value, sample_size=int(row["n"]))
+        computed = Computed(empty if value is None else value, sample_size=int(row["n"]))
+        results[key] = with_unknown(computed, python_number(row.get("records")))
     return results
 
 
@@ -181,7 +197,7 @@ def combine(expression: str, values: dict[str, float | None]) -> float | None:
     return None if result is None else float(result)
 
 
-def derived(engine: Engine, spec: Derived, scope: Scope) -> Results:
+def derived(engine: EngineContext, spec: Derived, scope: Scope) -> Results:
     names = sorted(parse(spec.expression, "arithmetic").names)
     inputs = {
         name: compute(engine, spec.inputs[name], scope)

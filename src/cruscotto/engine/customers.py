@@ -28,7 +28,7 @@ import ibis
 import ibis.expr.types as ir
 
 if TYPE_CHECKING:
-    from cruscotto.engine.engine import Engine
+    from cruscotto.engine.context import EngineContext
 
 
 def active_contracts(contracts: ir.Table, first, last=None) -> ir.BooleanValue:
@@ -112,20 +112,20 @@ def covers(spans: ir.Table, first, last=None) -> ir.BooleanValue:
     return (spans.since <= last) & (spans.through.isnull() | (spans.through >= first))
 
 
-def engine_spans(engine: Engine) -> ir.Table:
+def engine_spans(engine: EngineContext) -> ir.Table:
     """`customer_spans` of the whole company (no filters)."""
     return customer_spans(
         engine.table("contracts"), engine.table("invoices"), engine.settings.customer_window_months
     )
 
 
-def first_purchase(engine: Engine) -> ir.Table:
+def first_purchase(engine: EngineContext) -> ir.Table:
     """(account_id, since): the day each account became a customer."""
     spans = engine_spans(engine)
     return spans.group_by("account_id").aggregate(since=spans.since.min())
 
 
-def customers_on(engine: Engine, day: dt.date) -> ir.Table:
+def customers_on(engine: EngineContext, day: dt.date) -> ir.Table:
     """(account_id) of the customers on `day`, one row each."""
     spans = engine_spans(engine)
     return spans.filter(covers(spans, day)).select("account_id").distinct()
@@ -188,7 +188,7 @@ def upsold_since(contracts: ir.Table, invoices: ir.Table) -> ir.Table:
     return both.group_by("account_id").aggregate(upsold=both.upsold.min())
 
 
-def at_moments(engine: Engine, moments: ir.Table, qualifying: str | None = None) -> ir.Table:
+def at_moments(engine: EngineContext, moments: ir.Table, qualifying: str | None = None) -> ir.Table:
     """The customers at each moment of `moments` (columns `_key`, `at`), in one query.
 
     Columns: _key, customer_id, and with `qualifying`:

@@ -79,6 +79,12 @@ def expected_path(
     return path
 
 
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The first of the month `months` months before `day`'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def _working_or_calendar_days(
     settings: CompanySettings, start: dt.date, end: dt.date, whole_month: Period | None = None
 ) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from cruscotto.catalog import Ratio
 from cruscotto.engine import ADDITIVE, Engine, KpiResult, Period, kpi_kind
 from cruscotto.goals.model import Goal, goal_period
-from cruscotto.goals.pacing import day_weights, elapsed_share, month_shares
+from cruscotto.goals.pacing import day_weights, elapsed_share, month_shares, months_before
 from cruscotto.goals.projection import (
     Projection,
     baseline,
@@ -82,6 +82,7 @@ class GoalProgress:
             "maturing": self.maturing,
             "method": self.method,
             "achievable": self.achievable,
+            "month_shares": self.shares,
         }
 
 
@@ -155,7 +156,7 @@ def _history(engine: Engine, kpi_id: str, period: Period, grain: str, filters) -
     results: list[KpiResult] = []
     for months in HISTORY_WINDOWS:
         try:
-            window = Period(_months_before(period.start, months), period.start)
+            window = Period(months_before(period.start, months), period.start)
             results = engine.trend(kpi_id, window, grain, filters)
             break
         except ValueError:
@@ -248,8 +249,3 @@ def _period_values(kind: str, period: Period, history: list[KpiResult]) -> list[
         return values
     step = MONTHS_PER_PERIOD[period.grain]
     return values[::-1][::step][::-1]
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1)

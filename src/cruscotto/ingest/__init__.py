@@ -8,6 +8,7 @@ The two entry points:
 and `presets()` / `describe_presets()` list the ready mappings for the upload page.
 """
 
+from cruscotto.ingest import saved_mappings
 from cruscotto.ingest.importer import ImportGuard, Incoming, audited, import_files
 from cruscotto.ingest.mapping import Mapping, describe_presets, load_mapping, presets
 from cruscotto.ingest.report import FileReport, ImportFileError, ImportReport, Reject
@@ -27,4 +28,5 @@ __all__ = [
     "import_files",
     "load_mapping",
     "presets",
+    "saved_mappings",
 ]

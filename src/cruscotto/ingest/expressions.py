@@ -18,9 +18,10 @@ import ast
 import operator
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
-from cruscotto.ingest.parsing import Decimal, as_text, to_number
+from cruscotto.ingest.parsing import DateReading, Decimal, as_text, to_number, to_timestamp
 
 
 class ExpressionError(ValueError):
@@ -45,9 +46,12 @@ def _part(value: str, separator: str, index: int) -> str:
 
 
 class _Evaluator:
-    def __init__(self, frame: pd.DataFrame, decimal: Decimal | None) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, decimal: Decimal | None, dates: DateReading | None = None
+    ) -> None:
         self.frame = frame
         self.decimal = decimal
+        self.dates = dates or DateReading()
         self.index = frame.index
         self.columns_used: list[str] = []
         self.functions: dict[str, Callable[..., Value]] = {
@@ -66,6 +70,10 @@ class _Evaluator:
             ),
             "number": self._number,
             "when": self._when,
+            "date": self._date,
+            "add_days": lambda d, n: self._date(d) + pd.to_timedelta(self._count(n), unit="D"),
+            "add_months": self._add_months,
+            "days_between": lambda a, b: self._days(self._date(b) - self._date(a)),
         }
 
     def text(self, value: Value) -> pd.Series:
@@ -98,6 +106,53 @@ class _Evaluator:
         series = value if isinstance(value, pd.Series) else self.text(value)
         numbers, _bad, _currency = to_number(series, self.decimal)
         return numbers
+
+    # -- dates: columns of naive wall times (the mapping's time zone applies on loading) --
+
+    def _date(self, value: Value) -> pd.Series:
+        """A date/time column from text read as the mapping reads dates (its order,
+        formats, serial days), or from a date already computed."""
+        series = value if isinstance(value, pd.Series) else self.text(value)
+        if pd.api.types.is_datetime64_any_dtype(series):
+            return series
+        stamps, _bad = to_timestamp(
+            series, order=self.dates.order, formats=self.dates.formats, serial=self.dates.serial
+        )
+        return stamps
+
+    def _count(self, value: Value) -> pd.Series:
+        """A whole number of days or months per row (text read as a number)."""
+        if isinstance(value, pd.Series) and value.dtype == "float64":
+            numbers = value
+        elif isinstance(value, int | float):
+            numbers = pd.Series(float(value), index=self.index)
+        else:
+            numbers = self._number(value)
+        if (numbers.dropna() % 1 != 0).any():
+            raise ExpressionError("add_days/add_months need whole numbers")
+        return numbers
+
+    def _add_months(self, value: Value, months: Value) -> pd.Series:
+        """The same day `months` later (earlier if negative); the 31st becomes the last day
+        of a shorter month, as a contract's monthly anniversary does."""
+        stamps, count = self._date(value), self._count(months)
+        ok = stamps.notna() & count.notna()
+        out = pd.Series(pd.NaT, index=self.index, dtype="datetime64[us]")
+        if not ok.any():
+            return out
+        s, n = stamps[ok], count[ok].astype("int64")
+        total = s.dt.year * 12 + (s.dt.month - 1) + n
+        first = pd.to_datetime(
+            pd.DataFrame({"year": total // 12, "month": total % 12 + 1, "day": 1})
+        )
+        day = np.minimum(s.dt.day, first.dt.days_in_month)
+        out[ok] = (first + pd.to_timedelta(day - 1, unit="D") + (s - s.dt.normalize())).astype(
+            "datetime64[us]"
+        )
+        return out
+
+    def _days(self, difference: pd.Series) -> pd.Series:
+        return (difference.dt.total_seconds() / 86400).astype("float64")
 
     def _when(self, condition: Value, then: Value, otherwise: Value = "") -> pd.Series:
         if not isinstance(condition, pd.Series) or condition.dtype != bool:
@@ -148,6 +203,10 @@ class _Evaluator:
         function = ops.get(type(op))
         if function is None:
             raise ExpressionError("only + - * / are allowed")
+        if _is_date(left) and _is_date(right) and isinstance(op, ast.Sub):
+            return self._days(left - right)  # a difference of dates is in days
+        if _is_date(left) or _is_date(right):
+            raise ExpressionError("dates move with add_days/add_months; two dates subtract to days")
         if isinstance(op, ast.Add) and (_is_text(left) or _is_text(right)):
             return self.text(left) + self.text(right)
         return function(left, right)
@@ -170,15 +229,19 @@ class _Evaluator:
         raise ExpressionError("comparisons allowed: ==, !=, in, not in")
 
 
+def _is_date(value: Value) -> bool:
+    return isinstance(value, pd.Series) and pd.api.types.is_datetime64_any_dtype(value)
+
+
 def _is_text(value: Value) -> bool:
     if isinstance(value, str):
         return True
-    return isinstance(value, pd.Series) and value.dtype != "float64"
+    return isinstance(value, pd.Series) and value.dtype != "float64" and not _is_date(value)
 
 
 FUNCTION_NAMES = frozenset(
     {"col", "concat", "coalesce", "lower", "upper", "trim", "replace", "left", "split"}
-    | {"number", "when"}
+    | {"number", "when", "date", "add_days", "add_months", "days_between"}
 )
 _ALLOWED_NODES = (
     ast.Expression,
@@ -223,9 +286,14 @@ def parse(text: str) -> ast.Expression:
     return tree
 
 
-def evaluate(text: str, frame: pd.DataFrame, decimal: Decimal | None = None) -> pd.Series:
+def evaluate(
+    text: str,
+    frame: pd.DataFrame,
+    decimal: Decimal | None = None,
+    dates: DateReading | None = None,
+) -> pd.Series:
     """The column an expression computes over `frame` (the cells of one file)."""
-    result = _Evaluator(frame, decimal).eval(parse(text))
+    result = _Evaluator(frame, decimal, dates).eval(parse(text))
     if isinstance(result, pd.Series):
         return result
     if isinstance(result, tuple):

@@ -160,7 +160,7 @@ def import_files(
     for group in by_table.values():
         check_unique_keys(group)
     with warehouse.lock:
-        known = _known_keys(warehouse, [p for _, p, _ in batch], [r for _, r in related])
+        known = known_keys(warehouse, [p for _, p, _ in batch], [r for _, r in related])
         updatable = _updatable_keys(warehouse, [p for _, p, _ in batch])
     for file_report, prepared, _ in batch:
         check_foreign_keys(prepared, known)
@@ -263,7 +263,7 @@ def _related_rows(prepared: Prepared, settings: Settings) -> list[Prepared]:
     return out
 
 
-def _known_keys(
+def known_keys(
     warehouse: Warehouse, batch: list[Prepared], related: list[Prepared]
 ) -> dict[str, set]:
     """For each table.column referenced in the batch: stored keys plus keys arriving now."""

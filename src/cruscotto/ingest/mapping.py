@@ -20,7 +20,7 @@ from babel.numbers import get_decimal_symbol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cruscotto.ingest import expressions
-from cruscotto.ingest.parsing import DateOrder, Decimal
+from cruscotto.ingest.parsing import DateOrder, DateReading, Decimal, SerialDates
 from cruscotto.ingest.report import ImportFileError
 from cruscotto.model import BY_NAME, Table
 from cruscotto.model import table as model_table
@@ -93,7 +93,12 @@ class Mapping(BaseModel):
     # Headers that together identify this kind of export, for detecting the preset.
     detect: list[str] = Field(default_factory=list)
     # Day, month and year order of dates like 01/02/2026 (DMY: Italy, Brazil; MDY: US).
-    date_order: DateOrder = "DMY"
+    # When not given it is inferred per column from all its values; a column that fits
+    # both stops the import and asks for it.
+    date_order: DateOrder | None = None
+    # Numbers in date columns are refused unless this says how they count days
+    # ("excel": Excel's serial days, 1 = 1900-01-01).
+    serial_dates: SerialDates | None = None
     # strftime formats tried before the built-in patterns, e.g. "%d.%m.%Y %H:%M".
     date_formats: list[str] = Field(default_factory=list)
     # Decimal separator of numbers; or a locale (it, pt_BR, en_US) that implies it;
@@ -140,6 +145,10 @@ class Mapping(BaseModel):
                 raise ValueError(f"unknown locale {self.locale!r}") from exc
             self.decimal = "," if symbol == "," else "."
         return self
+
+    @property
+    def date_reading(self) -> DateReading:
+        return DateReading(self.date_order, tuple(self.date_formats), self.serial_dates)
 
     @property
     def declared(self) -> Table:
@@ -190,10 +199,15 @@ def load_mapping(path: str | Path) -> Mapping:
     if not isinstance(data, dict):
         raise ImportFileError(f"{file}: a mapping file is a YAML mapping (key: value)")
     data.setdefault("name", file.stem)
+    return mapping_from_data(data, where=str(file))
+
+
+def mapping_from_data(data: dict[str, Any], where: str) -> Mapping:
+    """A mapping from its YAML data; `ImportFileError` naming `where` when it is wrong."""
     try:
         return Mapping(**data)
     except (ValidationError, expressions.ExpressionError, ValueError) as exc:
-        raise ImportFileError(f"{file}: invalid mapping: {exc}") from exc
+        raise ImportFileError(f"{where}: invalid mapping: {exc}") from exc
 
 
 @cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -19,6 +20,34 @@ from dateutil import parser as dateutil_parser
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
 Decimal = Literal[",", "."]
+# How a number in a date column counts days: Excel's serial days (1 = 1900-01-01).
+SerialDates = Literal["excel"]
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """How a mapping reads dates: day/month order, extra formats, serial days."""
+
+    order: DateOrder | None = None
+    formats: tuple[str, ...] = ()
+    serial: SerialDates | None = None
+
+
+class AmbiguousDates(ValueError):
+    """A column whose dates read both day-first and month-first, with no `date_order`.
+
+    `examples` are cells that mean different days in the two orders (01/02/2017).
+    """
+
+    def __init__(self, examples: list[str]) -> None:
+        self.examples = examples
+        super().__init__(
+            "the dates fit both day-first and month-first (e.g. "
+            + ", ".join(examples)
+            + "); add `date_order: DMY` (day first, as in Italy and Brazil) or "
+            "`date_order: MDY` (month first, as in the US) to the mapping"
+        )
+
 
 CURRENCY_SYMBOLS = {"R$": "BRL", "US$": "USD", "€": "EUR", "$": "USD", "£": "GBP", "CHF": "CHF"}
 _ISO_CODE = r"[A-Z]{3}"
@@ -228,6 +257,37 @@ def _from_parts(parts: pd.DataFrame, order: DateOrder) -> pd.Series:
     return stamps
 
 
+_DAY_MONTH_CELL = r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<c>\d{2}|\d{4})\b"
+
+
+def column_date_order(text: pd.Series, declared: DateOrder | None) -> DateOrder:
+    """The order of day and month for a whole column, never decided cell by cell.
+
+    With `declared` (the mapping's `date_order`) that order. Otherwise it is inferred
+    from every distinct cell shaped like 01/02/2017: the order all of them fit; when
+    both fit and some cell reads differently in the two, `AmbiguousDates` (the import
+    stops and asks); when neither fits all, the order most cells fit (the others are
+    then refused as not dates, never read the other way round).
+    """
+    if declared is not None:
+        return declared
+    values = pd.Series(text.unique()).astype(str)
+    parts = values.str.extract(_DAY_MONTH_CELL).dropna()
+    if parts.empty:
+        return "DMY"
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    day_first = (a >= 1) & (a <= 31) & (b >= 1) & (b <= 12)
+    month_first = (a >= 1) & (a <= 12) & (b >= 1) & (b <= 31)
+    if day_first.all() and month_first.all():
+        differ = values[parts.index][a != b]
+        if len(differ):
+            raise AmbiguousDates(sorted(differ.str.strip())[:3])
+        return "DMY"
+    if day_first.all() or month_first.all():
+        return "DMY" if day_first.all() else "MDY"
+    return "DMY" if day_first.sum() >= month_first.sum() else "MDY"
+
+
 def _dateutil_fallback(text: pd.Series, order: DateOrder) -> tuple[pd.Series, pd.Series]:
     """Dates written with month names ("Jan 5, 2026", "5 March 2026"), once per value."""
     parsed: dict[str, tuple[pd.Timestamp, float]] = {}
@@ -265,19 +325,28 @@ def _local_to_utc(stamps: pd.Series, offsets: pd.Series, tz: str) -> pd.Series:
 def to_timestamp(
     cells: pd.Series,
     *,
-    order: DateOrder = "DMY",
+    order: DateOrder | None = None,
     formats: tuple[str, ...] = (),
     tz: str = "UTC",
+    serial: SerialDates | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """UTC timestamps (naive, microseconds) from dates/times as CRMs write them.
 
     Recognised: ISO 8601 with or without zone; 31/12/2026 (or 12/31/2026 with `order`
-    MDY) with `/`, `.` or `-` and optional time, seconds, AM/PM and zone; Excel serial
-    day numbers; month names via dateutil; any strftime `formats` given by a mapping.
+    MDY) with `/`, `.` or `-` and optional time, seconds, AM/PM and zone; month names
+    via dateutil; any strftime `formats` given by a mapping; Excel serial day numbers
+    only when `serial` is "excel" (otherwise a number in a date column is refused, not
+    taken as a day in 1900). Without `order` the column's order is inferred from all its
+    cells (`column_date_order`), which may raise `AmbiguousDates`.
     A time without a zone is read in `tz` (the mapping's or the company's time zone).
     """
+    if pd.api.types.is_datetime64_any_dtype(cells):  # computed by a date expression
+        stamps = cells.astype("datetime64[us]")
+        offsets = pd.Series(np.nan, index=cells.index, dtype="float64")
+        return _local_to_utc(stamps, offsets, tz), pd.Series(False, index=cells.index)
     text, native = split_native(cells)
     text = text.str.strip()
+    order = column_date_order(text[text != ""], order)
     stamps = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
     offsets = pd.Series(np.nan, index=cells.index, dtype="float64")
     todo = text != ""
@@ -321,37 +390,40 @@ def to_timestamp(
             offsets[found.index] = _zone_offsets(parts.loc[matched, "zone"])
         todo &= stamps.isna()
 
-    if todo.any():
-        serial = pd.to_numeric(text[todo], errors="coerce")
-        in_range = serial.between(*_EXCEL_RANGE)
+    if todo.any() and serial == "excel":
+        numbers = pd.to_numeric(text[todo], errors="coerce")
+        in_range = numbers.between(*_EXCEL_RANGE)
         if in_range.any():
-            days = serial[in_range]
+            days = numbers[in_range]
             stamps[days.index] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype(
                 "datetime64[us]"
             )
         todo &= stamps.isna()
 
-    if todo.any():
-        found, found_offsets = _dateutil_fallback(text[todo], order)
+    # Only cells with a month name go to dateutil: it would read 12/31/2016 month-first
+    # in a day-first column, silently, which is what a column's order exists to prevent.
+    named = todo & text.str.contains(r"[A-Za-z]{3}", regex=True)
+    if named.any():
+        found, found_offsets = _dateutil_fallback(text[named], order)
         stamps[found.index] = found
         offsets[found.index] = found_offsets
 
     bad = (text != "") & stamps.isna()
     result = _local_to_utc(stamps, offsets, tz)
     if native is not None:
-        result, bad = _merge_native_times(result, bad, native, tz)
+        result, bad = _merge_native_times(result, bad, native, tz, serial)
     return result, bad
 
 
 def _merge_native_times(
-    result: pd.Series, bad: pd.Series, native: pd.Series, tz: str
+    result: pd.Series, bad: pd.Series, native: pd.Series, tz: str, serial: SerialDates | None
 ) -> tuple[pd.Series, pd.Series]:
     has = native.notna()
     values = native[has]
     numeric = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
     wall = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     zoned = pd.Series(False, index=values.index)
-    if numeric.any():  # an XLSX cell holding a serial number rather than a date
+    if numeric.any() and serial == "excel":  # an XLSX cell holding a serial number
         days = values[numeric].astype("float64")
         wall[numeric] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[us]")
     for index, value in values[~numeric].items():
@@ -376,12 +448,17 @@ def _as_timestamp(value: object) -> object:
 
 
 def to_date(
-    cells: pd.Series, *, order: DateOrder = "DMY", formats: tuple[str, ...] = (), tz: str = "UTC"
+    cells: pd.Series,
+    *,
+    order: DateOrder | None = None,
+    formats: tuple[str, ...] = (),
+    tz: str = "UTC",
+    serial: SerialDates | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Calendar days. A zone-less value keeps the day written; a zoned one the day in `tz`."""
     text, _ = split_native(cells)
     zoned = has_zone_suffix(text.str.strip()) & text.str.contains(":", regex=False)
-    wall, bad = to_timestamp(cells, order=order, formats=formats, tz="UTC")
+    wall, bad = to_timestamp(cells, order=order, formats=formats, tz="UTC", serial=serial)
     if zoned.any():
         local = wall[zoned].dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
         wall = wall.copy()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,14 +63,83 @@ def read_source(path: str | Path) -> SourceTable:
 
 
 def _decode(raw: bytes, file: Path) -> tuple[str, str]:
+    """The file's text and its encoding: UTF-8 (with or without BOM), UTF-16 with a BOM,
+    Windows-1252, or Shift-JIS when it is plainly Japanese. A file mixing encodings, or
+    in another one, is refused with the lines that show it, never read as mojibake."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(f"{file}: starts as UTF-16 but is not valid UTF-16") from exc
     if b"\x00" in raw[:4096]:
         raise ImportFileError(
-            f"{file}: looks binary or UTF-16, not a CSV; export as CSV (UTF-8) or XLSX"
+            f"{file}: looks binary or UTF-16 without a byte-order mark, not a CSV; "
+            "export as CSV (UTF-8) or XLSX"
         )
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        return raw.decode(FALLBACK_ENCODING, errors="replace"), FALLBACK_ENCODING
+        pass
+    utf8_lines, invalid_lines = _utf8_lines(raw)
+    if utf8_lines:
+        raise ImportFileError(
+            f"{file}: mixes encodings: lines {_line_list(utf8_lines)} are UTF-8 but lines "
+            f"{_line_list(invalid_lines)} are not valid UTF-8 (probably Windows-1252); "
+            "save the whole file as UTF-8 (in Excel: CSV UTF-8) and import it again"
+        )
+    japanese = _japanese(raw)
+    if japanese is not None:
+        return japanese, "shift_jis"
+    if _double_byte(raw):
+        raise ImportFileError(
+            f"{file}: is not UTF-8 or Windows-1252 (lines {_line_list(invalid_lines)} look "
+            "like a double-byte encoding such as GBK, Big5 or EUC-KR); save it as UTF-8"
+        )
+    try:
+        return raw.decode(FALLBACK_ENCODING), FALLBACK_ENCODING
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportFileError(
+            f"{file}: is neither UTF-8 nor Windows-1252 (line {line} has byte "
+            f"0x{raw[exc.start]:02X}, which neither has); save it as UTF-8"
+        ) from exc
+
+
+def _japanese(raw: bytes) -> str | None:
+    """The text, when the bytes are valid Shift-JIS (Excel's CSV in Japan) and hold kana."""
+    try:
+        text = raw.decode("shift_jis")
+    except UnicodeDecodeError:
+        return None
+    # Hiragana or katakana: Japanese, not Western bytes that happen to decode.
+    return text if re.search(r"[\u3040-\u30ff]{2}", text) else None
+
+
+def _utf8_lines(raw: bytes) -> tuple[list[int], list[int]]:
+    """Numbers of the lines with non-ASCII UTF-8 text, and of the lines not valid UTF-8."""
+    valid, invalid = [], []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            valid.append(number)
+        except UnicodeDecodeError:
+            invalid.append(number)
+    return valid, invalid
+
+
+def _line_list(numbers: list[int], shown: int = 10) -> str:
+    listed = ", ".join(str(n) for n in numbers[:shown])
+    return listed + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
+
+
+def _double_byte(raw: bytes) -> bool:
+    """Whether the non-ASCII bytes come in long runs: CJK encodings spend two bytes a
+    character and write words of several characters, where Western 8-bit text has one or
+    two accented letters between ASCII ones ("ção" is a run of two)."""
+    runs = re.findall(rb"[\x80-\xff]+", raw)
+    return bool(runs) and sum(len(r) for r in runs) / len(runs) >= 3.5
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -26,6 +26,10 @@ _TYPE_WORDS = {
     "date": "a date",
     "timestamp": "a date/time",
 }
+_NUMBER_IN_DATE = (
+    "{column}: a number, not a date (if the file counts days as Excel does, add "
+    "`serial_dates: excel` to the mapping)"
+)
 
 
 @dataclass
@@ -72,7 +76,12 @@ class Prepared:
         self.bad = self.bad | mask.to_numpy(dtype=bool)
 
 
-def rule_cells(rule: ColumnRule, frame: pd.DataFrame, decimal: parsing.Decimal | None) -> pd.Series:
+def rule_cells(
+    rule: ColumnRule,
+    frame: pd.DataFrame,
+    decimal: parsing.Decimal | None,
+    dates: parsing.DateReading | None = None,
+) -> pd.Series:
     """The cells a rule yields for every row: copied, computed or constant, then mapped."""
     if rule.column is not None:
         cells = (
@@ -81,7 +90,7 @@ def rule_cells(rule: ColumnRule, frame: pd.DataFrame, decimal: parsing.Decimal |
             else pd.Series("", index=frame.index, dtype="str")
         )
     elif rule.expr is not None:
-        cells = expressions.evaluate(rule.expr, frame, decimal)
+        cells = expressions.evaluate(rule.expr, frame, decimal, dates)
     elif isinstance(rule.value, str):
         cells = pd.Series(rule.value, index=frame.index, dtype="str")
     else:
@@ -132,12 +141,14 @@ def convert(
         case "bool":
             values, bad = parsing.to_bool(cells)
             return values, bad, None
-        case "date":
-            values, bad = parsing.to_date(cells, order=mapping.date_order, formats=formats, tz=tz)
-            return values, bad, None
-        case "timestamp":
-            values, bad = parsing.to_timestamp(
-                cells, order=mapping.date_order, formats=formats, tz=tz
+        case "date" | "timestamp":
+            read = parsing.to_date if column.type == "date" else parsing.to_timestamp
+            values, bad = read(
+                cells,
+                order=mapping.date_order,
+                formats=formats,
+                tz=tz,
+                serial=mapping.serial_dates,
             )
             return values, bad, None
     raise AssertionError(column.type)
@@ -162,7 +173,9 @@ def prepare(
     skipped = 0
     if mapping.skip is not None and table is None:
         try:
-            leave_out = expressions.evaluate(mapping.skip, frame, mapping.decimal)
+            leave_out = expressions.evaluate(
+                mapping.skip, frame, mapping.decimal, mapping.date_reading
+            )
         except expressions.ExpressionError as exc:
             raise ImportFileError(f"{file}: skip: {exc}") from exc
         keep = ~leave_out.astype(bool).to_numpy()
@@ -180,10 +193,13 @@ def prepare(
             typed[column.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
             continue
         try:
-            cells = rule_cells(rule, frame, mapping.decimal)
+            cells = rule_cells(rule, frame, mapping.decimal, mapping.date_reading)
         except expressions.ExpressionError as exc:
             raise ImportFileError(f"{file}: column {column.name}: {exc}") from exc
-        values, bad, currency = convert(cells, column, mapping, settings)
+        try:
+            values, bad, currency = convert(cells, column, mapping, settings)
+        except parsing.AmbiguousDates as exc:
+            raise ImportFileError(f"{file}: column {rule.label!r} ({column.name}): {exc}") from exc
         typed[column.name], raw[column.name], labels[column.name] = values, cells, rule.label
         bad_cells[column.name] = bad
         if currency is not None and column.name in AMOUNT_COLUMNS and currency_found is None:
@@ -204,6 +220,10 @@ def prepare(
     )
     for name, bad in bad_cells.items():
         column = declared.column(name)
+        if column.type in ("date", "timestamp") and mapping.serial_dates is None:
+            numeric = bad & _looks_numeric(raw[name])
+            prepared.reject(numeric, name, _NUMBER_IN_DATE.format(column=name))
+            bad = bad & ~numeric
         prepared.reject(bad, name, f"{name}: not {_TYPE_WORDS.get(column.type, column.type)}")
     if table is None and not mapping.update_only:
         _fill_opening_dates(prepared)
@@ -265,6 +285,15 @@ def _latest_date(prepared: Prepared) -> tuple[pd.Timestamp | None, str]:
         if pd.notna(newest) and (best is None or newest > best):
             best, source = pd.Timestamp(newest), prepared.labels[column.name]
     return best, source
+
+
+def _looks_numeric(cells: pd.Series) -> pd.Series:
+    """Cells that are a bare number (text like 45291, or a number cell of a workbook)."""
+    text, native = parsing.split_native(cells)
+    numeric = text.str.strip().str.fullmatch(r"[+-]?\d+([.,]\d+)?")
+    if native is not None:
+        numeric |= native.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+    return numeric.fillna(False).astype(bool)
 
 
 def _fill_currency(prepared: Prepared, written: pd.Series | None, default: str) -> None:

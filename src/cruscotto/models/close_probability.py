@@ -26,11 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from cruscotto.models.deal_features import (
     CATEGORICAL_FEATURES,
@@ -39,10 +34,10 @@ from cruscotto.models.deal_features import (
     stage_order,
 )
 from cruscotto.models.deal_history import DealHistory
+from cruscotto.models.explained_logistic import ExplainedLogistic, effects, logit, sigmoid
 
 SHRINK_DEALS = 50  # closed deals at which the model and the stage rates weigh the same
 MIN_CLOSED = 20  # below this (or with one outcome only) there is no model: stage rates
-MIN_CATEGORY = 10  # rarer owners, products… are pooled as "other"
 
 
 @dataclass
@@ -122,67 +117,32 @@ def training_rows(snapshots: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame
 @dataclass
 class CloseProbabilityModel:
     """What was learned at `cutoff`: stage rates always; a calibrated model when there was
-    enough history (`estimator` None otherwise); λ, the model's weight against the rates."""
+    enough history (`learner` None otherwise); λ, the model's weight against the rates."""
 
     cutoff: pd.Timestamp
     stage_rates: StageRates
     closed_deals: int
-    estimator: CalibratedClassifierCV | None = None
+    learner: ExplainedLogistic | None = None
     weight: float = 0.0
     order: dict[str, float] = field(default_factory=dict)
-    means: np.ndarray | None = field(default=None, repr=False)  # average encoded deal
 
     @property
     def learned(self) -> bool:
-        return self.estimator is not None
+        return self.learner is not None
 
     def probabilities(self, snapshots: pd.DataFrame) -> np.ndarray:
         base = self.stage_rates.rates(snapshots)
         if not self.learned or snapshots.empty:
             return base
-        blended = _logit(base) + self.weight * (self._model_logit(snapshots) - _logit(base))
-        return _sigmoid(blended)
+        return sigmoid(logit(base) + self.weight * (self.learner.logit(snapshots) - logit(base)))
 
     def factors(self, snapshots: pd.DataFrame) -> pd.DataFrame:
         """Per deal and feature: the change in probability if the feature were at its
         average (positive: this feature raises the deal's chance). Empty without a model."""
         if not self.learned or snapshots.empty:
             return pd.DataFrame(index=snapshots.index)
-        terms = self._terms(snapshots)
-        probability = self.probabilities(snapshots)
-        logit = _logit(probability)
-        return pd.DataFrame(
-            {f: probability - _sigmoid(logit - terms[f]) for f in terms}, index=snapshots.index
-        )
-
-    # The calibrated model: p = σ(−(A·f(x) + B)), f the logistic regression's log-odds.
-    def _calibration(self) -> tuple[float, float]:
-        calibrator = self.estimator.calibrated_classifiers_[0].calibrators[0]
-        return float(calibrator.a_), float(calibrator.b_)
-
-    def _model_logit(self, snapshots: pd.DataFrame) -> np.ndarray:
-        a, b = self._calibration()
-        pipeline = self.estimator.calibrated_classifiers_[0].estimator
-        return -(a * pipeline.decision_function(snapshots) + b)
-
-    def _terms(self, snapshots: pd.DataFrame) -> dict[str, np.ndarray]:
-        """λ · (−A) · Σ_{columns of feature} w · (x − x̄): each feature's share of the
-        blended log-odds, relative to an average deal."""
-        a, _ = self._calibration()
-        pipeline = self.estimator.calibrated_classifiers_[0].estimator
-        encode, regression = pipeline.named_steps["encode"], pipeline.named_steps["fit"]
-        encoded = encode.transform(snapshots)
-        encoded = encoded.toarray() if hasattr(encoded, "toarray") else np.asarray(encoded)
-        centred = encoded - self.means
-        weights = regression.coef_[0]
-        names = encode.get_feature_names_out()
-        terms: dict[str, np.ndarray] = {}
-        for feature in [*NUMERIC_FEATURES, *CATEGORICAL_FEATURES]:
-            prefix = ("numbers__" if feature in NUMERIC_FEATURES else "categories__") + feature
-            columns = [i for i, n in enumerate(names) if n == prefix or n.startswith(prefix + "_")]
-            contribution = centred[:, columns] @ weights[columns]
-            terms[feature] = self.weight * (-a) * contribution
-        return terms
+        terms = {f: self.weight * t for f, t in self.learner.terms(snapshots).items()}
+        return effects(self.probabilities(snapshots), terms, snapshots.index)
 
 
 def train_close_probability(
@@ -201,41 +161,9 @@ def train_close_probability(
     snapshots = training_rows(snapshots, cutoff)
     if snapshots.empty or snapshots.won.nunique() < 2:
         return model
-    estimator = CalibratedClassifierCV(_pipeline(), method="sigmoid", cv=3, ensemble=False)
-    estimator.fit(snapshots, snapshots.won)
-    model.estimator = estimator
+    model.learner = ExplainedLogistic(NUMERIC_FEATURES, CATEGORICAL_FEATURES).fit(
+        snapshots, snapshots.won
+    )
     model.weight = closed / (closed + SHRINK_DEALS)
     model.order = stage_order(history)
-    encoded = (
-        estimator.calibrated_classifiers_[0].estimator.named_steps["encode"].transform(snapshots)
-    )
-    encoded = encoded.toarray() if hasattr(encoded, "toarray") else np.asarray(encoded)
-    model.means = encoded.mean(axis=0)
     return model
-
-
-def _pipeline() -> Pipeline:
-    encode = ColumnTransformer(
-        [
-            ("numbers", StandardScaler(), NUMERIC_FEATURES),
-            (
-                "categories",
-                OneHotEncoder(
-                    handle_unknown="infrequent_if_exist",
-                    min_frequency=MIN_CATEGORY,
-                    sparse_output=False,
-                ),
-                CATEGORICAL_FEATURES,
-            ),
-        ]
-    )
-    return Pipeline([("encode", encode), ("fit", LogisticRegression(C=0.5, solver="liblinear"))])
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))

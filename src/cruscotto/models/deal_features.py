@@ -175,8 +175,11 @@ def _stage_features(stages: pd.DataFrame, order: dict[str, float]) -> pd.DataFra
 
 def _activity_features(acts: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
     """Per deal: activities by type so far, in the last RECENT_DAYS, days since the last."""
-    if acts.empty:
-        return pd.DataFrame(columns=["opportunity_id", "days_since_activity", "recent_activities"])
+    if acts.empty:  # a company with no activities (or none yet): every count is 0
+        kinds = [f"activities_{kind}" for kind in ACTIVITY_TYPES]
+        return pd.DataFrame(
+            columns=["opportunity_id", *kinds, "days_since_activity", "recent_activities"]
+        )
     by_type = pd.crosstab(acts.opportunity_id, acts.type).reindex(
         columns=list(ACTIVITY_TYPES), fill_value=0
     )

@@ -16,14 +16,7 @@ dimensions cannot carry the forced scope (a rep-scoped user and a KPI without `r
 manager and a KPI without `team`) is not visible to that user at all: company-wide
 numbers are not "own numbers".
 
-Writes (goals today; alert rules, settings… as they come) go through `require_write`:
-
-| role    | may write the scope of…                                            |
-| ------- | ------------------------------------------------------------------ |
-| admin   | anything                                                           |
-| manager | one of their teams, or a rep of one of their teams                 |
-| rep     | their own rep scope, and only when the company allows it (setting) |
-| viewer  | nothing                                                            |
+Writes are decided in one place, `cruscotto.web.permissions`.
 
 Routes use it like this (reports too):
 
@@ -148,45 +141,7 @@ class Access:
         if not self.can_export:
             raise HTTPException(403, self.t("error.no_export"))
 
-    # -- writes ---------------------------------------------------------------------------
-
-    def may_write(
-        self,
-        dimension: str | None,
-        value: str | None,
-        *,
-        rep_team: str | None = None,
-        reps_write_own: bool = False,
-    ) -> bool:
-        """May this user write something scoped to `dimension`=`value` (None: company)?
-
-        `rep_team` is the team of the rep when the scope is a rep (the caller looks it
-        up); `reps_write_own` is the company's setting that lets reps write their own.
-        """
-        role = self.user.role
-        if role == "admin":
-            return True
-        if role == "manager":
-            if dimension == "team":
-                return value in self.user.teams
-            return dimension == "rep" and rep_team is not None and rep_team in self.user.teams
-        if role == "rep":
-            return reps_write_own and dimension == "rep" and value == self.user.rep_id
-        return False
-
-    def require_write(
-        self,
-        dimension: str | None,
-        value: str | None,
-        *,
-        rep_team: str | None = None,
-        reps_write_own: bool = False,
-    ) -> None:
-        """403, saying why, unless `may_write` allows it."""
-        if self.may_write(dimension, value, rep_team=rep_team, reps_write_own=reps_write_own):
-            return
-        scope = f"{dimension}={value}" if dimension else self.t("scope.company")
-        raise HTTPException(403, self.t("error.no_write", scope=scope))
+    # -- things scoped to one dimension value (goals, alert rules) -----------------------
 
     def may_read_scope(
         self, dimension: str | None, value: str | None, rep_team: str | None

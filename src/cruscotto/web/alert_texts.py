@@ -22,6 +22,19 @@ def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
     t, n = fmt.t, firing.numbers
     if firing.kind in ("threshold", "change", "unusual"):
         return _kpi_sentence(firing, fmt, catalog)
+    if firing.kind == "goal_at_risk":
+        unit = n.get("unit", "count")
+        return t(
+            "alerts.msg.goal_at_risk",
+            kpi=_kpi_name(firing.kpi, fmt, catalog),
+            scope=firing.subject_label or t("alerts.company"),
+            period=firing.period or "",
+            target=fmt.kpi_value(n.get("target"), unit),
+            projection=fmt.kpi_value(n.get("projection"), unit),
+            low=fmt.kpi_value(n.get("projection_low"), unit),
+            high=fmt.kpi_value(n.get("projection_high"), unit),
+            probability=fmt.percent(n.get("probability"), 0),
+        )
     if firing.kind == "deal_stalled":
         reasons = []
         if "no_activity" in n.get("reasons", []):

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from cruscotto.alerts import delivery, mail
 from cruscotto.alerts.evaluate import Person, RunReport, evaluate
-from cruscotto.alerts.rules import RuleStore
+from cruscotto.alerts.rules import DEFAULT_RULES, RuleStore
 from cruscotto.alerts.store import Firing
 from cruscotto.engine import Engine
 from cruscotto.settings import read_config
@@ -31,11 +33,11 @@ def people(users: UserStore) -> list[Person]:
 
 
 def rule_store(engine: Engine, config: dict[str, Any] | None = None) -> RuleStore:
-    """The rules, with `cruscotto.yaml`'s `alerts: rules:` added on first use."""
+    """The rules; on first use (no rule yet) `cruscotto.yaml`'s `alerts: rules:` are
+    added, or the built-in DEFAULT_RULES when the file sets none."""
     store = RuleStore(engine.warehouse, engine.catalog)
-    defaults = ((config if config is not None else read_config()).get("alerts") or {}).get("rules")
-    if defaults:
-        store.add_defaults(defaults)
+    section = (config if config is not None else read_config()).get("alerts") or {}
+    store.add_defaults(section.get("rules", DEFAULT_RULES))
     return store
 
 
@@ -66,7 +68,7 @@ class Senders:
 
 def senders(engine: Engine, config: dict[str, Any] | None = None) -> Senders:
     config = config if config is not None else read_config()
-    base_url = ((config.get("web") or {}).get("base_url")) or ""
+    base_url = ((config.get("alerts") or {}).get("base_url")) or ""
     return Senders(engine, mail.mail_settings(config), base_url)
 
 
@@ -84,6 +86,32 @@ def run_alerts(
     report = evaluate(engine, store.list(), people(users), now=now)
     outcome = deliver_now(engine, config=config, now=now) if deliver else {}
     return report, outcome
+
+
+def evaluate_after_import(engine: Engine, users: UserStore) -> RunReport | None:
+    """After an import: evaluate the company's rules and deliver, if it has any rules yet
+    (the defaults are added by the server's first evaluation or `cruscotto alert run`,
+    not by an import)."""
+    if not RuleStore(engine.warehouse, engine.catalog).list():
+        return None
+    report, _ = run_alerts(engine, users)
+    return report
+
+
+def evaluate_in_background(app) -> threading.Thread:
+    """Evaluate the rules after an import without making the page wait for it."""
+
+    def work() -> None:
+        from cruscotto.web.kpis import engine
+
+        try:
+            evaluate_after_import(engine(SimpleNamespace(app=app)), app.state.users)
+        except Exception:  # the import succeeded; a failed evaluation is only logged
+            log.warning("alert evaluation after an import failed", exc_info=True)
+
+    thread = threading.Thread(target=work, name="cruscotto-alerts-after-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def deliver_now(

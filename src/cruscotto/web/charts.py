@@ -15,6 +15,7 @@ from cruscotto.web.i18n import Formatter
 
 STATUS_COLOURS = {"on_target": "#1b8a4b", "at_risk": "#c98a00", "off_target": "#c62f2f"}
 LINE = "#1f5fbf"
+GOAL = "#7a3fb0"
 BAND = "rgba(27, 138, 75, 0.12)"
 
 
@@ -177,11 +178,14 @@ def breakdown_figure(
 
 
 def kpi_trend_chart(data: dict, fmt: Formatter) -> dict:
-    """The trend figure of a KPI page's data (see routes/kpi.py)."""
+    """The trend figure of a KPI page's data (see routes/kpi.py): the trend, with points
+    whose number is not final (a period not over, a cohort maturing) drawn hollow; the
+    same points a year earlier; and each goal of the shown scope as a dashed step line."""
     kpi = data["kpi"]
     band = kpi["benchmark"]
-    return trend_figure(
-        [r["period"] for r in data["trend"]],
+    labels = [r["period"] for r in data["trend"]]
+    figure = trend_figure(
+        labels,
         [r["value"] for r in data["trend"]],
         unit=kpi["unit"],
         fmt=fmt,
@@ -189,6 +193,105 @@ def kpi_trend_chart(data: dict, fmt: Formatter) -> dict:
         target=kpi["target"],
         benchmark=(band["low"], band["high"]) if band else None,
     )
+    unfinished = [r["maturing"] or r["status"] == "pending" for r in data["trend"]]
+    main = figure["data"][0]
+    main["marker"] = {
+        "symbol": ["circle-open" if u else "circle" for u in unfinished],
+        "size": [10 if u else 6 for u in unfinished],
+    }
+    main["text"] = [
+        text + (" · " + fmt.t("kpi.not_final") if u else "")
+        for text, u in zip(main["text"], unfinished, strict=True)
+    ]
+    last_year = data.get("last_year_trend") or []
+    if len(last_year) == len(labels):
+        values = [r["value"] for r in last_year]
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": fmt.t("kpi.same_period_last_year"),
+                "x": labels,
+                "y": [_scale(v, kpi["unit"]) for v in values],
+                "text": [
+                    f"{r['period']}: {fmt.kpi_value(r['value'], kpi['unit'])}" for r in last_year
+                ],
+                "hovertemplate": "%{text}<extra></extra>",
+                "line": {"color": "#9aa3af", "dash": "dot", "width": 1.5},
+            }
+        )
+    for goal in data.get("goals") or []:
+        points = goal["per_point"]
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": fmt.t("kpi.goal_line", scope=goal["scope_label"], period=goal["period"]),
+                "x": labels,
+                "y": [_scale(v, kpi["unit"]) for v in points],
+                "text": [fmt.kpi_value(v, kpi["unit"]) for v in points],
+                "hovertemplate": "%{x}: %{text}<extra></extra>",
+                "line": {"color": GOAL, "dash": "dash", "width": 2, "shape": "hv"},
+                "marker": {"symbol": "line-ew-open", "size": 14, "color": GOAL},
+                "connectgaps": False,
+            }
+        )
+    return figure
+
+
+def goal_progress_chart(goal: dict, fmt: Formatter) -> dict:
+    """One goal over its period: the pro-rated expected path, the value so far today, and
+    the projected end value with its 80% interval."""
+    unit = goal["unit"]
+    path = goal["expected_path"]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": fmt.t("goals.expected_path"),
+            "x": [p["day"] for p in path],
+            "y": [_scale(p["value"], unit) for p in path],
+            "hoverinfo": "skip",
+            "line": {"color": GOAL, "dash": "dash", "width": 2},
+        }
+    ]
+    today = goal.get("today")
+    if goal["actual"] is not None and today:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": fmt.t("goals.actual"),
+                "x": [today],
+                "y": [_scale(goal["actual"], unit)],
+                "text": [fmt.kpi_value(goal["actual"], unit)],
+                "hovertemplate": "%{x}: %{text}<extra></extra>",
+                "marker": {"color": LINE, "size": 10},
+            }
+        )
+    if goal["projection"] is not None and path:
+        low, high = goal["projection_low"], goal["projection_high"]
+        centre = _scale(goal["projection"], unit)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": fmt.t("goals.projection"),
+                "x": [path[-1]["day"]],
+                "y": [centre],
+                "text": [fmt.kpi_value(goal["projection"], unit)],
+                "hovertemplate": "%{x}: %{text}<extra></extra>",
+                "marker": {"color": LINE, "size": 10, "symbol": "diamond"},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(_scale(high, unit) or centre) - centre],
+                    "arrayminus": [centre - (_scale(low, unit) or centre)],
+                    "color": LINE,
+                },
+            }
+        )
+    return {"data": data, "layout": _layout(fmt, unit, height=260)}
 
 
 def kpi_breakdown_chart(data: dict, fmt: Formatter) -> dict:

@@ -2,7 +2,8 @@
 
 Two checks on every POST (PUT, PATCH, DELETE) that a browser authenticates with its
 cookie; a request with `Authorization: Bearer …` is exempt (a forged request cannot carry
-one), and so is /api/token (it sets no cookie: it exchanges a password for a token).
+one), and so are /api/token (it sets no cookie: it exchanges a password for a token) and
+the command line's /control/ door (authenticated by its own secret, no cookie).
 
 1. Where from (`CsrfMiddleware`, before the body is even read): a `Sec-Fetch-Site` other
    than same-origin/none, or an `Origin` other than this site's own, is refused with 403.
@@ -39,7 +40,8 @@ ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
 
 def _exempt(method: str, path: str, headers: Headers) -> bool:
     scheme = headers.get("authorization", "").partition(" ")[0].lower()
-    return method in SAFE_METHODS or path in EXEMPT_PATHS or scheme == "bearer"
+    exempt_path = path in EXEMPT_PATHS or path.startswith("/control/")
+    return method in SAFE_METHODS or exempt_path or scheme == "bearer"
 
 
 def csrf_token(request: Request) -> str:

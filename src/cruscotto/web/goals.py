@@ -4,11 +4,12 @@ the app's goal store, which goals a user may see and set, and goals as JSON.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from fastapi import HTTPException, Request
 
-from cruscotto.engine import Engine
+from cruscotto.engine import Engine, Period
 from cruscotto.goals import (
     Goal,
     GoalError,
@@ -18,8 +19,10 @@ from cruscotto.goals import (
     progress,
     rep_team,
 )
+from cruscotto.goals.pacing import expected_path
 from cruscotto.settings import read_config
 from cruscotto.web.access import Access
+from cruscotto.web.permissions import authorize_scope
 
 _lock = threading.Lock()
 
@@ -54,17 +57,16 @@ def may_read(who: Access, kpis: Engine, goal: Goal) -> bool:
     return who.may_read_scope(scope.dimension, scope.value, team)
 
 
-def may_set(who: Access, kpis: Engine, goal: Goal, settings: GoalSettings) -> bool:
-    team = rep_team(kpis, goal.scope.value) if goal.scope.dimension == "rep" else None
-    return who.may_write(
-        goal.scope.dimension, goal.scope.value, rep_team=team, reps_write_own=settings.reps_set_own
-    )
-
-
 def require_set(who: Access, kpis: Engine, goal: Goal, settings: GoalSettings) -> None:
+    """403 unless the user may set (or remove) this goal: see cruscotto.web.permissions."""
     team = rep_team(kpis, goal.scope.value) if goal.scope.dimension == "rep" else None
-    who.require_write(
-        goal.scope.dimension, goal.scope.value, rep_team=team, reps_write_own=settings.reps_set_own
+    authorize_scope(
+        who,
+        "goals.set",
+        goal.scope.dimension,
+        goal.scope.value,
+        rep_team=team,
+        rep_may_own=settings.reps_set_own,
     )
 
 
@@ -111,3 +113,83 @@ def goal_or_404(store: GoalStore, goal_id: str, who: Access) -> Goal:
     if found is None:
         raise HTTPException(404, who.t("goals.not_found", id=goal_id))
     return found
+
+
+def kpi_page_goals(
+    request: Request, who: Access, kpis: Engine, kpi_id: str, window, trend: list[dict]
+) -> list[dict]:
+    """The goals of this KPI for exactly the scope the page shows (the company without
+    filters; a team's goal under that team's filter…) whose period meets the trend, each
+    with its target per trend point (None outside its period) and its expected path."""
+    filters = {d: sorted(v) for d, v in who.filters().items()}
+    shown = []
+    for goal in visible_goals(who, kpis, goal_store(request)):
+        period = kpis.period(goal.period)
+        if goal.kpi != kpi_id or {d: sorted(v) for d, v in goal.scope.filters.items()} != filters:
+            continue
+        if period.end <= window.start or period.start >= window.end:
+            continue
+        data = goal_dict(kpis, goal, who)
+        data["per_point"] = [_point_target(data, period, point) for point in trend]
+        data["today"] = kpis.today.isoformat()
+        shares = data["month_shares"]
+        path = expected_path(kpis.settings, period, shares, goal.target, data["kind"])
+        data["expected_path"] = [{"day": day.isoformat(), "value": v} for day, v in path]
+        shown.append(data)
+    return shown
+
+
+def _point_target(goal: dict, period: Period, point: dict) -> float | None:
+    """The goal's target for one trend point: the target itself for a rate or an average
+    (it holds at any time); for a count or a sum, the point's share of it — a month's share
+    of a quarter's goal, the whole goal for the goal's own period, None for finer points."""
+    start, end = dt.date.fromisoformat(point["start"]), dt.date.fromisoformat(point["end"])
+    if start < period.start or end > period.end:
+        return None
+    if goal["kind"] not in ("count", "sum"):
+        return goal["target"]
+    if (start, end) == (period.start, period.end):
+        return goal["target"]
+    months = period.split("month")
+    for month, share in zip(months, goal["month_shares"], strict=True):
+        if (start, end) == (month.start, month.end):
+            return goal["target"] * share
+    return None
+
+
+# The KPIs a rep's quota is set on, in order of preference (one quota per rep is shown).
+QUOTA_KPIS = ("revenue_per_rep", "deals_won", "revenue", "net_new_revenue")
+
+
+def quota_attainment(request: Request, who: Access, kpis: Engine, period: Period) -> list[dict]:
+    """Each rep's quota for the period (their goal on one of QUOTA_KPIS): attainment so
+    far (actual ÷ target) and projected (projection ÷ target), best first."""
+    rows: dict[str, dict] = {}
+    goals = visible_goals(who, kpis, goal_store(request), period.label)
+    for kpi_id in QUOTA_KPIS:
+        for goal in goals:
+            if goal.kpi != kpi_id or goal.scope.dimension != "rep" or goal.scope.value in rows:
+                continue
+            data = goal_dict(kpis, goal, who)
+            target = goal.target or None
+
+            def share(value, target=target):
+                return value / target if target and value is not None else None
+
+            rows[goal.scope.value] = {
+                "rep": goal.scope.value,
+                "rep_label": data["scope_label"],
+                "kpi": kpi_id,
+                "kpi_name": data["kpi_name"],
+                "unit": data["unit"],
+                "target": goal.target,
+                "actual": data["actual"],
+                "attainment": data["actual"] / target
+                if target and data["actual"] is not None
+                else None,
+                "projection": data["projection"],
+                "projected_attainment": share(data["projection"]),
+                "status": data["status"],
+                "sample_size": data["sample_size"],
+            }
+    return sorted(rows.values(), key=lambda r: -(r["attainment"] or 0))

@@ -26,13 +26,12 @@ _engine_lock = threading.Lock()
 
 
 def engine(request: Request) -> Engine:
-    """The app's engine (answers cached briefly, see web/cache.py), created on first use."""
+    """The app's engine (answers cached by data version, see web/cache.py), made once."""
     state = request.app.state
     if state.engine is None:
         with _engine_lock:
             if state.engine is None:
-                with state.warehouse.lock:  # the engine reads the catalog of tables
-                    computing = Engine(state.warehouse, state.settings, today=state.today)
+                computing = Engine(state.warehouse, state.settings, today=state.today)
                 state.engine = CachedEngine(computing, ttl=state.cache_seconds)
     return state.engine
 
@@ -110,8 +109,7 @@ def definition_dict(kpi, who: Access) -> dict:
 def freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
     """The newest record date of each source table (None when it has no rows)."""
     if isinstance(kpis, CachedEngine):
-        compute = lambda: kpis.locked(lambda: _freshness(kpis, tables))  # noqa: E731
-        return kpis.remember(("freshness", *tables), compute)
+        return kpis.remember(("freshness", *tables), lambda: _freshness(kpis, tables))
     return _freshness(kpis, tables)
 
 

@@ -37,7 +37,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from cruscotto.web.access import Access, access
-from cruscotto.web.charts import kpi_breakdown_chart, kpi_trend_chart, sparkline
+from cruscotto.web.charts import (
+    goal_progress_chart,
+    kpi_breakdown_chart,
+    kpi_trend_chart,
+    sparkline,
+)
 from cruscotto.web.csrf import csrf_token
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES
 
@@ -46,6 +51,7 @@ templates.env.globals.update(
     spark=sparkline,
     trend_chart=kpi_trend_chart,
     breakdown_chart=kpi_breakdown_chart,
+    goal_chart=goal_progress_chart,
     csrf_token=csrf_token,
 )
 

@@ -61,6 +61,7 @@ def render_pdf(
             "query": QueryString(request),
             "request": request,
             "pdf": True,
+            "csrf_token": lambda request: "",  # a printed page has no form to protect
         }
     )
     document = HTML(string=html, base_url="http://cruscotto.local/", url_fetcher=_local_fetcher())

@@ -8,10 +8,15 @@ Reading is scoped by `cruscotto.web.access`; writing is decided here, per role a
 | `users.manage`    | yes   | no                                        | no  | no     |
 | `settings.change` | yes   | no                                        | no  | no     |
 | `targets.set`     | all   | their teams only                          | no  | no     |
-| `goals.set`       | all   | their teams only                          | no  | no     |
+| `goals.set`       | all   | their teams only                          | own¹| no     |
 | `alerts.manage`   | all   | their teams only                          | no  | no     |
 
 Everyone may change their own language and log out; those are not company writes.
+¹ A rep sets goals on their own scope only when `goals.reps_set_own` is true (cruscotto.yaml).
+
+A write scoped to one dimension value (a goal for a team, a rep, a channel…) goes through
+`authorize_scope`: a team is checked as itself, a rep by the team the rep is in, and a
+company-wide scope (the company, a channel, a segment…) is the admin's alone.
 
 Import scope. `security.manager_imports` (cruscotto.yaml) is `own_teams` (default) or
 `never`. With `own_teams` a manager may import only tables whose rows belong to one rep
@@ -81,6 +86,35 @@ def authorize(who: Access, action: str, *, teams: Iterable[str] | None = None) -
         raise HTTPException(403, who.t("error.not_allowed"))
     if teams is not None and not set(teams) <= set(who.user.teams):
         raise HTTPException(403, who.t("error.out_of_scope", dimension="team"))
+
+
+def authorize_scope(
+    who: Access,
+    action: str,
+    dimension: str | None,
+    value: str | None,
+    *,
+    rep_team: str | None = None,
+    rep_may_own: bool = False,
+) -> None:
+    """403 unless `who` may do `action` on the scope `dimension`=`value` (None: company).
+
+    `rep_team` is the team of the rep when the scope is a rep (the caller looks it up);
+    `rep_may_own` lets a rep act on their own rep scope (the company's setting).
+    """
+    role = who.user.role
+    if role == "rep" and rep_may_own and dimension == "rep" and value == who.user.rep_id:
+        return
+    if dimension == "team":
+        teams = [value]
+    elif dimension == "rep":
+        teams = [rep_team or ""]
+    elif role != "admin":
+        authorize(who, action)  # the role itself first: a viewer is "not allowed"
+        raise HTTPException(403, who.t("error.company_scope"))
+    else:
+        teams = None
+    authorize(who, action, teams=teams)
 
 
 @dataclass

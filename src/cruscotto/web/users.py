@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from cruscotto.warehouse import Warehouse
+from cruscotto.web.passwords import WeakPassword, check_password
 from cruscotto.web.storage import (
     API_TOKENS,
     LANGUAGES,
@@ -146,8 +147,10 @@ class UserStore:
             raise UserError("a manager needs at least one --team they manage")
         if language not in LANGUAGES:
             raise UserError(f"unknown language {language!r}; use one of {', '.join(LANGUAGES)}")
-        if len(password) < 8:
-            raise UserError("the password must have at least 8 characters")
+        try:
+            check_password(password, username)
+        except WeakPassword as exc:
+            raise UserError(str(exc)) from None
         row = {
             "username": username,
             "password_hash": _hasher.hash(password),

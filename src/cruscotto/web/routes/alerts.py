@@ -3,6 +3,7 @@
 GET  /alerts                       the user's inbox        · GET /api/alerts
 POST /alerts/{id}/{action}         read, acknowledge, snooze · POST /api/alerts/{id}/{action}
 POST /alerts/email                 set one's own e-mail address · POST /api/alerts/email
+POST /alerts/digests               choose one's own digests · POST /api/alerts/digests
 GET  /alerts/rules                 the rules (admin, manager) · GET /api/alerts/rules
 POST /alerts/rules                 add a rule (form)       · POST /api/alerts/rules (JSON)
 POST /alerts/rules/{id}/remove     remove (form)           · DELETE /api/alerts/rules/{id}
@@ -23,15 +24,16 @@ from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from cruscotto import audit
 from cruscotto.alerts import store
 from cruscotto.alerts.rules import GRAINS, KINDS, PARAMETERS, SEVERITIES, Rule, RuleError
 from cruscotto.engine import Engine
+from cruscotto.web import digests
 from cruscotto.web.access import Access, access
 from cruscotto.web.alert_texts import describe
 from cruscotto.web.alerting import rule_store
 from cruscotto.web.kpis import engine
 from cruscotto.web.pages import nav_item, page, templates
+from cruscotto.web.user_admin import UserAdmin
 from cruscotto.web.users import UserError
 
 router = APIRouter()
@@ -64,6 +66,12 @@ def inbox_view(
     return {
         "unread": sum(1 for e in entries if not e.read and e.snoozed_until is None),
         "email": who.user.email,
+        "digests": sorted(
+            f
+            for u, f in digests.subscriptions(request.app.state.warehouse)
+            if u == who.user.username
+        ),
+        "digest_frequencies": list(digests.FREQUENCIES),
         "snooze_days": SNOOZE_DAYS,
         "alerts": [
             {
@@ -125,21 +133,13 @@ def mark_form(
 
 
 def _set_email(request: Request, who: Access, email: str) -> dict:
-    users = request.app.state.users
-    before = who.user.email
+    admin = UserAdmin(
+        request.app.state.users, who.user.username, request.client.host if request.client else None
+    )
     try:
-        users.set_email(who.user.username, email)
+        admin.email(who.user.username, email)
     except UserError as exc:
         raise HTTPException(400, str(exc)) from None
-    audit.record(
-        request.app.state.warehouse,
-        username=who.user.username,
-        action="user.email",
-        target=who.user.username,
-        before=before,
-        after=email or None,
-        address=request.client.host if request.client else None,
-    )
     return {"email": email or None}
 
 
@@ -157,12 +157,45 @@ def email_form(request: Request, email: Annotated[str, Form()] = "", who: Access
     return RedirectResponse("/alerts", status_code=303)
 
 
+def _set_digests(request: Request, who: Access, frequencies: list[str]) -> dict:
+    address = request.client.host if request.client else None
+    try:
+        digests.subscribe(
+            request.app.state.warehouse,
+            who.user.username,
+            frequencies,
+            actor=who.user.username,
+            address=address,
+        )
+    except digests.DigestError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return {"digests": sorted(set(frequencies))}
+
+
+@router.post("/api/alerts/digests", tags=["alerts"])
+def digests_api(
+    request: Request,
+    frequencies: Annotated[list[str], Body(embed=True)],
+    who: Access = Depends(access),
+) -> dict:
+    """Choose your digests: any of daily, weekly, monthly ([] stops them)."""
+    return _set_digests(request, who, frequencies)
+
+
+@router.post("/alerts/digests", include_in_schema=False)
+async def digests_form(request: Request, who: Access = Depends(access)):
+    form = await request.form()
+    frequencies = [str(f) for f in form.getlist("frequency")]
+    await run_in_threadpool(_set_digests, request, who, frequencies)
+    return RedirectResponse("/alerts", status_code=303)
+
+
 # -- rules --------------------------------------------------------------------------------
 
 
 def _require_writer(who: Access) -> None:
     if who.user.role not in RULE_WRITERS:
-        raise HTTPException(403, who.t("error.data_role"))
+        raise HTTPException(403, who.t("alerts.error.rule_role"))
 
 
 def _mine(rule: Rule, who: Access) -> bool:
@@ -199,7 +232,7 @@ def _save_rule(request: Request, who: Access, kpis: Engine, data: dict[str, Any]
     data = {k: v for k, v in data.items() if k not in ("rule_id", "created_by", "within")}
     try:
         rule = Rule.from_dict(data)
-    except (RuleError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # RuleError is a ValueError
         raise HTTPException(400, str(exc)) from None
     if who.user.role == "manager":
         rule = _within_teams(rule, who, kpis)

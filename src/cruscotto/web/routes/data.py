@@ -12,9 +12,10 @@ Who may do what:
   viewers (company-wide dashboards) may read it too; reps may not, because its numbers are
   company-wide and a rep sees only their own (see `cruscotto.web.access`).
 
-Files are read and checked outside any lock; only the load itself is one transaction, so
-no dashboard query reads a half-written table, and a successful import clears the
-engine's answer cache so the dashboard shows the new numbers at once.
+Files are read and checked outside any lock; only the load itself is one transaction (one
+writer at a time), so no dashboard query — each on its own connection — reads a
+half-written table: it sees the data as it was until the commit, which bumps the data's
+version, so cached answers are recomputed and the dashboard shows the new numbers at once.
 """
 
 from __future__ import annotations
@@ -29,11 +30,18 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import HTMLResponse
 
 from cruscotto import health
-from cruscotto.ingest import ImportFileError, ImportReport, Settings, describe_presets
+from cruscotto.ingest import (
+    ImportFileError,
+    ImportReport,
+    Settings,
+    describe_presets,
+    saved_mappings,
+)
 from cruscotto.ingest import import_files as run_import
 from cruscotto.ingest.mapping import SOURCES
 from cruscotto.model import TABLES
 from cruscotto.web.access import Access, access
+from cruscotto.web.alerting import evaluate_in_background
 from cruscotto.web.cache import CachedEngine
 from cruscotto.web.pages import nav_item, page, render
 from cruscotto.web.permissions import Write, authorize, may
@@ -72,6 +80,7 @@ def import_uploads(
     source: Annotated[str, Form()] = "",
     table: Annotated[str, Form()] = "",
     mapping: Annotated[UploadFile | None, File(description="a mapping file (YAML)")] = None,
+    saved_mapping: Annotated[str, Form(description="a mapping saved in the column mapper")] = "",
     dry_run: Annotated[bool, Form()] = False,
     allow_partial: Annotated[bool, Form()] = False,
     write: Write = Depends(may("import")),
@@ -83,6 +92,8 @@ def import_uploads(
         paths = [save(upload, Path(folder) / str(i)) for i, upload in enumerate(files)]
         mapping_path = save(mapping, Path(folder) / "mapping") if has_file(mapping) else None
         try:
+            if saved_mapping and mapping_path is None:
+                mapping_path = saved_mappings.load(state.warehouse, saved_mapping)
             report = run_import(
                 state.warehouse,
                 paths,
@@ -100,6 +111,8 @@ def import_uploads(
         rejects_csv = rejects_data_url(report, Path(folder) / "rejects.csv")
     if report.applied:
         forget_answers(request)
+    if report.applied or report.rejects:  # new data, or rejects to alert about
+        evaluate_in_background(request.app)
     return report.as_dict() | {"rejects_csv": rejects_csv}
 
 

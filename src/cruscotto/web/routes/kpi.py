@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from cruscotto.engine import Engine, Period
 from cruscotto.model import table as model_table
 from cruscotto.safe_cells import csv_writer
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
+from cruscotto.web.goals import kpi_page_goals
 from cruscotto.web.kpis import (
     check_grain,
     definition_dict,
@@ -59,6 +60,7 @@ def visible_kpi(kpi_id: str, who: Access, kpis: Engine):
 
 @page(router, "/kpi/{kpi_id}", "kpi.html", name="kpi", tags=["kpis"])
 def kpi_page(
+    request: Request,
     kpi_id: str,
     period: str | None = None,
     grain: str = "month",
@@ -92,6 +94,8 @@ def kpi_page(
         "not_applicable": who.inapplicable(kpi),
         "compare": None,
         "trend": [],
+        "last_year_trend": [],
+        "goals": [],
         "breakdown": None,
         "records": None,
     }
@@ -102,6 +106,11 @@ def kpi_page(
     data["compare"] = {key: result_dict(r) for key, r in compared.items()}
     window = trend_window(current, grain, kpis)
     data["trend"] = [result_dict(r) for r in kpis.trend(kpi.id, window, grain, filters)]
+    # The chart shows the same points a year earlier and the goals of this scope.
+    data["last_year_trend"] = [
+        result_dict(r) for r in kpis.trend(kpi.id, window.last_year(), grain, filters)
+    ]
+    data["goals"] = kpi_page_goals(request, who, kpis, kpi.id, window, data["trend"])
     if dimension is not None:
         labels = dict(kpis.dimension_values(dimension))
         data["breakdown"] = {

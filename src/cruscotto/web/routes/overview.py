@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import RedirectResponse
 
 from cruscotto.engine import Engine, Period
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
@@ -31,11 +30,6 @@ nav_item("overview", "/overview", "nav.overview", order=10)
 AREAS = ("sales", "customer", "operations", "profitability")
 # Below this many records a value is flagged as resting on a small sample.
 SMALL_SAMPLE = 30
-
-
-@router.get("/", include_in_schema=False)
-def home(who: Access = Depends(access)):
-    return RedirectResponse("/overview", status_code=303)
 
 
 @page(router, "/overview", "overview.html", name="overview", tags=["dashboard"])
@@ -142,6 +136,8 @@ def kpi_card(kpi, numbers: tuple | Exception | None, who: Access) -> dict:
             "change": delta,
             "improved": None if not delta else (delta > 0) == (kpi.direction == "higher"),
             "sample_size": now.sample_size,
+            # Records whose value is unknown (an empty amount), never counted as 0.
+            "unknown": now.details.get("unknown"),
             "small_sample": now.sample_size is not None and 0 < now.sample_size < SMALL_SAMPLE,
             "maturing": now.maturing,
             "numerator": now.numerator,

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
-from cruscotto.engine.dimensions import DimensionError
+from cruscotto.engine import Engine, EngineError, Period, PeriodError
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.models.deal_scores import DealScores, DealScoreService
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
 from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
+from cruscotto.web.goals import quota_attainment
 from cruscotto.web.kpis import engine, period_dict
 from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
@@ -55,7 +55,7 @@ CHARTS = {
 
 def scores_for(name: str, who: Access, service: DealScoreService | None, kpis: Engine):
     """The learned close probabilities for the forecast (None while the first training
-    runs, or for any other report)."""
+    runs, without a service, or for any other report)."""
     if service is None or name != "forecast" or not may_open(name, who):
         return None
     return service.current(kpis)
@@ -107,12 +107,15 @@ def run_report(
         return build(kpis, name, chosen, who.filters(), **options)
     except PeriodError:
         raise HTTPException(400, who.t("error.bad_period", period=period)) from None
-    except (DimensionError, CurrencyError, ValueError) as exc:
+    except EngineError:
+        raise  # dimensions, currencies, time limit: the app's one engine-error handler
+    except ValueError as exc:  # an option the report does not take
         raise HTTPException(400, str(exc)) from None
 
 
 @page(router, "/reports/{name}", "reports/report.html", name="report", tags=["reports"])
 def report_view(
+    request: Request,
     name: str,
     period: str | None = None,
     status: Many = None,
@@ -140,6 +143,7 @@ def report_view(
         for row in data["tables"][0]["rows"]:
             row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
     if name == "leaderboard":
+        data["quota"] = quota_attainment(request, who, kpis, result.period)
         data["options"] = {
             "status": list(OPPORTUNITY_STATUSES),
             "currency": sorted({r["currency"] for r in result.table("deals").records()}),
@@ -161,7 +165,6 @@ def report_export(
 ) -> Response:
     """The report as XLSX (one sheet per table), PDF (the page, A4) or one table as CSV."""
     who.require_export()
-    scores = scores_for(name, who, service, kpis)
     if format == "pdf":
         content, filename = report_pdf(name, period, status, currency, who, kpis, service)
         return Response(
@@ -169,6 +172,7 @@ def report_export(
             media_type=PDF_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+    scores = scores_for(name, who, service, kpis)
     result = run_report(name, period, status, currency, who, kpis, scores)
     filename = f"{name}-{result.period.label}"
     if format == "xlsx":
@@ -184,23 +188,6 @@ def report_export(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'},
     )
-
-
-def report_pdf(
-    name: str,
-    period: str | None,
-    status: list[str] | None,
-    currency: list[str] | None,
-    who: Access,
-    kpis: Engine,
-    service: DealScoreService | None = None,
-) -> tuple[bytes, str]:
-    """(PDF bytes, file name) of the report page as `who` sees it: the same template,
-    language and scope (the web's button, `cruscotto report --format pdf`, digests)."""
-    data = report_view(name, period, status, currency, page=1, who=who, kpis=kpis, service=service)
-    params = {"period": period, "status": status, "currency": currency, **who.requested}
-    content = render_pdf("reports/report.html", data, who, f"/reports/{name}", params)
-    return content, f"{name}-{data['period']['label']}.pdf"
 
 
 PAGE_SIZE = 100
@@ -223,6 +210,23 @@ def paginate(table: dict, page: int) -> None:
         "first_row": start + 1,
         "last_row": start + len(table["rows"]),
     }
+
+
+def report_pdf(
+    name: str,
+    period: str | None,
+    status: list[str] | None,
+    currency: list[str] | None,
+    who: Access,
+    kpis: Engine,
+    service: DealScoreService | None = None,
+) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of the report page as `who` sees it: the same template,
+    language and scope (the web's button, `cruscotto report --format pdf`, digests)."""
+    data = report_view(name, period, status, currency, page=1, who=who, kpis=kpis, service=service)
+    params = {"period": period, "status": status, "currency": currency, **who.requested}
+    content = render_pdf("reports/report.html", data, who, f"/reports/{name}", params)
+    return content, f"{name}-{data['period']['label']}.pdf"
 
 
 HISTORY_CHART = ("forecast_vs_actual", "month", ("forecast", "actual"))

@@ -9,11 +9,21 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
+from cruscotto.audit import record
 from cruscotto.web.access import Access, access
-from cruscotto.web.auth import bearer_token, current_user, log_in, log_out, user_store
+from cruscotto.web.auth import (
+    bearer_token,
+    client_address,
+    current_user,
+    log_in,
+    log_out,
+    user_store,
+)
 from cruscotto.web.csrf import csrf_token
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, negotiate
 from cruscotto.web.pages import templates
+from cruscotto.web.throttle import Blocked
+from cruscotto.web.users import User
 
 router = APIRouter()
 
@@ -54,16 +64,51 @@ def _anonymous_language(request: Request) -> str:
 def login_form(request: Request, next: str = "/", error: bool = False):
     if current_user(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_page(request, next, "login.failed" if error else None)
+
+
+def _login_page(request: Request, next: str, error: str | None, **params: object):
     language = _anonymous_language(request)
+    t = Translator(language)
     context = {
-        "t": Translator(language),
+        "t": t,
         "next": _safe_next(next),
-        "error": error,
+        "error": t(error, **params) if error else None,
         "language": language,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         "csrf_token": csrf_token(request),
     }
     return templates.TemplateResponse(request, "login.html", context)
+
+
+def _attempt(request: Request, username: str, password: str) -> User | Blocked | None:
+    """The user if the password is right and nobody is throttled; a Blocked when too many
+    wrong passwords came for this account or from this address (recorded in the audit
+    trail when the block starts)."""
+    throttle = request.app.state.login_throttle
+    address = client_address(request)
+    blocked = throttle.blocked(username, address)
+    if blocked is not None:
+        return blocked
+    user = user_store(request).authenticate(username, password)
+    if user is not None:
+        throttle.succeeded(username)
+        return user
+    started = throttle.failed(username, address)
+    if started is not None:
+        record(
+            request.app.state.warehouse,
+            username=username[:100],
+            action="login.throttled",
+            target=f"{started.by} {address if started.by == 'address' else username[:100]}",
+            after={"retry_after_seconds": started.retry_after},
+            address=address,
+        )
+    return None
+
+
+def _too_many(blocked: Blocked) -> dict[str, str]:
+    return {"Retry-After": str(blocked.retry_after)}
 
 
 @router.post("/login", include_in_schema=False)
@@ -73,7 +118,13 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ):
-    user = user_store(request).authenticate(username, password)
+    user = _attempt(request, username, password)
+    if isinstance(user, Blocked):
+        minutes = max(1, round(user.retry_after / 60))
+        page = _login_page(request, next, "login.throttled", minutes=minutes)
+        page.status_code = 429
+        page.headers.update(_too_many(user))
+        return page
     if user is None:
         return RedirectResponse(f"/login?error=1&next={quote(_safe_next(next))}", status_code=303)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -109,7 +160,10 @@ def issue_token(
 ) -> Token:
     """Exchange a user name and password for a bearer token (OAuth2 password style)."""
     store = user_store(request)
-    user = store.authenticate(username, password)
+    user = _attempt(request, username, password)
+    if isinstance(user, Blocked):
+        message = f"too many wrong passwords: try again in {user.retry_after} seconds"
+        raise HTTPException(429, message, headers=_too_many(user))
     if user is None:
         raise HTTPException(401, "wrong user name or password")
     return Token(access_token=store.issue_token(user.username, name="POST /api/token").token)

@@ -1,6 +1,10 @@
 // Draws the plotly figures whose JSON the server put next to each chart container.
 document.addEventListener("DOMContentLoaded", function () {
-  var charts = [["trend-chart", "trend-data"], ["breakdown-chart", "breakdown-data"]];
+  var charts = [
+    ["trend-chart", "trend-data"],
+    ["breakdown-chart", "breakdown-data"],
+    ["goal-chart", "goal-data"]
+  ];
   charts.forEach(function (pair) {
     var target = document.getElementById(pair[0]);
     var source = document.getElementById(pair[1]);

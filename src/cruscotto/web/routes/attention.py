@@ -1,0 +1,188 @@
+"""What needs attention: the landing page, a ranked list of what to look at now.
+
+GET /attention (page) · GET /api/attention (the same as JSON). Scoped to the user like
+every page (a manager's teams, a rep's own numbers). Items, most urgent first:
+* goals behind pace: the gap to where they should be, and the chance of making it;
+* KPIs outside their usual range given their own history (cruscotto.alerts.usual: trend
+  and season taken into account, binomial for rates), and those on a steady slide;
+* KPIs that moved beyond their noise since the previous month or the same month last
+  year, with why: the change split into mix and rate effects by the dimension whose
+  segment explains most of it (goals/decomposition.py);
+* segments of the watched breakdowns (conversion by channel, win rate by rep, the stage
+  durations…) that moved against a year earlier.
+Each item links to the KPI page with its period and filters. The card grid is at /overview.
+
+Ranking score: a goal behind pace 6 + 4 × (1 − probability); a value outside its usual
+range 8 (adverse) or 4.8 (good news); a steady slide 5; a move min(|z|, 10); good news is
+weighed × 0.6 (an improvement is worth knowing, a slide worth acting on).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+
+from cruscotto.alerts.usual import usual_ranges
+from cruscotto.engine import Engine
+from cruscotto.goals.attention import Move, explain, kpi_moves, segment_moves
+from cruscotto.web.access import Access, access
+from cruscotto.web.goals import goal_dict, goal_store, visible_goals
+from cruscotto.web.i18n import Formatter
+from cruscotto.web.kpis import engine, period_dict
+from cruscotto.web.pages import nav_item, page, templates
+
+router = APIRouter()
+nav_item("attention", "/attention", "nav.attention", order=5)
+
+
+def signed(fmt: Formatter, value: float | None, unit: str) -> str:
+    """An effect with its sign: points for rates (−5.0 pts), the KPI's unit otherwise."""
+    if value is None:
+        return "–"
+    sign = "+" if value >= 0 else "−"
+    if unit == "percent":
+        return sign + fmt.t("unit.points", value=fmt.number(abs(value) * 100, 1))
+    return sign + fmt.kpi_value(abs(value), unit)
+
+
+templates.env.globals["signed"] = signed
+
+# How many KPI moves get an explanation (each costs two breakdowns per dimension tried).
+EXPLAINED = 4
+SHOWN_MOVES = 6
+GOOD_NEWS_WEIGHT = 0.6
+
+
+@router.get("/", include_in_schema=False)
+def home(who: Access = Depends(access)):
+    return RedirectResponse("/attention", status_code=303)
+
+
+@page(router, "/attention", "attention.html", name="attention", tags=["dashboard"])
+def attention(
+    request: Request, who: Access = Depends(access), kpis: Engine = Depends(engine)
+) -> dict:
+    """Goals behind pace and KPIs (or segments) that moved, ranked, each with a reason."""
+    period = kpis.default_period()
+    filters = who.filters()
+    items = _goal_items(request, who, kpis)
+    shown = who.visible(kpis.catalog.all())
+    visible = [k.id for k in shown if k.dashboard_area and not who.inapplicable(k)]
+    # First: it asks for the monthly history that the moves below read again (cached).
+    items += _usual_items(kpis, who, visible, period, filters)
+    moves = kpi_moves(kpis, visible, period, filters)[:SHOWN_MOVES]
+    for index, move in enumerate(moves):
+        if index < EXPLAINED:
+            move.explanation = explain(kpis, move, filters)
+        items.append(_move_item(kpis, who, move))
+    for move in segment_moves(kpis, period, filters):
+        if who.can_see(kpis.catalog.get(move.kpi)):
+            items.append(_move_item(kpis, who, move))
+    items.sort(key=lambda item: -item["score"])
+    return {"period": period_dict(period), "filters": filters, "items": items}
+
+
+def _goal_items(request: Request, who: Access, kpis: Engine) -> list[dict]:
+    items = []
+    for goal in visible_goals(who, kpis, goal_store(request)):
+        if not kpis.period(goal.period).contains(kpis.today):
+            continue
+        data = goal_dict(kpis, goal, who)
+        if data["status"] != "behind_pace":
+            continue
+        chance = data["probability"] or 0.0
+        items.append(
+            {
+                "type": "goal_behind",
+                "kpi": goal.kpi,
+                "kpi_name": data["kpi_name"],
+                "score": 6 + 4 * (1 - chance),
+                "worse": True,
+                "link": data["link"],
+                "goal": data,
+            }
+        )
+    return items
+
+
+UNUSUAL_SCORE = 8.0
+DRIFT_SCORE = 5.0
+SHOWN_DRIFTS = 3
+
+
+def _usual_items(kpis: Engine, who: Access, kpi_ids: list[str], period, filters) -> list[dict]:
+    """KPIs outside the range their own history predicts, and those sliding the bad way."""
+    items = []
+    ranges = usual_ranges(kpis, kpi_ids, period, filters).values()
+    # Many KPIs drift a little; the steepest few (relative to their level) are worth a look.
+    drifting = sorted(
+        (u for u in ranges if u.drift and not u.unusual and u.trend_per_period and u.expected),
+        key=lambda u: -abs(u.trend_per_period / u.expected),
+    )[:SHOWN_DRIFTS]
+    for usual in ranges:
+        if not usual.unusual and usual not in drifting:
+            continue
+        kpi_id = usual.kpi_id
+        kpi = kpis.catalog.get(kpi_id)
+        worse = usual.adverse if usual.unusual else True
+        score = UNUSUAL_SCORE if usual.unusual else DRIFT_SCORE
+        items.append(
+            {
+                "type": "unusual" if usual.unusual else "drift",
+                "kpi": kpi_id,
+                "kpi_name": who.t.pick(kpi.name),
+                "unit": kpi.unit,
+                "score": score * (1.0 if worse else GOOD_NEWS_WEIGHT),
+                "worse": worse,
+                "usual": usual.to_dict(),
+                "link": f"/kpi/{kpi_id}?{urlencode({'period': period.label})}",
+            }
+        )
+    return items
+
+
+def _move_item(kpis: Engine, who: Access, move: Move) -> dict:
+    kpi = kpis.catalog.get(move.kpi)
+    worse = (move.z < 0) == (kpi.direction == "higher")
+    labels = dict(kpis.dimension_values(move.dimension)) if move.dimension else {}
+    query = {"period": move.period.label}
+    if move.dimension:
+        query[move.dimension] = move.key
+    explanation = None
+    if move.explanation is not None and move.explanation.top is not None:
+        top = move.explanation.top
+        names = dict(kpis.dimension_values(move.explanation.dimension))
+        query["by"] = move.explanation.dimension
+        explanation = {
+            **move.explanation.to_dict(),
+            "top": {
+                "key": top.key,
+                "label": names.get(top.key, top.key) if top.key is not None else None,
+                "mix": top.mix,
+                "rate": top.rate,
+                "total": top.total,
+            },
+            "effects": move.explanation.to_dict()["effects"][:5],
+        }
+    return {
+        "type": "segment_move" if move.dimension else "kpi_move",
+        "kpi": move.kpi,
+        "kpi_name": who.t.pick(kpi.name),
+        "unit": kpi.unit,
+        "score": min(abs(move.z), 10.0) * (1.0 if worse else GOOD_NEWS_WEIGHT),
+        "worse": worse,
+        "z": move.z,
+        "comparison": move.comparison,
+        "period": move.period.label,
+        "reference": move.reference.label,
+        "value": move.now.value,
+        "before": move.before.value,
+        "sample_size": move.now.sample_size,
+        "dimension": move.dimension,
+        "key": move.key,
+        "segment_label": labels.get(move.key, move.key) if move.dimension else None,
+        "explanation": explanation,
+        "link": f"/kpi/{move.kpi}?{urlencode(query)}",
+    }
