@@ -16,6 +16,7 @@ from cruscotto.engine import Engine, KpiResult, Period
 from cruscotto.model import table as model_table
 from cruscotto.web.access import Access
 from cruscotto.web.cache import CachedEngine
+from cruscotto.web.limits import check_period
 
 log = logging.getLogger("cruscotto.web")
 
@@ -26,13 +27,12 @@ _engine_lock = threading.Lock()
 
 
 def engine(request: Request) -> Engine:
-    """The app's engine (answers cached briefly, see web/cache.py), created on first use."""
+    """The app's engine (answers cached by data version, see web/cache.py), made once."""
     state = request.app.state
     if state.engine is None:
         with _engine_lock:
             if state.engine is None:
-                with state.warehouse.lock:  # the engine reads the catalog of tables
-                    computing = Engine(state.warehouse, state.settings, today=state.today)
+                computing = Engine(state.warehouse, state.settings, today=state.today)
                 state.engine = CachedEngine(computing, ttl=state.cache_seconds)
     return state.engine
 
@@ -49,9 +49,11 @@ def resolve_period(text: str | None, grain: str, kpis: Engine, who: Access) -> P
     if not text:
         return Period.current(grain, kpis.today, fiscal).previous()
     try:
-        return Period.parse(text, fiscal)
-    except ValueError:
+        period = Period.parse(text, fiscal)
+    except (ValueError, OverflowError):  # OverflowError: a date past 9999
         raise HTTPException(400, who.t("error.bad_period", period=text)) from None
+    check_period(period, grain, who)
+    return period
 
 
 def spark_window(period: Period, grain: str, fiscal_year_start_month: int) -> Period:
@@ -110,8 +112,7 @@ def definition_dict(kpi, who: Access) -> dict:
 def freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
     """The newest record date of each source table (None when it has no rows)."""
     if isinstance(kpis, CachedEngine):
-        compute = lambda: kpis.locked(lambda: _freshness(kpis, tables))  # noqa: E731
-        return kpis.remember(("freshness", *tables), compute)
+        return kpis.remember(("freshness", *tables), lambda: _freshness(kpis, tables))
     return _freshness(kpis, tables)
 
 

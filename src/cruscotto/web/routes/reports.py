@@ -16,8 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from cruscotto.engine import CurrencyError, Engine, Period, PeriodError
-from cruscotto.engine.dimensions import DimensionError
+from cruscotto.engine import Engine, EngineError, Period, PeriodError
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.models.deal_scores import DealScores, DealScoreService
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
@@ -26,6 +25,7 @@ from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.goals import quota_attainment
 from cruscotto.web.kpis import engine, period_dict
+from cruscotto.web.limits import check_period
 from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
 from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
@@ -105,10 +105,14 @@ def run_report(
         options = {"scores": scores}
     try:
         chosen: Period | None = kpis.period(period) if period else None
+        if chosen is not None:
+            check_period(chosen, chosen.grain or "month", who)
         return build(kpis, name, chosen, who.filters(), **options)
-    except PeriodError:
+    except (PeriodError, OverflowError):
         raise HTTPException(400, who.t("error.bad_period", period=period)) from None
-    except (DimensionError, CurrencyError, ValueError) as exc:
+    except EngineError:
+        raise  # dimensions, currencies, time limit: the app's one engine-error handler
+    except ValueError as exc:  # an option the report does not take
         raise HTTPException(400, str(exc)) from None
 
 
