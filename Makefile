@@ -23,7 +23,7 @@ system-deps:
 test: $(INSTALLED) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	CRUSCOTTO_REQUIRE_POSTGRES=1 CRUSCOTTO_REQUIRE_BROWSER=1 $(BIN)/pytest -n 2
+	CRUSCOTTO_REQUIRE_POSTGRES=1 CRUSCOTTO_REQUIRE_BROWSER=1 CRUSCOTTO_REQUIRE_SPARK=1 $(BIN)/pytest -n 2
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix src tests benchmarks

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from cruscotto.catalog import CatalogError
-from cruscotto.engine import CurrencyError, DimensionError, Engine, Period, PeriodError
+from cruscotto.engine import Engine, EngineError, Period, PeriodError
 from cruscotto.model import TABLES
 from cruscotto.warehouse import Warehouse
 
 # Errors that are the user's (a bad period, an unknown KPI…): a message, not a traceback.
-USER_ERRORS = (KeyError, PeriodError, DimensionError, CurrencyError, CatalogError, ValueError)
+# Said in one sentence (no traceback): EngineError covers period, dimension, currency
+# and the query time limit.
+USER_ERRORS = (KeyError, EngineError, CatalogError, ValueError)
 
 
 def message(exc: Exception) -> str:

@@ -45,6 +45,9 @@ class CompanySettings(BaseModel):
     customer_window_months: int = Field(12, ge=1)
     # Window in which revenue from a new customer counts as net new revenue.
     net_new_window_months: int = Field(12, ge=1)
+    # A question's query running longer than this is stopped with a clear message, so one
+    # huge question (a daily trend over fifty years) cannot hold a server's worker for ever.
+    query_time_limit_seconds: float = Field(60.0, gt=0)
     # The roles whose work is billable: their capacity is what utilization divides by.
     billable_roles: list[str] = Field(default_factory=lambda: ["consultant"])
     # The company's calendar: the ISO weekdays it works (1 = Monday) and its closing days.

@@ -6,7 +6,7 @@ from cruscotto.catalog import CatalogError, Derived, Function, load_catalog
 from cruscotto.catalog.definition import LANGUAGES
 from cruscotto.catalog.loader import parse_definition
 from cruscotto.engine import dimensions
-from cruscotto.engine.functions import FUNCTIONS
+from cruscotto.engine.registry import REGISTRY
 
 CATALOG = load_catalog()
 
@@ -70,7 +70,7 @@ def test_every_entry_speaks_three_languages_and_computes(definition):
         assert all(texts[lang].strip() for lang in LANGUAGES), (definition.id, field)
     assert definition.sources
     if isinstance(definition.computation, Function):
-        assert definition.computation.name in FUNCTIONS
+        assert definition.computation.name in REGISTRY
     if definition.benchmark is not None:
         assert definition.benchmark.source
     if definition.unit == "percent" and not isinstance(definition.computation, Derived):

@@ -13,17 +13,18 @@ import datetime as dt
 import pytest
 
 from cruscotto.catalog import load_catalog
-from cruscotto.engine.measured import GROUPED, KPI_FUNCTIONS
 from cruscotto.engine.period import Period
+from cruscotto.engine.registry import scope_functions
 from cruscotto.engine.scope import Scope
-from cruscotto.engine.scoped_functions import run_per_value, scope_for
+from cruscotto.engine.scope_runner import run_per_value, scope_for
 from tests.engine.fixtures import flat
 
 PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 1))  # two whole months
 # Every declared dimension of every KPI with a grouped form.
 CASES = [
     (kpi_id, dimension)
-    for kpi_id in sorted(GROUPED)
+    for kpi_id, entry in sorted(scope_functions().items())
+    if entry.grouped is not None
     for dimension in load_catalog().get(kpi_id).dimensions
 ]
 
@@ -37,7 +38,7 @@ def test_grouped_form_equals_one_filter_per_value(demo, kpi_id, dimension):
     # listed for pickers and those found (tickets have channels no lead has).
     fast.pop(None, None)
     values = sorted({v for v, _ in demo.dimension_values(dimension)} | set(fast))
-    slow = run_per_value(KPI_FUNCTIONS[kpi_id], demo, scope, dimension, values)
+    slow = run_per_value(scope_functions()[kpi_id].value, demo, scope, dimension, values)
     assert slow, "the demo company has data for every group-able KPI"
     assert set(fast) == set(slow)
     for group, expected in slow.items():

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cruscotto.cli import app
+from cruscotto.cli.context import console
 from cruscotto.warehouse import connect
 from tests.goals.company import load_goal_company
 
@@ -17,7 +18,8 @@ runner = CliRunner()
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no cruscotto.yaml: the defaults
-    monkeypatch.setenv("COLUMNS", "200")
+    # A table wide enough to read, whatever terminal (or test worker) runs the suite.
+    monkeypatch.setattr(console, "width", 200)
     path = str(tmp_path / "goals.duckdb")
     warehouse = connect(path)
     load_goal_company(warehouse)

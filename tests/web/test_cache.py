@@ -1,14 +1,24 @@
-"""The answer cache: reuse within the time limit, one computation for simultaneous askers."""
+"""The answer cache: reuse while the data is unchanged, one computation for simultaneous
+askers, a new computation as soon as the data's version moves on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 
+from cruscotto.warehouse import connect
 from cruscotto.web.cache import CachedEngine
+
+
+class FakeWarehouse:
+    def __init__(self) -> None:
+        self.version = 0
+
+    def data_version(self) -> int:
+        return self.version
 
 
 class CountingEngine:
@@ -18,7 +28,8 @@ class CountingEngine:
         self.calls = 0
         self.delay = delay
         self.settings = "settings"
-        self.warehouse = SimpleNamespace(lock=threading.RLock())
+        self.today = dt.date(2026, 4, 1)
+        self.warehouse = FakeWarehouse()
 
     def value(self, kpi_id, period, filters=None):
         self.calls += 1
@@ -36,6 +47,39 @@ def test_same_question_is_answered_once_and_filters_are_part_of_the_key():
     cached.value("win_rate", "2026-03", {"rep": ["r2"]})
     assert engine.calls == 2
     assert cached.settings == "settings"  # everything else passes through
+
+
+def test_an_answer_is_kept_until_the_data_version_or_the_day_changes():
+    engine = CountingEngine()
+    cached = CachedEngine(engine)
+    first = cached.value("win_rate", "2026-03")
+    assert cached.value("win_rate", "2026-03") is first
+    engine.warehouse.version += 1  # an import committed
+    second = cached.value("win_rate", "2026-03")
+    assert second is not first and engine.calls == 2
+    engine.today = dt.date(2026, 4, 2)  # the server ran past midnight
+    cached.value("win_rate", "2026-03")
+    assert engine.calls == 3
+
+
+def test_every_data_change_moves_the_version_on_and_app_state_writes_do_not(tmp_path):
+    warehouse = connect(str(tmp_path / "v.duckdb"))
+    start = warehouse.data_version()
+    with warehouse.transaction():  # what an import, the demo or a load does
+        pass
+    after_import = warehouse.data_version()
+    assert after_import == start + 1
+    with warehouse.transaction(app_state=True):  # users, sessions, tokens
+        pass
+    assert warehouse.data_version() == after_import
+    warehouse.mark_changed()  # a saved setting
+    assert warehouse.data_version() == after_import + 1
+    # Another process on the same database (here: a second connection after this one
+    # closes) reads the stored version, so its cache sees the change too.
+    warehouse.close()
+    other = connect(str(tmp_path / "v.duckdb"))
+    assert other.data_version() == after_import + 1
+    other.close()
 
 
 def test_ttl_zero_never_caches():

@@ -113,3 +113,12 @@ def test_pages_carry_the_token_and_the_script_that_sends_it(app, admin):
     assert '<script src="/static/csrf.js"></script>' in page.text
     script = admin.get("/static/csrf.js")
     assert script.status_code == 200 and "X-CSRF-Token" in script.text
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/me", "/static/app.css", "/nowhere"])
+def test_every_answer_forbids_framing_and_sniffing(app, admin, path):
+    headers = admin.get(path).headers
+    assert headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"

@@ -159,3 +159,30 @@ def test_a_goal_behind_pace_leads_the_attention_page_of_those_who_see_it(goals):
     # The landing page is the attention list; the cards are one click away.
     assert goals["manager"].get("/", follow_redirects=False).headers["location"] == "/attention"
     assert 'href="/overview' in page.text
+
+
+def test_the_leaderboard_shows_quota_attainment_per_rep(goals):
+    # r1 (Anna) won o1 in March: 1 deal against a quota of 2 → 50%, the month is over.
+    assert (
+        post_goal(
+            goals["admin"], kpi="deals_won", scope="rep=r1", period="2026-03", target=2
+        ).status_code
+        == 201
+    )
+    data = goals["manager"].get("/api/reports/leaderboard?period=2026-03").json()
+    [quota] = data["quota"]
+    assert (quota["rep"], quota["kpi"], quota["target"], quota["actual"]) == (
+        "r1",
+        "deals_won",
+        2,
+        1,
+    )
+    assert quota["attainment"] == 0.5 and quota["status"] == "missed"
+    page = goals["manager"].get("/reports/leaderboard?period=2026-03")
+    assert "Quota attainment" in page.text and "50%" in page.text
+    # Bruno (r2) is in South: the manager of North does not see a quota of his.
+    post_goal(goals["admin"], kpi="deals_won", scope="rep=r2", period="2026-03", target=1)
+    assert [
+        q["rep"]
+        for q in goals["manager"].get("/api/reports/leaderboard?period=2026-03").json()["quota"]
+    ] == ["r1"]

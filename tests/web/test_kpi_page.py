@@ -140,3 +140,31 @@ def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
     part = clients["admin"].get("/kpi/avg_opportunity_value/numbers?part=main&period=2026-03")
     assert part.status_code == 422
     assert "CHF" in part.text
+
+
+@pytest.mark.parametrize("kpi_id", ["roi", "campaign_revenue", "forecast_accuracy"])
+def test_a_missing_rate_in_a_kpi_function_is_a_422_not_a_500(app, clients, web_warehouse, kpi_id):
+    """KPI functions check rates on their own path (KpiScope), which raised an error the
+    web did not map: a 500. Every engine error now answers 422 from one handler."""
+    from tests.web.data import OPPORTUNITIES, frame, load_company
+
+    load_company(web_warehouse)
+    swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")  # no CHF rate at all
+    web_warehouse.load({"opportunities": frame("opportunities", [swiss])})
+    api = clients["admin"].get(f"/api/kpi/{kpi_id}?period=2026-03")
+    assert api.status_code == 422, api.text
+    assert "no exchange rate for CHF" in api.json()["detail"]
+
+
+def test_a_query_stopped_by_the_time_limit_is_a_504(app, clients, monkeypatch):
+    """The timer itself is tested in tests/engine/test_concurrency.py; here, what the web
+    answers when the engine reports it."""
+    from cruscotto.engine import Engine, QueryTimeout
+
+    def too_long(*args, **kwargs):
+        raise QueryTimeout("the query took longer than 60 s and was stopped")
+
+    monkeypatch.setattr(Engine, "values", too_long)
+    api = clients["admin"].get("/api/kpi/new_leads?period=2026-03")
+    assert api.status_code == 504, api.text
+    assert "was stopped" in api.json()["detail"]

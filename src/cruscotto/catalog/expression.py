@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from cruscotto.bounded_ast import TooComplex, parse_expression
+
 # name -> (minimum arguments, maximum arguments)
 ROW_FUNCTIONS: dict[str, tuple[int, int]] = {
     "isnull": (1, 1),  # the value is missing
@@ -89,7 +91,9 @@ def parse(text: str, dialect: str = "row") -> Expression:
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("an expression must be a non-empty string")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = parse_expression(text.strip())
+    except TooComplex as exc:
+        raise ExpressionError(f"cannot use {text[:60]!r}…: {exc}") from None
     except SyntaxError as exc:
         raise ExpressionError(f"cannot read {text!r}: {exc.msg}") from None
     allowed = _ARITHMETIC_NODES if dialect == "arithmetic" else _ROW_NODES

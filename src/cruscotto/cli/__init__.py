@@ -38,7 +38,8 @@ def main(
         typer.Option(
             "--db",
             envvar="CRUSCOTTO_DB",
-            help="Database URL: a .duckdb path (default cruscotto.duckdb) or postgres://…",
+            help="Database URL: a .duckdb path (default cruscotto.duckdb), postgres://…, "
+            "spark+local:///PARQUET_FOLDER or spark://HOST:PORT?warehouse=LAKE_PATH",
         ),
     ] = None,
 ) -> None:

@@ -9,9 +9,11 @@ import typer
 from rich.table import Table as RichTable
 
 from cruscotto.answers import database_summary
-from cruscotto.cli.context import console, state
+from cruscotto.cli.context import console, fail, state
 from cruscotto.cli.through_server import ask_server
 from cruscotto.model import reference_page
+from cruscotto.warehouse import WarehouseError
+from cruscotto.warehouse.copy import copy_warehouse
 
 app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
 
@@ -42,3 +44,28 @@ def docs(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(reference_page.render(), encoding="utf-8")
     console.print(f"wrote {output}")
+
+
+@app.command()
+def copy(
+    source: Annotated[str, typer.Argument(help="Database URL to copy from.")],
+    destination: Annotated[
+        str,
+        typer.Argument(
+            help="Database URL to copy to: a .duckdb path, postgres://… or "
+            "spark+local:///FOLDER (a Parquet folder Spark reads)."
+        ),
+    ],
+) -> None:
+    """Copy every canonical table to another database or a Spark/Parquet warehouse."""
+    try:
+        copied = copy_warehouse(source, destination)
+    except WarehouseError as exc:
+        fail(str(exc))
+    out = RichTable(title=f"{source} → {destination}")
+    for heading in ("table", "rows"):
+        out.add_column(heading, justify="right" if heading == "rows" else "left")
+    for table in copied:
+        out.add_row(table.name, f"{table.destination_rows:,}")
+    console.print(out)
+    console.print(f"{sum(t.destination_rows for t in copied):,} rows copied, counts checked")

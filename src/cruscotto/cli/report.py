@@ -16,8 +16,7 @@ from rich.table import Table as RichTable
 
 from cruscotto.api import engine_for
 from cruscotto.cli.context import console, fail, state
-from cruscotto.engine import CurrencyError, PeriodError
-from cruscotto.engine.dimensions import DimensionError
+from cruscotto.engine import EngineError
 from cruscotto.reports import REPORTS, Report, build, to_csv, to_xlsx
 from cruscotto.reports.report import Column, json_value
 
@@ -87,7 +86,7 @@ def report(
         return
     try:
         result = build(engine, name, period, filters, **options)
-    except (PeriodError, DimensionError, CurrencyError, ValueError, KeyError) as exc:
+    except (EngineError, ValueError, KeyError) as exc:
         fail(str(exc).strip('"'))
     try:
         emit(result, output_format, output, table)

@@ -27,8 +27,12 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     cache_seconds: Annotated[
-        float, typer.Option(help="How long computed KPI answers are reused (0: never).")
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            help="At most how long computed KPI answers are reused (0: never); "
+            "without it, until the data changes."
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard, KPI pages and JSON API (http://HOST:PORT)."""
     run(state(ctx), host, port, cache_seconds)
@@ -38,7 +42,7 @@ def run(
     app_state: State,
     host: str,
     port: int,
-    cache_seconds: float = 60.0,
+    cache_seconds: float | None = None,
     settings: CompanySettings | None = None,
 ) -> None:
     import uvicorn

@@ -53,6 +53,7 @@ def onboard(run: Run, won: WonDeals, chunk: int) -> None:
         np.concatenate([won.closed_at[r], won.closed_at[p]]),
         np.concatenate([signed.ends_at, delivered_at + PROJECT_AFTERCARE_DAYS * DAY]),
         post_sale=True,
+        contract=np.arange(len(r) + len(p)) < len(r),
     )
     service.serve(run, rng, periods)
     upsell(run, chunk, signed, periods.manager[: len(r)])
@@ -163,7 +164,8 @@ def base_customers(run: Run) -> None:
         np.full(n, tl.start),
         signed.ends_at,
         post_sale=False,
+        contract=np.ones(n, dtype=bool),
+        manager=manager,
     )
-    periods = service.Periods(**{**periods.__dict__, "manager": manager})
     service.serve(run, rng, periods)
     upsell(run, BASE_CHUNK, signed, manager)

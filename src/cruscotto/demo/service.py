@@ -34,6 +34,11 @@ NPS_SHARE = (0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.06, 0.12, 0.20, 0.26, 0.24)  
 NPS_PER_QUARTER = 0.4  # periodic NPS answers per customer per quarter
 POST_SALE_RESPONSE = 0.5
 CARE_PER_MONTH = 0.35  # account-management touches per customer per month
+# A customer who will leave, in its last FADE_DAYS: fewer touches, more tickets and
+# complaints, lower scores.
+FADE_DAYS = 120
+FADE_CARE, FADE_TICKETS = 0.2, 2.5
+FADE_COMPLAINT_SHARE, FADE_SCORE_SHIFT = 0.25, -3
 COMMENTS = (
     "Slow answers on urgent tickets",
     "Invoices are hard to read",
@@ -67,21 +72,53 @@ def customer_periods(
     end: np.ndarray,
     *,
     post_sale: bool,
+    contract: np.ndarray | None = None,
+    manager: np.ndarray | None = None,
 ) -> Periods:
-    """Ordinary customers: the segment sets the ticket load, everything else is typical."""
+    """Ordinary customers: the segment sets the ticket load, everything else is typical —
+    but a customer who will leave fades first (docs/demo-company.md): in its last
+    FADE_DAYS its account-care touches drop, its tickets and complaints rise and its
+    scores sink, so churn can be seen coming (the churn-risk model learns it)."""
     n = len(account)
-    return Periods(
+    end = np.minimum(end, run.timeline.cutoff - 1)
+    fades_from = end - FADE_DAYS * DAY
+    # Only a contract customer leaves (a project's aftercare simply ends).
+    leaving = (end < run.timeline.cutoff - 1) & (fades_from > start)
+    leaving &= np.zeros(n, dtype=bool) if contract is None else contract
+    if manager is None:
+        manager = rng.choice(run.staff.by_role["account_manager"], n)
+    normal = Periods(
         account=account,
-        manager=rng.choice(run.staff.by_role["account_manager"], n),
+        manager=manager,
         segment=segment,
         start=start,
-        end=np.minimum(end, run.timeline.cutoff - 1),
+        end=np.where(leaving, fades_from, end),
         ticket_rate=np.asarray(co.SEGMENT_TICKETS_PER_MONTH)[segment],
         care_rate=np.full(n, CARE_PER_MONTH),
         score_shift=np.zeros(n, dtype=np.int64),
         complaint_share=np.full(n, CATEGORY_SHARE[COMPLAINT]),
         nps_rate=np.full(n, NPS_PER_QUARTER),
         post_sale=np.full(n, post_sale),
+    )
+    f = np.nonzero(leaving)[0]
+    fading = Periods(
+        account=account[f],
+        manager=normal.manager[f],
+        segment=segment[f],
+        start=fades_from[f],
+        end=end[f],
+        ticket_rate=normal.ticket_rate[f] * FADE_TICKETS,
+        care_rate=np.full(len(f), CARE_PER_MONTH * FADE_CARE),
+        score_shift=np.full(len(f), FADE_SCORE_SHIFT, dtype=np.int64),
+        complaint_share=np.full(len(f), FADE_COMPLAINT_SHARE),
+        nps_rate=np.full(len(f), NPS_PER_QUARTER * 2),
+        post_sale=np.zeros(len(f), dtype=bool),
+    )
+    return Periods(
+        **{
+            name: np.concatenate([getattr(normal, name), getattr(fading, name)])
+            for name in normal.__dataclass_fields__
+        }
     )
 
 

@@ -1,12 +1,26 @@
-"""The KPI engine: catalog declarations → Ibis expressions, for any period, grain, dimension."""
+"""The KPI engine: catalog declarations → Ibis expressions, for any period, grain, dimension.
 
-from cruscotto.engine.currency import CurrencyError
-from cruscotto.engine.dimensions import DimensionError
+This package is the engine's public surface: reports, the web, the CLI, goals, alerts and
+models use what it exports (the `Engine` and its questions — values, comparisons, trends,
+breakdowns, records, `records_of` —, periods, results, errors, and a few shared rules)
+and nothing from its modules; the import-linter contract in .importlinter checks it.
+"""
+
 from cruscotto.engine.engine import Engine
+from cruscotto.engine.errors import (
+    CurrencyError,
+    DimensionError,
+    EngineError,
+    PeriodError,
+    QueryTimeout,
+)
 from cruscotto.engine.kinds import ADDITIVE, KINDS, is_sampled, kpi_kind
-from cruscotto.engine.period import GRAINS, Period, PeriodError
+from cruscotto.engine.period import GRAINS, Period
+from cruscotto.engine.records import clean_filters, filterable
 from cruscotto.engine.result import KpiResult
 from cruscotto.engine.scope import Filters
+from cruscotto.engine.statistics import forecast_accuracy, wilson_interval
+from cruscotto.engine.timebounds import utc_instant
 
 __all__ = [
     "ADDITIVE",
@@ -15,10 +29,17 @@ __all__ = [
     "CurrencyError",
     "DimensionError",
     "Engine",
+    "EngineError",
     "Filters",
     "KpiResult",
     "Period",
     "PeriodError",
+    "QueryTimeout",
+    "clean_filters",
+    "filterable",
+    "forecast_accuracy",
+    "utc_instant",
+    "wilson_interval",
     "is_sampled",
     "kpi_kind",
 ]

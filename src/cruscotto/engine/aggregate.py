@@ -24,7 +24,7 @@ from cruscotto.engine.scope import TOTAL, Scope
 from cruscotto.engine.timebounds import bound
 
 if TYPE_CHECKING:
-    from cruscotto.engine.engine import Engine
+    from cruscotto.engine.context import EngineContext
 
 KEY = "_key"
 MISSING_RATES = "_missing_rates"
@@ -33,7 +33,7 @@ ZERO_WHEN_EMPTY = ("count", "count_distinct", "sum")
 Groups = dict[Any, dict[str, Any]]
 
 
-def aggregate(engine: Engine, measures: Mapping[str, Measure], scope: Scope) -> Groups:
+def aggregate(engine: EngineContext, measures: Mapping[str, Measure], scope: Scope) -> Groups:
     """{group key: {measure name: value}} for every group with data or expected."""
     by_table: dict[tuple[str, str | None], dict[str, Measure]] = {}
     for name, measure in measures.items():
@@ -50,7 +50,7 @@ def aggregate(engine: Engine, measures: Mapping[str, Measure], scope: Scope) -> 
 
 
 def filtered_view(
-    engine: Engine,
+    engine: EngineContext,
     source: str,
     date: str | None,
     measures: Mapping[str, Measure],
@@ -85,7 +85,7 @@ def filtered_view(
     return view
 
 
-def group_key(engine: Engine, view: ir.Table, source: str, date: str | None, scope: Scope):
+def group_key(engine: EngineContext, view: ir.Table, source: str, date: str | None, scope: Scope):
     """The expression naming each record's group, or None when nothing is grouped."""
     if scope.buckets is not None:
         return bucket_case(engine, view[date], column_type(source, date), scope.buckets)
@@ -94,7 +94,7 @@ def group_key(engine: Engine, view: ir.Table, source: str, date: str | None, sco
     return None
 
 
-def bucket_case(engine: Engine, column: ir.Value, kind: str, buckets) -> ir.IntegerValue:
+def bucket_case(engine: EngineContext, column: ir.Value, kind: str, buckets) -> ir.IntegerValue:
     """The index of the sub-period a date/timestamp falls in (None outside them all)."""
     # Buckets are contiguous and sorted: a record is in the first one it ends before.
     start = bound(buckets[0].start, kind, engine.tz)
@@ -102,7 +102,7 @@ def bucket_case(engine: Engine, column: ir.Value, kind: str, buckets) -> ir.Inte
     return ibis.cases((column < start, None), *cases, else_=None)
 
 
-def missing_rates(engine: Engine, view: ir.Table, measures: Mapping[str, Measure]) -> dict:
+def missing_rates(engine: EngineContext, view: ir.Table, measures: Mapping[str, Measure]) -> dict:
     """An aggregate counting the money records that have no exchange rate (normally 0).
 
     Computed in the same query as the measures, so checking costs no extra round trip.
@@ -119,7 +119,9 @@ def missing_rates(engine: Engine, view: ir.Table, measures: Mapping[str, Measure
     return {MISSING_RATES: view.count(where=condition)}
 
 
-def measure_expression(engine: Engine, view: ir.Table, measure: Measure, extra=None) -> ir.Value:
+def measure_expression(
+    engine: EngineContext, view: ir.Table, measure: Measure, extra=None
+) -> ir.Value:
     where = compile_row(measure.where, view, extra) if measure.where else None
     if measure.agg == "count":
         return view.count(where=where)
@@ -128,11 +130,19 @@ def measure_expression(engine: Engine, view: ir.Table, measure: Measure, extra=N
         value = engine.currency.in_base(view, value)
     if measure.agg == "count_distinct":
         return value.nunique(where=where)
+    if measure.agg == "median" and where is not None:
+        # The same median (nulls are skipped); Spark refuses the conditional percentage
+        # that `median(where=)` compiles to there.
+        return ibis.ifelse(where, value, ibis.null()).median()
     return getattr(value, measure.agg)(where=where)
 
 
 def _query(
-    engine: Engine, source: str, date: str | None, measures: Mapping[str, Measure], scope: Scope
+    engine: EngineContext,
+    source: str,
+    date: str | None,
+    measures: Mapping[str, Measure],
+    scope: Scope,
 ) -> Groups:
     if date is None and scope.buckets is not None:
         # Undated records (such as the list of reps) are the same in every sub-period.

@@ -6,14 +6,14 @@ status, maturing). Named Python functions (engine.functions) return the same sha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from cruscotto.catalog.definition import Derived, Function, Measure, Ratio, Simple, Snapshot
 from cruscotto.catalog.expression import Semantics, evaluate, parse
-from cruscotto.engine import dimensions
+from cruscotto.engine import dimensions, registry
 from cruscotto.engine.aggregate import (
     KEY,
     MISSING_RATES,
@@ -24,29 +24,16 @@ from cruscotto.engine.aggregate import (
     missing_rates,
     python_number,
 )
+from cruscotto.engine.result import Computed, Results
 from cruscotto.engine.rows import compile_row, joined_name, referenced
 from cruscotto.engine.scope import TOTAL, Scope
 from cruscotto.engine.timebounds import utc_instant
 
 if TYPE_CHECKING:
-    from cruscotto.engine.engine import Engine
+    from cruscotto.engine.context import EngineContext
 
 
-@dataclass
-class Computed:
-    value: float | None
-    numerator: float | None = None
-    denominator: float | None = None
-    sample_size: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    # A cohort whose outcomes are still coming in (a KPI function says so itself).
-    maturing: bool = False
-
-
-Results = dict[Any, Computed]
-
-
-def compute(engine: Engine, computation, scope: Scope) -> Results:
+def compute(engine: EngineContext, computation, scope: Scope) -> Results:
     measures = measures_of(computation)
     if measures is not None:
         return assemble_all(computation, aggregate(engine, measures, scope), scope)
@@ -55,9 +42,7 @@ def compute(engine: Engine, computation, scope: Scope) -> Results:
     if isinstance(computation, Derived):
         return derived(engine, computation, scope)
     if isinstance(computation, Function):
-        from cruscotto.engine.functions import FUNCTIONS
-
-        return FUNCTIONS[computation.name](engine, computation.params, scope)
+        return registry.lookup(computation.name).run(engine, computation.params, scope)
     raise TypeError(f"no implementation for {type(computation).__name__}")
 
 
@@ -142,7 +127,7 @@ def divide(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def snapshot(engine: Engine, spec: Snapshot, scope: Scope) -> Results:
+def snapshot(engine: EngineContext, spec: Snapshot, scope: Scope) -> Results:
     measure = spec.measure
     moments = scope.buckets if scope.buckets is not None else (scope.period,)
     at_values = [
@@ -212,7 +197,7 @@ def combine(expression: str, values: dict[str, float | None]) -> float | None:
     return None if result is None else float(result)
 
 
-def derived(engine: Engine, spec: Derived, scope: Scope) -> Results:
+def derived(engine: EngineContext, spec: Derived, scope: Scope) -> Results:
     names = sorted(parse(spec.expression, "arithmetic").names)
     inputs = {
         name: compute(engine, spec.inputs[name], scope)

@@ -22,14 +22,11 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cruscotto.engine.errors import CurrencyError
 from cruscotto.engine.timebounds import local_date
 from cruscotto.warehouse import Warehouse
 
 RATE = "fx__rate"
-
-
-class CurrencyError(ValueError):
-    """An amount that cannot be converted to the base currency."""
 
 
 # Days of rates carried forward past today (and past the last rate), for records dated in

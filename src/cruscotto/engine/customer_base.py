@@ -36,6 +36,7 @@ def spans(scope: KpiScope) -> ir.Table:
         scope.table("invoices"),
         scope.settings.customer_window_months,
         scope.keys,
+        every_contract=scope.warehouse.table("contracts"),
     )
 
 

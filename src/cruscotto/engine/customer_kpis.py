@@ -271,6 +271,9 @@ def _clv_to_cac_of(lifetime: Measured | None, acquisition: Measured | None) -> M
         value=divide(margin_clv, loaded_cac),
         numerator=margin_clv,
         denominator=loaded_cac,
+        # The customers behind the CLV: a group of a breakdown, whose ratio is unknown, is
+        # still shown with its details.
+        sample_size=lifetime.sample_size if lifetime else None,
         details={
             "margin_clv": margin_clv,
             "fully_loaded_cac": loaded_cac,

@@ -28,7 +28,7 @@ import ibis
 import ibis.expr.types as ir
 
 if TYPE_CHECKING:
-    from cruscotto.engine.engine import Engine
+    from cruscotto.engine.context import EngineContext
 
 
 def active_contracts(contracts: ir.Table, first, last=None) -> ir.BooleanValue:
@@ -44,7 +44,11 @@ def active_contracts(contracts: ir.Table, first, last=None) -> ir.BooleanValue:
 
 
 def customer_spans(
-    contracts: ir.Table, invoices: ir.Table, window_months: int, keys: Sequence[str] = ()
+    contracts: ir.Table,
+    invoices: ir.Table,
+    window_months: int,
+    keys: Sequence[str] = (),
+    every_contract: ir.Table | None = None,
 ) -> ir.Table:
     """(*keys, account_id, since, through): the days each piece of evidence makes its
     account a customer, `through` inclusive and null when open-ended.
@@ -52,7 +56,9 @@ def customer_spans(
     A contract counts from its start to the day before it is cancelled or to its last day,
     whichever comes first; an invoice from its issue day to the day before the same date
     `window_months` later, or to the day before its account's first contract starts. A
-    contract cancelled on its first day makes no customer.
+    contract cancelled on its first day makes no customer. `every_contract` (the company's
+    contracts, unfiltered; `contracts` by default) tells when each account signed first:
+    a filter that hides an account's contracts does not make its invoices count.
     """
     day = ibis.interval(days=1)
     cancelled_last = contracts.cancelled_at - day
@@ -71,7 +77,8 @@ def customer_spans(
     by_contract = by_contract.filter(
         by_contract.through.isnull() | (by_contract.through >= by_contract.since)
     )
-    dated = _with_first_contract(invoices, contracts)
+    signed_from = contracts if every_contract is None else every_contract
+    dated = _with_first_contract(invoices, signed_from)
     issued = dated.issued_at.cast("date")
     window_end = issued + ibis.interval(months=window_months) - day
     before_contract = dated.signed - day
@@ -105,20 +112,20 @@ def covers(spans: ir.Table, first, last=None) -> ir.BooleanValue:
     return (spans.since <= last) & (spans.through.isnull() | (spans.through >= first))
 
 
-def engine_spans(engine: Engine) -> ir.Table:
+def engine_spans(engine: EngineContext) -> ir.Table:
     """`customer_spans` of the whole company (no filters)."""
     return customer_spans(
         engine.table("contracts"), engine.table("invoices"), engine.settings.customer_window_months
     )
 
 
-def first_purchase(engine: Engine) -> ir.Table:
+def first_purchase(engine: EngineContext) -> ir.Table:
     """(account_id, since): the day each account became a customer."""
     spans = engine_spans(engine)
     return spans.group_by("account_id").aggregate(since=spans.since.min())
 
 
-def customers_on(engine: Engine, day: dt.date) -> ir.Table:
+def customers_on(engine: EngineContext, day: dt.date) -> ir.Table:
     """(account_id) of the customers on `day`, one row each."""
     spans = engine_spans(engine)
     return spans.filter(covers(spans, day)).select("account_id").distinct()
@@ -181,7 +188,7 @@ def upsold_since(contracts: ir.Table, invoices: ir.Table) -> ir.Table:
     return both.group_by("account_id").aggregate(upsold=both.upsold.min())
 
 
-def at_moments(engine: Engine, moments: ir.Table, qualifying: str | None = None) -> ir.Table:
+def at_moments(engine: EngineContext, moments: ir.Table, qualifying: str | None = None) -> ir.Table:
     """The customers at each moment of `moments` (columns `_key`, `at`), in one query.
 
     Columns: _key, customer_id, and with `qualifying`:

@@ -7,6 +7,7 @@ first, then a related table's column (`accounts.segment` through the account key
 from __future__ import annotations
 
 from cruscotto.catalog.relations import has_column, relations
+from cruscotto.engine.errors import DimensionError
 
 # The person a record belongs to; every table has at most one of these (SPEC: "rep").
 PERSON_COLUMNS = ("owner_id", "rep_id", "agent_id", "assignee_id", "person_id")
@@ -47,10 +48,6 @@ VALUE_SOURCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "category": (("tickets", "category", "category"),),
     "project": (("projects", "project_id", "project_id"),),
 }
-
-
-class DimensionError(ValueError):
-    """A dimension that does not apply to a KPI's data."""
 
 
 def person_column(source: str) -> str | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,20 +24,38 @@ from cruscotto.catalog import (
 )
 from cruscotto.catalog.definition import DIMENSIONS
 from cruscotto.catalog.expression import parse
-from cruscotto.engine import dimensions
+from cruscotto.engine import dimensions, registry
+from cruscotto.engine import records as record_rules
 from cruscotto.engine.aggregate import aggregate, filtered_view
-from cruscotto.engine.computations import Computed, Results, assemble_all, compute, measures_of
+from cruscotto.engine.computations import assemble_all, compute, measures_of
 from cruscotto.engine.currency import CurrencyConverter
+from cruscotto.engine.errors import QueryTimeout
 from cruscotto.engine.kinds import is_sampled
 from cruscotto.engine.period import Period
-from cruscotto.engine.result import KpiResult
+from cruscotto.engine.result import Computed, KpiResult, Results
 from cruscotto.engine.rows import compile_row
 from cruscotto.engine.scope import TOTAL, Filters, Scope
 from cruscotto.engine.statistics import rank_value, status, wilson_interval
 from cruscotto.engine.timebounds import as_utc, local_day, utc_instant
 from cruscotto.model import table as model_table
 from cruscotto.settings import CompanySettings
+from cruscotto.warehouse import QueryTimeout as WarehouseTimeout
 from cruscotto.warehouse import Warehouse
+
+
+def _timing_out(method: Callable) -> Callable:
+    """The warehouse's QueryTimeout as the engine's own error (one family for callers)."""
+
+    @functools.wraps(method)
+    def answering(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except WarehouseTimeout as exc:
+            if isinstance(exc, QueryTimeout):
+                raise
+            raise QueryTimeout(str(exc)) from exc
+
+    return answering
 
 
 class Engine:
@@ -53,8 +72,10 @@ class Engine:
         self.warehouse = warehouse
         self.settings = settings or CompanySettings()
         self.catalog = catalog or load_catalog()
+        registry.check_catalog(self.catalog)  # a misspelt function fails here, by its name
         self.tz = self.settings.tz
         self._today = today
+        warehouse.query_time_limit = self.settings.query_time_limit_seconds
         self._now = None if now is None else as_utc(now)
         self.currency = CurrencyConverter(
             warehouse,
@@ -122,6 +143,7 @@ class Engine:
 
     # -- many KPIs at once (a dashboard): measures on the same table share one query -----
 
+    @_timing_out
     def values(
         self, kpi_ids: Sequence[str], period: Period | str, filters: Filters | None = None
     ) -> dict[str, KpiResult]:
@@ -133,6 +155,7 @@ class Engine:
             for d in definitions
         }
 
+    @_timing_out
     def trends(
         self,
         kpi_ids: Sequence[str],
@@ -151,6 +174,7 @@ class Engine:
             for d in definitions
         }
 
+    @_timing_out
     def breakdowns(
         self,
         kpi_ids: Sequence[str],
@@ -241,6 +265,7 @@ class Engine:
         finally:
             self._memo = previous_memo
 
+    @_timing_out
     def records(
         self,
         kpi_id: str,
@@ -265,6 +290,7 @@ class Engine:
         page = view.order_by(keys).limit(limit, offset=offset)
         return self.execute(page), total
 
+    @_timing_out
     def dimension_values(self, dimension: str) -> list[tuple[str, str]]:
         """(value, label) pairs of a dimension, for filter pickers, sorted by label."""
         if dimension not in dimensions.VALUE_SOURCES:
@@ -280,6 +306,14 @@ class Engine:
             for row in self.execute(query.distinct()).itertuples(index=False):
                 pairs.setdefault(row.value, row.label if isinstance(row.label, str) else row.value)
         return sorted(pairs.items(), key=lambda pair: (pair[1].lower(), pair[0]))
+
+    # -- records under the KPI rules, for reports and other features ----------------------
+    # (engine/records.py: each takes the engine first, so it serves as a method too)
+
+    records_of = record_rules.records_of
+    in_base_currency = record_rules.in_base_currency
+    in_period = record_rules.in_period
+    period_label = record_rules.period_label
 
     # -- helpers the KPI types and the interfaces share ----------------------------------
 
@@ -313,8 +347,9 @@ class Engine:
         """A canonical table (the warehouse reads each schema once)."""
         return self.warehouse.table(name)
 
+    @_timing_out
     def execute(self, expression: ir.Expr) -> Any:
-        # Queries take turns on the shared connection (see Warehouse.execute).
+        # On this thread's connection, within the time limit (see Warehouse.execute).
         return self.warehouse.execute(expression)
 
     def _prepare(
@@ -401,9 +436,7 @@ class Engine:
             )
             view = view.filter(compile_row(computation.active, view, {"at": at}))
             return _records_of(self, view, replace(measure, money=False), None)
-        from cruscotto.engine.functions import records_view
-
-        return records_view(self, computation, scope)
+        return registry.lookup(computation.name).records_view(self, computation.params, scope)
 
 
 def _records_of(engine: Engine, view: ir.Table, measure, numerator) -> ir.Table:

@@ -1,21 +1,20 @@
-"""KPIs no declaration can express, as small named Python computations.
+"""KPI functions that answer every group of a question themselves.
 
-A catalog entry of type `function` names one of FUNCTIONS; each takes the engine, the
-entry's params and the scope, and returns {group key: Computed} like the declared types.
-Each is still built from Ibis expressions run by the engine.
+Each takes the engine, the catalog entry's params and the question's scope, and returns
+{group key: Computed} like the declared types; registered with `@kpi_function` in the one
+registry (engine/registry.py). Each is still built from Ibis expressions run by the engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.catalog.definition import Function, Measure
+from cruscotto.catalog.definition import Measure
 from cruscotto.engine import customers, dimensions, statistics
 from cruscotto.engine.aggregate import (
     KEY,
@@ -27,53 +26,28 @@ from cruscotto.engine.aggregate import (
     missing_rates,
     python_number,
 )
-from cruscotto.engine.computations import Computed, Results, divide
+from cruscotto.engine.computations import divide
 from cruscotto.engine.period import Period
+from cruscotto.engine.registry import kpi_function
+from cruscotto.engine.result import Computed, Results
 from cruscotto.engine.rows import joined_name
 from cruscotto.engine.scope import TOTAL, Scope
 from cruscotto.engine.timebounds import utc_instant
 
 if TYPE_CHECKING:
-    from cruscotto.engine.engine import Engine
-
-KpiFunction = Callable[["Engine", dict[str, Any], Scope], Results]
-RecordsFunction = Callable[["Engine", dict[str, Any], Scope], ir.Table]
-
-FUNCTIONS: dict[str, KpiFunction] = {}
-RECORDS: dict[str, RecordsFunction] = {}
-
-
-def kpi_function(name: str, records: RecordsFunction | None = None):
-    """Register a KPI computation under `name` (and how to list its records)."""
-
-    def register(function: KpiFunction) -> KpiFunction:
-        if name in FUNCTIONS:
-            raise ValueError(f"KPI function {name!r} is registered twice")
-        FUNCTIONS[name] = function
-        if records is not None:
-            RECORDS[name] = records
-        return function
-
-    return register
-
-
-def records_view(engine: Engine, computation: Function, scope: Scope) -> ir.Table:
-    if computation.name not in RECORDS:
-        raise NotImplementedError(f"the records behind {computation.name} cannot be listed")
-    return RECORDS[computation.name](engine, computation.params, scope)
-
+    from cruscotto.engine.context import EngineContext
 
 # -- helpers shared by the functions below --------------------------------------------------
 
 
-def _keyed(engine: Engine, source: str, date: str | None, scope: Scope, references=()):
+def _keyed(engine: EngineContext, source: str, date: str | None, scope: Scope, references=()):
     """Records of `source` in the scope (period, filters, joins) with their group as _key."""
     view = filtered_view(engine, source, date, {}, scope, set(references))
     key = group_key(engine, view, source, date, scope) if date or scope.dimension else None
     return view.mutate(**{KEY: key if key is not None else ibis.literal(0)})
 
 
-def _per_key(engine: Engine, query: ir.Table, scope: Scope) -> dict:
+def _per_key(engine: EngineContext, query: ir.Table, scope: Scope) -> dict:
     """{group key: row} of a query grouped by _key, with bucket keys as ints."""
     return _rows_per_key(engine.execute(query), scope)
 
@@ -93,7 +67,7 @@ def _rows_per_key(frame, scope: Scope) -> dict:
 # -- acquisition ---------------------------------------------------------------------------
 
 
-def _touches(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+def _touches(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
     """Opportunities from qualified leads opened in the scope, with their prior touches."""
     opportunities = _keyed(engine, "opportunities", "created_at", scope, ["leads.mql_at"])
     opportunities = opportunities.filter(opportunities.leads__mql_at.notnull())
@@ -117,7 +91,7 @@ def _touches(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
     "system_touches",
     records=lambda engine, params, scope: _touches(engine, params, scope).drop(KEY),
 )
-def system_touches(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def system_touches(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     per_opportunity = _touches(engine, params, scope)
     totals = per_opportunity.group_by(KEY).aggregate(
         touches=per_opportunity.touches.sum(), opportunities=per_opportunity.count()
@@ -129,7 +103,7 @@ def system_touches(engine: Engine, params: dict[str, Any], scope: Scope) -> Resu
     return results
 
 
-def _new_customers(engine: Engine, scope: Scope) -> ir.Table:
+def _new_customers(engine: EngineContext, scope: Scope) -> ir.Table:
     accounts = filtered_view(engine, "accounts", None, {}, scope)
     since = customers.first_purchase(engine)
     joined = accounts.join(since, accounts.account_id == since.account_id)
@@ -144,7 +118,7 @@ def _new_customers(engine: Engine, scope: Scope) -> ir.Table:
     return joined.mutate(**{KEY: key})
 
 
-def _accounts_grouped(engine: Engine, accounts: ir.Table, scope: Scope) -> ir.Value:
+def _accounts_grouped(engine: EngineContext, accounts: ir.Table, scope: Scope) -> ir.Value:
     """The breakdown key of an accounts view (a constant when not broken down)."""
     if scope.dimension is None:
         return ibis.literal(0)
@@ -152,7 +126,7 @@ def _accounts_grouped(engine: Engine, accounts: ir.Table, scope: Scope) -> ir.Va
     return accounts[column].cast("string")
 
 
-def _customers_view(engine: Engine, scope: Scope, day_of, qualifying: str | None):
+def _customers_view(engine: EngineContext, scope: Scope, day_of, qualifying: str | None):
     """The scope's accounts that are customers on `day_of(part)` of each (sub-)period,
     with their group key and whether `qualifying` holds for them."""
     parts = scope.buckets if scope.buckets is not None else (scope.period,)
@@ -166,7 +140,7 @@ def _customers_view(engine: Engine, scope: Scope, day_of, qualifying: str | None
     return joined.mutate(_group=key, counted_in_numerator=hit)
 
 
-def _customers_counts(engine: Engine, scope: Scope, day_of, qualifying: str | None = None):
+def _customers_counts(engine: EngineContext, scope: Scope, day_of, qualifying: str | None = None):
     """{group key: (customers on day_of(part), those for whom `qualifying` holds)}."""
     view = _customers_view(engine, scope, day_of, qualifying)
     query = view.group_by(**{KEY: view._group}).aggregate(
@@ -178,7 +152,7 @@ def _customers_counts(engine: Engine, scope: Scope, day_of, qualifying: str | No
     }
 
 
-def _customers_at_start(engine: Engine, scope: Scope) -> dict:
+def _customers_at_start(engine: EngineContext, scope: Scope) -> dict:
     """{group key: customers on the day before each (sub-)period starts}."""
     counts = _customers_counts(engine, scope, lambda part: part.start - dt.timedelta(days=1))
     return {key: n for key, (n, _) in counts.items()}
@@ -188,7 +162,7 @@ def _customers_at_start(engine: Engine, scope: Scope) -> dict:
     "customer_acquisition",
     records=lambda engine, params, scope: _new_customers(engine, scope).drop(KEY),
 )
-def customer_acquisition(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def customer_acquisition(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     new = _new_customers(engine, scope)
     totals = _per_key(engine, new.group_by(KEY).aggregate(n=new.count()), scope)
     at_start = _customers_at_start(engine, scope)
@@ -205,7 +179,7 @@ def customer_acquisition(engine: Engine, params: dict[str, Any], scope: Scope) -
     return results
 
 
-def _share_of_customers(engine: Engine, scope: Scope, qualifying: str) -> Results:
+def _share_of_customers(engine: EngineContext, scope: Scope, qualifying: str) -> Results:
     """Customers at the end of each (sub-)period for whom `qualifying` holds ÷ customers."""
     counts = _customers_counts(engine, scope, lambda part: part.last_day, qualifying)
     results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
@@ -214,7 +188,7 @@ def _share_of_customers(engine: Engine, scope: Scope, qualifying: str) -> Result
     return results
 
 
-def _customers_flagged(engine: Engine, scope: Scope, qualifying: str) -> ir.Table:
+def _customers_flagged(engine: EngineContext, scope: Scope, qualifying: str) -> ir.Table:
     """The customers at the end of the period, flagged when `qualifying` holds for them."""
     view = _customers_view(engine, scope, lambda part: part.last_day, qualifying)
     accounts = engine.table("accounts")
@@ -225,7 +199,7 @@ def _customers_flagged(engine: Engine, scope: Scope, qualifying: str) -> ir.Tabl
     "upsell_rate",
     records=lambda engine, params, scope: _customers_flagged(engine, scope, "upsold"),
 )
-def upsell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def upsell_rate(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     return _share_of_customers(engine, scope, "upsold")
 
 
@@ -233,7 +207,7 @@ def upsell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results
     "cross_sell_rate",
     records=lambda engine, params, scope: _customers_flagged(engine, scope, "several_products"),
 )
-def cross_sell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def cross_sell_rate(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     return _share_of_customers(engine, scope, "several_products")
 
 
@@ -242,7 +216,9 @@ def cross_sell_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Res
 _INVOICE_AMOUNT = Measure("invoices", "issued_at", "sum", "amount", money=True)
 
 
-def _invoices_in_scope(engine: Engine, scope: Scope, base: ir.Table | None = None) -> ir.Table:
+def _invoices_in_scope(
+    engine: EngineContext, scope: Scope, base: ir.Table | None = None
+) -> ir.Table:
     view = filtered_view(engine, "invoices", "issued_at", {"v": _INVOICE_AMOUNT}, scope, base=base)
     key = group_key(engine, view, "invoices", "issued_at", scope)
     view = view.mutate(
@@ -252,7 +228,7 @@ def _invoices_in_scope(engine: Engine, scope: Scope, base: ir.Table | None = Non
     return view
 
 
-def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -> Results:
+def _sum_per_key(engine: EngineContext, view: ir.Table, scope: Scope, statistic: str) -> Results:
     query = view.group_by(KEY).aggregate(
         value=getattr(view.amount_in_base, statistic)(),
         n=view.count(),
@@ -269,7 +245,7 @@ def _sum_per_key(engine: Engine, view: ir.Table, scope: Scope, statistic: str) -
     return results
 
 
-def _net_new_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+def _net_new_invoices(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
     months = engine.settings.net_new_window_months
     since = customers.first_purchase(engine).rename(since_account="account_id")
     view = _invoices_in_scope(engine, scope)
@@ -281,11 +257,11 @@ def _net_new_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> i
     "net_new_revenue",
     records=lambda engine, params, scope: _net_new_invoices(engine, params, scope).drop(KEY),
 )
-def net_new_revenue(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def net_new_revenue(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     return _sum_per_key(engine, _net_new_invoices(engine, params, scope), scope, "sum")
 
 
-def _first_invoices(engine: Engine) -> ir.Table:
+def _first_invoices(engine: EngineContext) -> ir.Table:
     """(first_account, first_invoice): each account's first purchase, its earliest invoice
     (the smallest id among those of that day). Two aggregates, not a window over every
     invoice, so the cost does not grow with a sort of the whole history."""
@@ -302,7 +278,7 @@ def _first_invoices(engine: Engine) -> ir.Table:
     )
 
 
-def _repeat_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+def _repeat_invoices(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
     """The scope's invoices that are not their account's first purchase."""
     view = _invoices_in_scope(engine, scope)
     firsts = _first_invoices(engine)
@@ -315,7 +291,7 @@ def _repeat_invoices(engine: Engine, params: dict[str, Any], scope: Scope) -> ir
     "repeat_purchase_value",
     records=lambda engine, params, scope: _repeat_invoices(engine, params, scope).drop(KEY),
 )
-def repeat_purchase_value(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def repeat_purchase_value(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     results = _sum_per_key(engine, _repeat_invoices(engine, params, scope), scope, "mean")
     return results
 
@@ -323,7 +299,7 @@ def repeat_purchase_value(engine: Engine, params: dict[str, Any], scope: Scope) 
 # -- pipeline ------------------------------------------------------------------------------
 
 
-def _stage_stays(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+def _stage_stays(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
     """Stays in a stage that ended in the scope: entered, left (next stage entered), days."""
     history = engine.table("stage_history")
     start = utc_instant(scope.period.start, engine.tz)
@@ -351,7 +327,7 @@ def _stage_stays(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Tab
     "stage_duration",
     records=lambda engine, params, scope: _stage_stays(engine, params, scope).drop(KEY),
 )
-def stage_duration(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def stage_duration(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     stays = _stage_stays(engine, params, scope)
     query = stays.group_by(KEY).aggregate(
         value=stays.days_in_stage.mean(), median=stays.days_in_stage.median(), n=stays.count()
@@ -371,7 +347,7 @@ def stage_duration(engine: Engine, params: dict[str, Any], scope: Scope) -> Resu
     return results
 
 
-def _expected_deals(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+def _expected_deals(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
     """Deals expected to close in the scope, flagged `hit` when won within the same period."""
     view = filtered_view(engine, "opportunities", "expected_close_date", {}, scope)
     won = view.status == "won"
@@ -393,7 +369,7 @@ def _expected_deals(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.
     "forecast_hit_rate",
     records=lambda engine, params, scope: _expected_deals(engine, params, scope).drop(KEY),
 )
-def forecast_hit_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def forecast_hit_rate(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     deals = _expected_deals(engine, params, scope)
     query = deals.group_by(KEY).aggregate(hits=deals.count(where=deals.hit), n=deals.count())
     results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
@@ -408,7 +384,7 @@ def forecast_hit_rate(engine: Engine, params: dict[str, Any], scope: Scope) -> R
 _WON_VALUE = Measure("opportunities", "closed_at", "sum", "amount", "status == 'won'", True)
 
 
-def _latest_forecasts(engine: Engine, labels: list[str], scope: Scope) -> ir.Table:
+def _latest_forecasts(engine: EngineContext, labels: list[str], scope: Scope) -> ir.Table:
     """Each rep's last forecast for each period label, with the scope's rep/team filters."""
     forecasts = engine.table("forecasts")
     order = ibis.window(
@@ -419,7 +395,7 @@ def _latest_forecasts(engine: Engine, labels: list[str], scope: Scope) -> ir.Tab
     return filtered_view(engine, "forecasts", None, {}, replace(scope, buckets=None), base=latest)
 
 
-def _won_value_per_rep(engine: Engine, scope: Scope) -> dict[tuple[int, str], float]:
+def _won_value_per_rep(engine: EngineContext, scope: Scope) -> dict[tuple[int, str], float]:
     """{(sub-period index, rep): value won} in the base currency, in one query."""
     view = filtered_view(engine, "opportunities", "closed_at", {"won": _WON_VALUE}, scope)
     key = group_key(engine, view, "opportunities", "closed_at", scope)
@@ -444,7 +420,7 @@ def _whole_months(part: Period) -> list[Period]:
     return [m for m in part.split("month") if m == Period.of("month", m.start)]
 
 
-def _forecast_rows(engine: Engine, scope: Scope):
+def _forecast_rows(engine: EngineContext, scope: Scope):
     """(group key, forecast, actual) for each rep and (sub-)period with a forecast.
 
     A rep's forecast for a period is their latest forecast labelled with that period
@@ -496,14 +472,14 @@ def _forecast_rows(engine: Engine, scope: Scope):
     return rows
 
 
-def _forecast_records(engine: Engine, params: dict[str, Any], scope: Scope) -> ir.Table:
+def _forecast_records(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
     labels = [scope.period.label] + [m.label for m in _whole_months(scope.period)]
     forecasts = _latest_forecasts(engine, labels, scope)
     return forecasts.select("rep_id", "period", "amount", "submitted_at")
 
 
 @kpi_function("forecast_accuracy", records=_forecast_records)
-def forecast_accuracy(engine: Engine, params: dict[str, Any], scope: Scope) -> Results:
+def forecast_accuracy(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     """1 − |Σ actual − Σ forecast| ÷ Σ forecast over the reps who forecast the period."""
     totals: dict = {}
     for key, forecast, actual in _forecast_rows(engine, scope):

@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cruscotto.engine.currency import CurrencyConverter
+from cruscotto.engine.errors import DimensionError
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
@@ -69,7 +70,7 @@ OWN_COLUMNS: dict[str, dict[str, str]] = {
 ACCOUNT_DIMENSIONS = OWN_COLUMNS["accounts"]
 
 
-class FilterError(ValueError):
+class FilterError(DimensionError):
     """A filter names a dimension the KPI's source tables cannot be cut by."""
 
 

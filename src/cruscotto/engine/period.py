@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
+from cruscotto.engine.errors import PeriodError
+
 GRAINS = ("day", "week", "month", "quarter", "year")
 
 _QUARTER = re.compile(r"^(?P<fy>FY)?(?P<year>\d{4})-Q(?P<q>[1-4])$")
@@ -20,10 +22,6 @@ _MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 _WEEK = re.compile(r"^(?P<year>\d{4})-W(?P<week>\d{2})$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class PeriodError(ValueError):
-    """A period the user typed that cannot be understood."""
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -1,4 +1,9 @@
-"""What the engine answers: a KPI's value for a period, with what stands behind it."""
+"""What the engine answers: a KPI's value for a period, with what stands behind it.
+
+Three shapes, one home: `Measured` is what a KPI function returns for one scope,
+`Computed` what every KPI type gives per group key inside a question (`Results`), and
+`KpiResult` the public answer, with the KPI id, period, unit, interval and status added.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cruscotto.engine.period import Period
+
+
+@dataclass
+class Measured:
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    sample_size: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    # A cohort whose outcomes are still coming in: shown as maturing, not as final.
+    maturing: bool = False
+
+
+@dataclass
+class Computed:
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    sample_size: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    # A cohort whose outcomes are still coming in (a KPI function says so itself).
+    maturing: bool = False
+
+
+Results = dict[Any, Computed]
 
 
 @dataclass

@@ -53,7 +53,23 @@ def _wall_clock(zone: str, instant: dt_types.Timestamp(timezone="UTC")) -> dt_ty
     """What the wall clocks of `zone` show at `instant`."""
 
 
+# Spark has no timezone(); its from_utc_timestamp(instant, zone) gives the wall clock (the
+# session's time zone is UTC, see warehouse/spark.py, so a stored timestamp is the instant).
+@ibis.udf.scalar.builtin(name="from_utc_timestamp")
+def _spark_wall_clock(instant: dt_types.Timestamp(), zone: str) -> dt_types.Timestamp():
+    """What the wall clocks of `zone` show at `instant` (Spark)."""
+
+
 def local_date(column: ir.TimestampValue, tz: ZoneInfo) -> ir.DateValue:
     """The company-local calendar day of each stored (naive UTC) timestamp in `column`,
     computed by the database (the Ibis twin of `local_day`)."""
+    if _backend_name(column) == "pyspark":
+        return _spark_wall_clock(column, tz.key).date()
     return _wall_clock(tz.key, _instant_of("UTC", column)).date()
+
+
+def _backend_name(expression: ir.Expr) -> str | None:
+    try:
+        return expression._find_backend(use_default=False).name
+    except Exception:  # an expression over in-memory tables only: any SQL engine will do
+        return None

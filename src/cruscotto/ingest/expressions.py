@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from cruscotto.bounded_ast import TooComplex, parse_expression
 from cruscotto.ingest.parsing import DateReading, Decimal, as_text, to_number, to_timestamp
 
 
@@ -273,7 +274,9 @@ _ALLOWED_NODES = (
 def parse(text: str) -> ast.Expression:
     """The syntax tree of an expression, refused unless every node is in the language."""
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = parse_expression(text)
+    except TooComplex as exc:
+        raise ExpressionError(f"cannot use expression {text[:60]!r}…: {exc}") from None
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse expression {text!r}: {exc.msg}") from exc
     for node in ast.walk(tree):

@@ -10,13 +10,13 @@ serves the previous result until the new one is ready.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from dataclasses import dataclass
 
 import pandas as pd
 
 from cruscotto.engine import Engine
+from cruscotto.models.background import BackgroundModel, table_version
 from cruscotto.models.backtest import Backtest, run_backtest
 from cruscotto.models.close_probability import monthly_snapshots, train_close_probability
 from cruscotto.models.deal_features import FEATURE_LABELS, FEATURES, deal_snapshots, display_value
@@ -57,16 +57,15 @@ class DealScores:
 
 
 def data_version(engine: Engine) -> str:
-    """What the models were trained on: rows and latest stamps of the tables they read."""
-    parts = []
-    for name, column in (
-        ("opportunities", "created_at"),
-        ("stage_history", "entered_at"),
-        ("activities", "occurred_at"),
-    ):
-        table = engine.table(name)
-        row = engine.execute(table.aggregate(n=table.count(), last=table[column].max())).iloc[0]
-        parts.append(f"{name}:{int(row.n)}:{row['last']}")
+    """What the model was trained on: rows and latest stamps of the tables it reads."""
+    parts = [
+        table_version(engine, name, column)
+        for name, column in (
+            ("opportunities", "created_at"),
+            ("stage_history", "entered_at"),
+            ("activities", "occurred_at"),
+        )
+    ]
     deals = engine.table("opportunities")
     row = engine.execute(
         deals.aggregate(closed=deals.closed_at.count(), last=deals.closed_at.max())
@@ -145,41 +144,14 @@ def _top_factors(effects: pd.DataFrame, snapshots: pd.DataFrame) -> list[list[di
     return result
 
 
-class DealScoreService:
-    """The latest DealScores per data version; retrains in the background when the data
-    changed, serving the previous scores (or none yet) meanwhile."""
+class DealScoreService(BackgroundModel):
+    """The close probabilities of the open deals, retrained after the data changed."""
 
     def __init__(self) -> None:
-        self._scores: DealScores | None = None
-        self._training: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self.error: str | None = None
+        super().__init__(train_and_record, data_version)
 
-    def current(self, engine: Engine, *, wait: bool = False) -> DealScores | None:
-        version = data_version(engine)
-        with self._lock:
-            fresh = self._scores is not None and self._scores.data_version == version
-            if not fresh and (self._training is None or not self._training.is_alive()):
-                self._training = threading.Thread(
-                    target=self._train, args=(engine,), name="close-probability", daemon=True
-                )
-                self._training.start()
-            training = self._training
-        if wait and training is not None and not fresh:
-            training.join()
-        return self._scores
 
-    @property
-    def training(self) -> bool:
-        return self._training is not None and self._training.is_alive()
-
-    def _train(self, engine: Engine) -> None:
-        try:
-            scores = score_open_deals(engine)
-            record(engine, scores)
-        except Exception as exc:  # noqa: BLE001 — the previous scores keep serving
-            self.error = f"{type(exc).__name__}: {exc}"
-            return
-        with self._lock:
-            self._scores = scores
-            self.error = None
+def train_and_record(engine: Engine) -> DealScores:
+    scores = score_open_deals(engine)
+    record(engine, scores)
+    return scores

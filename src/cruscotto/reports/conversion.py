@@ -16,8 +16,7 @@ import ibis
 import pandas as pd
 from ibis import _
 
-from cruscotto.engine import Engine, Filters, Period
-from cruscotto.engine.statistics import wilson_interval
+from cruscotto.engine import Engine, Filters, Period, wilson_interval
 from cruscotto.reports.periods import last_complete_month
 from cruscotto.reports.query import (
     clean_filters,

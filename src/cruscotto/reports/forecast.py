@@ -19,8 +19,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis import _
 
-from cruscotto.engine import Engine, Filters, Period
-from cruscotto.engine.statistics import forecast_accuracy, wilson_interval
+from cruscotto.engine import Engine, Filters, Period, forecast_accuracy, wilson_interval
 from cruscotto.models.deal_scores import DealScores
 from cruscotto.reports.close_dates import estimated_close_dates
 from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates

@@ -14,9 +14,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from cruscotto.engine import Engine, Filters, Period
-from cruscotto.engine.statistics import wilson_interval
-from cruscotto.engine.timebounds import utc_instant
+from cruscotto.engine import Engine, Filters, Period, utc_instant, wilson_interval
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.reports.deals import CLOSED, deals
 from cruscotto.reports.periods import last_complete_month

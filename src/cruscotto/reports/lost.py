@@ -9,8 +9,7 @@ from __future__ import annotations
 import ibis
 from ibis import _
 
-from cruscotto.engine import Engine, Filters, Period
-from cruscotto.engine.statistics import wilson_interval
+from cruscotto.engine import Engine, Filters, Period, wilson_interval
 from cruscotto.reports.deals import CLOSED, deals
 from cruscotto.reports.periods import last_complete_month, trend_months
 from cruscotto.reports.query import bucket, count_if, in_period

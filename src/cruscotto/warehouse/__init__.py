@@ -1,6 +1,7 @@
 """Connecting to an Ibis backend, transactional loads."""
 
 from cruscotto.warehouse.connection import (
+    QueryTimeout,
     Warehouse,
     WarehouseError,
     conform,
@@ -8,4 +9,4 @@ from cruscotto.warehouse.connection import (
     resolve_url,
 )
 
-__all__ = ["Warehouse", "WarehouseError", "conform", "connect", "resolve_url"]
+__all__ = ["QueryTimeout", "Warehouse", "WarehouseError", "conform", "connect", "resolve_url"]

@@ -10,18 +10,22 @@ import contextlib
 import io
 import os
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pandas as pd
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cruscotto.model import TABLES, Table
+from cruscotto.model import Column as C
 from cruscotto.model import table as model_table
+from cruscotto.warehouse import spark
 
 DEFAULT_DB = "cruscotto.duckdb"
 ENV_VAR = "CRUSCOTTO_DB"
@@ -43,29 +47,89 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
-@dataclass
+class QueryTimeout(WarehouseError):
+    """A query ran longer than the warehouse's time limit and was stopped."""
+
+
+# The data's version: one row, bumped by every transaction that changes the data (imports,
+# the demo, settings saved through `mark_changed`), so that answers cached by a server —
+# or by another server on the same PostgreSQL database — are known to be stale.
+DATA_VERSION = Table(
+    "data_version",
+    "How many times the data has changed; cached answers are valid for one version.",
+    (C("version", "int", "Bumped by every change to the data", nullable=False),),
+)
+
+
 class Warehouse:
-    """An open connection to the canonical tables."""
+    """The canonical tables, read concurrently and written by one writer at a time.
 
-    con: ibis.BaseBackend
-    url: str
+    Each thread gets its own connection (`con`): a cursor of the one DuckDB connection
+    (they share the database and see each other's commits) or its own PostgreSQL
+    connection. A reader therefore never waits for another reader, nor for a writer: the
+    databases' transactions show it the data before or after a write, never half of it.
+    Writers take turns on `lock`; hold it only to write (or to read-then-write).
+    """
 
-    def __post_init__(self) -> None:
-        # DuckDB and psycopg connections are not safe to share across threads mid-query;
-        # the web server runs queries from a thread pool, so they take turns.
+    def __init__(
+        self,
+        con: ibis.BaseBackend,
+        url: str,
+        *,
+        query_time_limit: float | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.url = url
+        self.read_only = read_only
+        # Seconds a read may run before it is stopped with QueryTimeout (None: no limit).
+        self.query_time_limit = query_time_limit
         self.lock = threading.RLock()
-        # Reading a table's schema is a query; canonical tables keep theirs for good.
-        self._tables: dict[str, ibis.Table] = {}
+        self._root = con
+        self._root_thread = threading.get_ident()
+        self._local = threading.local()
+        # Every connection opened for a thread, so that `close` can close them all.
+        self._opened: weakref.WeakSet = weakref.WeakSet()
+        self._changes = 0  # changes this process made, while data_version is not there
+        self._versioned = False  # whether the data_version table is there to bump
 
     @property
     def engine(self) -> str:
-        return self.con.name
+        return self._root.name
+
+    @property
+    def con(self) -> ibis.BaseBackend:
+        """This thread's connection (an Ibis backend)."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._root if threading.get_ident() == self._root_thread else self._open()
+            self._local.con = con
+        return con
+
+    def _open(self) -> ibis.BaseBackend:
+        if self.engine == "duckdb":
+            con = ibis.duckdb.from_connection(self._root.con.cursor())
+        elif self.engine == "postgres":
+            con = ibis.connect(self.url)
+        elif self.engine == "pyspark":
+            return self._root  # a Spark session takes queries from any thread
+        else:
+            raise WarehouseError(f"{self.engine} serves one thread only")
+        self._opened.add(con)
+        return con
+
+    @property
+    def _tables(self) -> dict[str, ibis.Table]:
+        """This thread's canonical tables (an expression is bound to its connection)."""
+        tables = getattr(self._local, "tables", None)
+        if tables is None:
+            tables = self._local.tables = {}
+        return tables
 
     # -- schema -------------------------------------------------------------------------
 
     def create_schema(self, *, overwrite: bool = False) -> None:
         """Create every canonical table that is missing (all of them, with `overwrite`)."""
-        self._tables.clear()
+        self._local.tables = {}
         existing = set(self.con.list_tables())
         with self.transaction():
             for declared in TABLES:
@@ -80,6 +144,8 @@ class Warehouse:
         They are declared like canonical tables but hold the app's own state, so they are
         created on first use rather than by `create_schema`.
         """
+        if self.engine == "pyspark":
+            raise WarehouseError(spark.READ_ONLY)
         with self.lock:
             existing = set(self.con.list_tables())
             for declared in tables:
@@ -87,8 +153,7 @@ class Warehouse:
                     self.con.create_table(declared.name, schema=declared.ibis_schema())
 
     def has_schema(self) -> bool:
-        with self.lock:
-            existing = set(self.con.list_tables())
+        existing = set(self.con.list_tables())
         return all(t.name in existing for t in TABLES)
 
     def table(self, name: str) -> ibis.Table:
@@ -98,8 +163,7 @@ class Warehouse:
         if found is not None:
             return found
         try:
-            with self.lock:
-                found = self.con.table(name)
+            found = self.con.table(name)
         except Exception as exc:  # each backend raises its own "not found"
             raise WarehouseError(
                 f"table {name!r} is not in {self.url}; run `cruscotto demo` or import data first"
@@ -112,39 +176,148 @@ class Warehouse:
     def execute(self, expression: ibis.Expr, **kwargs) -> Any:
         """Run an Ibis expression: a DataFrame, Series or scalar as `expr.execute()` gives.
 
-        Every query of the engine, reports and web goes through here (or `to_pyarrow`):
-        DuckDB and psycopg connections fail when two threads use them at once ("an
-        unsuccessful or closed pending query result"), so queries take turns on `lock`.
+        Every query of the engine, reports and web goes through here (or `to_pyarrow`), on
+        this thread's connection, stopped after `query_time_limit` seconds.
         """
-        with self.lock:
-            return self.con.execute(expression, **kwargs)
+        con = self.con
+        with self._time_limit(con):
+            return con.execute(expression, **kwargs)
 
     def to_pyarrow(self, expression: ibis.Expr, **kwargs) -> Any:
         """Like `execute`, as an Arrow table (or array or scalar)."""
+        con = self.con
+        with self._time_limit(con):
+            return con.to_pyarrow(expression, **kwargs)
+
+    @contextlib.contextmanager
+    def _time_limit(self, con: ibis.BaseBackend) -> Iterator[None]:
+        limit = self.query_time_limit
+        # A transaction's reads are part of its write, which is never cut short (and on
+        # PostgreSQL a SET inside it would be undone by a rollback).
+        if not limit or getattr(self._local, "writing", False):
+            yield
+            return
+        if self.engine == "duckdb":
+            # DuckDB has no statement timeout: a timer interrupts this thread's cursor.
+            timer = threading.Timer(limit, con.con.interrupt)
+            timer.start()
+            try:
+                yield
+            except duckdb.InterruptException as exc:
+                raise self._timeout() from exc
+            finally:
+                timer.cancel()
+        elif self.engine == "postgres":
+            self._set_statement_timeout(con, limit)
+            try:
+                yield
+            except psycopg.errors.QueryCanceled as exc:
+                raise self._timeout() from exc
+        else:
+            yield
+
+    def _set_statement_timeout(self, con: ibis.BaseBackend, limit: float) -> None:
+        milliseconds = max(1, int(limit * 1000))
+        if getattr(self._local, "statement_timeout", None) != milliseconds:
+            with con.con.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {milliseconds}")
+            self._local.statement_timeout = milliseconds
+
+    def _timeout(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"the query took longer than {self.query_time_limit:g} s and was stopped; "
+            "ask for a shorter period, a coarser grain or fewer records"
+        )
+
+    # -- the data's version ---------------------------------------------------------------
+
+    def data_version(self) -> int:
+        """A number that changes whenever the data does (in any process sharing it)."""
+        if not self._versioned:  # a read-only database: only this process's changes
+            return self._changes
+        (stored,) = self._fetch_one(f'SELECT max(version) FROM "{DATA_VERSION.name}"')
+        return int(stored or 0)
+
+    def mark_changed(self) -> None:
+        """Record that the data, or a setting the answers depend on, has changed.
+
+        Every `transaction()` calls it; call it yourself after a change made otherwise.
+        """
+        if not self._versioned:
+            self._changes += 1
+            return
         with self.lock:
-            return self.con.to_pyarrow(expression, **kwargs)
+            self._run(f'UPDATE "{DATA_VERSION.name}" SET version = version + 1')
+
+    def _ensure_data_version(self) -> None:
+        """Create the version table, with its one row, if it is missing (not read-only)."""
+        self.ensure_tables([DATA_VERSION])
+        (rows,) = self._fetch_one(f'SELECT count(*) FROM "{DATA_VERSION.name}"')
+        if not rows:
+            self._run(f'INSERT INTO "{DATA_VERSION.name}" VALUES (0)')
+        self._versioned = True
+
+    def _fetch_one(self, sql: str) -> tuple:
+        """One row of a statement, on this thread's driver connection (no Ibis compiling)."""
+        raw = self.con.con
+        if self.engine == "duckdb":
+            return raw.execute(sql).fetchone()
+        with raw.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()
+
+    def _run(self, sql: str) -> None:
+        raw = self.con.con
+        if self.engine == "duckdb":
+            raw.execute(sql)
+        else:
+            with raw.cursor() as cursor:
+                cursor.execute(sql)
 
     # -- transactions and loads ---------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All or nothing: every change made inside commits together or not at all."""
+    def transaction(self, *, app_state: bool = False) -> Iterator[None]:
+        """All or nothing: every change made inside commits together or not at all.
+
+        The data's version is bumped in the same transaction, so cached answers are stale
+        exactly from the commit on; `app_state` marks a change to the app's own tables
+        (users, sessions, tokens) that no KPI reads, which leaves cached answers valid.
+        """
         with self.lock:
-            if self.engine == "duckdb":
-                raw = self.con.con
-                raw.begin()
-                try:
+            outermost = not getattr(self._local, "writing", False)
+            self._local.writing = True
+            try:
+                with self._transaction():
                     yield
-                except BaseException:
-                    raw.rollback()
-                    raise
-                raw.commit()
-            elif self.engine == "postgres":
-                # psycopg turns the transactions Ibis opens inside this one into savepoints.
-                with self.con.con.transaction():
-                    yield
-            else:
-                raise WarehouseError(f"transactions are not supported on {self.engine}")
+                    if outermost and not app_state and self._versioned:
+                        self._run(f'UPDATE "{DATA_VERSION.name}" SET version = version + 1')
+            finally:
+                if outermost:
+                    self._local.writing = False
+            if outermost and not app_state and not self._versioned:
+                self._changes += 1
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        if self.engine == "duckdb":
+            raw = self.con.con
+            raw.begin()
+            try:
+                yield
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+        elif self.engine == "postgres":
+            # psycopg turns the transactions Ibis opens inside this one into savepoints.
+            with self.con.con.transaction():
+                self._run("SET LOCAL statement_timeout = 0")  # a write is never cut short
+                yield
+        elif self.engine == "pyspark":
+            raise WarehouseError(spark.READ_ONLY)
+        else:
+            raise WarehouseError(f"transactions are not supported on {self.engine}")
 
     def load(self, frames: Mapping[str, Frame], *, replace: bool = False) -> dict[str, int]:
         """Append (or, with `replace`, substitute) rows of canonical tables in one transaction.
@@ -202,8 +375,9 @@ class Warehouse:
         }
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.con.disconnect()
+        for con in [*self._opened, self._root]:
+            with contextlib.suppress(Exception):
+                con.disconnect()
 
 
 def _in_declared_order(name: str, data: pa.Table) -> pa.Table:
@@ -239,18 +413,23 @@ def connect(url: str | None = None, *, create: bool = True, read_only: bool = Fa
         path = resolved.removeprefix("duckdb://")
         if read_only:
             con = ibis.duckdb.connect(path, read_only=True)
-            return Warehouse(con=con, url=resolved)
+            return Warehouse(con, resolved, read_only=True)
         if path not in ("", ":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         con = ibis.duckdb.connect(path or ":memory:")
     elif resolved.startswith("postgres://"):
         con = ibis.connect(resolved)
+    elif spark.is_spark_url(resolved):
+        # Read-only: the tables are the lake's, and nothing is created there.
+        return Warehouse(spark.connect_backend(resolved), resolved, read_only=True)
     else:
         raise WarehouseError(
-            f"unsupported database URL {resolved!r}: use a .duckdb path, duckdb://PATH "
-            "or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            f"unsupported database URL {resolved!r}: use a .duckdb path, duckdb://PATH, "
+            "postgres://USER:PASSWORD@HOST:PORT/DATABASE, spark+local:///PARQUET_FOLDER "
+            "or spark://HOST:PORT?warehouse=LAKE_PATH"
         )
-    warehouse = Warehouse(con=con, url=resolved)
+    warehouse = Warehouse(con, resolved)
     if create and not warehouse.has_schema():
         warehouse.create_schema()
+    warehouse._ensure_data_version()
     return warehouse

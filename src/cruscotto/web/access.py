@@ -28,6 +28,7 @@ Routes use it like this (reports too):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -40,6 +41,7 @@ from cruscotto.web.auth import require_user
 from cruscotto.web.i18n import Formatter, Translator
 from cruscotto.web.users import User
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The filters the overview offers as pickers (SPEC §4).
 OVERVIEW_FILTERS = ("rep", "team", "channel", "segment", "pipeline")
 
@@ -64,6 +66,10 @@ def requested_filters(
 ) -> dict[str, list[str]]:
     """The dimension filters in the query string (`?rep=r1&channel=web&channel=ads`)."""
     given = locals()
+    for values in given.values():
+        if values and any(_CONTROL.search(v) for v in values):
+            # A NUL byte would cut the value short in the database's parser (a 500).
+            raise HTTPException(400, "a filter value holds a control character (e.g. NUL)")
     # An empty picker submits `rep=`; that means "no filter", not "rep is empty".
     return {d: [v for v in given[d] if v] for d in DIMENSIONS if given[d] and any(given[d])}
 

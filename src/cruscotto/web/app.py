@@ -9,7 +9,9 @@ What it wires:
 - every module in `cruscotto.web.routes` that defines `router` (an APIRouter), in
   alphabetical order; a new group of pages is a new module there, nothing to edit here;
 - errors: an unauthenticated page request goes to /login, an API request gets 401;
-  403/404/400 render as a page for browsers and as JSON under /api.
+  403/404/400 render as a page for browsers and as JSON under /api; every engine error
+  (`EngineError`: period, dimension, currency, time limit) in one handler (422, or 504
+  for a query stopped by the time limit; 503 when the database itself fails).
 - /openapi.json describes the API. /docs is off: Swagger UI would load assets from a CDN.
 """
 
@@ -20,16 +22,18 @@ import importlib
 import pkgutil
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import plotly
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 import cruscotto
-from cruscotto.engine import CurrencyError, DimensionError, PeriodError
+from cruscotto.engine import EngineError, QueryTimeout
 from cruscotto.settings import (
     CompanySettings,
     SecuritySettings,
@@ -41,7 +45,10 @@ from cruscotto.warehouse import Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
+from cruscotto.web.headers import SecurityHeadersMiddleware
 from cruscotto.web.i18n import Translator, negotiate
+from cruscotto.web.kpis import engine
+from cruscotto.web.limits import BodyLimitMiddleware
 from cruscotto.web.pages import templates
 from cruscotto.web.scheduler import start as start_scheduler
 from cruscotto.web.sessions import SessionStore
@@ -58,7 +65,7 @@ def create_app(
     settings: CompanySettings | None = None,
     *,
     today: date | None = None,
-    cache_seconds: float = 60.0,
+    cache_seconds: float | None = None,
     warm: bool = False,
     security: SecuritySettings | None = None,
     config: str | Path | None = None,
@@ -66,19 +73,19 @@ def create_app(
 ) -> FastAPI:
     """The web app over `warehouse`.
 
-    `today` pins "now" for the engine (tests, demos); `cache_seconds` is how long engine
-    answers are reused (0: never), see cruscotto.web.cache; `warm` computes the
-    company-wide overview in the background as soon as the server starts; `security`
-    (the `security:` section of cruscotto.yaml by default) sets what may be written and
-    the limits, see cruscotto.web.permissions and docs/web.md; `config` is the company's
-    cruscotto.yaml (default: the usual one), where the settings page saves changes;
-    `scheduler` runs the alert evaluation, deliveries and digests (see
+    `today` pins "now" for the engine (tests, demos); engine answers are reused until the
+    data changes, or at most `cache_seconds` (0: never), see cruscotto.web.cache; `warm`
+    computes the company-wide overview in the background as soon as the server starts;
+    `security` (the `security:` section of cruscotto.yaml by default) sets what may be
+    written and the limits, see cruscotto.web.permissions and docs/web.md; `config` is the
+    company's cruscotto.yaml (default: the usual one), where the settings page saves
+    changes; `scheduler` runs the alert evaluation, deliveries and digests (see
     cruscotto.web.scheduler).
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        if warm and cache_seconds > 0:
+        if warm and cache_seconds != 0:
             app.state.warm_up = warm_up(app)
         jobs = start_scheduler(app) if scheduler else None
         yield
@@ -114,10 +121,16 @@ def create_app(
         lifetime=timedelta(hours=app.state.security.session_max_hours),
     )
     app.state.cache_seconds = cache_seconds
-    app.state.engine = None  # created on first use, see cruscotto.web.kpis.engine
+    app.state.engine = None
+    # Made now, not on first use: a catalog naming an unknown KPI function stops the
+    # server at start-up, with the KPI's and the function's names.
+    engine(SimpleNamespace(app=app))
     app.state.control_secret = None  # set by `cruscotto serve`, see cruscotto.web.routes.control
 
     app.add_middleware(CsrfMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost of ours: an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, security=app.state.security)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -165,25 +178,36 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_page(request, exc.status_code, str(exc.detail))
 
     # The engine's errors speak to the user (a missing fx rate names currency and day):
-    # show them instead of a bare 500.
+    # one handler shows every one of them instead of a bare 500.
     def engine_error(request: Request, exc: Exception):
-        status = 503 if isinstance(exc, WarehouseError) else 422
+        status = engine_error_status(exc)
         message = f"cannot compute this: {exc}"
         if wants_json(request):
             return JSONResponse({"detail": message}, status_code=status)
         return _error_page(request, status, message)
 
-    for error in (CurrencyError, DimensionError, PeriodError, WarehouseError):
+    for error in (EngineError, WarehouseError):
         app.add_exception_handler(error, engine_error)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError):
         if wants_json(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # jsonable_encoder: an error's context may hold the exception object itself.
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
         )
         return _error_page(request, 422, problems)
+
+
+def engine_error_status(exc: Exception) -> int:
+    """The HTTP status of an engine or warehouse error: the question cannot be answered as
+    asked (422), took too long (504), or the database is not usable (503)."""
+    if isinstance(exc, QueryTimeout):
+        return 504
+    if isinstance(exc, EngineError):
+        return 422
+    return 503
 
 
 def _error_page(request: Request, status: int, message: str):

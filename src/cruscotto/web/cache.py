@@ -1,12 +1,16 @@
-"""A short-lived cache of engine answers, so that a warm dashboard is fast.
+"""Engine answers kept until the data changes, so that a warm dashboard is fast.
 
 The same overview is opened by many people each morning; its numbers only change when
-data is imported. Answers are kept for `ttl` seconds (default 60; 0 turns caching off),
-keyed by the question (method, KPI, period, grain or dimension, filters), at most
-`size` of them. On a DuckDB file no other process can write while the app has it open,
-so the only staleness is on PostgreSQL, for at most `ttl` seconds after an import.
+data is imported, a setting is saved, or the calendar moves on. An answer is kept under
+its question (method, KPI, period, grain or dimension, filters), the data's version
+(`Warehouse.data_version`, bumped in the same transaction as every import — by this
+server or any other process on the same database) and the engine's today. So an answer
+is never served after the data it was computed from has changed, and never recomputed
+while it has not. At most `size` answers are kept, the least recently used dropped first.
 Drill-down record pages are cached the same way (key: period, filters, page, sort), so a
 page of records always agrees with the numbers shown next to it.
+
+Nothing here takes turns on the database: every thread reads on its own connection.
 """
 
 from __future__ import annotations
@@ -32,9 +36,13 @@ CACHED_METHODS = (
 
 
 class CachedEngine:
-    """An `Engine` whose answers to `CACHED_METHODS` are remembered for `ttl` seconds."""
+    """An `Engine` whose answers to `CACHED_METHODS` are remembered for a data version.
 
-    def __init__(self, engine: Engine, ttl: float = 60.0, size: int = 4096) -> None:
+    `ttl` optionally caps an answer's age in seconds (None: until the data changes; 0:
+    nothing is cached).
+    """
+
+    def __init__(self, engine: Engine, ttl: float | None = None, size: int = 4096) -> None:
         self._engine = engine
         self._ttl = ttl
         self._size = size
@@ -44,41 +52,29 @@ class CachedEngine:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._engine, name)
-        if not callable(attribute):
+        if name not in CACHED_METHODS or not callable(attribute):
             return attribute
-
-        def serialised(*args, **kwargs):
-            # One DuckDB connection serves every thread of the web server; not only the
-            # queries but also the schema lookups that build them must take turns.
-            with self._engine.warehouse.lock:
-                return attribute(*args, **kwargs)
-
-        if name not in CACHED_METHODS:
-            return serialised
 
         def cached(*args, **kwargs):
             key = (name, *map(_key, args), *sorted((k, _key(v)) for k, v in kwargs.items()))
-            return self.remember(key, lambda: serialised(*args, **kwargs))
+            return self.remember(key, lambda: attribute(*args, **kwargs))
 
         return cached
 
-    def locked(self, compute):
-        """`compute()` with the database to itself (see `__getattr__`)."""
-        with self._engine.warehouse.lock:
-            return compute()
-
     def remember(self, key: tuple, compute):
-        """The answer stored under `key` if fresh, else `compute()` stored and returned.
+        """The answer stored under `key` for the current data, else `compute()` stored.
 
         When several requests ask the same question at once (everyone opening the
         dashboard at nine), one computes and the others wait for its answer.
         """
-        if self._ttl <= 0:
+        if self._ttl == 0:
             return compute()
+        # Read before computing: an import committed meanwhile makes the next ask recompute.
+        key = (self._engine.warehouse.data_version(), self._engine.today, *key)
         while True:
             with self._lock:
                 hit = self._answers.get(key)
-                if hit is not None and time.monotonic() - hit[0] < self._ttl:
+                if hit is not None and (self._ttl is None or time.monotonic() - hit[0] < self._ttl):
                     self._answers.move_to_end(key)
                     return hit[1]
                 running = self._running.get(key)

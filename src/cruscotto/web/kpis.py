@@ -18,6 +18,7 @@ from cruscotto.model import table as model_table
 from cruscotto.settings import read_config
 from cruscotto.web.access import Access
 from cruscotto.web.cache import CachedEngine
+from cruscotto.web.limits import check_period
 
 log = logging.getLogger("cruscotto.web")
 
@@ -28,17 +29,16 @@ _engine_lock = threading.Lock()
 
 
 def engine(request: Request) -> Engine:
-    """The app's engine (answers cached briefly, see web/cache.py), created on first use."""
+    """The app's engine (answers cached by data version, see web/cache.py), made once."""
     state = request.app.state
     if state.engine is None:
         with _engine_lock:
             if state.engine is None:
                 # The KPI catalog with the company's targets, benchmarks and custom KPIs.
                 catalog = load_catalog(read_config(state.config_path))
-                with state.warehouse.lock:  # the engine reads the catalog of tables
-                    computing = Engine(
-                        state.warehouse, state.settings, catalog=catalog, today=state.today
-                    )
+                computing = Engine(
+                    state.warehouse, state.settings, catalog=catalog, today=state.today
+                )
                 state.engine = CachedEngine(computing, ttl=state.cache_seconds)
     return state.engine
 
@@ -95,9 +95,11 @@ def resolve_period(text: str | None, grain: str, kpis: Engine, who: Access) -> P
     if text in PRESETS:
         return preset_period(text, kpis.today, fiscal)
     try:
-        return Period.parse(text, fiscal)
-    except ValueError:
+        period = Period.parse(text, fiscal)
+    except (ValueError, OverflowError):  # OverflowError: a date past 9999
         raise HTTPException(400, who.t("error.bad_period", period=text)) from None
+    check_period(period, grain, who)
+    return period
 
 
 def readable_period(
@@ -167,8 +169,7 @@ def definition_dict(kpi, who: Access) -> dict:
 def freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
     """The newest record date of each source table (None when it has no rows)."""
     if isinstance(kpis, CachedEngine):
-        compute = lambda: kpis.locked(lambda: _freshness(kpis, tables))  # noqa: E731
-        return kpis.remember(("freshness", *tables), compute)
+        return kpis.remember(("freshness", *tables), lambda: _freshness(kpis, tables))
     return _freshness(kpis, tables)
 
 

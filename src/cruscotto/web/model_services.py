@@ -7,6 +7,7 @@ import threading
 
 from fastapi import Request
 
+from cruscotto.models.churn_risk import ChurnRiskService
 from cruscotto.models.deal_scores import DealScoreService
 
 _LOCK = threading.Lock()
@@ -19,3 +20,12 @@ def deal_score_service(request: Request) -> DealScoreService:
         if getattr(state, "deal_scores", None) is None:
             state.deal_scores = DealScoreService()
     return state.deal_scores
+
+
+def churn_risk_service(request: Request) -> ChurnRiskService:
+    """The one churn-risk service of the app, created on first use."""
+    state = request.app.state
+    with _LOCK:
+        if getattr(state, "churn_risk", None) is None:
+            state.churn_risk = ChurnRiskService()
+    return state.churn_risk

@@ -34,7 +34,6 @@ def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, l
 
 
 def reps_in_teams(kpis: Engine, teams: list[str]) -> set[str]:
-    with kpis.warehouse.lock:  # the connection is shared by the server's threads
-        reps = kpis.warehouse.table("reps")
-        query = reps.filter(reps.team.isin(teams)).select("rep_id")
-        return set(kpis.execute(query)["rep_id"])
+    reps = kpis.warehouse.table("reps")
+    query = reps.filter(reps.team.isin(teams)).select("rep_id")
+    return set(kpis.execute(query)["rep_id"])

@@ -105,9 +105,7 @@ def _add_missing_columns(warehouse: Warehouse, declared: Table) -> None:
 
 
 def read_rows(warehouse: Warehouse, declared: Table) -> list[dict]:
-    with warehouse.lock:
-        frame = warehouse.con.table(declared.name).to_pyarrow()
-    return frame.to_pylist()
+    return warehouse.to_pyarrow(warehouse.con.table(declared.name)).to_pylist()
 
 
 def replace_rows(warehouse: Warehouse, contents: dict[Table, list[dict]]) -> None:
@@ -116,7 +114,7 @@ def replace_rows(warehouse: Warehouse, contents: dict[Table, list[dict]]) -> Non
         declared.name: conform(declared, pa.Table.from_pylist(rows, schema=_arrow_schema(declared)))
         for declared, rows in contents.items()
     }
-    with warehouse.transaction():
+    with warehouse.transaction(app_state=True):  # no KPI reads the web's own tables
         for name, data in prepared.items():
             warehouse.truncate(name)
             warehouse.append(name, data)

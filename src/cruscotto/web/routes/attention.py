@@ -9,12 +9,15 @@ every page (a manager's teams, a rep's own numbers). Items, most urgent first:
   year, with why: the change split into mix and rate effects by the dimension whose
   segment explains most of it (goals/decomposition.py);
 * segments of the watched breakdowns (conversion by channel, win rate by rep, the stage
-  durations…) that moved against a year earlier.
+  durations…) that moved against a year earlier;
+* customers showing churn signals (cruscotto.alerts.records.churn_signals, each signal
+  named), within the user's accounts (not for viewers: those are records).
 Each item links to the KPI page with its period and filters. The card grid is at /overview.
 
 Ranking score: a goal behind pace 6 + 4 × (1 − probability); a value outside its usual
-range 8 (adverse) or 4.8 (good news); a steady slide 5; a move min(|z|, 10); good news is
-weighed × 0.6 (an improvement is worth knowing, a slide worth acting on).
+range 8; a steady slide 5; a move min(|z|, 10); an account at risk 6 + its number of
+signals (at most 10); good news weighs × 0.6 (an improvement is worth knowing, a slide
+worth acting on).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from cruscotto.alerts.records import churn_signals
+from cruscotto.alerts.rules import Rule
 from cruscotto.alerts.usual import usual_ranges
 from cruscotto.engine import Engine
 from cruscotto.goals.attention import Move, explain, kpi_moves, segment_moves
@@ -32,6 +37,7 @@ from cruscotto.web.goals import goal_dict, goal_store, visible_goals
 from cruscotto.web.i18n import Formatter
 from cruscotto.web.kpis import engine, period_dict
 from cruscotto.web.pages import nav_item, page, templates
+from cruscotto.web.pickers import reps_in_teams
 
 router = APIRouter()
 nav_item("attention", "/attention", "nav.attention", order=5)
@@ -80,6 +86,7 @@ def attention(
     for move in segment_moves(kpis, period, filters):
         if who.can_see(kpis.catalog.get(move.kpi)):
             items.append(_move_item(kpis, who, move))
+    items += _accounts_at_risk(kpis, who)
     items.sort(key=lambda item: -item["score"])
     return {"period": period_dict(period), "filters": filters, "items": items}
 
@@ -105,6 +112,37 @@ def _goal_items(request: Request, who: Access, kpis: Engine) -> list[dict]:
             }
         )
     return items
+
+
+SHOWN_ACCOUNTS = 5
+
+
+def _accounts_at_risk(kpis: Engine, who: Access) -> list[dict]:
+    """Customers with churn signals among the user's accounts, most signals first."""
+    if not who.can_see_records:
+        return []
+    hits = churn_signals(kpis, Rule(name="attention", kind="churn_signals"))
+    forced = who.forced
+    if "rep" in forced:
+        hits = [h for h in hits if h.rep_id in forced["rep"]]
+    elif "team" in forced:
+        members = reps_in_teams(kpis, forced["team"])
+        hits = [h for h in hits if h.rep_id in members]
+    hits.sort(key=lambda h: (-len(h.numbers["signals"]), h.label))
+    return [
+        {
+            "type": "account_at_risk",
+            "kpi": "account_health",
+            "kpi_name": h.label,
+            "score": min(6.0 + len(h.numbers["signals"]), 10.0),
+            "worse": True,
+            "account": h.subject,
+            "signals": h.numbers["signals"],
+            "details": h.numbers["details"],
+            "link": h.link,
+        }
+        for h in hits[:SHOWN_ACCOUNTS]
+    ]
 
 
 UNUSUAL_SCORE = 8.0

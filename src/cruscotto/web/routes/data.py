@@ -12,21 +12,24 @@ Who may do what:
   viewers (company-wide dashboards) may read it too; reps may not, because its numbers are
   company-wide and a rep sees only their own (see `cruscotto.web.access`).
 
-Files are read and checked outside any lock; only the load itself is one transaction, so
-no dashboard query reads a half-written table, and a successful import clears the
-engine's answer cache so the dashboard shows the new numbers at once.
+Files are read and checked outside any lock; only the load itself is one transaction (one
+writer at a time), so no dashboard query — each on its own connection — reads a
+half-written table: it sees the data as it was until the commit, which bumps the data's
+version, so cached answers are recomputed and the dashboard shows the new numbers at once.
 """
 
 from __future__ import annotations
 
-import base64
+import secrets
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from cruscotto import health
 from cruscotto.ingest import (
@@ -42,6 +45,7 @@ from cruscotto.model import TABLES
 from cruscotto.web.access import Access, access
 from cruscotto.web.alerting import evaluate_in_background
 from cruscotto.web.cache import CachedEngine
+from cruscotto.web.limits import check_upload, upload_name
 from cruscotto.web.pages import nav_item, page, render
 from cruscotto.web.permissions import Write, authorize, may
 
@@ -50,8 +54,6 @@ IMPORTERS = ("admin", "manager")
 HEALTH_READERS = ("admin", "manager", "viewer")
 nav_item("data_import", "/data/import", "nav.data_import", roles=IMPORTERS, order=60)
 nav_item("data_health", "/data/health", "nav.data_health", roles=HEALTH_READERS, order=61)
-# The page lists this many rejects; the CSV download holds them all.
-SHOWN_REJECTS = 200
 
 
 def require_role(who: Access, roles: tuple[str, ...]) -> None:
@@ -87,8 +89,11 @@ def import_uploads(
     """Import the uploaded files; the report, or `error` when a file cannot be read at all."""
     state = request.app.state
     company = Settings(timezone=state.settings.timezone, currency=state.settings.base_currency)
+    limits = state.security
     with tempfile.TemporaryDirectory(prefix="cruscotto-upload-") as folder:
         paths = [save(upload, Path(folder) / str(i)) for i, upload in enumerate(files)]
+        for path in paths:
+            check_upload(path, path.name, limits, write.who.t)
         mapping_path = save(mapping, Path(folder) / "mapping") if has_file(mapping) else None
         try:
             if saved_mapping and mapping_path is None:
@@ -106,21 +111,27 @@ def import_uploads(
                 guard=write.import_guard(),
             )
         except (ImportFileError, ValueError) as exc:
-            return {"error": str(exc), "applied": False}
-        rejects_csv = rejects_data_url(report, Path(folder) / "rejects.csv")
+            return {"error": str(exc).replace(folder, "…"), "applied": False}
+        except RecursionError:  # an expression thousands of terms deep
+            return {"error": write.who.t("error.expression_too_deep"), "applied": False}
     if report.applied:
         forget_answers(request)
     if report.applied or report.rejects:  # new data, or rejects to alert about
         evaluate_in_background(request.app)
-    return report.as_dict() | {"rejects_csv": rejects_csv}
+    answer = report.as_dict()
+    # A million rejects would be a 200 MB answer: the first few here, all of them as a CSV
+    # kept for an hour for this user.
+    answer["rejects_total"] = len(report.rejects)
+    answer["rejects"] = answer["rejects"][: limits.rejects_shown]
+    answer["rejects_csv"] = rejected_rows(request).keep(report, write.who.user.username)
+    return answer
 
 
 def save(upload: UploadFile, folder: Path) -> Path:
     """The upload written under its own file name, in a folder of its own (two uploads may
     share a name)."""
     folder.mkdir(parents=True)
-    name = Path(upload.filename or "upload").name or "upload"
-    target = folder / name
+    target = folder / upload_name(upload.filename)
     with target.open("wb") as out:
         shutil.copyfileobj(upload.file, out)
     return target
@@ -131,12 +142,58 @@ def has_file(upload: UploadFile | None) -> bool:
     return upload is not None and bool(upload.filename)
 
 
-def rejects_data_url(report: ImportReport, path: Path) -> str | None:
-    """All rejects as a CSV the page offers for download (a data: URL, nothing kept on disk)."""
-    if not report.rejects:
-        return None
-    content = report.write_rejects_csv(path).read_bytes()
-    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(content).decode("ascii")
+class RejectedRows:
+    """The rejects CSV of recent imports, each readable by the user who imported, for
+    KEEP_SECONDS (then deleted)."""
+
+    KEEP_SECONDS = 3600
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="cruscotto-rejects-"))
+        self.kept: dict[str, tuple[str, float]] = {}  # id -> (username, when)
+        self.lock = threading.Lock()
+
+    def keep(self, report: ImportReport, username: str) -> str | None:
+        """Keep the CSV of `report`'s rejects; the address to download it from."""
+        if not report.rejects:
+            return None
+        self.forget_old()
+        key = secrets.token_urlsafe(16)
+        report.write_rejects_csv(self.folder / f"{key}.csv")
+        with self.lock:
+            self.kept[key] = (username, time.monotonic())
+        return f"/api/data/import/rejects/{key}.csv"
+
+    def path(self, key: str, username: str) -> Path | None:
+        self.forget_old()
+        with self.lock:
+            owner = self.kept.get(key)
+        return self.folder / f"{key}.csv" if owner and owner[0] == username else None
+
+    def forget_old(self) -> None:
+        with self.lock:
+            old = [
+                k for k, (_, at) in self.kept.items() if time.monotonic() - at > self.KEEP_SECONDS
+            ]
+            for key in old:
+                del self.kept[key]
+                (self.folder / f"{key}.csv").unlink(missing_ok=True)
+
+
+def rejected_rows(request: Request) -> RejectedRows:
+    state = request.app.state
+    if getattr(state, "rejected_rows", None) is None:
+        state.rejected_rows = RejectedRows()
+    return state.rejected_rows
+
+
+@router.get("/api/data/import/rejects/{key}.csv", tags=["data"])
+def rejects_download(key: str, request: Request, write: Write = Depends(may("import"))):
+    """Every reject of a recent import, as CSV (only for the user who imported, for an hour)."""
+    path = rejected_rows(request).path(key, write.who.user.username)
+    if path is None:
+        raise HTTPException(404, write.who.t("error.rejects_gone"))
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename="rejects.csv")
 
 
 def forget_answers(request: Request) -> None:

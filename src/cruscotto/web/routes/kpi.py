@@ -42,6 +42,8 @@ router = APIRouter()
 PAGE_SIZES = (25, 50, 100, 200)
 # The CSV export holds every record behind a number, up to this many.
 CSV_LIMIT = 1_000_000
+# Past any real table's size; larger offsets overflow the database's 64-bit integers.
+MAX_OFFSET = 1_000_000_000
 
 
 @router.get("/api/kpis", tags=["kpis"])
@@ -92,7 +94,7 @@ def kpi_page(
     grain: str = "month",
     by: Annotated[str | None, Query(description="dimension to break the value down by")] = None,
     limit: Annotated[int, Query(ge=1, le=max(PAGE_SIZES))] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     sort: str | None = None,
     desc: bool = False,
     who: Access = Depends(access),
@@ -177,11 +179,12 @@ class Paging:
     descending: bool
 
 
-def records_page(
+def sorted_records(
     kpis: Engine, kpi_id: str, period: Period, filters: dict, paging: Paging, who: Access
-) -> dict:
+) -> tuple[pd.DataFrame, int]:
+    """The records behind the KPI (400 when `sort` names no column of them)."""
     try:
-        frame, total = kpis.records(
+        return kpis.records(
             kpi_id,
             period,
             filters,
@@ -194,6 +197,12 @@ def records_page(
         if paging.sort is None:
             raise
         raise HTTPException(400, who.t("error.bad_sort", column=paging.sort)) from None
+
+
+def records_page(
+    kpis: Engine, kpi_id: str, period: Period, filters: dict, paging: Paging, who: Access
+) -> dict:
+    frame, total = sorted_records(kpis, kpi_id, period, filters, paging, who)
     names = names_of(kpis, frame)
     frame = local_times(frame, kpis, kpis.catalog.get(kpi_id))
     return {
@@ -224,7 +233,8 @@ def records_csv(
     who.require_export()
     current = resolve_period(period, check_grain(grain, who), kpis, who)
     filters = who.filters_for(kpi)
-    frame, _ = kpis.records(kpi.id, current, filters, limit=CSV_LIMIT, sort=sort, descending=desc)
+    paging = Paging(CSV_LIMIT, 0, sort, desc)
+    frame, _ = sorted_records(kpis, kpi.id, current, filters, paging, who)
     names = names_of(kpis, frame)
     header, rows, digits = csv_table(
         local_times(frame, kpis, kpi), names, ValueText(who.language), kpi.unit

@@ -1,9 +1,11 @@
-"""The predictive models' pages: how well the close probability did in its backtest.
+"""The predictive models' pages.
 
 GET /models/close-probability   · GET /api/models/close-probability (JSON)
+GET /accounts/at-risk           · GET /api/accounts/at-risk (JSON)
 
 The backtest summarises the whole company's deals (scores and counts, no deal), so it is
-for admins and managers; reps and viewers get 403.
+for admins and managers; reps and viewers get 403. The accounts at risk are records: a
+manager sees the accounts owned by their teams' reps, a rep their own, a viewer none.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException
 
 from cruscotto.engine import Engine
+from cruscotto.models.churn_risk import ChurnRiskService
 from cruscotto.models.deal_scores import DealScoreService
 from cruscotto.models.store import latest_runs
 from cruscotto.web.access import Access, access
 from cruscotto.web.kpis import engine
-from cruscotto.web.model_services import deal_score_service
+from cruscotto.web.model_services import churn_risk_service, deal_score_service
 from cruscotto.web.pages import nav_item, page
 
 router = APIRouter()
 nav_item("models", "/models/close-probability", "nav.models", roles=("admin", "manager"), order=35)
+nav_item("at_risk", "/accounts/at-risk", "nav.at_risk", roles=("admin", "manager", "rep"), order=36)
+AT_RISK_SHOWN = 50
 MODEL_ROLES = ("admin", "manager")
 
 
@@ -96,3 +101,54 @@ def calibration_chart(backtest: dict, who: Access) -> dict:
             "legend": {"orientation": "h"},
         },
     }
+
+
+@page(router, "/accounts/at-risk", "models/at_risk.html", name="at_risk", tags=["models"])
+def accounts_at_risk(
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+    service: ChurnRiskService = Depends(churn_risk_service),
+) -> dict:
+    """The customers most likely to lapse in the next six months, by revenue at risk
+    (probability × MRR × 12), each with the reasons raising its risk; in the user's scope."""
+    who.require_records()
+    risk = service.current(kpis)
+    if risk is None:
+        return {"status": "training", "error": service.error, "accounts": [], "backtest": None}
+    accounts = risk.accounts
+    owners = _owners_in_scope(who, kpis)
+    if owners is not None:
+        accounts = accounts[accounts.owner_id.isin(owners)]
+    shown = accounts.head(AT_RISK_SHOWN)
+    return {
+        "status": "training" if service.training else "ready",
+        "error": service.error,
+        "uses_model": risk.uses_model,
+        "trained_at": risk.trained_at.isoformat(timespec="seconds"),
+        "customers": len(accounts),
+        "accounts": [
+            {
+                "account_id": row.account_id,
+                "name": row.name,
+                "segment": row.segment,
+                "probability": float(row.probability),
+                "yearly_revenue": float(row.yearly_revenue),
+                "revenue_at_risk": float(row.revenue_at_risk),
+                "reasons": row.reasons,
+            }
+            for row in shown.itertuples()
+        ],
+        "backtest": {k: v for k, v in risk.backtest.items() if k != "calibration"},
+    }
+
+
+def _owners_in_scope(who: Access, kpis: Engine) -> set[str] | None:
+    """The reps whose accounts the user may see (None: all of them)."""
+    forced = who.forced
+    if "rep" in forced:
+        return set(forced["rep"])
+    if "team" in forced:
+        reps = kpis.table("reps")
+        rows = kpis.execute(reps.filter(reps.team.isin(forced["team"])).select("rep_id"))
+        return set(rows.rep_id)
+    return None

@@ -16,8 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from cruscotto.engine import CurrencyError, Engine, Period
-from cruscotto.engine.dimensions import DimensionError
+from cruscotto.engine import Engine, EngineError, Period
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.models.deal_scores import DealScores, DealScoreService
 from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
@@ -120,7 +119,11 @@ def run_report(
     try:
         chosen: Period | None = report_period(period, kpis, who)
         return build(kpis, name, chosen, who.filters(), **options)
-    except (DimensionError, CurrencyError, ValueError) as exc:
+    except OverflowError:
+        raise HTTPException(400, who.t("error.bad_period", period=period)) from None
+    except EngineError:
+        raise  # dimensions, currencies, time limit: the app's one engine-error handler
+    except ValueError as exc:  # an option the report does not take
         raise HTTPException(400, str(exc)) from None
 
 

@@ -1,0 +1,2 @@
+-- 1 statement(s)
+SELECT CASE WHEN "t1"."created_at" < MAKE_TIMESTAMP(2025, 12, 31, 23, 0, 0.0) THEN NULL WHEN "t1"."created_at" < MAKE_TIMESTAMP(2026, 1, 31, 23, 0, 0.0) THEN 0 WHEN "t1"."created_at" < MAKE_TIMESTAMP(2026, 2, 28, 23, 0, 0.0) THEN 1 WHEN "t1"."created_at" < MAKE_TIMESTAMP(2026, 3, 31, 22, 0, 0.0) THEN 2 ELSE NULL END AS "_key", COUNT(*) AS "m0" FROM (SELECT * FROM "leads" AS "t0" WHERE "t0"."created_at" >= MAKE_TIMESTAMP(2025, 12, 31, 23, 0, 0.0) AND "t0"."created_at" < MAKE_TIMESTAMP(2026, 3, 31, 22, 0, 0.0)) AS "t1" GROUP BY 1;

@@ -1,0 +1,2 @@
+-- 1 statement(s)
+SELECT "t1"."owner_id" AS "_key", COUNT(*) FILTER(WHERE "t1"."status" = 'won') AS "m0", COUNT(*) FILTER(WHERE "t1"."status" IN ('won', 'lost')) AS "m1" FROM (SELECT * FROM "opportunities" AS "t0" WHERE "t0"."closed_at" >= CAST('2026-02-28T23:00:00' AS TIMESTAMP) AND "t0"."closed_at" < CAST('2026-03-31T22:00:00' AS TIMESTAMP)) AS "t1" GROUP BY 1;
