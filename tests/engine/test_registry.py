@@ -49,9 +49,10 @@ def test_registering_a_name_twice_is_an_error(decorator):
 
 
 def test_the_web_app_refuses_to_start_on_a_misspelt_function(duckdb_warehouse, monkeypatch):
-    from cruscotto.engine import engine as engine_module
     from cruscotto.web import create_app
+    from cruscotto.web import kpis as web_kpis
 
-    monkeypatch.setattr(engine_module, "load_catalog", _misspelt_catalog)
+    # The web app loads the company's catalog (shipped KPIs + cruscotto.yaml) itself.
+    monkeypatch.setattr(web_kpis, "load_catalog", lambda *config: _misspelt_catalog())
     with pytest.raises(CatalogError, match="no KPI function is named 'mmr'"):
         create_app(duckdb_warehouse)
