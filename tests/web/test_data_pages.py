@@ -191,7 +191,11 @@ def test_health_json_matches_health_check(app, admin):
     assert page.status_code == 200 and 'data-table="opportunities"' in page.text
 
 
-@pytest.mark.parametrize(("role", "status"), [("viewer", 200), ("manager", 200), ("rep", 403)])
+# Company-wide counts, dates and file names: the admin's alone (issue 15: managers and
+# viewers read the whole company's tables there).
+@pytest.mark.parametrize(
+    ("role", "status"), [("admin", 200), ("viewer", 403), ("manager", 403), ("rep", 403)]
+)
 def test_who_reads_the_health_page(app, role, status):
     client = login(app, role)
     assert client.get("/api/data/health").status_code == status
@@ -206,6 +210,15 @@ def test_the_kpi_card_shows_the_health_of_its_sources(app, admin):
     assert data["source_health"] == {"opportunities": {"issues": truth.issues, "rejected_rows": 1}}
     page = admin.get("/kpi/forecast_hit_rate?period=2026-03")  # the definition card: at once
     assert 'class="source-health" data-source="opportunities"' in page.text
+
+
+def test_only_the_admin_sees_the_health_of_sources_on_the_kpi_card(app, admin):
+    upload(admin, WITH_BAD_ROW, allow_partial=True)
+    for role in ("manager", "rep", "viewer"):
+        data = login(app, role).get("/api/kpi/forecast_hit_rate?period=2026-03").json()
+        assert data["source_health"] == {}, role
+        page = login(app, role).get("/kpi/forecast_hit_rate?period=2026-03")
+        assert "source-health" not in page.text and "/data/health" not in page.text, role
 
 
 def test_an_upload_with_a_mapping_file(app, admin):

@@ -23,6 +23,19 @@ def test_definition_card_with_source_freshness(company):
     assert data["kpi"]["frequency"] == "weekly"
 
 
+def test_source_freshness_is_read_within_the_users_scope(company):
+    # Bruno (r2): his newest lead is L6 at 2026-03-11 09:00Z, not the company's L4 (r1's,
+    # 1 April in Rome); the manager of North (r1, r3) has L4; the viewer reads the
+    # company-wide dashboards, so the company's newest (issue 15: not the company's date
+    # for a rep or a manager).
+    for user, newest in (("other_rep", "2026-03-11"), ("manager", "2026-04-01")):
+        data = kpi(company[user], "/api/kpi/new_leads?period=2026-03")
+        assert data["freshness"] == {"leads": newest}, user
+    assert kpi(company["viewer"], "/api/kpi/new_leads?period=2026-03")["freshness"] == {
+        "leads": "2026-04-01"
+    }
+
+
 def test_comparison_trend_and_breakdown(company):
     data = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03&by=rep")
     compare = data["compare"]

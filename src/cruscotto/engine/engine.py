@@ -276,10 +276,20 @@ class Engine:
         offset: int = 0,
         sort: str | None = None,
         descending: bool = False,
+        people: Sequence[str] | None = None,
     ) -> tuple[pd.DataFrame, int]:
-        """The records behind a value under the same filters: a page of them and the total."""
+        """The records behind a value under the same filters: a page of them and the total.
+
+        With `people` (rep ids), only the records that belong to one of them: a record
+        naming its own person (the rep of an activity, the owner of a deal…) is listed
+        only if that person is one of `people`. The filters pick the records behind the
+        number; some of those can be a colleague's (engagement counts every interaction
+        with a rep's customers, whoever had it), and a scoped reader must not see them.
+        """
         (definition,), scope = self._prepare([kpi_id], period, filters)
         view = self._records_view(definition, scope)
+        if people is not None:
+            view = record_rules.belonging_to(view, people)
         total = int(self.execute(view.count()))
         if sort is not None and sort not in view.columns:
             raise ValueError(f"cannot sort by {sort!r}; the columns are {', '.join(view.columns)}")

@@ -46,6 +46,16 @@ def filterable(source: str, dimension: str) -> bool:
         return False
 
 
+def belonging_to(view: ir.Table, people: Sequence[str]) -> ir.Table:
+    """The rows of a records view whose own person (PERSON_COLUMNS, the first the view
+    has) is one of `people`; a view without a person column is returned as it is (its
+    rows belong to whom the filters say, e.g. the owner of an account)."""
+    column = next((c for c in dimensions.PERSON_COLUMNS if c in view.columns), None)
+    if column is None:
+        return view
+    return view.filter(view[column].cast("string").isin([str(p) for p in people]))
+
+
 def in_period(engine: EngineContext, column: ir.Value, period: Period) -> ir.BooleanValue:
     """Whether a date or timestamp is in the period: timestamps cut at local midnight,
     dates taken as they are."""

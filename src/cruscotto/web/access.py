@@ -6,8 +6,8 @@ filters from the query string and combines them with the user's forced scope (SP
 | role    | forced filters                 | drill-down records | exports |
 | ------- | ------------------------------ | ------------------ | ------- |
 | admin   | none                           | yes                | yes     |
-| manager | {"team": their teams}          | yes                | yes     |
-| rep     | {"rep": [their rep_id]}        | yes (own only)     | yes     |
+| manager | {"team": their teams}          | their teams' reps' | yes     |
+| rep     | {"rep": [their rep_id]}        | own only           | yes     |
 | viewer  | none                           | no                 | no      |
 
 A filter the URL asks for that falls outside the forced scope (a rep asking for another
@@ -15,6 +15,11 @@ rep, a manager for another team) is refused with 403; never quietly widened. A K
 dimensions cannot carry the forced scope (a rep-scoped user and a KPI without `rep`, a
 manager and a KPI without `team`) is not visible to that user at all: company-wide
 numbers are not "own numbers".
+
+Records are listed under the same filters and, for a rep or a manager, only those whose
+own person is in scope (`people`): a number can count a colleague's record (engagement
+counts every interaction with a rep's customers, whoever had it), and the list behind it
+then says how many such records it leaves out rather than showing them.
 
 Writes are decided in one place, `cruscotto.web.permissions`.
 
@@ -139,6 +144,15 @@ class Access:
         """Requested filters this KPI cannot be cut by (its numbers would ignore them)."""
         return [d for d in self.filters() if d not in kpi.dimensions]
 
+    def people(self, data) -> list[str] | None:
+        """The reps whose records this user may list (None: anyone's). A rep their own; a
+        manager the reps of their teams. `data` is the engine or the warehouse."""
+        if self.user.role == "rep":
+            return [self.user.rep_id or ""]
+        if self.user.role == "manager":
+            return sorted(team_reps(data, self.user.teams))
+        return None
+
     def require_records(self) -> None:
         if not self.can_see_records:
             raise HTTPException(403, self.t("error.no_records"))
@@ -162,6 +176,14 @@ class Access:
         if dimension == "team":
             return value in forced["team"]
         return dimension == "rep" and rep_team in forced["team"]
+
+
+def team_reps(data, teams: Iterable[str]) -> set[str]:
+    """The rep ids of `teams`, as the stored `reps` table says today (`data`: the engine
+    or the warehouse)."""
+    reps = data.table("reps")
+    chosen = reps.filter(reps.team.isin(list(teams))).select("rep_id")
+    return {str(r) for r in data.execute(chosen)["rep_id"]}
 
 
 def access(

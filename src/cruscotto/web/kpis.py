@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from fastapi import HTTPException, Request
 
 from cruscotto.catalog import load_catalog
-from cruscotto.engine import Engine, KpiResult, Period
+from cruscotto.engine import Engine, KpiResult, Period, filterable
 from cruscotto.model import table as model_table
 from cruscotto.settings import read_config
 from cruscotto.web.access import Access
@@ -166,21 +166,34 @@ def definition_dict(kpi, who: Access) -> dict:
     }
 
 
-def freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
-    """The newest record date of each source table (None when it has no rows)."""
+def freshness(
+    kpis: Engine, tables: list[str], scope: dict[str, list[str]] | None = None
+) -> dict[str, date | None]:
+    """The newest record date of each source table (None when it has no rows).
+
+    With `scope` (a rep's or a manager's forced filters), the newest of the records in
+    that scope, and only for the tables the scope applies to: the company-wide newest
+    date is not theirs to read (issue 15).
+    """
+    scope = scope or {}
+    key = ("freshness", *tables, *sorted((d, tuple(v)) for d, v in scope.items()))
     if isinstance(kpis, CachedEngine):
-        return kpis.remember(("freshness", *tables), lambda: _freshness(kpis, tables))
-    return _freshness(kpis, tables)
+        return kpis.remember(key, lambda: _freshness(kpis, tables, scope))
+    return _freshness(kpis, tables, scope)
 
 
-def _freshness(kpis: Engine, tables: list[str]) -> dict[str, date | None]:
+def _freshness(
+    kpis: Engine, tables: list[str], scope: dict[str, list[str]]
+) -> dict[str, date | None]:
     newest: dict[str, date | None] = {}
     for name in tables:
+        if not all(filterable(name, dimension) for dimension in scope):
+            continue
         column = model_table(name).date_column
         if column is None:
             newest[name] = None
             continue
-        t = kpis.warehouse.table(name)
+        t = kpis.records_of(name, None, scope) if scope else kpis.warehouse.table(name)
         value = kpis.execute(t[column].max())
         missing = value is None or value != value  # None, NaN or NaT: an empty table
         newest[name] = None if missing else _local_day(value, kpis.settings.tz)

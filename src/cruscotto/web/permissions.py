@@ -7,12 +7,16 @@ Reading is scoped by `cruscotto.web.access`; writing is decided here, per role a
 | `import`          | all   | rows of their teams' reps (setting below) | no  | no     |
 | `users.manage`    | yes   | no                                        | no  | no     |
 | `settings.change` | yes   | no                                        | no  | no     |
-| `targets.set`     | all   | their teams only                          | no  | no     |
+| `targets.set`     | all   | their teams only²                         | no  | no     |
 | `goals.set`       | all   | their teams only                          | own¹| no     |
 | `alerts.manage`   | all   | their teams only                          | no  | no     |
 
 Everyone may change their own language and log out; those are not company writes.
 ¹ A rep sets goals on their own scope only when `goals.reps_set_own` is true (cruscotto.yaml).
+² A KPI's target holds for the whole company today, so in practice only the admin sets one.
+
+There is no other check: routes, the goal and alert-rule stores and the admin pages all
+ask `authorize` / `authorize_scope` (or a `Write` from `may`), never the role directly.
 
 A write scoped to one dimension value (a goal for a team, a rep, a channel…) goes through
 `authorize_scope`: a team is checked as itself, a rep by the team the rep is in, and a
@@ -52,7 +56,7 @@ from fastapi import Depends, HTTPException, Request
 from cruscotto import audit
 from cruscotto.ingest import Incoming, audited
 from cruscotto.warehouse import Warehouse
-from cruscotto.web.access import Access, access
+from cruscotto.web.access import Access, access, team_reps
 from cruscotto.web.auth import client_address
 
 ADMIN_ONLY = ("users.manage", "settings.change")
@@ -128,6 +132,12 @@ class Write:
     def require_teams(self, teams: Iterable[str]) -> None:
         authorize(self.who, self.action, teams=list(teams))
 
+    def require_scope(
+        self, dimension: str | None, value: str | None, *, rep_team: str | None = None
+    ) -> None:
+        """This write's scope (see `authorize_scope`; None: the whole company)."""
+        authorize_scope(self.who, self.action, dimension, value, rep_team=rep_team)
+
     def audit(
         self,
         warehouse: Warehouse,
@@ -173,7 +183,7 @@ class Write:
         owner = TEAM_ROWS.get(name)
         if owner is None:
             raise HTTPException(403, self.who.t("error.company_table", table=label))
-        allowed = _team_reps(warehouse, self.who.user.teams)
+        allowed = team_reps(warehouse, self.who.user.teams)
         outside = set(rows[owner].dropna()) - allowed
         unowned = int(rows[owner].isna().sum())
         if not part.only_missing:
@@ -200,12 +210,6 @@ def may(action: str) -> Callable[..., Write]:
         return Write(who, action, client_address(request))
 
     return dependency
-
-
-def _team_reps(warehouse: Warehouse, teams: Iterable[str]) -> set[str]:
-    reps = warehouse.con.table("reps")
-    chosen = reps.filter(reps.team.isin(list(teams))).select("rep_id")
-    return set(chosen.execute()["rep_id"])
 
 
 def _stored_owners(warehouse: Warehouse, part: Incoming, owner: str) -> set[str]:

@@ -27,17 +27,18 @@ from starlette.concurrency import run_in_threadpool
 from cruscotto.alerts import store
 from cruscotto.alerts.rules import GRAINS, KINDS, PARAMETERS, SEVERITIES, Rule, RuleError
 from cruscotto.engine import Engine
+from cruscotto.goals import rep_team
 from cruscotto.web import digests
 from cruscotto.web.access import Access, access
 from cruscotto.web.alert_texts import describe
 from cruscotto.web.alerting import rule_store
 from cruscotto.web.kpis import engine
 from cruscotto.web.pages import nav_item, page, templates
+from cruscotto.web.permissions import authorize, authorize_scope
 from cruscotto.web.user_admin import UserAdmin
 from cruscotto.web.users import UserError
 
 router = APIRouter()
-RULE_WRITERS = ("admin", "manager")
 nav_item("alerts", "/alerts", "alerts.title", order=40)
 SNOOZE_DAYS = (1, 7)
 
@@ -193,11 +194,6 @@ async def digests_form(request: Request, who: Access = Depends(access)):
 # -- rules --------------------------------------------------------------------------------
 
 
-def _require_writer(who: Access) -> None:
-    if who.user.role not in RULE_WRITERS:
-        raise HTTPException(403, who.t("alerts.error.rule_role"))
-
-
 def _mine(rule: Rule, who: Access) -> bool:
     """A manager's rules are the ones kept within (some of) their teams."""
     if who.user.role == "admin":
@@ -209,7 +205,7 @@ def _mine(rule: Rule, who: Access) -> bool:
 @page(router, "/alerts/rules", "alerts/rules.html", name="alert_rules", tags=["alerts"])
 def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) -> dict:
     """The rules this user may manage, and what a new rule can be made of."""
-    _require_writer(who)
+    authorize(who, "alerts.manage")
     rules = [r for r in rule_store(kpis).list() if _mine(r, who)]
     return {
         "rules": [r.to_dict() for r in rules],
@@ -228,7 +224,7 @@ def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) ->
 
 
 def _save_rule(request: Request, who: Access, kpis: Engine, data: dict[str, Any]) -> Rule:
-    _require_writer(who)
+    authorize(who, "alerts.manage")
     data = {k: v for k, v in data.items() if k not in ("rule_id", "created_by", "within")}
     try:
         rule = Rule.from_dict(data)
@@ -247,19 +243,15 @@ def _save_rule(request: Request, who: Access, kpis: Engine, data: dict[str, Any]
 
 
 def _within_teams(rule: Rule, who: Access, kpis: Engine) -> Rule:
-    """A manager's rule, kept within their teams; a scope beyond them is refused (403)."""
-    teams = list(who.user.teams)
+    """A manager's rule, kept within their teams; a team or rep scope beyond them is
+    refused (403) by the one write check, cruscotto.web.permissions."""
     kind, _, value = rule.scope.partition(":")
-    if kind == "team" and value not in teams:
-        raise HTTPException(403, who.t("error.out_of_scope", dimension="team"))
-    if kind == "rep":
-        reps = kpis.table("reps")
-        team = kpis.execute(reps.filter(reps.rep_id == value).select("team"))
-        if team.empty or team["team"].iloc[0] not in teams:
-            raise HTTPException(403, who.t("error.out_of_scope", dimension="rep"))
+    if kind in ("team", "rep"):
+        team = rep_team(kpis, value) if kind == "rep" else None
+        authorize_scope(who, "alerts.manage", kind, value, rep_team=team)
     if rule.kpi and "team" not in kpis.catalog.get(rule.kpi).dimensions:
         raise HTTPException(403, who.t("error.kpi_not_visible", kpi=rule.kpi))
-    return replace(rule, within={"team": teams})
+    return replace(rule, within={"team": list(who.user.teams)})
 
 
 @router.post("/api/alerts/rules", tags=["alerts"], status_code=201)
@@ -310,7 +302,7 @@ def _whole_number(text: str | None, who: Access) -> int | None:
 
 
 def _remove_rule(request: Request, who: Access, kpis: Engine, rule_id: str) -> None:
-    _require_writer(who)
+    authorize(who, "alerts.manage")
     rules = rule_store(kpis)
     try:
         rule = rules.get(rule_id)

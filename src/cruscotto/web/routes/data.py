@@ -8,9 +8,10 @@ Who may do what:
 - importing changes the company's data: `cruscotto.web.permissions` decides (admins all
   tables, managers only their teams' rows, if the company allows it; 403 for the others),
   and records every import in the audit trail;
-- the health page holds counts, dates, file names and check results but no records, so
-  viewers (company-wide dashboards) may read it too; reps may not, because its numbers are
-  company-wide and a rep sees only their own (see `cruscotto.web.access`).
+- the health page holds company-wide counts, dates, import file names and check results:
+  the admin's alone. A manager sees their teams, a rep their own records and a viewer the
+  dashboards (see `cruscotto.web.access`); none of them reads the whole company's tables
+  (issue 15). The KPI card shows them the newest record date within their scope.
 
 Files are read and checked outside any lock; only the load itself is one transaction (one
 writer at a time), so no dashboard query — each on its own connection — reads a
@@ -51,7 +52,7 @@ from cruscotto.web.permissions import Write, authorize, may
 
 router = APIRouter()
 IMPORTERS = ("admin", "manager")
-HEALTH_READERS = ("admin", "manager", "viewer")
+HEALTH_READERS = ("admin",)
 nav_item("data_import", "/data/import", "nav.data_import", roles=IMPORTERS, order=60)
 nav_item("data_health", "/data/health", "nav.data_health", roles=HEALTH_READERS, order=61)
 

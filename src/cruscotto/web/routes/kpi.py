@@ -62,6 +62,14 @@ def visible_kpi(kpi_id: str, who: Access, kpis: Engine):
     return kpi
 
 
+def sources_health(kpis: Engine, kpi, who: Access) -> dict[str, dict[str, int]]:
+    """The quality checks and rejected rows of the KPI's sources: company-wide counts, so
+    for the admin only (the data-health page is theirs too)."""
+    if who.user.role != "admin":
+        return {}
+    return source_health(kpis, list(kpi.sources))
+
+
 def kpi_shell(
     kpi_id: str,
     period: str | None = None,
@@ -76,8 +84,8 @@ def kpi_shell(
     current, problem = readable_period(period, grain, kpis, who)
     return {
         "kpi": definition_dict(kpi, who),
-        "freshness": freshness(kpis, list(kpi.sources)),
-        "source_health": source_health(kpis, list(kpi.sources)),
+        "freshness": freshness(kpis, list(kpi.sources), who.forced),
+        "source_health": sources_health(kpis, kpi, who),
         "period": period_dict(current),
         "period_error": problem,
         "grain": grain,
@@ -113,8 +121,8 @@ def kpi_page(
         raise HTTPException(400, who.t("error.bad_dimension", kpi=kpi.id, dimension=dimension))
     data = {
         "kpi": definition_dict(kpi, who),
-        "freshness": freshness(kpis, list(kpi.sources)),
-        "source_health": source_health(kpis, list(kpi.sources)),
+        "freshness": freshness(kpis, list(kpi.sources), who.forced),
+        "source_health": sources_health(kpis, kpi, who),
         "period": period_dict(current),
         "grain": grain,
         "filters": who.filters(),
@@ -182,7 +190,8 @@ class Paging:
 def sorted_records(
     kpis: Engine, kpi_id: str, period: Period, filters: dict, paging: Paging, who: Access
 ) -> tuple[pd.DataFrame, int]:
-    """The records behind the KPI (400 when `sort` names no column of them)."""
+    """The records behind the KPI that the user may list (400 when `sort` names no column
+    of them): for a rep or a manager, only those of the people in their scope."""
     try:
         return kpis.records(
             kpi_id,
@@ -192,6 +201,7 @@ def sorted_records(
             offset=paging.offset,
             sort=paging.sort,
             descending=paging.descending,
+            people=who.people(kpis),
         )
     except ValueError:
         if paging.sort is None:
@@ -210,11 +220,23 @@ def records_page(
         "names": names,
         "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False)],
         "total": total,
+        "not_listed": not_listed(kpis, kpi_id, period, filters, total, who),
         "limit": paging.limit,
         "offset": paging.offset,
         "sort": paging.sort,
         "descending": paging.descending,
     }
+
+
+def not_listed(
+    kpis: Engine, kpi_id: str, period: Period, filters: dict, listed: int, who: Access
+) -> int:
+    """How many records behind the number belong to people outside the user's scope (a
+    colleague's interaction with a rep's customer): counted, not shown."""
+    if who.people(kpis) is None:
+        return 0
+    _, everyone = kpis.records(kpi_id, period, filters, limit=1)
+    return everyone - listed
 
 
 @router.get("/api/kpi/{kpi_id}/records.csv", tags=["kpis"], response_class=StreamingResponse)
