@@ -144,18 +144,24 @@ def warm_and_load(db: Path, clients: int, seconds: float) -> None:
         stop(process)
 
 
-def load(url: str, clients: int, seconds: float) -> None:
+def read_pages(
+    sessions: list[httpx.Client], until: threading.Event | float
+) -> tuple[list[float], int]:
+    """Each session reads the pages in turn until `until` (a monotonic time or an event):
+    the latencies of the answered requests and the number of errors (non-200 or failed)."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
-    sessions = [client(url) for _ in range(clients)]  # logged in before the clock starts
+
+    def done() -> bool:
+        return until.is_set() if isinstance(until, threading.Event) else time.monotonic() > until
 
     def work(index: int) -> None:
         nonlocal errors
         session = sessions[index]
         paths = list(PAGES.values())
         i = index
-        while time.monotonic() < stop_at:
+        while not done():
             try:
                 took, status = timed(session, paths[i % len(paths)])
                 failed = status != 200
@@ -168,13 +174,18 @@ def load(url: str, clients: int, seconds: float) -> None:
                     latencies.append(took)
             i += 1
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    stop_at = time.monotonic() + seconds
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(sessions))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return latencies, errors
+
+
+def load(url: str, clients: int, seconds: float) -> None:
+    sessions = [client(url) for _ in range(clients)]  # logged in before the clock starts
+    started = time.perf_counter()
+    latencies, errors = read_pages(sessions, time.monotonic() + seconds)
     elapsed = time.perf_counter() - started
     total = len(latencies) + errors
     print(
