@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--rows", type=int, default=1_000_000, help="deals imported")
+    parser.add_argument("--rows", type=int, default=600_000, help="deals imported (≈90 MB)")
     parser.add_argument("--upload-mb", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
