@@ -57,7 +57,7 @@ def mapper_form(request: Request, who: Access = Depends(access)) -> dict:
     authorize(who, "import")
     return {
         "tables": list(MAPPER_TABLES),
-        "saved": saved_mappings.listing(request.app.state.warehouse),
+        "saved": saved_mappings.listing(request.app.state.warehouse.state_store),
     }
 
 
@@ -197,7 +197,7 @@ def map_columns(
                 name.strip(), table, choices, result["date_order"] or None
             )
             address = request.client.host if request.client else None
-            saved_mappings.save(state.warehouse, mapping, who.user.username, address)
+            saved_mappings.save(state.warehouse.state_store, mapping, who.user.username, address)
             result["saved"] = mapping.name
         return result
     except MapperError as exc:
