@@ -139,7 +139,7 @@ def evaluate(
     `churn_risk` ({account id: {probability, reasons}}) is the churn-risk model's score,
     when the caller has one the model is trusted for (alerts train no model): it is the
     `churn_risk` signal of the churn-signals rules."""
-    warehouse = engine.warehouse
+    warehouse = engine.warehouse.state_store
     ensure_tables(warehouse)
     delivery.ensure_tables(warehouse)
     now = now or utc_now()

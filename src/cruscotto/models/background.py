@@ -112,7 +112,7 @@ class BackgroundModel(Generic[Result]):
         if self.kept is not None:
             try:
                 save_state(
-                    engine.warehouse,
+                    engine.warehouse.state_store,
                     self.name,
                     trained_at=result.trained_at,
                     data_version=version,
@@ -128,7 +128,7 @@ class BackgroundModel(Generic[Result]):
                 return
             self._looked_up = True
             try:
-                found = load_state(engine.warehouse, self.name)
+                found = load_state(engine.warehouse.state_store, self.name)
                 if found is not None and self._result is None:
                     self._result_version, state = found
                     self._result = self.kept.from_state(state)
