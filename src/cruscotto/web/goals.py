@@ -19,7 +19,7 @@ from cruscotto.goals import (
     progress,
     rep_team,
 )
-from cruscotto.goals.pacing import expected_path
+from cruscotto.goals.pacing import WithinMonth, expected_path
 from cruscotto.settings import read_config
 from cruscotto.web.access import Access
 from cruscotto.web.permissions import authorize_scope
@@ -132,8 +132,9 @@ def kpi_page_goals(
         data = goal_dict(kpis, goal, who)
         data["per_point"] = [_point_target(data, period, point) for point in trend]
         data["today"] = kpis.today.isoformat()
-        shares = data["month_shares"]
-        path = expected_path(kpis.settings, period, shares, goal.target, data["kind"])
+        shares, profile = data["month_shares"], data["day_of_month_profile"]
+        within = WithinMonth(tuple(profile) if profile else None)
+        path = expected_path(kpis.settings, period, shares, goal.target, data["kind"], within)
         data["expected_path"] = [{"day": day.isoformat(), "value": v} for day, v in path]
         shown.append(data)
     return shown
