@@ -5,9 +5,9 @@ KPI (each month's share of last year's same period), when a whole year of histor
 exists; otherwise by the months' working days. Within a month it follows when the KPI's
 volume actually arrives (`WithinMonth`): evenly over the company's working days
 (`CompanySettings.working_weekdays` and `holidays`), so a Monday after a weekend has not
-fallen behind — or, for counts and sums whose past months arrived on particular days of
-the month (invoices issued on the 1st), by their day-of-month profile, whichever of the
-two described each of the past months better when that month was left out of it.
+fallen behind — or, for sums whose past months arrived on particular days of the month
+(invoices issued on the 1st), by their day-of-month profile, whichever of the two
+described each of the past months better when that month was left out of it.
 
 Example (tests/goals/test_pacing.py): a target of 100 for November 2026, which has 21
 working days (Mon–Fri); by the end of Friday 13 November 10 have passed, so 100 × 10/21 ≈
