@@ -47,6 +47,7 @@ class PinError(ValueError):
 
 def pinned(warehouse: Warehouse, username: str) -> list[str]:
     """The user's pinned KPI ids, first first."""
+    warehouse = warehouse.state_store  # the app's own tables (beside a read-only lake)
     warehouse.ensure_tables([PINS])
     rows = [r for r in read_rows(warehouse, PINS) if r["username"] == username]
     return [r["kpi"] for r in sorted(rows, key=lambda r: r["position"])]
@@ -91,6 +92,7 @@ def set_pins(
         seen.add(kpi)
     if len(kpis) > MAX_PINS:
         raise PinError("pins.too_many", count=len(kpis), most=MAX_PINS)
+    warehouse = warehouse.state_store
     warehouse.ensure_tables([PINS])
     with warehouse.transaction(app_state=True):  # no KPI reads the pins
         rows = read_rows(warehouse, PINS)
