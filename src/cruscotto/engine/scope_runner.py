@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cruscotto.engine.kpi_scope import KpiScope
-from cruscotto.engine.result import Computed, Measured, Results
+from cruscotto.engine.result import Measured, Results
 from cruscotto.engine.scope import TOTAL, Scope
 
 if TYPE_CHECKING:
@@ -45,15 +45,10 @@ def scope_for(engine: EngineContext, scope: Scope) -> KpiScope:
     )
 
 
-def computed(measured: Measured) -> Computed:
-    return Computed(
-        value=measured.value,
-        numerator=measured.numerator,
-        denominator=measured.denominator,
-        sample_size=measured.sample_size,
-        details=dict(measured.details),
-        maturing=measured.maturing,
-    )
+def computed(measured: Measured) -> Measured:
+    """A copy the engine may add details to: the function's answer may be remembered for
+    the rest of the question (`KpiScope.remember`)."""
+    return replace(measured, details=dict(measured.details))
 
 
 def _has_data(measured: Measured) -> bool:
