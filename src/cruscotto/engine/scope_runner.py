@@ -51,7 +51,7 @@ def computed(measured: Measured) -> Measured:
     return replace(measured, details=dict(measured.details))
 
 
-def _has_data(measured: Measured) -> bool:
+def has_data(measured: Measured) -> bool:
     """Whether a breakdown group has records behind it (else it is left out)."""
     if measured.sample_size is not None or measured.denominator is not None:
         return bool(measured.sample_size) or bool(measured.denominator)
@@ -82,7 +82,7 @@ def run_grouped(
         }
     if scope.dimension is not None and grouped is not None:
         answers = grouped(replace(base, by=scope.dimension))
-        return {group: computed(m) for group, m in answers.items() if _has_data(m)}
+        return {group: computed(m) for group, m in answers.items() if has_data(m)}
     if scope.dimension is not None:
         return run_per_value(function, engine, base, scope.dimension)
     return {TOTAL: computed(function(base))}
@@ -102,6 +102,6 @@ def run_per_value(
     results: Results = {}
     for group in values:
         measured = function(replace(base, filters={**base.filters, dimension: [group]}))
-        if _has_data(measured):
+        if has_data(measured):
             results[group] = computed(measured)
     return results
