@@ -186,7 +186,7 @@ def evaluate(
         if held.holding and held.rule_id in evaluated and key not in holding_keys:
             updated[key] = replace(held, holding=False, cleared_at=now)
             report.cleared.append(key)
-    with warehouse.transaction():
+    with warehouse.transaction(app_state=True):  # alerts are app state: answers stay valid
         append(warehouse, ALERT_FIRINGS, [firing_row(f) for f in report.fired])
         append(warehouse, ALERT_INBOX, inbox_rows)
         append(warehouse, delivery.ALERT_DELIVERIES, queued)

@@ -362,7 +362,7 @@ class RuleStore:
             created_by=before.created_by if before else rule.created_by or username,
         )
         rules[rule.rule_id] = rule
-        with self.warehouse.transaction():
+        with self.warehouse.transaction(app_state=True):  # no KPI reads alert rules
             self._write(rules.values())
             audit.record(
                 self.warehouse,
@@ -380,7 +380,7 @@ class RuleStore:
         before = rules.pop(rule_id, None)
         if before is None:
             raise RuleError("rule_id", f"there is no rule {rule_id!r}")
-        with self.warehouse.transaction():
+        with self.warehouse.transaction(app_state=True):  # no KPI reads alert rules
             self._write(rules.values())
             audit.record(
                 self.warehouse,
