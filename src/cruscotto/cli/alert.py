@@ -45,7 +45,16 @@ def run(
     from cruscotto.web.users import UserStore
 
     engine = _engine(ctx)
-    report, outcome = run_alerts(engine, UserStore(engine.warehouse), deliver=deliver)
+
+    def churn_scores() -> dict | None:  # the kept model, or one trained now on new data
+        from cruscotto.models.churn_risk import ChurnRiskService
+
+        risk = ChurnRiskService().current(engine, wait=True)
+        return risk.scores() if risk is not None else None
+
+    report, outcome = run_alerts(
+        engine, UserStore(engine.warehouse), deliver=deliver, churn_scores=churn_scores
+    )
     if output == "json":
         console.print_json(json.dumps({**report.to_dict(), "deliveries": outcome}, default=str))
         return
@@ -54,7 +63,7 @@ def run(
     table = RichTable(title=f"{len(report.holding)} alerts hold ({len(report.fired)} sent now)")
     for heading in ("severity", "rule", "alert", "sent"):
         table.add_column(heading)
-    stored = {f.key: f for f in firings(engine.warehouse, limit=5000)}
+    stored = {f.key: f for f in firings(engine.warehouse.state_store, limit=5000)}
     shown = Counter()
     for finding in report.holding:
         shown[finding.rule.rule_id] += 1

@@ -41,9 +41,10 @@ from cruscotto.settings import (
     load_company,
     load_security,
 )
-from cruscotto.warehouse import Warehouse, WarehouseError
+from cruscotto.warehouse import ReadOnlyWarehouse, Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
+from cruscotto.web.background import BackgroundThreads
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
 from cruscotto.web.headers import SecurityHeadersMiddleware
 from cruscotto.web.i18n import Translator, negotiate
@@ -89,8 +90,11 @@ def create_app(
             app.state.warm_up = warm_up(app)
         jobs = start_scheduler(app) if scheduler else None
         yield
+        # Nothing may use the warehouse after the app stops: the scheduler's jobs and
+        # every background thread (warm-up, after-import work, trainings) are waited for.
         if jobs is not None:
-            jobs.shutdown(wait=False)
+            jobs.shutdown(wait=True)
+        app.state.background.join()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -103,6 +107,7 @@ def create_app(
         dependencies=[Depends(verify_csrf)],
     )
     app.state.warehouse = warehouse
+    app.state.background = BackgroundThreads()
     # The company's config file: where the admin's settings and target changes are saved.
     app.state.config_path = config_path(config)
     app.state.settings = settings or load_company(app.state.config_path)
@@ -181,7 +186,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     # one handler shows every one of them instead of a bare 500.
     def engine_error(request: Request, exc: Exception):
         status = engine_error_status(exc)
-        message = f"cannot compute this: {exc}"
+        # A write refused by a read-only lake is not a failed computation: say it as is.
+        message = str(exc) if isinstance(exc, ReadOnlyWarehouse) else f"cannot compute this: {exc}"
         if wants_json(request):
             return JSONResponse({"detail": message}, status_code=status)
         return _error_page(request, status, message)
@@ -202,7 +208,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def engine_error_status(exc: Exception) -> int:
     """The HTTP status of an engine or warehouse error: the question cannot be answered as
-    asked (422), took too long (504), or the database is not usable (503)."""
+    asked (422), took too long (504), the database takes no writes (409), or it is not
+    usable (503)."""
+    if isinstance(exc, ReadOnlyWarehouse):
+        return 409
     if isinstance(exc, QueryTimeout):
         return 504
     if isinstance(exc, EngineError):
