@@ -63,7 +63,8 @@ def test_page_runs_under_the_policy_without_a_violation(admin_page, served, path
     page.wait_for_function(
         "document.querySelectorAll('.deferred[data-src]:not([data-loaded])').length === 0"
     )
-    assert page.locator(".deferred[data-loaded=failed]").count() == 0, path
+    failed = page.locator(".deferred[data-loaded=failed]")
+    assert failed.count() == 0, (path, failed.all_inner_texts())
     violations = page.evaluate("window.__csp")
     assert not violations and not messages, (path, violations, messages)
 
