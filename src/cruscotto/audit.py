@@ -66,6 +66,7 @@ def record(
     address: str | None = None,
 ) -> None:
     """Append one entry; call inside the change's own transaction so both land or neither."""
+    warehouse = warehouse.state_store
     warehouse.ensure_tables([AUDIT_LOG])
     row = {
         "at": datetime.now(UTC).replace(tzinfo=None),
@@ -81,6 +82,7 @@ def record(
 
 def entries(warehouse: Warehouse, *, limit: int = 200) -> list[AuditEntry]:
     """The latest `limit` entries, newest first."""
+    warehouse = warehouse.state_store
     warehouse.ensure_tables([AUDIT_LOG])
     log = warehouse.con.table(AUDIT_LOG.name)
     rows = warehouse.to_pyarrow(log.order_by(log.at.desc()).limit(limit)).to_pylist()

@@ -158,7 +158,8 @@ def _duplicates(t: ir.Table, columns: list[str], *, fold: bool = False) -> int:
         .aggregate(n=ibis._.count())
         .filter(ibis._.n > 1)
     )
-    return int(grouped.aggregate(extra=(grouped.n - 1).sum()).execute()["extra"].iloc[0] or 0)
+    # The sum over no duplicate group is NULL (NaN once in pandas, on Spark): none.
+    return int(_scalar((grouped.n - 1).sum().fill_null(0)) or 0)
 
 
 def _quality_checks(

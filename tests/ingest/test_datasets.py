@@ -34,6 +34,7 @@ DATASETS = _datasets()
 EXAMPLES = REPO / "examples"
 MAVEN = DATASETS / "maven_crm_sales_opportunities"
 OLIST = DATASETS / "olist_marketing_funnel"
+TELCO = DATASETS / "ibm_telco_customer_churn"
 UTC = Settings(timezone="UTC", currency="EUR")
 
 
@@ -194,3 +195,58 @@ def test_olist_marketing_funnel(duckdb_warehouse):
         signed.sum(),
         signed.sum(),
     )
+
+
+def test_ibm_telco_customer_churn(duckdb_warehouse):
+    need(TELCO)
+    raw = pd.read_csv(TELCO / "Telco-Customer-Churn.csv", dtype=str, keep_default_na=False)
+    [report] = load(duckdb_warehouse, TELCO, ("Telco-Customer-Churn.csv", "telco/contracts.yaml"))
+    [file] = report.files
+    # One contract and one account per customer (7043 unique customerID, SOURCE.md).
+    assert file.inserted == len(raw) == raw["customerID"].nunique() == 7043
+    assert file.related_inserted == {"accounts": 7043}
+
+    contracts = duckdb_warehouse.table("contracts").execute().set_index("contract_id")
+    raw = raw.set_index("customerID").loc[contracts.index]
+    # The snapshot is dated 2019-09-30: a contract started `tenure` months before it and
+    # a churned customer cancelled on it (the mapping's comment says why).
+    asof = pd.Timestamp("2019-09-30")
+    tenure = raw["tenure"].astype(int)
+    expected_start = [asof - pd.DateOffset(months=m) for m in tenure]
+    assert (pd.to_datetime(contracts["start_date"]) == pd.DatetimeIndex(expected_start)).all()
+    churned = raw["Churn"] == "Yes"
+    assert contracts["cancelled_at"].notna().sum() == churned.sum() == 1869
+    assert (pd.to_datetime(contracts.loc[churned, "cancelled_at"]) == asof).all()
+    assert contracts["mrr"].to_numpy() == pytest.approx(raw["MonthlyCharges"].astype(float))
+    assert (contracts["product"] == raw["Contract"]).all()
+
+    # The engine's churn for September 2019 against pandas on the raw file: customers at
+    # the start are those with at least one month of tenure (the 11 with tenure 0 joined
+    # on the 30th), and every churned customer had one (churners have tenure >= 1).
+    engine = Engine(
+        duckdb_warehouse,
+        CompanySettings(timezone="UTC", base_currency="USD"),
+        today=dt.date(2019, 12, 31),
+    )
+    at_start = tenure >= 1
+    assert (at_start | ~churned).all()
+    churn = engine.value("churn_rate", "2019-09")
+    assert (churn.numerator, churn.denominator) == (churned.sum(), at_start.sum())
+    assert (churn.numerator, churn.denominator) == (1869, 7043 - 11)
+    # By contract type (the product): Month-to-month 1655 of 3875 churned, One year 166,
+    # Two year 48 (SOURCE.md), over those already customers on 1 September.
+    by_type = dict(engine.breakdown("churn_rate", "2019-09", "product"))
+    for contract, group in raw[at_start].groupby("Contract"):
+        result = by_type[contract]
+        lost = (group["Churn"] == "Yes").sum()
+        assert (result.numerator, result.denominator) == (lost, len(group))
+    assert [by_type[c].numerator for c in ("Month-to-month", "One year", "Two year")] == [
+        1655,
+        166,
+        48,
+    ]
+    # Revenue churn: the churned customers' monthly charges over the MRR on 1 September.
+    charges = raw["MonthlyCharges"].astype(float)
+    revenue = engine.value("revenue_churn", "2019-09")
+    assert revenue.numerator == pytest.approx(charges[churned].sum())
+    assert revenue.denominator == pytest.approx(charges[at_start].sum())

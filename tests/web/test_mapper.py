@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from cruscotto.ingest import saved_mappings
 from tests.web.conftest import login
 
@@ -96,3 +98,60 @@ def test_preview_refuses_then_saves_and_reimports(app, web_warehouse):
 def test_viewers_and_reps_cannot_map(app):
     for role in ("viewer", "rep"):
         assert upload(login(app, role)).status_code == 403
+
+
+def test_every_table_and_column_has_a_label_in_every_language():
+    # Before, the mapper offered 4 tables and the other 16 had no label: a user picking
+    # contracts would have read "importing.column.mrr".
+    from cruscotto.model import TABLES
+    from cruscotto.web.i18n import LANGUAGES, Translator
+    from cruscotto.web.routes.mapper import MAPPER_TABLES, column_label
+
+    assert sorted(MAPPER_TABLES) == sorted(t.name for t in TABLES)
+    for language in LANGUAGES:
+        who = SimpleNamespace(t=Translator(language))
+        for table in TABLES:
+            title = who.t(f"importing.table.{table.name}")
+            assert not title.startswith("importing."), (language, table.name)
+            for column in table.columns:
+                label = column_label(who, table.name, column.name)
+                assert not label.startswith("importing."), (language, table.name, column.name)
+                assert "_" not in label, label  # no snake_case on screen
+    # A quote's status is not a deal's: each table says its own values.
+    it = SimpleNamespace(t=Translator("it"))
+    assert column_label(it, "opportunities", "status") == "Esito (aperta, vinta, persa)"
+    assert column_label(it, "quotes", "status").startswith("Stato (richiesto, inviato")
+
+
+# A contracts sheet in Italian: the fields and the preview read in Italian.
+CONTRACTS = (
+    "Contratto;Cliente;Inizio;Canone mensile;Valuta\n"
+    "C-1;Alfa;01/02/2026;1.500,00;EUR\n"
+    "C-2;Beta;15/02/2026;800;EUR\n"
+)
+
+
+def test_a_contracts_file_is_mapped_with_labels_in_the_users_language(app):
+    app.state.users.set_language("admin", "it")
+    client = login(app, "admin")
+    described = upload(client, CONTRACTS, table="contracts").json()
+    labels = {f["name"]: f["label"] for f in described["fields"]}
+    assert labels["mrr"] == "Ricavo ricorrente mensile (MRR)"
+    assert labels["start_date"] == "Data di inizio"
+    assert described["suggested"]["currency"] == "Valuta"  # three-letter codes
+    fields = {
+        "field.contract_id": "Contratto",
+        "field.account_id": "Cliente",
+        "field.start_date": "Inizio",
+        "field.mrr": "Canone mensile",
+        "field.currency": "Valuta",
+    }
+    form = {"token": described["token"], "table": "contracts", **fields}
+    preview = client.post("/api/data/mapper/map", data=form).json()
+    assert preview["preview"]["labels"][:3] == ["ID contratto", "Azienda", "Data di inizio"]
+    # Both contracts would be refused: their customers (Alfa, Beta) are not stored yet.
+    assert preview["rejected"] == 2 and preview["preview"]["rows"] == []
+    assert {r["column"] for r in preview["rejects"]} == {"Cliente"}
+    page = client.post("/data/mapper/map", data=form)
+    assert "Ricavo ricorrente mensile (MRR)" in page.text
+    assert "importing.column" not in page.text

@@ -134,7 +134,7 @@ def evaluate(
     now: dt.datetime | None = None,
 ) -> RunReport:
     """Check the rules, store what fired, fill inboxes, queue deliveries (see above)."""
-    warehouse = engine.warehouse
+    warehouse = engine.warehouse.state_store
     ensure_tables(warehouse)
     delivery.ensure_tables(warehouse)
     now = now or utc_now()

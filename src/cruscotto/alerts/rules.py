@@ -332,9 +332,9 @@ class RuleStore:
     """The rules of one warehouse: read, write (validated and audited), defaults."""
 
     def __init__(self, warehouse: Warehouse, catalog: Catalog) -> None:
-        self.warehouse = warehouse
+        self.warehouse = warehouse.state_store
         self.catalog = catalog
-        warehouse.ensure_tables([ALERT_RULES])
+        self.warehouse.ensure_tables([ALERT_RULES])
 
     def list(self) -> list[Rule]:
         table = app_table(self.warehouse, ALERT_RULES)

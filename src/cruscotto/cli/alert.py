@@ -54,7 +54,7 @@ def run(
     table = RichTable(title=f"{len(report.holding)} alerts hold ({len(report.fired)} sent now)")
     for heading in ("severity", "rule", "alert", "sent"):
         table.add_column(heading)
-    stored = {f.key: f for f in firings(engine.warehouse, limit=5000)}
+    stored = {f.key: f for f in firings(engine.warehouse.state_store, limit=5000)}
     shown = Counter()
     for finding in report.holding:
         shown[finding.rule.rule_id] += 1

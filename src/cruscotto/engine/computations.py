@@ -94,7 +94,14 @@ def measures_of(computation) -> dict[str, Measure] | None:
             measures["median"] = replace(measure, agg="median")
         return measures
     if isinstance(computation, Ratio):
-        return {"num": computation.numerator, "den": computation.denominator}
+        measures = {"num": computation.numerator, "den": computation.denominator}
+        for part, measure in list(measures.items()):
+            # A money sum may rest on amounts some records do not know: count them.
+            everything = all_records(measure) if measure.money else None
+            if everything is not None:
+                measures[f"{part}_n"] = counted(measure)
+                measures[f"{part}_records"] = everything
+        return measures
     return None
 
 
@@ -106,7 +113,17 @@ def assemble(computation, values: dict[str, Any]) -> Computed:
         return with_unknown(computed, values.get("records"))
     num, den = values["num"], values["den"]
     sample = int(den) if computation.denominator.agg == "count" and den is not None else None
-    return Computed(divide(num, den), num, den, sample_size=sample)
+    computed = Computed(divide(num, den), num, den, sample_size=sample)
+    unknown = 0
+    for part in ("num", "den"):
+        records, known = values.get(f"{part}_records"), values.get(f"{part}_n")
+        if records is not None and known is not None and records > known:
+            unknown += int(records - known)
+            if not known:  # every amount of that side unknown: no data, not a sum of 0
+                computed.value = None
+    if unknown:
+        computed.details["unknown"] = unknown
+    return computed
 
 
 def assemble_all(computation, groups: dict[Any, dict[str, Any]], scope: Scope) -> Results:

@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 from cruscotto.engine.customer_base import first_purchases_by_group, first_purchases_per_part
 from cruscotto.engine.finance import months_window, pnl_per_window
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
-from cruscotto.engine.measured import Measured, as_float, computes, divide
+from cruscotto.engine.measured import Measured, as_float, computes, divide, known_total
 from cruscotto.engine.parts import parts_table, rows_per_part
 from cruscotto.engine.timebounds import local_day
 
@@ -171,21 +171,31 @@ def campaign_wins(scope: KpiScope) -> ir.Table:
 
 
 def _campaign_revenue_of(row: dict[str, Any]) -> Measured:
-    return Measured(value=float(row.get("revenue") or 0.0), sample_size=int(row.get("deals") or 0))
+    # Won deals without an amount are counted apart: unknown, not 0 (details["unknown"]).
+    revenue, details = known_total(row.get("revenue"), row.get("unknown"))
+    return Measured(value=revenue, sample_size=int(row.get("deals") or 0), details=details)
+
+
+# Revenue, deals and deals of unknown amount, as functions of a table of won deals.
+WON_AMOUNTS = {
+    "revenue": lambda t: t.amount.sum(),
+    "deals": lambda t: t.count(),
+    "unknown": lambda t: t.count(where=t.amount.isnull()),
+}
 
 
 def campaign_revenue_trend(scope: KpiScope, parts) -> list[Measured]:
     """Campaign revenue of each consecutive part, from one query."""
     whole = scope.at(parts[0][0], parts[-1][1])
     won = campaign_wins(whole)
-    sums = {"revenue": lambda t: t.amount.sum(), "deals": lambda t: t.count()}
-    return [_campaign_revenue_of(row) for row in whole.per_part(won, "closed_at", parts, sums)]
+    rows = whole.per_part(won, "closed_at", parts, WON_AMOUNTS)
+    return [_campaign_revenue_of(row) for row in rows]
 
 
 @remembered
 def campaign_revenue_by_group(scope: KpiScope) -> dict[Any, Measured]:
     won = campaign_wins(scope)
-    rows = scope.summarise(won, revenue=won.amount.sum(), deals=won.count())
+    rows = scope.summarise(won, **{k: f(won) for k, f in WON_AMOUNTS.items()})
     return {group: _campaign_revenue_of(row) for group, row in rows.items()}
 
 
@@ -248,14 +258,15 @@ def roi_by_group(scope: KpiScope) -> dict[Any, Measured]:
         cohort, spend=cohort.spend.sum(), campaigns=cohort.count(), last_end=ended.max()
     )
     wins = cohort_wins(scope)
-    brought = scope.summarise(wins, revenue=wins.amount.sum(), deals=wins.count())
+    brought = scope.summarise(wins, **{k: f(wins) for k, f in WON_AMOUNTS.items()})
     today = local_day(scope.now, scope.tz)
     answers = {}
     for group in spent.keys() | brought.keys():
         spend_row, revenue_row = spent.get(group, {}), brought.get(group, {})
         answers[group] = _cohort_roi(
-            revenue=float(revenue_row.get("revenue") or 0.0),
+            revenue=revenue_row.get("revenue"),
             deals=int(revenue_row.get("deals") or 0),
+            unknown=revenue_row.get("unknown"),
             spend=float(spend_row.get("spend") or 0.0),
             campaigns=int(spend_row.get("campaigns") or 0),
             last_end=spend_row.get("last_end"),
@@ -264,9 +275,12 @@ def roi_by_group(scope: KpiScope) -> dict[Any, Measured]:
     return answers
 
 
-def _cohort_roi(revenue, deals, spend, campaigns, last_end, today) -> Measured:
-    # (revenue − cost) ÷ cost; 10,000 spent for 15,000 of revenue is 50 %.
-    gain = revenue - spend if spend else None
+def _cohort_roi(revenue, deals, spend, campaigns, last_end, today, unknown=0) -> Measured:
+    # (revenue − cost) ÷ cost; 10,000 spent for 15,000 of revenue is 50 %. Won deals
+    # without an amount are counted apart; when no won deal knows its amount the
+    # revenue, and so the ROI, is unknown rather than −100 %.
+    revenue, unknown_details = known_total(revenue, unknown)
+    gain = revenue - spend if spend and revenue is not None else None
     matures = None
     if last_end is not None:
         last_end = last_end.date() if hasattr(last_end, "date") else last_end
@@ -277,7 +291,12 @@ def _cohort_roi(revenue, deals, spend, campaigns, last_end, today) -> Measured:
         denominator=spend,
         sample_size=campaigns,
         maturing=matures is not None and matures > today,
-        details={"campaign_revenue": revenue, "marketing_spend": spend, "deals": deals},
+        details={
+            "campaign_revenue": revenue,
+            "marketing_spend": spend,
+            "deals": deals,
+            **unknown_details,
+        },
     )
 
 

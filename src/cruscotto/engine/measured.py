@@ -13,7 +13,16 @@ from typing import Any
 from cruscotto.engine.registry import computes
 from cruscotto.engine.result import Measured
 
-__all__ = ["Z_95", "Measured", "as_float", "computes", "divide", "rate", "wilson"]
+__all__ = [
+    "Z_95",
+    "Measured",
+    "as_float",
+    "computes",
+    "divide",
+    "known_total",
+    "rate",
+    "wilson",
+]
 
 Z_95 = 1.959963984540054
 
@@ -53,3 +62,14 @@ def rate(successes: float | None, trials: float | None, **details: Any) -> Measu
 
 def as_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def known_total(total: Any, unknown: Any) -> tuple[float | None, dict[str, int]]:
+    """A sum over records some of which may not know their amount: (the sum of the known
+    amounts, details). The details say how many were unknown; when every record is
+    unknown the sum is None ("no data"), never 0. No records at all is a real 0."""
+    unknown = int(unknown or 0)
+    details = {"unknown": unknown} if unknown else {}
+    if total is None or (isinstance(total, float) and math.isnan(total)):
+        return (None if unknown else 0.0), details
+    return float(total), details

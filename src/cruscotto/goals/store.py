@@ -47,9 +47,9 @@ class GoalStore:
     """Set, list and trace goals on one warehouse."""
 
     def __init__(self, warehouse: Warehouse, defaults: Iterable[Goal] = ()) -> None:
-        self.warehouse = warehouse
+        self.warehouse = warehouse.state_store
         self.defaults = list(defaults)
-        warehouse.ensure_tables([GOALS])
+        self.warehouse.ensure_tables([GOALS])
 
     def set(
         self, goal: Goal, *, username: str, address: str | None = None, removed: bool = False

@@ -258,6 +258,7 @@ def _from_parts(parts: pd.DataFrame, order: DateOrder) -> pd.Series:
 
 
 _DAY_MONTH_CELL = r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<c>\d{2}|\d{4})\b"
+_DAY_MONTH_START = r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]"  # a prefix of _DAY_MONTH_CELL
 
 
 def column_date_order(text: pd.Series, declared: DateOrder | None) -> DateOrder:
@@ -271,7 +272,10 @@ def column_date_order(text: pd.Series, declared: DateOrder | None) -> DateOrder:
     """
     if declared is not None:
         return declared
-    values = pd.Series(text.unique()).astype(str)
+    # Only cells that start like 01/02/… can be ambiguous: a vectorised match picks them
+    # before the per-value extraction (an ISO column then costs one pass, not two).
+    shaped = text[text.str.contains(_DAY_MONTH_START, regex=True)]
+    values = pd.Series(shaped.unique()).astype(str)
     parts = values.str.extract(_DAY_MONTH_CELL).dropna()
     if parts.empty:
         return "DMY"

@@ -220,7 +220,7 @@ def prepare(
     )
     for name, bad in bad_cells.items():
         column = declared.column(name)
-        if column.type in ("date", "timestamp") and mapping.serial_dates is None:
+        if column.type in ("date", "timestamp") and mapping.serial_dates is None and bad.any():
             numeric = bad & _looks_numeric(raw[name])
             prepared.reject(numeric, name, _NUMBER_IN_DATE.format(column=name))
             bad = bad & ~numeric

@@ -345,7 +345,7 @@ def train_churn_and_record(engine) -> ChurnRisk:
     risk = churn_risk(load_account_history(engine))
     risk.data_version = churn_data_version(engine)
     record_run(
-        engine.warehouse,
+        engine.warehouse.state_store,
         model="churn_risk",
         trained_at=risk.trained_at,
         data_version=risk.data_version,

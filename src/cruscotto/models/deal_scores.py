@@ -112,7 +112,7 @@ def score_open_deals(engine: Engine) -> DealScores:
 def record(engine: Engine, scores: DealScores) -> None:
     """Store the training (date, data version, backtest) in `model_runs`."""
     record_run(
-        engine.warehouse,
+        engine.warehouse.state_store,
         model="close_probability",
         trained_at=scores.trained_at,
         data_version=scores.data_version,

@@ -2,6 +2,7 @@
 
 from cruscotto.warehouse.connection import (
     QueryTimeout,
+    ReadOnlyWarehouse,
     Warehouse,
     WarehouseError,
     conform,
@@ -9,4 +10,12 @@ from cruscotto.warehouse.connection import (
     resolve_url,
 )
 
-__all__ = ["QueryTimeout", "Warehouse", "WarehouseError", "conform", "connect", "resolve_url"]
+__all__ = [
+    "QueryTimeout",
+    "ReadOnlyWarehouse",
+    "Warehouse",
+    "WarehouseError",
+    "conform",
+    "connect",
+    "resolve_url",
+]

@@ -51,6 +51,10 @@ class QueryTimeout(WarehouseError):
     """A query ran longer than the warehouse's time limit and was stopped."""
 
 
+class ReadOnlyWarehouse(WarehouseError):
+    """A write asked of a warehouse Cruscotto only reads (a Spark lake)."""
+
+
 # The data's version: one row, bumped by every transaction that changes the data (imports,
 # the demo, settings saved through `mark_changed`), so that answers cached by a server —
 # or by another server on the same PostgreSQL database — are known to be stale.
@@ -78,9 +82,12 @@ class Warehouse:
         *,
         query_time_limit: float | None = None,
         read_only: bool = False,
+        state_url: str | None = None,
     ) -> None:
         self.url = url
         self.read_only = read_only
+        self._state_url = state_url  # see `state_store`
+        self._state: Warehouse | None = None
         # Seconds a read may run before it is stopped with QueryTimeout (None: no limit).
         self.query_time_limit = query_time_limit
         self.lock = threading.RLock()
@@ -95,6 +102,19 @@ class Warehouse:
     @property
     def engine(self) -> str:
         return self._root.name
+
+    @property
+    def state_store(self) -> Warehouse:
+        """Where the app's own tables live (users, sessions, goals, alerts, audit, models):
+        this warehouse, except over a read-only Spark lake, where they go to the DuckDB or
+        PostgreSQL database named by the URL's `state=` (beside a local lake by default,
+        see `spark.state_url`), opened on first use."""
+        if self._state_url is None:
+            return self
+        with self.lock:
+            if self._state is None:
+                self._state = connect(self._state_url, create=False)
+        return self._state
 
     @property
     def con(self) -> ibis.BaseBackend:
@@ -145,7 +165,7 @@ class Warehouse:
         created on first use rather than by `create_schema`.
         """
         if self.engine == "pyspark":
-            raise WarehouseError(spark.READ_ONLY)
+            raise ReadOnlyWarehouse(spark.READ_ONLY)
         with self.lock:
             existing = set(self.con.list_tables())
             for declared in tables:
@@ -315,7 +335,7 @@ class Warehouse:
                 self._run("SET LOCAL statement_timeout = 0")  # a write is never cut short
                 yield
         elif self.engine == "pyspark":
-            raise WarehouseError(spark.READ_ONLY)
+            raise ReadOnlyWarehouse(spark.READ_ONLY)
         else:
             raise WarehouseError(f"transactions are not supported on {self.engine}")
 
@@ -375,6 +395,8 @@ class Warehouse:
         }
 
     def close(self) -> None:
+        if self._state is not None:
+            self._state.close()
         for con in [*self._opened, self._root]:
             with contextlib.suppress(Exception):
                 con.disconnect()
@@ -421,7 +443,12 @@ def connect(url: str | None = None, *, create: bool = True, read_only: bool = Fa
         con = ibis.connect(resolved)
     elif spark.is_spark_url(resolved):
         # Read-only: the tables are the lake's, and nothing is created there.
-        return Warehouse(spark.connect_backend(resolved), resolved, read_only=True)
+        return Warehouse(
+            spark.connect_backend(resolved),
+            resolved,
+            read_only=True,
+            state_url=spark.state_url(resolved),
+        )
     else:
         raise WarehouseError(
             f"unsupported database URL {resolved!r}: use a .duckdb path, duckdb://PATH, "

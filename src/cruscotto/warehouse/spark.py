@@ -10,8 +10,10 @@ Three kinds of URL:
 - `sc://HOST:PORT…`: a Spark Connect server, as Ibis's backend supports it, with the same
   `warehouse=` parameter.
 
-Cruscotto only reads from Spark: imports, users and every other write go to DuckDB or
-PostgreSQL, and `db copy` moves the tables to the lake (writing Parquet directly).
+Cruscotto only reads from Spark: imports go to DuckDB or PostgreSQL, and `db copy` moves
+the tables to the lake (writing Parquet directly). The app's own tables (users, sessions,
+goals, alerts, audit) live in the database named by the URL's `state=` parameter (a DuckDB
+path or a PostgreSQL URL), by default a DuckDB file beside a local lake.
 """
 
 from __future__ import annotations
@@ -30,12 +32,26 @@ SCHEMES = ("spark+local://", "spark://", "sc://")
 READ_ONLY = (
     "the Spark warehouse is read-only in Cruscotto: import into DuckDB or PostgreSQL, then "
     "copy the tables with `cruscotto db copy SOURCE_URL spark+local:///PATH` (or write the "
-    "Parquet folders to your lake)"
+    "Parquet folders to your lake); users, goals and alerts go to the database named by "
+    "the URL's state= parameter (state=/PATH/app.duckdb)"
 )
 
 
 def is_spark_url(url: str) -> bool:
     return url.startswith(SCHEMES)
+
+
+def state_url(url: str) -> str | None:
+    """Where the app's own tables go for this lake: `state=` of the URL, else
+    `<LAKE>-app.duckdb` beside a local lake's folder, else nowhere (a cluster without
+    `state=` keeps no users, goals or alerts, and says so on the first write)."""
+    given = parse_qs(urlsplit(url).query).get("state", [None])[0]
+    if given:
+        return given
+    folder = lake_folder(url)
+    if folder is None:
+        return None
+    return str(folder.parent / f"{folder.name}-app.duckdb")
 
 
 def lake_folder(url: str) -> Path | None:

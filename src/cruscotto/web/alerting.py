@@ -119,7 +119,7 @@ def deliver_now(
 ) -> dict[str, int]:
     send = senders(engine, config)
     return delivery.deliver_due(
-        engine.warehouse,
+        engine.warehouse.state_store,
         send_email=send.email if send.mail_settings else None,
         post_webhook=send.webhook,
         now=now,

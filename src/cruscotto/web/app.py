@@ -41,7 +41,7 @@ from cruscotto.settings import (
     load_company,
     load_security,
 )
-from cruscotto.warehouse import Warehouse, WarehouseError
+from cruscotto.warehouse import ReadOnlyWarehouse, Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
@@ -181,7 +181,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     # one handler shows every one of them instead of a bare 500.
     def engine_error(request: Request, exc: Exception):
         status = engine_error_status(exc)
-        message = f"cannot compute this: {exc}"
+        # A write refused by a read-only lake is not a failed computation: say it as is.
+        message = str(exc) if isinstance(exc, ReadOnlyWarehouse) else f"cannot compute this: {exc}"
         if wants_json(request):
             return JSONResponse({"detail": message}, status_code=status)
         return _error_page(request, status, message)
@@ -202,7 +203,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def engine_error_status(exc: Exception) -> int:
     """The HTTP status of an engine or warehouse error: the question cannot be answered as
-    asked (422), took too long (504), or the database is not usable (503)."""
+    asked (422), took too long (504), the database takes no writes (409), or it is not
+    usable (503)."""
+    if isinstance(exc, ReadOnlyWarehouse):
+        return 409
     if isinstance(exc, QueryTimeout):
         return 504
     if isinstance(exc, EngineError):

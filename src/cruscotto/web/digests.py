@@ -97,9 +97,9 @@ def compose(engine: Engine, user: User, frequency: str, *, base_url: str = "") -
     period = digest_period(engine, frequency)
     summary = build(engine, "summary", period, who.filters())
     rows = summary.tables[0].records()
-    alerts = [e for e in store.inbox(engine.warehouse, user.username) if not e.acknowledged][
-        :OPEN_ALERTS_SHOWN
-    ]
+    alerts = [
+        e for e in store.inbox(engine.warehouse.state_store, user.username) if not e.acknowledged
+    ][:OPEN_ALERTS_SHOWN]
     message = EmailMessage()
     message["Subject"] = t(
         "digest.subject", frequency=t(f"digest.{frequency}"), period=period.label
@@ -219,7 +219,7 @@ def send_due(
     """Send every subscription of `frequency`; a failure for one user is logged and does
     not stop the others. Returns how many were sent."""
     sent = 0
-    for username, wanted in subscriptions(engine.warehouse):
+    for username, wanted in subscriptions(engine.warehouse.state_store):
         if wanted != frequency:
             continue
         try:

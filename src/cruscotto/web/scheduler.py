@@ -86,7 +86,7 @@ def missed(trigger, last_run: dt.datetime | None, now: dt.datetime) -> bool:
 
 def start(app) -> BackgroundScheduler:
     """Start the jobs for the app (`app.state`), catching up what was missed once."""
-    warehouse = app.state.warehouse
+    warehouse = app.state.warehouse.state_store
     config = read_config()
     timezone = app.state.settings.tz
     jobs = _jobs(app, config)

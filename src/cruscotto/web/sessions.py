@@ -48,7 +48,7 @@ class SessionStore:
         lifetime: timedelta,
         ttl: float = 5.0,
     ) -> None:
-        self.warehouse = warehouse
+        warehouse = self.warehouse = warehouse.state_store
         self.idle = idle
         self.lifetime = lifetime
         self.ttl = ttl

@@ -104,7 +104,7 @@ class UserStore:
     """
 
     def __init__(self, warehouse: Warehouse, ttl: float = 5.0) -> None:
-        self.warehouse = warehouse
+        warehouse = self.warehouse = warehouse.state_store
         self.ttl = ttl
         self._copies: dict[str, tuple[float, list[dict]]] = {}
         self._used: dict[str, datetime] = {}  # token id -> last use not yet written

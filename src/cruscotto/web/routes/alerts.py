@@ -45,7 +45,7 @@ SNOOZE_DAYS = (1, 7)
 def unread_alerts(request: Request, who: Access) -> int:
     """The unread count beside the menu entry (never an error on a page)."""
     try:
-        return store.unread_count(request.app.state.warehouse, who.user.username)
+        return store.unread_count(request.app.state.warehouse.state_store, who.user.username)
     except Exception:  # a page must render even if the alert tables cannot be read
         return 0
 
@@ -62,13 +62,13 @@ def inbox_view(
 ) -> dict:
     """The user's alerts, newest first: the sentence in their language, the numbers that
     made it fire, the link to the page that shows them, read / acknowledged / snoozed."""
-    entries = store.inbox(request.app.state.warehouse, who.user.username)
+    entries = store.inbox(request.app.state.warehouse.state_store, who.user.username)
     return {
         "unread": sum(1 for e in entries if not e.read and e.snoozed_until is None),
         "email": who.user.email,
         "digests": sorted(
             f
-            for u, f in digests.subscriptions(request.app.state.warehouse)
+            for u, f in digests.subscriptions(request.app.state.warehouse.state_store)
             if u == who.user.username
         ),
         "digest_frequencies": list(digests.FREQUENCIES),
@@ -100,7 +100,11 @@ def _mark(request: Request, who: Access, firing_id: str, action: str, days: int 
         until = store.utc_now() + dt.timedelta(days=days)
     try:
         firing = store.mark(
-            request.app.state.warehouse, who.user.username, firing_id, action, until=until
+            request.app.state.warehouse.state_store,
+            who.user.username,
+            firing_id,
+            action,
+            until=until,
         )
     except LookupError:
         raise HTTPException(404, who.t("alerts.none")) from None
@@ -161,7 +165,7 @@ def _set_digests(request: Request, who: Access, frequencies: list[str]) -> dict:
     address = request.client.host if request.client else None
     try:
         digests.subscribe(
-            request.app.state.warehouse,
+            request.app.state.warehouse.state_store,
             who.user.username,
             frequencies,
             actor=who.user.username,

@@ -97,7 +97,7 @@ def import_uploads(
         mapping_path = save(mapping, Path(folder) / "mapping") if has_file(mapping) else None
         try:
             if saved_mapping and mapping_path is None:
-                mapping_path = saved_mappings.load(state.warehouse, saved_mapping)
+                mapping_path = saved_mappings.load(state.warehouse.state_store, saved_mapping)
             report = run_import(
                 state.warehouse,
                 paths,

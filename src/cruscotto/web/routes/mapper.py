@@ -28,6 +28,7 @@ from cruscotto.ingest import ImportFileError, Settings, saved_mappings
 from cruscotto.ingest.parsing import AmbiguousDates, cell_text
 from cruscotto.ingest.readers import read_source
 from cruscotto.ingest.suggest import profile, suggest
+from cruscotto.model import TABLES
 from cruscotto.model import table as model_table
 from cruscotto.web.access import Access, access
 from cruscotto.web.pages import nav_item, page, render
@@ -36,7 +37,9 @@ from cruscotto.web.routes.data import IMPORTERS, save
 
 router = APIRouter()
 nav_item("data_mapper", "/data/mapper", "importing.nav.mapper", roles=IMPORTERS, order=62)
-MAPPER_TABLES = ("opportunities", "leads", "accounts", "reps")
+# Every table a file can fill, the ones a CRM export usually holds first.
+_MAIN_TABLES = ("opportunities", "leads", "accounts", "reps")
+MAPPER_TABLES = _MAIN_TABLES + tuple(t.name for t in TABLES if t.name not in _MAIN_TABLES)
 STAGING = Path(tempfile.gettempdir()) / "cruscotto-mapper"
 TOKEN = re.compile(r"[0-9a-f]{32}")
 PREVIEW_ROWS = 10
@@ -57,7 +60,7 @@ def mapper_form(request: Request, who: Access = Depends(access)) -> dict:
     authorize(who, "import")
     return {
         "tables": list(MAPPER_TABLES),
-        "saved": saved_mappings.listing(request.app.state.warehouse),
+        "saved": saved_mappings.listing(request.app.state.warehouse.state_store),
     }
 
 
@@ -74,12 +77,20 @@ def _staged(token: str) -> Path:
     return files[0]
 
 
+def column_label(who: Access, table: str, column: str) -> str:
+    """What a user reads for a column: the table's own wording where the same name means
+    something else elsewhere (a quote's status is not a deal's), else the shared one."""
+    own = f"importing.column.{table}.{column}"
+    label = who.t(own)
+    return label if label != own else who.t(f"importing.column.{column}")
+
+
 def _fields(table: str, who: Access) -> list[dict]:
     declared = model_table(table)
     return [
         {
             "name": c.name,
-            "label": who.t(f"importing.column.{c.name}"),
+            "label": column_label(who, table, c.name),
             "required": not c.nullable and c.name != "currency",
             "type": c.type,
         }
@@ -183,6 +194,7 @@ def map_columns(
             ) from exc
         result["preview"] = {
             "columns": list(mapping.columns),
+            "labels": [column_label(who, table, c) for c in mapping.columns],
             "rows": [
                 [cell_text(v) if v is not None else "" for v in row]
                 for row in landed[list(mapping.columns)].itertuples(index=False)
@@ -197,7 +209,7 @@ def map_columns(
                 name.strip(), table, choices, result["date_order"] or None
             )
             address = request.client.host if request.client else None
-            saved_mappings.save(state.warehouse, mapping, who.user.username, address)
+            saved_mappings.save(state.warehouse.state_store, mapping, who.user.username, address)
             result["saved"] = mapping.name
         return result
     except MapperError as exc:

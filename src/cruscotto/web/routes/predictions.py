@@ -52,7 +52,7 @@ def close_probability(
     scores = service.current(kpis)
     if scores is None:
         return {"status": "training", "error": service.error, "backtest": None, "runs": []}
-    runs = latest_runs(kpis.warehouse, "close_probability")
+    runs = latest_runs(kpis.warehouse.state_store, "close_probability")
     return {
         "status": "training" if service.training else "ready",
         "error": service.error,
