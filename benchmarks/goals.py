@@ -15,6 +15,7 @@ fresh app: nothing cached) and warm (the same app again, answers still cached), 
 and CPU seconds (the machine may be shared: CPU is the steadier figure).
 
     .venv/bin/python benchmarks/goals.py --scales 1 [10] [--months 12] [--cache DIR]
+        [--no-backtest] [--no-attention]
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import datetime as dt
 import statistics
 import time
 from collections import defaultdict
+from pathlib import Path
 
-from demo_data import TODAY, demo_database
+from demo_data import DEFAULT_CACHE, TODAY, demo_database
 
 from cruscotto.engine import Engine, Period, kpi_kind
 from cruscotto.goals import Goal, Scope, progress
@@ -59,10 +61,10 @@ def months_before(today: dt.date, count: int) -> list[Period]:
     return months[::-1]
 
 
-def backtest(engine: Engine, months: int) -> None:
+def backtest(engine: Engine, months: int, kpi_ids: list[str]) -> None:
     rows = []
     started = time.perf_counter()
-    for kpi_id in KPIS:
+    for kpi_id in kpi_ids:
         kpi = engine.catalog.get(kpi_id)
         scopes = [Scope()] + [Scope("team", t) for t in TEAMS if "team" in kpi.dimensions]
         for scope in scopes:
@@ -153,15 +155,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0])
     parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--kpis", nargs="+", default=KPIS, help="backtest only these KPIs")
     parser.add_argument("--no-backtest", action="store_true")
     parser.add_argument("--no-attention", action="store_true")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="demo databases' folder")
     args = parser.parse_args()
     for scale in args.scales:
         print(f"scale {scale:g} (today {TODAY})")
-        path = demo_database(scale)
+        path = demo_database(scale, args.cache)
         if not args.no_backtest:
             warehouse = connect(path, read_only=True)
-            backtest(Engine(warehouse, SETTINGS, today=TODAY), args.months)
+            backtest(Engine(warehouse, SETTINGS, today=TODAY), args.months, args.kpis)
             warehouse.close()
         if not args.no_attention:
             attention_timing(path)

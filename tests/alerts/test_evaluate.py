@@ -193,6 +193,25 @@ def test_reminders_acknowledge_and_snooze(fresh):
         store.mark(fresh.warehouse, "rino", k1.firing.firing_id, "read")
 
 
+def test_alert_writes_leave_the_answer_cache_valid(fresh):
+    """Rules, firings, inbox entries and marks are app state no KPI reads: writing them
+    must not bump the data version that keys the web's cached answers (issue 9)."""
+    warehouse = fresh.warehouse
+    before = warehouse.data_version()
+    rules = RuleStore(warehouse, fresh.catalog)
+    rule = saved(fresh, name="SLA", kind="ticket_sla", recipients=("user:sara",))
+    report = evaluate(fresh, rules.list(), PEOPLE, now=NOW)
+    assert report.fired  # K1 and K4 are past their SLA: something was written
+    entry = store.inbox(warehouse, "sara", now=NOW)[0]
+    store.mark(warehouse, "sara", entry.firing.firing_id, "read", now=NOW)
+    rules.remove(rule.rule_id, username="ada")
+    assert warehouse.data_version() == before
+    # The control: a data write does bump it, so the assertion above can fail.
+    with warehouse.transaction():
+        pass
+    assert warehouse.data_version() == before + 1
+
+
 def test_a_managers_rule_stays_within_their_teams(fresh):
     saved(
         fresh,

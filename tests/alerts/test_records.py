@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cruscotto.alerts import records
-from cruscotto.alerts.rules import Rule
+from cruscotto.alerts.rules import Rule, RuleStore
 
 
 def by_subject(hits):
@@ -69,6 +69,47 @@ def test_churn_signals_are_named_and_counted(company):
     assert a2["details"]["contract_ending"]["days"] == 45
 
 
+def test_the_churn_risk_models_score_is_a_named_signal(company):
+    """Scores as the web passes them (ChurnRisk.scores): A2's 0.62 ≥ 0.5 is a third signal
+    (with its two of the test above it now fires at the default three); A1's 0.49 is not."""
+    complaints = {"feature": "complaints_90d", "label": "…", "value": 2, "effect": 0.2}
+    scores = {
+        "A1": {"probability": 0.49, "reasons": []},
+        "A2": {"probability": 0.62, "reasons": [complaints]},
+    }
+    rule = Rule(name="c", kind="churn_signals")
+    hits = by_subject(records.churn_signals(company, rule, scores))
+    a2 = hits["A2"].numbers
+    assert a2["signals"] == ["churn_risk", "detractor_nps", "contract_ending"]
+    assert a2["details"]["churn_risk"] == {"probability": 0.62, "reasons": ["complaints_90d"]}
+    assert "churn_risk" not in hits["A1"].numbers["signals"]
+    lower = Rule(name="c", kind="churn_signals", params={"risk_above": 0.4})
+    a1 = by_subject(records.churn_signals(company, lower, scores))["A1"].numbers
+    assert a1["signals"][0] == "churn_risk"
+
+
+def test_the_churn_risk_signal_reads_in_each_language():
+    import datetime as dt
+
+    from cruscotto.alerts.store import Firing
+    from cruscotto.catalog import load_catalog
+    from cruscotto.web.alert_texts import describe
+    from cruscotto.web.i18n import Formatter
+
+    firing = Firing(
+        "f", "r", "Churn", "churn_signals", "k", "critical", dt.datetime(2026, 11, 30),
+        subject="A2", subject_label="Beta Srl", rep_id="R1",
+        numbers={
+            "signals": ["churn_risk"],
+            "details": {"churn_risk": {"probability": 0.62, "reasons": ["complaints_90d"]}},
+        },
+    )  # fmt: skip
+    italian = describe(firing, Formatter("it"), load_catalog())
+    assert "rischio di abbandono 62% in 6 mesi (modello: Reclami negli ultimi 90 giorni)" in italian
+    portuguese = describe(firing, Formatter("pt"), load_catalog())
+    assert "risco de cancelamento 62% em 6 meses" in portuguese
+
+
 def test_stale_sources(company):
     # Newest records: surveys 2026-10-01 (61 days), contracts start 2025-01-16… The rule
     # only looks at tables with a date column and rows; a table dated daily in the fixture
@@ -77,3 +118,28 @@ def test_stale_sources(company):
     assert "activities" not in hits
     surveys = hits["surveys"].numbers
     assert (surveys["newest"], surveys["age_days"]) == ("2026-10-01", 61)
+
+
+def test_run_alerts_asks_for_the_churn_scores_only_for_a_churn_rule(fresh):
+    """The web's and the CLI's evaluation pass the model's scores (they may cost a
+    training) and ask for them only when a churn-signals rule is on."""
+    from cruscotto.web.alerting import run_alerts
+    from cruscotto.web.users import UserStore
+
+    asked = []
+
+    def scores() -> dict:
+        asked.append("scores")
+        return {"A2": {"probability": 0.9, "reasons": []}}
+
+    users = UserStore(fresh.warehouse)
+    sla_only = {"alerts": {"rules": [{"name": "SLA", "kind": "ticket_sla"}]}}
+    run_alerts(fresh, users, deliver=False, config=sla_only, churn_scores=scores)
+    assert asked == []
+    RuleStore(fresh.warehouse, fresh.catalog).save(
+        Rule(name="Churn", kind="churn_signals"), username="ann"
+    )
+    report, _ = run_alerts(fresh, users, deliver=False, config=sla_only, churn_scores=scores)
+    assert asked == ["scores"]
+    (a2,) = [f for f in report.holding if f.subject == "A2"]
+    assert a2.numbers["signals"] == ["churn_risk", "detractor_nps", "contract_ending"]

@@ -17,10 +17,11 @@ from cruscotto.alerts.usual import (
     Observation,
     judge,
     predict,
+    trends_with_history,
     usual_range,
 )
 from cruscotto.engine import KpiResult, Period
-from tests.engine.fixtures import engine_for, load, ts
+from tests.engine.fixtures import account, engine_for, load, ts
 
 # Student's t quantiles for a 99% two-sided interval (any t table): 5 and 4 degrees of freedom.
 T_995_5 = 4.032142983555228
@@ -173,3 +174,54 @@ def test_within_range_does_not_fire_and_an_empty_scope_has_no_history(leads_engi
     # No partner leads at all: every month is a leading zero, nothing to predict from.
     empty = usual_range(leads_engine, "new_leads", "2026-11", {"channel": ["partner"]})
     assert (empty.unusual, empty.reason, empty.history) == (False, SHORT_HISTORY, 0)
+
+
+class AskCounter:
+    """An engine that counts the trend questions asked of it (and those that failed)."""
+
+    def __init__(self, engine):
+        self._engine, self.asked, self.failed = engine, [], 0
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def trends(self, kpi_ids, period, grain, filters=None):
+        self.asked.append(period)
+        try:
+            return self._engine.trends(kpi_ids, period, grain, filters)
+        except ValueError:
+            self.failed += 1
+            raise
+
+
+def test_history_starts_where_every_currency_has_a_rate_without_a_failed_query(duckdb_warehouse):
+    # A USD contract running since 2020 and USD rates only from 2026-04-10: MRR can be
+    # converted from that day on. The history (36 months before November 2026) therefore
+    # starts with the first month beginning after it, May 2026 — asked once, up front,
+    # rather than after a query over the whole history fails on the missing rate (the
+    # attention page's cold time, issue 10).
+    rates = [
+        {"day": dt.date(2026, 4, 10) + dt.timedelta(days=i), "currency": "USD", "rate_to_base": 0.9}
+        for i in range(235)
+    ]
+    load(
+        duckdb_warehouse,
+        accounts=[account("A1", created_at=ts("2020-01-01 00:00"))],
+        contracts=[
+            {
+                "contract_id": "C1",
+                "account_id": "A1",
+                "start_date": dt.date(2020, 1, 1),
+                "mrr": 100.0,
+                "currency": "USD",
+            }
+        ],
+        fx_rates=rates,
+    )
+    engine = AskCounter(engine_for(duckdb_warehouse, today=TODAY))
+    november = Period.of("month", dt.date(2026, 11, 1))
+    trends = trends_with_history(engine, ["mrr"], november, None)
+    assert engine.failed == 0
+    assert [(p.start, p.end) for p in engine.asked] == [(dt.date(2026, 5, 1), dt.date(2026, 12, 1))]
+    # Seven months, each 100 USD × 0.9 = 90 EUR of MRR.
+    assert [r.value for r in trends["mrr"]] == pytest.approx([90.0] * 7)

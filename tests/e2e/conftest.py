@@ -81,6 +81,7 @@ def served(tmp_path_factory, chromium_path) -> Iterator[dict]:
     yield {"url": f"http://127.0.0.1:{port}", "logins": logins, "warehouse": warehouse}
     server.should_exit = True
     thread.join(timeout=10)
+    app.state.background.join()  # the server's lifespan waits for them too; if it timed out
     warehouse.close()
 
 

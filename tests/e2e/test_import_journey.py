@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 
 from tests.e2e.conftest import free_port, screenshot
+from tests.web.conftest import close_app
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +54,7 @@ def empty_company(tmp_path_factory, chromium_path) -> Iterator[dict]:
     yield {"url": f"http://127.0.0.1:{port}", "warehouse": warehouse, "app": app}
     server.should_exit = True
     thread.join(timeout=10)
-    warehouse.close()
+    close_app(app)
 
 
 def test_an_admin_uploads_deals_and_reads_the_health_page(browser, empty_company, tmp_path):

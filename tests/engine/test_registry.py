@@ -37,7 +37,7 @@ def test_the_shipped_catalog_names_only_registered_functions(duckdb_warehouse):
 
 @pytest.mark.parametrize("decorator", [computes, kpi_function])
 def test_registering_a_name_twice_is_an_error(decorator):
-    existing = "mrr" if decorator is computes else "stage_duration"
+    existing = "mrr" if decorator is computes else "forecast_accuracy"
     assert existing in REGISTRY
 
     def again(*args) -> Measured:

@@ -7,7 +7,15 @@ import datetime as dt
 import pytest
 
 from cruscotto.engine import Period
-from cruscotto.goals.pacing import day_weights, elapsed_share, expected_path, month_shares
+from cruscotto.goals.pacing import (
+    WORKING_DAYS,
+    WithinMonth,
+    day_weights,
+    elapsed_share,
+    expected_path,
+    learn_within_month,
+    month_shares,
+)
 from cruscotto.settings import CompanySettings
 
 NOVEMBER = Period.parse("2026-11")
@@ -82,3 +90,61 @@ def test_the_expected_path_climbs_on_working_days_only():
     # A rate's target holds every day.
     rates = dict(expected_path(settings, NOVEMBER, [1.0], 0.3, "rate"))
     assert set(rates.values()) == {0.3}
+
+
+def _daily(month: Period, on_day) -> tuple[Period, list[float]]:
+    """A month's daily values, `on_day(day)` each."""
+    return month, [on_day(month.start + dt.timedelta(days=i)) for i in range(month.days)]
+
+
+SUMMER = [Period.parse(f"2026-{m:02d}") for m in (6, 7, 8, 9, 10)]
+
+
+def test_invoices_issued_on_the_first_pace_the_month_by_its_first_day():
+    # June–October: everything invoiced on the 1st. Left out in turn, the other four months
+    # still say "all on the 1st" (a gap of 0 every day), while working days would expect a
+    # gradual climb: the day-of-month profile is kept, all of it on day 1.
+    settings = CompanySettings()
+    within = learn_within_month(
+        settings, [_daily(m, lambda d: 100.0 * (d.day == 1)) for m in SUMMER]
+    )
+    assert within.method == "day_of_month"
+    assert within.by_day == pytest.approx((1.0,) + (0.0,) * 30)
+    # So by Saturday 14 November the whole month's revenue should be in (working days
+    # would say 10/21), and the expected path reaches the target on Sunday the 1st.
+    assert elapsed_share(settings, NOVEMBER, SATURDAY, [1.0], within) == 1.0
+    assert elapsed_share(settings, NOVEMBER, NOVEMBER.start, [1.0], within) == 0.0
+    path = dict(expected_path(settings, NOVEMBER, [1.0], 500.0, "sum", within))
+    assert path[dt.date(2026, 11, 1)] == 500.0 and path[dt.date(2026, 11, 30)] == 500.0
+
+
+def test_a_lump_on_the_first_and_the_rest_spread_is_paced_by_both():
+    # Each month 60 on the 1st and 1 on each other calendar day: the profile's day 1 is
+    # 60/(60 + days − 1) averaged over June (30 d: 60/89), July (31: 60/90), August (60/90),
+    # September (60/89), October (60/90).
+    settings = CompanySettings()
+    months = [_daily(m, lambda d: 60.0 if d.day == 1 else 1.0) for m in SUMMER]
+    within = learn_within_month(settings, months)
+    first = (60 / 89 * 2 + 60 / 90 * 3) / 5
+    assert within.by_day[0] == pytest.approx(first)
+    # November has 30 days, all 31 weights but the 31st count: by the 14th, days 1–13.
+    day31 = (1 / 90 * 3) / 5  # only July, August and October have a 31st
+    november = [w / (1 - day31) for w in within.by_day[:30]]
+    assert elapsed_share(settings, NOVEMBER, SATURDAY, [1.0], within) == pytest.approx(
+        sum(november[:13])
+    )
+
+
+def test_a_steady_weekday_flow_keeps_working_days():
+    # One lead on each working day: working days describe every month exactly (gap 0),
+    # a day-of-month profile cannot (weekdays fall on other dates each month).
+    settings = CompanySettings()
+    months = [_daily(m, lambda d: float(settings.is_working_day(d))) for m in SUMMER]
+    assert learn_within_month(settings, months) is WORKING_DAYS
+    # Too few months with anything in them to learn from: working days.
+    empty = [_daily(m, lambda d: 0.0) for m in SUMMER[:3]]
+    first_only = [_daily(m, lambda d: 100.0 * (d.day == 1)) for m in SUMMER[3:]]
+    assert learn_within_month(settings, empty + first_only) is WORKING_DAYS
+    # Working days weigh as before: 1/21 on each of November's working days.
+    assert WORKING_DAYS.weights(settings, NOVEMBER) == day_weights(settings, NOVEMBER, [1.0])
+    assert WithinMonth(None) == WORKING_DAYS

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from cruscotto.goals import Goal, Scope, goal_status, progress
 from tests.engine.conftest import loaded_engine
+from tests.engine.fixtures import account, engine_for, load
 from tests.goals.company import TODAY, load_goal_company
 
 kpis = loaded_engine(load_goal_company, today=TODAY)
@@ -105,3 +108,29 @@ def test_the_cards_status_of_a_maturing_cohort_is_pending_not_off_target(kpis):
     # The overview's default period (the last complete month) is such a month.
     october = kpis.value("lead_conversion_rate", "2026-10")
     assert (october.value, october.maturing, october.status) == (0.0, True, "pending")
+
+
+def test_revenue_invoiced_on_the_first_is_paced_by_when_it_arrives(duckdb_warehouse):
+    # 1,000 EUR invoiced on the 1st of every month, May–November 2026. On Saturday 14
+    # November the month's revenue is all in: by working days only 10/21 of it would be
+    # due (476.19) and the pace would project 1,000 ÷ 10/21 = 2,100 (issue 10). Paced by
+    # the last six months' day-of-month profile (all on the 1st), it is done: 1,000 of
+    # 1,000 expected, projected to end at exactly 1,000.
+    invoices = [
+        {
+            "invoice_id": f"i{month}",
+            "account_id": "a1",
+            "issued_at": dt.date(2026, month, 1),
+            "amount": 1000.0,
+            "currency": "EUR",
+        }
+        for month in range(5, 12)
+    ]
+    load(duckdb_warehouse, accounts=[account("a1", segment="smb")], invoices=invoices)
+    engine = engine_for(duckdb_warehouse, today=TODAY)
+    p = progress(engine, Goal("revenue", Scope(), "2026-11", 1000))
+    assert p.to_dict()["pacing"] == "day_of_month"
+    assert p.actual == 1000 and p.elapsed == 1.0
+    assert p.expected_to_date == pytest.approx(1000.0)
+    assert (p.projection, p.projection_low, p.projection_high) == (1000, 1000, 1000)
+    assert p.status != "behind_pace"

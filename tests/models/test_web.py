@@ -7,14 +7,10 @@ deal's chance from 30% to 80%), loaded into DuckDB; today 2026-11-30.
 import time
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from cruscotto.settings import CompanySettings
-from cruscotto.warehouse import connect
-from cruscotto.web import create_app, users
 from tests.models.synthetic import TODAY, canonical_tables, synthetic_history
-from tests.web.conftest import log_in
+from tests.web.conftest import app_over, log_in
 
 USERS = {
     "admin": ("admin", {}),
@@ -26,15 +22,9 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
-        warehouse = connect(str(tmp_path_factory.mktemp("models") / "web.duckdb"))
-        warehouse.load(canonical_tables(synthetic_history()))
-        application = create_app(warehouse, CompanySettings(), today=TODAY.date())
-        for name, (role, extra) in USERS.items():
-            application.state.users.add(name, f"{name}-pass-1", role, **extra)
+    path = tmp_path_factory.mktemp("models") / "web.duckdb"
+    with app_over(path, canonical_tables(synthetic_history()), TODAY.date(), USERS) as application:
         yield application
-    warehouse.close()
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +74,25 @@ def test_the_forecast_shows_the_learned_probability_and_its_factors(client, trai
     assert any(n["key"] == "model_model_better" for n in forecast["notes"])
     html = client["manager"].get("/reports/forecast?lang=it").text
     assert 'data-feature="activities_demo"' in html
+
+
+def test_a_restarted_server_serves_the_kept_scores_without_retraining(app, trained):
+    """The training stored its result with its data version (model_states): a new
+    service on the same database (a restart) serves it at once, the same deals and
+    factors, the same backtest, and starts no training (the data did not change)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from cruscotto.models.deal_scores import DealScoreService
+    from cruscotto.web.kpis import engine
+
+    kpis = engine(SimpleNamespace(app=app))
+    app.state.background.join()
+    original = app.state.deal_scores.current(kpis)
+    restarted = DealScoreService()
+    kept = restarted.current(kpis)
+    assert restarted.training is False
+    pd.testing.assert_frame_equal(kept.deals, original.deals, check_dtype=False)
+    assert kept.backtest.to_dict() == original.backtest.to_dict()
+    assert kept.summary() == original.summary()

@@ -23,7 +23,7 @@ from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 from cruscotto.web import create_app, users
 from tests.reports.company import day, reps, rows, ts
-from tests.web.conftest import log_in
+from tests.web.conftest import close_app, log_in
 
 TODAY = day("2026-04-15")
 USERS = {
@@ -97,7 +97,7 @@ def app(tmp_path_factory):
         for name, (role, extra) in USERS.items():
             application.state.users.add(name, f"{name}-pass-1", role, **extra)
         yield application
-    warehouse.close()
+    close_app(application)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ real /login form, so the session cookie path is exercised by every page test.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import Iterator
@@ -72,6 +73,31 @@ def log_in(client: TestClient, username: str, password: str) -> TestClient:
     return client
 
 
+def close_app(app) -> None:
+    """Wait for the app's background threads (an import's retraining and alert
+    evaluation, a model's training, the warm-up), then close its warehouse: no thread may
+    use a database a fixture has closed."""
+    app.state.background.join()
+    app.state.warehouse.close()
+
+
+@contextlib.contextmanager
+def app_over(path, tables: dict, today, people: dict[str, tuple[str, dict]]):
+    """An app over a new DuckDB file at `path` holding `tables`, with `people`
+    ({name: (role, extra)}, password "<name>-pass-1"); closed with close_app."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=256))
+        warehouse = connect(str(path))
+        warehouse.load(tables)
+        application = create_app(warehouse, CompanySettings(), today=today)
+        for name, (role, extra) in people.items():
+            application.state.users.add(name, f"{name}-pass-1", role, **extra)
+        try:
+            yield application
+        finally:
+            close_app(application)
+
+
 def login(app, username: str) -> TestClient:
     return log_in(TestClient(app), username, PASSWORDS[username])
 
@@ -93,7 +119,8 @@ def web_warehouse(tmp_path) -> Iterator[Warehouse]:
 def app(web_warehouse):
     application = create_app(web_warehouse, CompanySettings(), today=TODAY)
     add_users(application)
-    return application
+    yield application
+    application.state.background.join()  # before web_warehouse closes the database
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +133,7 @@ def company_app(tmp_path_factory):
         application = create_app(wh, CompanySettings(), today=TODAY)
         add_users(application)
         yield application
-    wh.close()
+    close_app(application)
 
 
 @pytest.fixture(scope="module")

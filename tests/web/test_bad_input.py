@@ -19,7 +19,7 @@ from cruscotto.cli import app as cli
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 from cruscotto.web import create_app, users
-from tests.web.conftest import add_users, login
+from tests.web.conftest import add_users, close_app, login
 from tests.web.data import TODAY, frame, load_company
 
 THREE_THOUSAND_TERMS = " + ".join(["deals_won"] * 3000)
@@ -53,7 +53,7 @@ def without_rate(tmp_path_factory):
         app = create_app(warehouse, CompanySettings(), today=TODAY)
         add_users(app)
         yield login(app, "admin")
-    warehouse.close()
+    close_app(app)
 
 
 def test_forecast_report_with_a_team_filter(admin):

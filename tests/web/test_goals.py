@@ -186,3 +186,44 @@ def test_the_leaderboard_shows_quota_attainment_per_rep(goals):
         q["rep"]
         for q in goals["manager"].get("/api/reports/leaderboard?period=2026-03").json()["quota"]
     ] == ["r1"]
+
+
+def test_segments_are_named_in_the_users_language_not_by_their_code(app, goals):
+    # A segment goal's scope, and a segment named on the attention page (a watched
+    # segment's move, and the segment a move's explanation points at), read "Small
+    # business" / "Piccole imprese", never the data's code "smb" (issue 10). The names
+    # are the catalog's value.segment.smb in en and it.
+    from cruscotto.engine import KpiResult, Period
+    from cruscotto.goals.attention import Move
+    from cruscotto.goals.decomposition import decompose_sum
+    from cruscotto.web.access import Access
+    from cruscotto.web.goals import scope_label
+    from cruscotto.web.routes.attention import _move_item
+    from cruscotto.web.users import User
+
+    goal = post_goal(goals["admin"], kpi="new_leads", scope="segment=smb").json()["goal"]
+    assert goal["scope_label"] == "Small business (Segment)"
+    kpis = app.state.engine
+    italian = Access(User("ita", "admin", language="it"), CompanySettings())
+    stored = app.state.goal_store.get(goal["id"])
+    assert scope_label(kpis, stored, italian) == "Piccole imprese (Segmento)"
+    march, april = Period.parse("2026-03"), Period.parse("2026-04")
+    move = Move(
+        "new_leads",
+        april,
+        march,
+        "previous",
+        KpiResult("new_leads", april, 9.0, "count"),
+        KpiResult("new_leads", march, 3.0, "count"),
+        z=3.5,
+        dimension="segment",
+        key="smb",
+        explanation=decompose_sum(
+            "segment", {"smb": 1.0, "enterprise": 2.0}, {"smb": 6.0, "enterprise": 3.0}
+        ),
+    )
+    item = _move_item(kpis, italian, move)
+    assert item["segment_label"] == "Piccole imprese"
+    assert item["explanation"]["top"]["label"] == "Piccole imprese"  # +5 of the +6
+    labels = [e["label"] for e in item["explanation"]["effects"]]
+    assert labels == ["Piccole imprese", "Grandi imprese"]

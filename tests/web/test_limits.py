@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from cruscotto.settings import CompanySettings, SecuritySettings
 from cruscotto.warehouse import connect
 from cruscotto.web import create_app
-from tests.web.conftest import add_users, login
+from tests.web.conftest import add_users, close_app, login
 from tests.web.data import TODAY
 
 LIMITS = SecuritySettings(
@@ -28,7 +28,7 @@ def app(tmp_path):
     application = create_app(warehouse, CompanySettings(), today=TODAY, security=LIMITS)
     add_users(application)
     yield application
-    warehouse.close()
+    close_app(application)
 
 
 def upload(client: TestClient, name: str, content: bytes, **data):

@@ -18,7 +18,7 @@ from cruscotto.web import create_app
 from cruscotto.web.access import Access
 from cruscotto.web.permissions import ACTIONS, authorize
 from cruscotto.web.users import User
-from tests.web.conftest import add_users, login
+from tests.web.conftest import add_users, close_app, login
 from tests.web.data import TODAY, load_company
 
 DEAL_HEADER = (
@@ -50,7 +50,7 @@ def make_app(tmp_path, security: SecuritySettings | None = None):
 def app(tmp_path):
     application = make_app(tmp_path)
     yield application
-    application.state.warehouse.close()
+    close_app(application)
 
 
 def column(app, table: str, key: str, value: str, name: str):

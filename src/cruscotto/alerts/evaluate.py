@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -132,8 +132,13 @@ def evaluate(
     people: Sequence[Person] = (),
     *,
     now: dt.datetime | None = None,
+    churn_risk: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RunReport:
-    """Check the rules, store what fired, fill inboxes, queue deliveries (see above)."""
+    """Check the rules, store what fired, fill inboxes, queue deliveries (see above).
+
+    `churn_risk` ({account id: {probability, reasons}}) is the churn-risk model's score,
+    when the caller has one the model is trusted for (alerts train no model): it is the
+    `churn_risk` signal of the churn-signals rules."""
     warehouse = engine.warehouse.state_store
     ensure_tables(warehouse)
     delivery.ensure_tables(warehouse)
@@ -144,7 +149,7 @@ def evaluate(
         if not rule.enabled:
             continue
         try:
-            report.holding.extend(findings_of(engine, rule))
+            report.holding.extend(findings_of(engine, rule, churn_risk))
         except (ValueError, LookupError) as exc:  # the engine's errors speak to the user
             report.errors.append({"rule": rule.name, "error": str(exc)})
             continue
@@ -181,7 +186,7 @@ def evaluate(
         if held.holding and held.rule_id in evaluated and key not in holding_keys:
             updated[key] = replace(held, holding=False, cleared_at=now)
             report.cleared.append(key)
-    with warehouse.transaction():
+    with warehouse.transaction(app_state=True):  # alerts are app state: answers stay valid
         append(warehouse, ALERT_FIRINGS, [firing_row(f) for f in report.fired])
         append(warehouse, ALERT_INBOX, inbox_rows)
         append(warehouse, delivery.ALERT_DELIVERIES, queued)
@@ -250,12 +255,14 @@ class Scope:
     team: str | None = None
 
 
-def findings_of(engine: Engine, rule: Rule) -> list[Finding]:
+def findings_of(
+    engine: Engine, rule: Rule, churn_risk: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Finding]:
     if rule.kind in KPI_KINDS:
         return _kpi_findings(engine, rule)
     if rule.kind in GOAL_KINDS:
         return _goal_findings(engine, rule)
-    return _record_findings(engine, rule)
+    return _record_findings(engine, rule, churn_risk)
 
 
 def goal_owner(goal, reps: dict) -> tuple[str | None, str | None]:
@@ -458,9 +465,12 @@ def _judgeable(result: KpiResult, definition) -> bool:
     return size is None or size >= MIN_RECORDS
 
 
-def _record_findings(engine: Engine, rule: Rule) -> list[Finding]:
+def _record_findings(
+    engine: Engine, rule: Rule, churn_risk: Mapping[str, Mapping[str, Any]] | None
+) -> list[Finding]:
     reps = reps_of(engine)
-    hits = RECORD_CHECKS[rule.kind](engine, rule)
+    check = RECORD_CHECKS[rule.kind]
+    hits = check(engine, rule, churn_risk) if rule.kind == "churn_signals" else check(engine, rule)
     filters = {**rule.within, **rule.fixed_filters}
     found = []
     for hit in hits:

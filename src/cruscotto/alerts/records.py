@@ -9,6 +9,7 @@ that made it fire. "Now" is the start of the engine's today in the company's tim
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ ACTIVITY_WINDOW_DAYS = 90
 MIN_BASELINE_ACTIVITIES = 3
 # The signals a churn-signals rule looks for, in the order they are listed.
 CHURN_SIGNALS = (
+    "churn_risk",
     "activity_falling",
     "detractor_nps",
     "open_complaints",
@@ -179,8 +181,14 @@ def sla_breaches(engine: Engine, rule: Rule) -> list[RecordHit]:
     return hits
 
 
-def churn_signals(engine: Engine, rule: Rule) -> list[RecordHit]:
+def churn_signals(
+    engine: Engine, rule: Rule, churn_risk: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[RecordHit]:
     """Customers (a contract running today) showing at least `min_signals` signals.
+
+    `churn_risk` is the churn-risk model's score per account ({probability, reasons}),
+    given by the caller when the model beat its baseline: a probability of lapsing of at
+    least `risk_above` is the `churn_risk` signal, with the model's reasons.
 
     Overdue invoices are named but never counted: the canonical invoices carry no due
     date or payment, so "overdue" cannot be known (unknown is not "fine" either: the
@@ -203,6 +211,7 @@ def churn_signals(engine: Engine, rule: Rule) -> list[RecordHit]:
     if frame.empty:
         return []
     signals = {
+        "churn_risk": _risky(churn_risk or {}, rule.param("risk_above")),
         "activity_falling": _activity_falling(engine, now, rule.param("activity_drop")),
         "detractor_nps": _detractors(engine, now, rule.param("detractor_days")),
         "open_complaints": _complaints(engine, now, rule.param("complaint_days")),
@@ -235,6 +244,18 @@ def churn_signals(engine: Engine, rule: Rule) -> list[RecordHit]:
                 )
             )
     return hits
+
+
+def _risky(churn_risk: Mapping[str, Mapping[str, Any]], above: float) -> dict[str, dict]:
+    """The accounts the churn-risk model gives at least `above`, with its reasons."""
+    return {
+        account: {
+            "probability": round(float(score["probability"]), 4),
+            "reasons": [r["feature"] for r in score.get("reasons", [])],
+        }
+        for account, score in churn_risk.items()
+        if score["probability"] >= above
+    }
 
 
 def _activity_falling(engine: Engine, now: dt.datetime, drop: float) -> dict[str, dict]:

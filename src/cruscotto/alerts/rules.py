@@ -18,7 +18,8 @@ Kinds (their parameters and defaults are in `PARAMETERS`, documented in docs/ale
 * deal_stalled — open deals with no activity for `idle_days`, or in their stage longer
   than that stage's usual 90th percentile;
 * ticket_sla — open tickets past their resolution deadline;
-* churn_signals — customers showing at least `min_signals` named signals;
+* churn_signals — customers showing at least `min_signals` named signals (the churn-risk
+  model's probability of at least `risk_above` is one, when the caller gives it);
 * stale_source — a data source with nothing new for `days` (or twice its usual gap);
 * import_rejects — an import in the last `days` that refused rows.
 
@@ -74,6 +75,7 @@ PARAMETERS: dict[str, dict[str, tuple[Any, Any]]] = {
     "ticket_sla": {},
     "churn_signals": {
         "min_signals": (3, int),
+        "risk_above": (0.5, float),
         "contract_days": (60, int),
         "activity_drop": (0.5, float),
         "detractor_days": (180, int),
@@ -360,7 +362,7 @@ class RuleStore:
             created_by=before.created_by if before else rule.created_by or username,
         )
         rules[rule.rule_id] = rule
-        with self.warehouse.transaction():
+        with self.warehouse.transaction(app_state=True):  # no KPI reads alert rules
             self._write(rules.values())
             audit.record(
                 self.warehouse,
@@ -378,7 +380,7 @@ class RuleStore:
         before = rules.pop(rule_id, None)
         if before is None:
             raise RuleError("rule_id", f"there is no rule {rule_id!r}")
-        with self.warehouse.transaction():
+        with self.warehouse.transaction(app_state=True):  # no KPI reads alert rules
             self._write(rules.values())
             audit.record(
                 self.warehouse,

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from cruscotto.engine import DimensionError, Engine, Filters, KpiResult, Period, PeriodError
+from cruscotto.engine import Engine, Filters, KpiResult, Period
 
 # How many previous periods of each grain the history holds.
 HISTORY = {"day": 56, "week": 52, "month": 36, "quarter": 12, "year": 6}
@@ -144,7 +144,7 @@ def usual_ranges(
     grain = period.grain if period.grain in HISTORY else "month"
     if period.grain != grain or not period.is_whole:
         period = Period.of(grain, period.start, engine.settings.fiscal_year_start_month)
-    trends = _trends_with_history(engine, list(kpi_ids), period, filters)
+    trends = trends_with_history(engine, list(kpi_ids), period, filters)
     answers = {}
     for kpi_id in kpi_ids:
         definition = engine.catalog.get(kpi_id)
@@ -160,28 +160,28 @@ def usual_ranges(
     return answers
 
 
-def _trends_with_history(
+def trends_with_history(
     engine: Engine, kpi_ids: list[str], period: Period, filters: Filters | None
 ) -> dict[str, list[KpiResult]]:
-    """The trends of `period` and the history before it. Money needs exchange rates,
-    which may begin later than the longest history (a demo, a company that loaded two
-    years): then the history starts after the day every currency has a rate."""
+    """The trends of `period` and of the history before it (up to `HISTORY` periods).
+
+    The history is bounded to where money can be counted: exchange rates may begin later
+    than the longest history (a demo; a company that loaded two years of rates), and a
+    period before every currency has a rate cannot convert its amounts. The history then
+    starts with the first period after that day — decided before asking, so that the
+    question asked is the same every time (a cached engine answers it once) and no query
+    is spent failing on a missing rate.
+    """
     first = period
     for _ in range(HISTORY[period.grain]):
         first = first.previous()
-    try:
-        return engine.trends(kpi_ids, _span(first, period), period.grain, filters)
-    except (PeriodError, DimensionError):
-        raise
-    except ValueError:
-        # A missing exchange rate: CurrencyError, or kpi_scope's MissingRateError that
-        # the engine's public surface does not export yet (both are ValueErrors).
-        covered = _first_day_with_every_rate(engine)
-        if covered is None or covered < first.start:
-            raise
+    covered = _first_day_with_every_rate(engine)
+    if covered is not None:
+        # A period starting on that day is excluded too: its opening snapshot (the
+        # customers at the start of a churn period) is taken the day before.
         while first.start <= covered and first.start < period.start:
             first = _following(first)
-        return engine.trends(kpi_ids, _span(first, period), period.grain, filters)
+    return engine.trends(kpi_ids, _span(first, period), period.grain, filters)
 
 
 def _span(first: Period, last: Period) -> Period:

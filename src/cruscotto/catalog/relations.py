@@ -32,9 +32,9 @@ def relations(source: str) -> dict[str, Relation]:
 
 
 def has_column(source: str, reference: str) -> bool:
-    """True when `reference` (a column, or `table.column` of a related table) exists."""
+    """True when `reference` exists: a column, `table.column` of a related table, or a
+    chain through related tables (`accounts.reps.team`: the team of the account's owner)."""
     if "." not in reference:
         return reference in model_table(source).column_names
     target, column = reference.split(".", 1)
-    related = relations(source).get(target)
-    return related is not None and column in model_table(target).column_names
+    return target in relations(source) and has_column(target, column)

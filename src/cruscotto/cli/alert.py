@@ -45,7 +45,16 @@ def run(
     from cruscotto.web.users import UserStore
 
     engine = _engine(ctx)
-    report, outcome = run_alerts(engine, UserStore(engine.warehouse), deliver=deliver)
+
+    def churn_scores() -> dict | None:  # the kept model, or one trained now on new data
+        from cruscotto.models.churn_risk import ChurnRiskService
+
+        risk = ChurnRiskService().current(engine, wait=True)
+        return risk.scores() if risk is not None else None
+
+    report, outcome = run_alerts(
+        engine, UserStore(engine.warehouse), deliver=deliver, churn_scores=churn_scores
+    )
     if output == "json":
         console.print_json(json.dumps({**report.to_dict(), "deliveries": outcome}, default=str))
         return

@@ -3,6 +3,7 @@
 cruscotto model retention --survival cohort.csv --fit-periods 7
 cruscotto model repeat --summary customers.csv --format json
 cruscotto model backtest --format json
+cruscotto model lifetime --format json
 """
 
 from __future__ import annotations
@@ -127,6 +128,50 @@ def backtest(ctx: typer.Context, output_format: OutputFormat = "table") -> None:
         typer.echo(json.dumps(result, indent=2, default=str))
         return
     print_backtest(result)
+
+
+@app.command()
+def lifetime(ctx: typer.Context, output_format: OutputFormat = "table") -> None:
+    """Retention per start cohort (sBG on the contracts) and repeat purchases (BG/NBD on the
+    invoices of customers without a contract): the CLV from the retention model with its
+    inputs. The kept model is used when the data has not changed; else it is fitted now."""
+    _check_format(output_format)
+    from cruscotto.api import engine_for
+    from cruscotto.models.lifetime_value import LifetimeValueService
+
+    engine = engine_for(state(ctx).warehouse())
+    service = LifetimeValueService()
+    values = service.current(engine, wait=True)
+    if values is None:
+        fail(f"the models could not be fitted: {service.error}")
+    result = values.summary()
+    if output_format == "json":
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    console.print(
+        f"CLV of a new contract customer (retention model): {_number(result['clv'], 2)} "
+        f"= yearly revenue {_number(result['yearly_revenue'], 2)} × Σ S(t)/(1 + "
+        f"{result['discount_per_year']})^t; α = {_number(result['alpha'])}, "
+        f"β = {_number(result['beta'])}; {result['contract_customers']:,} contract customers."
+    )
+    table = RichTable("start year", "customers", "alive after each year", "projected in 10 years")
+    for cohort in result["cohorts"]:
+        table.add_row(
+            str(cohort["year"]),
+            f"{cohort['size']:,}",
+            " · ".join(f"{n:,}" for n in cohort["alive"][1:]) or "–",
+            _number(cohort["projected"][10], 0) if cohort["projected"] else "–",
+        )
+    console.print(table)
+    repeat = result["repeat"]
+    if "r" in repeat:
+        console.print(
+            f"Repeat purchases (BG/NBD) of {repeat['customers']:,} customers without a contract: "
+            f"r = {repeat['r']:.4f}, α = {repeat['alpha']:.4f}, a = {repeat['a']:.4f}, "
+            f"b = {repeat['b']:.4f}."
+        )
+    else:
+        console.print(f"No repeat purchases among {repeat['customers']:,} customers to fit.")
 
 
 def print_backtest(result: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """The KPI types, implemented once each: simple measures, ratios, snapshots, derived.
 
-Each returns {group key: Computed}; the engine turns those into KpiResults (intervals,
+Each returns {group key: Measured}; the engine turns those into KpiResults (intervals,
 status, maturing). Named Python functions (engine.functions) return the same shape.
 """
 
@@ -24,7 +24,7 @@ from cruscotto.engine.aggregate import (
     missing_rates,
     python_number,
 )
-from cruscotto.engine.result import Computed, Results
+from cruscotto.engine.result import Measured, Results
 from cruscotto.engine.rows import compile_row, joined_name, referenced
 from cruscotto.engine.scope import TOTAL, Scope
 from cruscotto.engine.timebounds import utc_instant
@@ -67,7 +67,7 @@ def all_records(measure: Measure) -> Measure | None:
     return replace(measure, agg="count", expr=None, money=False)
 
 
-def with_unknown(computed: Computed, records: int | None) -> Computed:
+def with_unknown(computed: Measured, records: int | None) -> Measured:
     """`computed` saying how many of its `records` had no value (details["unknown"]);
     when every one is unknown the value is None ("no data"), not a sum of nothing."""
     known = computed.sample_size or 0
@@ -105,15 +105,15 @@ def measures_of(computation) -> dict[str, Measure] | None:
     return None
 
 
-def assemble(computation, values: dict[str, Any]) -> Computed:
+def assemble(computation, values: dict[str, Any]) -> Measured:
     """A simple or ratio KPI's result from its aggregated measures."""
     if isinstance(computation, Simple):
         details = {"median": values["median"]} if "median" in values else {}
-        computed = Computed(values["value"], sample_size=int(values["n"]), details=details)
+        computed = Measured(values["value"], sample_size=int(values["n"]), details=details)
         return with_unknown(computed, values.get("records"))
     num, den = values["num"], values["den"]
     sample = int(den) if computation.denominator.agg == "count" and den is not None else None
-    computed = Computed(divide(num, den), num, den, sample_size=sample)
+    computed = Measured(divide(num, den), num, den, sample_size=sample)
     unknown = 0
     for part in ("num", "den"):
         records, known = values.get(f"{part}_records"), values.get(f"{part}_n")
@@ -182,13 +182,13 @@ def snapshot(engine: EngineContext, spec: Snapshot, scope: Scope) -> Results:
     if MISSING_RATES in frame.columns and frame[MISSING_RATES].fillna(0).sum() > 0:
         raise engine.currency.explain_missing(view, measure.source)
     empty = 0 if measure.agg in ZERO_WHEN_EMPTY else None
-    results: Results = {key: Computed(empty, sample_size=0) for key in scope.expected_keys()}
+    results: Results = {key: Measured(empty, sample_size=0) for key in scope.expected_keys()}
     for _, row in frame.iterrows():
         key = python_number(row[KEY]) if keys else TOTAL
         if scope.buckets is None and scope.dimension is not None:
             key = row[KEY] if isinstance(row[KEY], str) else None
         value = python_number(row["value"])
-        computed = Computed(empty if value is None else value, sample_size=int(row["n"]))
+        computed = Measured(empty if value is None else value, sample_size=int(row["n"]))
         results[key] = with_unknown(computed, python_number(row.get("records")))
     return results
 
@@ -228,5 +228,5 @@ def derived(engine: EngineContext, spec: Derived, scope: Scope) -> Results:
     results = {}
     for key in keys:
         values = {n: (inputs[n][key].value if key in inputs[n] else None) for n in names}
-        results[key] = Computed(combine(spec.expression, values), details=values)
+        results[key] = Measured(combine(spec.expression, values), details=values)
     return results

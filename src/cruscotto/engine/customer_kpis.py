@@ -306,10 +306,10 @@ def months_in(start: dt.date, end: dt.date) -> float:
 def _interactions(scope: KpiScope, parts: list[Part], customers: ir.Table) -> ir.Table:
     """Each part's activities with the accounts that were `customers` in it, with the part
     and (in a breakdown) the customer's group."""
-    ignored = ("rep", "team")
-    activities = scope.table("activities", ignore=ignored)
-    if scope.applies_by(ignore=ignored):
-        activities = activities.drop(*scope.keys)  # the customers carry the group
+    # The customers carry every filter and the group (their account's channel, owner…):
+    # an activity counts for the customer it concerns, whoever did it and whatever lead it
+    # came from.
+    activities = scope.table("activities", only=())
     spans = parts_table(
         parts,
         part_from=lambda start, end: scope.utc(start),

@@ -32,7 +32,7 @@ from cruscotto.engine.currency import CurrencyConverter
 from cruscotto.engine.errors import QueryTimeout
 from cruscotto.engine.kinds import is_sampled
 from cruscotto.engine.period import Period
-from cruscotto.engine.result import Computed, KpiResult, Results
+from cruscotto.engine.result import KpiResult, Measured, Results
 from cruscotto.engine.rows import compile_row
 from cruscotto.engine.scope import TOTAL, Filters, Scope
 from cruscotto.engine.statistics import rank_value, status, wilson_interval
@@ -151,7 +151,7 @@ class Engine:
         definitions, scope = self._prepare(kpi_ids, period, filters)
         computed = self._batch(definitions, scope, with_details=True)
         return {
-            d.id: self._result(d, scope.period, computed[d.id].get(TOTAL, Computed(None)))
+            d.id: self._result(d, scope.period, computed[d.id].get(TOTAL, Measured(None)))
             for d in definitions
         }
 
@@ -168,7 +168,7 @@ class Engine:
         computed = self._batch(definitions, replace(scope, buckets=buckets))
         return {
             d.id: [
-                self._result(d, bucket, computed[d.id].get(i, Computed(None)))
+                self._result(d, bucket, computed[d.id].get(i, Measured(None)))
                 for i, bucket in enumerate(buckets)
             ]
             for d in definitions
@@ -374,7 +374,7 @@ class Engine:
                 f"its dimensions are: {allowed}"
             )
 
-    def _result(self, definition: KpiDefinition, period: Period, c: Computed) -> KpiResult:
+    def _result(self, definition: KpiDefinition, period: Period, c: Measured) -> KpiResult:
         result = KpiResult(
             kpi_id=definition.id,
             period=period,

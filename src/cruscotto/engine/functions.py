@@ -1,7 +1,7 @@
 """KPI functions that answer every group of a question themselves.
 
 Each takes the engine, the catalog entry's params and the question's scope, and returns
-{group key: Computed} like the declared types; registered with `@kpi_function` in the one
+{group key: Measured} like the declared types; registered with `@kpi_function` in the one
 registry (engine/registry.py). Each is still built from Ibis expressions run by the engine.
 """
 
@@ -19,7 +19,6 @@ from cruscotto.engine import customers, dimensions, statistics
 from cruscotto.engine.aggregate import (
     KEY,
     MISSING_RATES,
-    bucket_case,
     filtered_view,
     group_key,
     measure_expression,
@@ -29,10 +28,9 @@ from cruscotto.engine.aggregate import (
 from cruscotto.engine.computations import divide
 from cruscotto.engine.period import Period
 from cruscotto.engine.registry import kpi_function
-from cruscotto.engine.result import Computed, Results
+from cruscotto.engine.result import Measured, Results
 from cruscotto.engine.rows import joined_name
 from cruscotto.engine.scope import TOTAL, Scope
-from cruscotto.engine.timebounds import utc_instant
 
 if TYPE_CHECKING:
     from cruscotto.engine.context import EngineContext
@@ -64,43 +62,7 @@ def _rows_per_key(frame, scope: Scope) -> dict:
     return rows
 
 
-# -- acquisition ---------------------------------------------------------------------------
-
-
-def _touches(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
-    """Opportunities from qualified leads opened in the scope, with their prior touches."""
-    opportunities = _keyed(engine, "opportunities", "created_at", scope, ["leads.mql_at"])
-    opportunities = opportunities.filter(opportunities.leads__mql_at.notnull())
-    activities = engine.table("activities")
-    outbound = activities.filter(
-        activities.direction == "outbound", activities.lead_id.notnull()
-    ).select(touch_lead=activities.lead_id, touch_at=activities.occurred_at)
-    joined = opportunities.left_join(
-        outbound,
-        [
-            opportunities.lead_id == outbound.touch_lead,
-            outbound.touch_at < opportunities.created_at,
-        ],
-    )
-    return joined.group_by(["opportunity_id", "lead_id", "created_at", KEY]).aggregate(
-        touches=joined.touch_at.count()
-    )
-
-
-@kpi_function(
-    "system_touches",
-    records=lambda engine, params, scope: _touches(engine, params, scope).drop(KEY),
-)
-def system_touches(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
-    per_opportunity = _touches(engine, params, scope)
-    totals = per_opportunity.group_by(KEY).aggregate(
-        touches=per_opportunity.touches.sum(), opportunities=per_opportunity.count()
-    )
-    results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
-    for key, row in _per_key(engine, totals, scope).items():
-        touches, count = int(row["touches"] or 0), int(row["opportunities"])
-        results[key] = Computed(divide(touches, count), touches, count, sample_size=count)
-    return results
+# -- customers ----------------------------------------------------------------------------
 
 
 def _new_customers(engine: EngineContext, scope: Scope) -> ir.Table:
@@ -171,7 +133,7 @@ def customer_acquisition(engine: EngineContext, params: dict[str, Any], scope: S
     for key in keys:
         count = int(totals[key]["n"]) if key in totals else 0
         base = int(at_start.get(key, 0))
-        results[key] = Computed(
+        results[key] = Measured(
             count,
             sample_size=count,
             details={"customers_at_start": base, "acquisition_rate": divide(count, base)},
@@ -182,9 +144,9 @@ def customer_acquisition(engine: EngineContext, params: dict[str, Any], scope: S
 def _share_of_customers(engine: EngineContext, scope: Scope, qualifying: str) -> Results:
     """Customers at the end of each (sub-)period for whom `qualifying` holds ÷ customers."""
     counts = _customers_counts(engine, scope, lambda part: part.last_day, qualifying)
-    results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
+    results: Results = {k: Measured(None, 0, 0, 0) for k in scope.expected_keys()}
     for key, (n, hits) in counts.items():
-        results[key] = Computed(divide(hits, n), hits, n, sample_size=n)
+        results[key] = Measured(divide(hits, n), hits, n, sample_size=n)
     return results
 
 
@@ -238,10 +200,10 @@ def _sum_per_key(engine: EngineContext, view: ir.Table, scope: Scope, statistic:
     if frame[MISSING_RATES].fillna(0).sum() > 0:
         raise engine.currency.explain_missing(view, "invoices", view.amount)
     empty = 0.0 if statistic == "sum" else None
-    results: Results = {k: Computed(empty, sample_size=0) for k in scope.expected_keys()}
+    results: Results = {k: Measured(empty, sample_size=0) for k in scope.expected_keys()}
     for key, row in _rows_per_key(frame, scope).items():
         value = python_number(row["value"])
-        results[key] = Computed(empty if value is None else value, sample_size=int(row["n"]))
+        results[key] = Measured(empty if value is None else value, sample_size=int(row["n"]))
     return results
 
 
@@ -293,89 +255,6 @@ def _repeat_invoices(engine: EngineContext, params: dict[str, Any], scope: Scope
 )
 def repeat_purchase_value(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
     results = _sum_per_key(engine, _repeat_invoices(engine, params, scope), scope, "mean")
-    return results
-
-
-# -- pipeline ------------------------------------------------------------------------------
-
-
-def _stage_stays(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
-    """Stays in a stage that ended in the scope: entered, left (next stage entered), days."""
-    history = engine.table("stage_history")
-    start = utc_instant(scope.period.start, engine.tz)
-    end = utc_instant(scope.period.end, engine.tz)
-    # A stay ends when the deal enters its next stage: only deals that entered a stage in
-    # the scope can have a stay ending in it, so the window runs over those deals alone.
-    moved = history.filter(history.entered_at >= start, history.entered_at < end)
-    history = history.filter(history.opportunity_id.isin(moved.opportunity_id))
-    order = ibis.window(group_by=history.opportunity_id, order_by=history.entered_at)
-    stays = history.mutate(left_at=history.entered_at.lead().over(order))
-    view = filtered_view(engine, "stage_history", None, {}, scope, base=stays)
-    view = view.filter(view.left_at >= start, view.left_at < end)
-    if scope.buckets is not None:
-        key = bucket_case(engine, view.left_at, "timestamp", scope.buckets)
-    elif scope.dimension is not None:
-        key = view[joined_name(dimensions.require("stage_history", scope.dimension))]
-        key = key.cast("string")
-    else:
-        key = ibis.literal(0)
-    days = (view.left_at.epoch_seconds() - view.entered_at.epoch_seconds()).cast("float64")
-    return view.mutate(**{KEY: key}, days_in_stage=days / 86400.0)
-
-
-@kpi_function(
-    "stage_duration",
-    records=lambda engine, params, scope: _stage_stays(engine, params, scope).drop(KEY),
-)
-def stage_duration(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
-    stays = _stage_stays(engine, params, scope)
-    query = stays.group_by(KEY).aggregate(
-        value=stays.days_in_stage.mean(), median=stays.days_in_stage.median(), n=stays.count()
-    )
-    results: Results = {k: Computed(None, sample_size=0) for k in scope.expected_keys()}
-    for key, row in _per_key(engine, query, scope).items():
-        details = {"median": python_number(row["median"])}
-        results[key] = Computed(
-            python_number(row["value"]), sample_size=int(row["n"]), details=details
-        )
-    if not scope.grouped:
-        by_stage = stays.group_by("stage").aggregate(days=stays.days_in_stage.mean())
-        slowest = engine.execute(by_stage.order_by(ibis.desc("days"), "stage").limit(1))
-        if len(slowest):
-            results[TOTAL].details["bottleneck_stage"] = slowest["stage"].iloc[0]
-            results[TOTAL].details["bottleneck_days"] = python_number(slowest["days"].iloc[0])
-    return results
-
-
-def _expected_deals(engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
-    """Deals expected to close in the scope, flagged `hit` when won within the same period."""
-    view = filtered_view(engine, "opportunities", "expected_close_date", {}, scope)
-    won = view.status == "won"
-    if scope.buckets is not None:
-        expected = bucket_case(engine, view.expected_close_date, "date", scope.buckets)
-        closed = bucket_case(engine, view.closed_at, "timestamp", scope.buckets)
-        return view.mutate(**{KEY: expected}, hit=(won & (closed == expected)).fill_null(False))
-    start = utc_instant(scope.period.start, engine.tz)
-    end = utc_instant(scope.period.end, engine.tz)
-    within = (view.closed_at >= start) & (view.closed_at < end)
-    key = group_key(engine, view, "opportunities", "expected_close_date", scope)
-    return view.mutate(
-        **{KEY: key if key is not None else ibis.literal(0)},
-        hit=(won & within).fill_null(False),
-    )
-
-
-@kpi_function(
-    "forecast_hit_rate",
-    records=lambda engine, params, scope: _expected_deals(engine, params, scope).drop(KEY),
-)
-def forecast_hit_rate(engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
-    deals = _expected_deals(engine, params, scope)
-    query = deals.group_by(KEY).aggregate(hits=deals.count(where=deals.hit), n=deals.count())
-    results: Results = {k: Computed(None, 0, 0, 0) for k in scope.expected_keys()}
-    for key, row in _per_key(engine, query, scope).items():
-        hits, n = int(row["hits"]), int(row["n"])
-        results[key] = Computed(divide(hits, n), hits, n, sample_size=n)
     return results
 
 
@@ -485,9 +364,9 @@ def forecast_accuracy(engine: EngineContext, params: dict[str, Any], scope: Scop
     for key, forecast, actual in _forecast_rows(engine, scope):
         f, a, n = totals.get(key, (0.0, 0.0, 0))
         totals[key] = (f + forecast, a + actual, n + 1)
-    results: Results = {k: Computed(None, sample_size=0) for k in scope.expected_keys()}
+    results: Results = {k: Measured(None, sample_size=0) for k in scope.expected_keys()}
     for key, (forecast, actual, n) in totals.items():
-        results[key] = Computed(
+        results[key] = Measured(
             statistics.forecast_accuracy(forecast, actual),
             sample_size=n,
             details={"forecast": forecast, "actual": actual},

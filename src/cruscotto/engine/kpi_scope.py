@@ -19,55 +19,23 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.types as ir
 
+from cruscotto.engine import dimensions
 from cruscotto.engine.currency import CurrencyConverter
 from cruscotto.engine.errors import DimensionError
+from cruscotto.engine.rows import joined_name, source_view
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
 Filters = Mapping[str, Sequence[str]]
 T = TypeVar("T")
+# A sub-period of a trend: [start, end) in local days.
+Part = tuple[dt.date, dt.date]
 
 # In a breakdown, the column of each table that holds the record's group: the value of the
 # dimension the KPI is broken down by (see KpiScope.by).
 GROUP = "_group"
 # The key of the single group when the scope is not broken down.
 TOTAL = None
-
-# A dimension maps to the table's own column when it has one…
-OWN_COLUMNS: dict[str, dict[str, str]] = {
-    # Tickets have a channel of their own: the one the request came in by.
-    "tickets": {
-        "rep": "agent_id",
-        "priority": "priority",
-        "category": "category",
-        "channel": "channel",
-    },
-    "contracts": {"product": "product"},
-    "invoices": {"rep": "rep_id", "product": "product"},
-    "campaigns": {"campaign": "campaign_id", "channel": "channel"},
-    "leads": {"rep": "owner_id", "channel": "channel", "campaign": "campaign_id"},
-    "opportunities": {
-        "rep": "owner_id",
-        "pipeline": "pipeline",
-        "stage": "stage",
-        "product": "product",
-    },
-    "activities": {"rep": "rep_id"},
-    "tasks": {"rep": "assignee_id", "project": "project_id"},
-    "timesheets": {"rep": "person_id", "project": "project_id"},
-    "projects": {"project": "project_id"},
-    "reps": {"rep": "rep_id", "team": "team"},
-    "accounts": {
-        "rep": "owner_id",
-        "segment": "segment",
-        "industry": "industry",
-        "size_band": "size_band",
-        "country": "country",
-        "channel": "acquisition_channel",
-    },
-}
-# …otherwise to a column of the account the record belongs to (rep = the account owner).
-ACCOUNT_DIMENSIONS = OWN_COLUMNS["accounts"]
 
 
 class FilterError(DimensionError):
@@ -149,9 +117,15 @@ class KpiScope:
     # -- tables -------------------------------------------------------------------------------
 
     def table(
-        self, name: str, *, ignore: Sequence[str] = (), only: Sequence[str] | None = None
+        self,
+        name: str,
+        *,
+        ignore: Sequence[str] = (),
+        only: Sequence[str] | None = None,
+        base: ir.Table | None = None,
     ) -> ir.Table:
-        """Canonical table `name` with the filters applied.
+        """Canonical table `name` (or `base`, derived from it with the same columns and
+        more: a window over every record, say) with the filters applied.
 
         `ignore` names dimensions that do not apply to this table in this KPI, `only` the
         sole dimensions that do (when a KPI joins tables, each one takes its own filters).
@@ -159,23 +133,25 @@ class KpiScope:
         each record's value of it; the others get none, and the computation takes the
         group from the table that has it.
         """
-        data = self.warehouse.table(name)
+        data = self.warehouse.table(name) if base is None else base
 
         def applies(dimension: str) -> bool:
             return dimension not in ignore and (only is None or dimension in only)
 
-        for dimension, values in self.filters.items():
-            if applies(dimension) and values:
-                data = data.filter(self._matches(name, data, dimension, list(values)))
-        if self.by is not None and applies(self.by):
-            data = self._with_group(name, data, self.by)
-        return data
-
-    def applies_by(self, ignore: Sequence[str] = (), only: Sequence[str] | None = None) -> bool:
-        """Whether `table(..., ignore=ignore, only=only)` carries the GROUP column."""
-        if self.by is None:
-            return False
-        return self.by not in ignore and (only is None or self.by in only)
+        cuts = {d: list(v) for d, v in self.filters.items() if applies(d) and v}
+        grouped = self.by is not None and applies(self.by)
+        wanted = [*cuts, *([self.by] if grouped else [])]
+        if not wanted:
+            return data
+        # The engine's one (table, dimension) → column rule, as declared KPIs use it.
+        columns = {
+            d: _reference(name, d, "broken down" if d == self.by else "filtered") for d in wanted
+        }
+        view = source_view(self.warehouse.table, name, set(columns.values()), base=data)
+        for dimension, values in cuts.items():
+            view = view.filter(view[joined_name(columns[dimension])].isin(values))
+        group = {GROUP: view[joined_name(columns[self.by])].cast("string")} if grouped else {}
+        return view.select(*data.columns, **group)
 
     @property
     def keys(self) -> list[str]:
@@ -203,44 +179,6 @@ class KpiScope:
         query = data.group_by(self.keys).aggregate(**aggregates) if self.keys else None
         return self.grouped_rows(query if query is not None else data.aggregate(**aggregates))
 
-    def _matches(self, name: str, data: ir.Table, dimension: str, values: list[str]):
-        own = OWN_COLUMNS.get(name, {})
-        if dimension in own:
-            return data[own[dimension]].isin(values)
-        if dimension == "team":
-            people = self.warehouse.table("reps")
-            people = people.filter(people.team.isin(values)).rep_id
-            rep_column = own.get("rep")
-            if rep_column:
-                return data[rep_column].isin(people)
-            dimension, values = "rep", people
-        if dimension in ACCOUNT_DIMENSIONS and "account_id" in data.columns:
-            accounts = self.warehouse.table("accounts")
-            chosen = accounts.filter(accounts[ACCOUNT_DIMENSIONS[dimension]].isin(values))
-            return data.account_id.isin(chosen.account_id)
-        raise FilterError(f"{name} records cannot be filtered by {dimension!r}")
-
-    def _with_group(self, name: str, data: ir.Table, dimension: str) -> ir.Table:
-        """`data` with a GROUP column: each record's value of `dimension`, as `_matches`
-        filters by it (the table's own column, the team of its rep, or else its
-        account's column; the team of an account is its owner's)."""
-        own = OWN_COLUMNS.get(name, {})
-        if dimension in own:
-            return data.mutate(**{GROUP: data[own[dimension]].cast("string")})
-        if dimension == "team" and own.get("rep"):
-            people = self.warehouse.table("reps")
-            return _looked_up(data, own["rep"], people.select(key=people.rep_id, value=people.team))
-        if "account_id" in data.columns and dimension == "team":
-            people = self.warehouse.table("reps")
-            accounts = self.warehouse.table("accounts")
-            owners = accounts.left_join(people, accounts.owner_id == people.rep_id)
-            return _looked_up(data, "account_id", owners.select(key="account_id", value="team"))
-        if "account_id" in data.columns and dimension in ACCOUNT_DIMENSIONS:
-            accounts = self.warehouse.table("accounts")
-            pairs = accounts.select(key="account_id", value=ACCOUNT_DIMENSIONS[dimension])
-            return _looked_up(data, "account_id", pairs)
-        raise FilterError(f"{name} records cannot be broken down by {dimension!r}")
-
     def has_rows(self, name: str) -> bool:
         """Whether the company has any rows in `name` at all (filters not applied)."""
         key = ("has_rows", name)
@@ -265,15 +203,28 @@ class KpiScope:
         """The records of `data` whose `column` falls in one of the consecutive parts
         [start, end), with the index of that part in a `_part` column."""
         inside = data.filter(self.within(data[column], parts[0][0], parts[-1][1]))
-        timestamp = inside[column].type().is_timestamp()
+        return inside.mutate(_part=self.part_index(inside[column], parts, checked=True))
+
+    def part_index(
+        self,
+        column: ir.Value,
+        parts: Sequence[tuple[dt.date, dt.date]],
+        *,
+        checked: bool = False,
+    ) -> ir.IntegerValue:
+        """The index of the consecutive part [start, end) `column` (a UTC timestamp or a
+        local date) falls in; null outside them all (`checked`: known to be inside)."""
+        timestamp = column.type().is_timestamp()
         part = ibis.cases(
             *[
-                (inside[column] < (self.utc(end) if timestamp else end), index)
+                (column < (self.utc(end) if timestamp else end), index)
                 for index, (_, end) in enumerate(parts)
             ],
             else_=ibis.null("int64"),
         )
-        return inside.mutate(_part=part)
+        if checked:
+            return part
+        return ibis.ifelse(self.within(column, parts[0][0], parts[-1][1]), part, ibis.null("int64"))
 
     def per_part(
         self,
@@ -347,12 +298,11 @@ def remembered(
     return decorate if function is None else decorate(function)
 
 
-def _looked_up(data: ir.Table, column: str, pairs: ir.Table) -> ir.Table:
-    """`data` with GROUP = the `value` of `pairs` whose `key` is the record's `column`
-    (null when there is none); `pairs` has one row per key."""
-    pairs = pairs.rename(_group_key="key", **{GROUP: "value"})
-    joined = data.left_join(pairs, data[column] == pairs._group_key)
-    return joined.select(*data.columns, **{GROUP: joined[GROUP].cast("string")})
+def _reference(name: str, dimension: str, how: str) -> str:
+    found = dimensions.reference(name, dimension)
+    if found is None:
+        raise FilterError(f"{name} records cannot be {how} by {dimension!r}")
+    return found
 
 
 def _is_missing(value: Any) -> bool:

@@ -8,8 +8,12 @@ is registered with `@computes` in the one registry (engine/registry.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import ibis.expr.types as ir
+
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope, Part
 from cruscotto.engine.registry import computes
 from cruscotto.engine.result import Measured
 
@@ -18,6 +22,7 @@ __all__ = [
     "Measured",
     "as_float",
     "computes",
+    "computes_summed",
     "divide",
     "known_total",
     "rate",
@@ -73,3 +78,37 @@ def known_total(total: Any, unknown: Any) -> tuple[float | None, dict[str, int]]
     if total is None or (isinstance(total, float) and math.isnan(total)):
         return (None if unknown else 0.0), details
     return float(total), details
+
+
+def computes_summed(
+    kpi_id: str,
+    records: Callable[[KpiScope, list[Part]], ir.Table],
+    column: str,
+    aggregates: Mapping[str, Callable[[ir.Table], ir.Scalar]],
+    answer: Callable[[dict[str, Any]], Measured],
+    listed: Callable[[KpiScope], ir.Table],
+    details: Callable[[KpiScope], dict[str, Any]] | None = None,
+) -> None:
+    """Register KPI `kpi_id` as `answer(row)` of `aggregates` over the records whose
+    `column` falls in the period: `records(scope, parts)` describes them once (`parts`:
+    the consecutive [start, end) parts a record may need to know, the period alone when
+    it is not a trend), and the value, trend and grouped forms all come from it.
+    `listed` gives the records behind a value (the drill-down); `details`, more details
+    of a period's value (not of a trend's or a breakdown's groups)."""
+
+    def trend(scope: KpiScope, parts: list[Part]) -> list[Measured]:
+        rows = scope.per_part(records(scope, parts), column, parts, aggregates)
+        return [answer(row) for row in rows]
+
+    def grouped(scope: KpiScope) -> dict[Any, Measured]:
+        data = records(scope, [(scope.start, scope.end)])
+        return {g: answer(row) for g, row in scope.per_group(data, column, aggregates).items()}
+
+    def value(scope: KpiScope) -> Measured:
+        result = grouped(scope)[TOTAL]
+        if details is not None and scope.detailed:
+            result.details.update(details(scope))
+        return result
+
+    value.__qualname__ = value.__name__ = kpi_id
+    computes(kpi_id, records=listed, trend=trend, grouped=grouped)(value)

@@ -9,7 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cruscotto.engine.kpi_scope import TOTAL, KpiScope
-from cruscotto.engine.measured import Measured, computes, divide, rate
+from cruscotto.engine.measured import Measured, computes, computes_summed, divide, rate
 from cruscotto.engine.timebounds import local_date, local_day
 
 
@@ -36,32 +36,17 @@ def due_tasks(scope: KpiScope) -> ir.Table:
     return tasks.filter(scope.within(tasks.due_at))
 
 
-TASK_COUNTS = {"due": lambda t: t.count(), "on_time": lambda t: t.on_time.sum()}
-
-
-def on_time_completion_trend(scope: KpiScope, parts) -> list[Measured]:
-    rows = scope.per_part(task_outcomes(scope), "due_at", parts, TASK_COUNTS)
-    return [rate(row.get("on_time"), row.get("due")) for row in rows]
-
-
-def _on_time_completion(scope: KpiScope) -> dict[Any, Measured]:
-    rows = scope.per_group(task_outcomes(scope), "due_at", TASK_COUNTS)
-    return {group: rate(row.get("on_time"), row.get("due")) for group, row in rows.items()}
-
-
-@computes(
+# Tasks due in the period completed by their due date ÷ tasks due. A task that is still
+# open and whose due date is not over (today, or the rest of a period that is not over) is
+# left out rather than counted late.
+computes_summed(
     "on_time_completion",
-    records=due_tasks,
-    trend=on_time_completion_trend,
-    grouped=_on_time_completion,
+    lambda scope, parts: task_outcomes(scope),
+    "due_at",
+    {"due": lambda t: t.count(), "on_time": lambda t: t.on_time.sum()},
+    lambda row: rate(row.get("on_time"), row.get("due")),
+    listed=due_tasks,
 )
-def on_time_completion(scope: KpiScope) -> Measured:
-    """Tasks due in the period completed by their due date ÷ tasks due.
-
-    A task that is still open and whose due date is not over (today, or the rest of a
-    period that is not over) is left out rather than counted late.
-    """
-    return _on_time_completion(scope)[TOTAL]
 
 
 def working_days(start: dt.date, end: dt.date) -> int:

@@ -20,9 +20,8 @@ import ibis.expr.types as ir
 
 from cruscotto.engine.customer_base import spans
 from cruscotto.engine.customers import covers
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope
+from cruscotto.engine.kpi_scope import TOTAL, KpiScope, Part
 
-Part = tuple[dt.date, dt.date]
 # A bound of a part's window, from the part's [start, end): a local day, or a UTC timestamp
 # as `KpiScope.utc` gives.
 Bound = Callable[[dt.date, dt.date], dt.date | dt.datetime]

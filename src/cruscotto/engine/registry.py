@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cruscotto.engine.context import EngineContext
     from cruscotto.engine.result import Results
 
-# (engine, params, scope) → {group key: Computed}, and the records behind a value.
+# (engine, params, scope) → {group key: Measured}, and the records behind a value.
 EngineFunction = Callable[["EngineContext", dict[str, Any], Scope], "Results"]
 EngineRecords = Callable[["EngineContext", dict[str, Any], Scope], ir.Table]
 ScopeRecords = Callable[[KpiScope], ir.Table]
@@ -55,7 +55,7 @@ class Registered:
     records: ScopeRecords | EngineRecords | None = None
 
     def run(self, engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
-        """{group key: Computed} for the question's scope (value, trend or breakdown)."""
+        """{group key: Measured} for the question's scope (value, trend or breakdown)."""
         if self.takes_scope:
             return run_grouped(self.value, engine, scope, self.trend, self.grouped)
         return self.value(engine, params, scope)

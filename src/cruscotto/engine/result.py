@@ -1,8 +1,8 @@
 """What the engine answers: a KPI's value for a period, with what stands behind it.
 
-Three shapes, one home: `Measured` is what a KPI function returns for one scope,
-`Computed` what every KPI type gives per group key inside a question (`Results`), and
-`KpiResult` the public answer, with the KPI id, period, unit, interval and status added.
+Two shapes, one home: `Measured` is what every KPI type (declared or function) gives
+per group key inside a question (`Results`), and `KpiResult` the public answer, with
+the KPI id, period, unit, interval and status added.
 """
 
 from __future__ import annotations
@@ -16,29 +16,25 @@ from cruscotto.engine.period import Period
 
 @dataclass
 class Measured:
+    """A KPI's value for one group of a question (the period, one sub-period of a trend,
+    one value of a breakdown), as every KPI type computes it: declared measures and KPI
+    functions alike. The engine adds the KPI id, period, unit, interval and status."""
+
     value: float | None
     numerator: float | None = None
     denominator: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
     sample_size: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
     # A cohort whose outcomes are still coming in: shown as maturing, not as final.
     maturing: bool = False
+    # A function's own interval of its value, for its details; the answer's interval is
+    # the engine's (the Wilson interval of numerator ÷ denominator for a rate KPI).
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
-@dataclass
-class Computed:
-    value: float | None
-    numerator: float | None = None
-    denominator: float | None = None
-    sample_size: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    # A cohort whose outcomes are still coming in (a KPI function says so itself).
-    maturing: bool = False
-
-
-Results = dict[Any, Computed]
+# {group key: Measured}: TOTAL, a sub-period's index, or a value of the dimension.
+Results = dict[Any, Measured]
 
 
 @dataclass

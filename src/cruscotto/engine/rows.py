@@ -32,7 +32,8 @@ def source_view(
     references: Iterable[str],
     base: ir.Table | None = None,
 ) -> ir.Table:
-    """`source` (or `base`, derived from it) with related columns joined as `table__column`.
+    """`source` (or `base`, derived from it) with related columns joined as `table__column`
+    (a chain `accounts.reps.team` as `accounts__reps__team`, through each table in turn).
 
     `table` gives a canonical table by name (the engine's cached Warehouse.table).
     """
@@ -46,11 +47,15 @@ def source_view(
     for target, columns in sorted(wanted.items()):
         link = links[target]
         key = f"{target}__{link.target_column}"
-        other = table(target)
+        other = source_view(table, target, [c for c in columns if "." in c])
         # The key of a related table is unique, so the left join never multiplies records.
         related = other.select(
             **{key: other[link.target_column]},
-            **{f"{target}__{c}": other[c] for c in sorted(columns) if c != link.target_column},
+            **{
+                f"{target}__{joined_name(c)}": other[joined_name(c)]
+                for c in sorted(columns)
+                if c != link.target_column
+            },
         )
         view = view.left_join(related, view[link.local_column] == related[key])
     return view
@@ -108,5 +113,5 @@ def column_type(source: str, reference: str) -> str:
     """The declared type (date, timestamp, string…) of a column or related column."""
     if "." in reference:
         target, column = reference.split(".", 1)
-        return model_table(target).column(column).type
+        return column_type(target, column)
     return model_table(source).column(reference).type

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cruscotto.engine.kpi_scope import KpiScope
-from cruscotto.engine.result import Computed, Measured, Results
+from cruscotto.engine.result import Measured, Results
 from cruscotto.engine.scope import TOTAL, Scope
 
 if TYPE_CHECKING:
@@ -45,18 +45,13 @@ def scope_for(engine: EngineContext, scope: Scope) -> KpiScope:
     )
 
 
-def computed(measured: Measured) -> Computed:
-    return Computed(
-        value=measured.value,
-        numerator=measured.numerator,
-        denominator=measured.denominator,
-        sample_size=measured.sample_size,
-        details=dict(measured.details),
-        maturing=measured.maturing,
-    )
+def computed(measured: Measured) -> Measured:
+    """A copy the engine may add details to: the function's answer may be remembered for
+    the rest of the question (`KpiScope.remember`)."""
+    return replace(measured, details=dict(measured.details))
 
 
-def _has_data(measured: Measured) -> bool:
+def has_data(measured: Measured) -> bool:
     """Whether a breakdown group has records behind it (else it is left out)."""
     if measured.sample_size is not None or measured.denominator is not None:
         return bool(measured.sample_size) or bool(measured.denominator)
@@ -87,7 +82,7 @@ def run_grouped(
         }
     if scope.dimension is not None and grouped is not None:
         answers = grouped(replace(base, by=scope.dimension))
-        return {group: computed(m) for group, m in answers.items() if _has_data(m)}
+        return {group: computed(m) for group, m in answers.items() if has_data(m)}
     if scope.dimension is not None:
         return run_per_value(function, engine, base, scope.dimension)
     return {TOTAL: computed(function(base))}
@@ -107,6 +102,6 @@ def run_per_value(
     results: Results = {}
     for group in values:
         measured = function(replace(base, filters={**base.filters, dimension: [group]}))
-        if _has_data(measured):
+        if has_data(measured):
             results[group] = computed(measured)
     return results

@@ -23,7 +23,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cruscotto.alerts.usual import _trends_with_history as trends_with_history
+from cruscotto.alerts.usual import trends_with_history
 from cruscotto.engine import Engine, KpiResult, Period, kpi_kind
 from cruscotto.goals.decomposition import Decomposition, decompose_rate, decompose_sum
 from cruscotto.goals.pacing import months_before

@@ -2,9 +2,12 @@
 
 The target is spread over the period's months by last year's seasonal profile of the
 KPI (each month's share of last year's same period), when a whole year of history
-exists; otherwise by the months' working days. Within a month it is spread evenly over
-the company's working days (`CompanySettings.working_weekdays` and `holidays`), so a
-Monday after a weekend has not fallen behind.
+exists; otherwise by the months' working days. Within a month it follows when the KPI's
+volume actually arrives (`WithinMonth`): evenly over the company's working days
+(`CompanySettings.working_weekdays` and `holidays`), so a Monday after a weekend has not
+fallen behind — or, for sums whose past months arrived on particular days of the month
+(invoices issued on the 1st), by their day-of-month profile, whichever of the two
+described each of the past months better when that month was left out of it.
 
 Example (tests/goals/test_pacing.py): a target of 100 for November 2026, which has 21
 working days (Mon–Fri); by the end of Friday 13 November 10 have passed, so 100 × 10/21 ≈
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cruscotto.engine import Period
 from cruscotto.settings import CompanySettings
@@ -34,45 +38,124 @@ def month_shares(
     return [d / sum(days) for d in days]
 
 
+# The fewest past months (with a positive total) a day-of-month profile is learnt from.
+MIN_PROFILE_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class WithinMonth:
+    """How a month's volume arrives over its days.
+
+    `by_day` None: evenly over the working days. Otherwise the average share of a past
+    month's total that arrived on each day of the month (index 0 = the 1st, 31 entries),
+    renormalised over the days a month has (a February folds nothing: its 29th–31st simply
+    weigh nothing)."""
+
+    by_day: tuple[float, ...] | None = None
+
+    @property
+    def method(self) -> str:
+        return "working_days" if self.by_day is None else "day_of_month"
+
+    def weights(self, settings: CompanySettings, month: Period) -> list[float]:
+        """Each day's share of the month's volume (summing to 1)."""
+        if self.by_day is not None:
+            weights = list(self.by_day[: month.days])
+            total = sum(weights)
+            if total > 0:
+                return [w / total for w in weights]
+        whole = _working_or_calendar_days(settings, month.start, month.end)
+        counts_working = settings.working_days(month.start, month.end) > 0
+        days = (month.start + dt.timedelta(days=i) for i in range(month.days))
+        return [
+            1 / whole if settings.is_working_day(day) or not counts_working else 0.0 for day in days
+        ]
+
+
+WORKING_DAYS = WithinMonth()
+
+
+def learn_within_month(
+    settings: CompanySettings, months: Sequence[tuple[Period, Sequence[float | None]]]
+) -> WithinMonth:
+    """The day-of-month profile of the past `months` (each a month and its daily values)
+    when it tracks them better than working days do, else working days.
+
+    Each month is judged by a profile learnt from the *other* months (leave one out), by
+    the mean gap between its real running share of the month and the model's, day by
+    day; fewer than MIN_PROFILE_MONTHS months with a positive total: working days."""
+    shares = []
+    for month, daily in months:
+        values = [v or 0.0 for v in daily][: month.days]
+        total = sum(values)
+        if total > 0 and len(values) == month.days:
+            shares.append((month, [v / total for v in values] + [0.0] * (31 - len(values))))
+    if len(shares) < MIN_PROFILE_MONTHS:
+        return WORKING_DAYS
+    count = len(shares)
+    summed = [sum(day) for day in zip(*(s for _, s in shares), strict=True)]
+    profile_gap = working_gap = 0.0
+    for month, own in shares:
+        others = WithinMonth(tuple((t - o) / (count - 1) for t, o in zip(summed, own, strict=True)))
+        real = own[: month.days]
+        profile_gap += _running_gap(real, others.weights(settings, month))
+        working_gap += _running_gap(real, WORKING_DAYS.weights(settings, month))
+    if profile_gap >= working_gap:
+        return WORKING_DAYS
+    return WithinMonth(tuple(t / count for t in summed))
+
+
+def _running_gap(real: Sequence[float], model: Sequence[float]) -> float:
+    """The mean absolute gap between two running shares of a month, day by day."""
+    gap = done = expected = 0.0
+    for r, m in zip(real, model, strict=True):
+        done, expected = done + r, expected + m
+        gap += abs(done - expected)
+    return gap / len(real)
+
+
 def elapsed_share(
-    settings: CompanySettings, period: Period, cut: dt.date, shares: Sequence[float]
+    settings: CompanySettings,
+    period: Period,
+    cut: dt.date,
+    shares: Sequence[float],
+    within: WithinMonth = WORKING_DAYS,
 ) -> float:
     """The share of the period's expected volume that falls before `cut` (0 to 1)."""
     if cut <= period.start:
         return 0.0
     if cut >= period.end:
         return 1.0
-    done = 0.0
-    for month, share in zip(period.split("month"), shares, strict=True):
-        if cut >= month.end:
-            done += share
-        elif cut > month.start:
-            whole = _working_or_calendar_days(settings, month.start, month.end)
-            part = _working_or_calendar_days(settings, month.start, cut, whole_month=month)
-            done += share * part / whole
-    return min(done, 1.0)
+    weights = day_weights(settings, period, shares, within)
+    return min(sum(weights[: (cut - period.start).days]), 1.0)
 
 
-def day_weights(settings: CompanySettings, period: Period, shares: Sequence[float]) -> list[float]:
-    """Each day's share of the period's expected volume (0 on days the company is closed)."""
+def day_weights(
+    settings: CompanySettings,
+    period: Period,
+    shares: Sequence[float],
+    within: WithinMonth = WORKING_DAYS,
+) -> list[float]:
+    """Each day's share of the period's expected volume (0 on days nothing is expected:
+    days the company is closed, or past the 1st for invoices issued on the 1st)."""
     weights = []
     for month, share in zip(period.split("month"), shares, strict=True):
-        whole = _working_or_calendar_days(settings, month.start, month.end)
-        counts_working = settings.working_days(month.start, month.end) > 0
-        for i in range(month.days):
-            day = month.start + dt.timedelta(days=i)
-            works = settings.is_working_day(day) or not counts_working
-            weights.append(share / whole if works else 0.0)
+        weights += [share * w for w in within.weights(settings, month)]
     return weights
 
 
 def expected_path(
-    settings: CompanySettings, period: Period, shares: Sequence[float], target: float, kind: str
+    settings: CompanySettings,
+    period: Period,
+    shares: Sequence[float],
+    target: float,
+    kind: str,
+    within: WithinMonth = WORKING_DAYS,
 ) -> list[tuple[dt.date, float]]:
     """(day, value expected by the end of that day) for every day of the period: the
     running share of the target for counts and sums, the target itself for the others."""
     path, running = [], 0.0
-    for i, weight in enumerate(day_weights(settings, period, shares)):
+    for i, weight in enumerate(day_weights(settings, period, shares, within)):
         running += weight
         value = target * min(running, 1.0) if kind in ("count", "sum") else target
         path.append((period.start + dt.timedelta(days=i), value))
@@ -85,12 +168,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _working_or_calendar_days(
-    settings: CompanySettings, start: dt.date, end: dt.date, whole_month: Period | None = None
-) -> int:
+def _working_or_calendar_days(settings: CompanySettings, start: dt.date, end: dt.date) -> int:
     """Working days in [start, end); calendar days for a month without any (a company
     closed all August still has August's calendar)."""
-    month = whole_month or Period(start, end)
-    if settings.working_days(month.start, month.end) == 0:
-        return (end - start).days
-    return settings.working_days(start, end)
+    return settings.working_days(start, end) or (end - start).days

@@ -2,7 +2,8 @@
 
 `progress(engine, goal)` asks the engine (its public questions only: value and trend)
 for the value so far, the KPI's history in the same scope, last year's monthly profile
-and, for counts and sums, the daily flow so far; then paces the target (pacing.py),
+and, for counts and sums, the daily flow of the last months (when in the month it
+arrives) and so far; then paces the target (pacing.py),
 projects the end value (projection.py) and names the status (status.py).
 """
 
@@ -14,7 +15,15 @@ from dataclasses import dataclass, field
 from cruscotto.catalog import Ratio
 from cruscotto.engine import ADDITIVE, Engine, KpiResult, Period, kpi_kind
 from cruscotto.goals.model import Goal, goal_period
-from cruscotto.goals.pacing import day_weights, elapsed_share, month_shares, months_before
+from cruscotto.goals.pacing import (
+    WORKING_DAYS,
+    WithinMonth,
+    day_weights,
+    elapsed_share,
+    learn_within_month,
+    month_shares,
+    months_before,
+)
 from cruscotto.goals.projection import (
     Projection,
     baseline,
@@ -27,6 +36,8 @@ from cruscotto.goals.status import goal_status
 
 # How far back the history behind a projection reaches, in months.
 HISTORY_WINDOWS = (24, 12, 6)
+# How many past months of daily values the within-month profile is learnt from.
+PROFILE_MONTHS = 6
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
 
@@ -51,6 +62,7 @@ class GoalProgress:
     method: str
     achievable: dict = field(default_factory=dict)
     shares: list[float] = field(default_factory=list)
+    within: WithinMonth = WORKING_DAYS
 
     @property
     def gap(self) -> float | None:
@@ -83,6 +95,8 @@ class GoalProgress:
             "method": self.method,
             "achievable": self.achievable,
             "month_shares": self.shares,
+            "pacing": self.within.method,
+            "day_of_month_profile": list(self.within.by_day) if self.within.by_day else None,
         }
 
 
@@ -101,11 +115,12 @@ def progress(engine: Engine, goal: Goal, *, today: dt.date | None = None) -> Goa
     grain = "month" if kind == "snapshot" else period.grain
     history = _history(engine, kpi.id, period, grain, filters)
     shares = _shares(engine, kpi.id, kind, period, history, filters)
-    s = elapsed_share(engine.settings, period, cut, shares)
+    within = _within_month(engine, kpi.id, kind, period, filters)
+    s = elapsed_share(engine.settings, period, cut, shares, within)
     now = engine.value(kpi.id, Period(period.start, cut), filters) if cut > period.start else None
     maturing = _maturing(kpi, period, today, now)
     projected = _project(
-        engine, kind, kpi.id, period, cut, s, now, history, shares, maturing, filters
+        engine, kind, kpi.id, period, cut, s, now, history, (shares, within), maturing, filters
     )
     value = now.value if now is not None else None
     expected = _expected(kind, goal.target, s, history)
@@ -138,6 +153,7 @@ def progress(engine: Engine, goal: Goal, *, today: dt.date | None = None) -> Goa
         method=projected.method,
         achievable=achievability(_period_values(kind, period, history), goal.target, kpi.direction),
         shares=shares,
+        within=within,
     )
 
 
@@ -181,6 +197,31 @@ def _shares(engine, kpi_id, kind, period, history, filters) -> list[float]:
     return month_shares(engine.settings, period, [r.value for r in months])
 
 
+def _within_month(engine, kpi_id, kind, period, filters) -> WithinMonth:
+    """When in the month a sum (revenue) arrives, from the daily values of the last
+    PROFILE_MONTHS whole months before the goal's period (see pacing.learn_within_month).
+
+    Counts keep working days: their days are a steady flow plus Poisson noise, which a
+    day-of-month profile of six months only copies — on the demo it fitted new
+    opportunities marginally better and halved their interval's coverage (86% → 44%,
+    benchmarks/goals.py); an amount can come in a lump on fixed days (invoices on the 1st).
+    """
+    if kind != "sum":
+        return WORKING_DAYS
+    window = Period(months_before(period.start, PROFILE_MONTHS), period.start)
+    try:
+        days = engine.trend(kpi_id, window, "day", filters)
+    except ValueError:  # before the data starts (no exchange rate yet): no profile
+        return WORKING_DAYS
+    months: dict = {}
+    for day in days:
+        months.setdefault(day.period.start.replace(day=1), []).append(day.value)
+    return learn_within_month(
+        engine.settings,
+        [(Period.of("month", first), values) for first, values in months.items()],
+    )
+
+
 def _maturing(kpi, period: Period, today: dt.date, now: KpiResult | None) -> bool:
     if isinstance(kpi.computation, Ratio) and kpi.computation.maturity_days is not None:
         return period.end + dt.timedelta(days=kpi.computation.maturity_days) > today
@@ -188,12 +229,12 @@ def _maturing(kpi, period: Period, today: dt.date, now: KpiResult | None) -> boo
 
 
 def _project(
-    engine, kind, kpi_id, period, cut, s, now, history, shares, maturing, filters
+    engine, kind, kpi_id, period, cut, s, now, history, pacing, maturing, filters
 ) -> Projection:
     values = [r.value for r in history]
     if kind in ADDITIVE:
         actual = (now.value or 0.0) if now is not None else 0.0
-        blocks = _blocks(engine, kpi_id, period, cut, shares, filters) if 0 < s < 1 else []
+        blocks = _blocks(engine, kpi_id, period, cut, pacing, filters) if 0 < s < 1 else []
         history_baseline = baseline(values, PERIODS_PER_YEAR[period.grain])
         projected = project_additive(
             actual, s, blocks, history_baseline, min_dispersion=1.0 if kind == "count" else 0.0
@@ -212,12 +253,13 @@ def _project(
     return project_average(now.value if now is not None else None, s, values)
 
 
-def _blocks(engine, kpi_id, period, cut, shares, filters) -> list[tuple[float, float]]:
-    """(value, expected share) per working day so far; a closed day's records (a lead on a
-    Sunday) join the next working day, so the dispersion compares like with like."""
+def _blocks(engine, kpi_id, period, cut, pacing, filters) -> list[tuple[float, float]]:
+    """(value, expected share) per day expected to bring volume so far; a closed day's
+    records (a lead on a Sunday) join the next such day, so the dispersion compares like
+    with like."""
     grain = "week" if period.grain == "year" else "day"
     buckets = engine.trend(kpi_id, Period(period.start, cut), grain, filters)
-    weights = day_weights(engine.settings, period, shares)
+    weights = day_weights(engine.settings, period, *pacing)
     blocks, value, weight = [], 0.0, 0.0
     for bucket in buckets:
         first = (bucket.period.start - period.start).days

@@ -28,6 +28,7 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from cruscotto.models.close_probability import monthly_snapshots, train_close_probability
 from cruscotto.models.deal_history import DealHistory
+from cruscotto.models.store import frame_from_state, frame_state
 
 ORIGINS = 6
 SETTLE_DAYS = 60
@@ -54,6 +55,20 @@ class Backtest:
         if not self.methods["model"]["learned"]:
             return "too_few_deals"
         return "model_better" if self.uses_model else "baseline_better"
+
+    def to_state(self) -> dict:
+        """Everything, JSON-ready, for keeping it (see models.store)."""
+        return {
+            "origins": self.origins,
+            "scored": frame_state(self.scored),
+            "closed_deals": self.closed_deals,
+            "weight": self.weight,
+            "methods": self.methods,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> Backtest:
+        return cls(**{**state, "scored": frame_from_state(state["scored"])})
 
     def to_dict(self) -> dict:
         model = self.methods.get("model", {})

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from cruscotto.models.account_history import AccountHistory, load_account_history
-from cruscotto.models.background import BackgroundModel, table_version
+from cruscotto.models.background import BackgroundModel, ThreadStarter, plain_thread, table_version
 from cruscotto.models.backtest import scores
 from cruscotto.models.explained_logistic import ExplainedLogistic, effects, sigmoid
-from cruscotto.models.store import record_run
+from cruscotto.models.store import frame_from_state, frame_state, record_run
 
 HORIZON_DAYS = 180
 ORIGINS = 6
@@ -219,6 +219,37 @@ class ChurnRisk:
     )
     data_version: str = ""
 
+    def scores(self) -> dict[str, dict] | None:
+        """{account id: {probability, reasons}} for the churn-signal alerts; None when the
+        model did not beat each segment's lapse rate (a segment's rate says nothing about
+        one account, so it is no signal)."""
+        if not self.uses_model:
+            return None
+        return {
+            row.account_id: {"probability": float(row.probability), "reasons": row.reasons}
+            for row in self.accounts.itertuples()
+        }
+
+    def to_state(self) -> dict:
+        """Everything, JSON-ready, for keeping it across restarts (see models.store)."""
+        return {
+            "accounts": frame_state(self.accounts),
+            "backtest": self.backtest,
+            "uses_model": self.uses_model,
+            "trained_at": self.trained_at.isoformat(),
+            "data_version": self.data_version,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> ChurnRisk:
+        return cls(
+            **{
+                **state,
+                "accounts": frame_from_state(state["accounts"]),
+                "trained_at": dt.datetime.fromisoformat(state["trained_at"]),
+            }
+        )
+
 
 def churn_backtest(history: AccountHistory, snapshots: pd.DataFrame) -> dict:
     """Rolling origins: at each of the last ORIGINS month starts whose horizon has passed,
@@ -360,5 +391,8 @@ class ChurnRiskService(BackgroundModel):
     """Today's customers' churn risk, retrained after the data changed. The alerts' churn
     signal can read `current(engine)` (None until the first training is done)."""
 
-    def __init__(self) -> None:
-        super().__init__(train_churn_and_record, churn_data_version)
+    name = "churn_risk"
+    kept = ChurnRisk
+
+    def __init__(self, start: ThreadStarter = plain_thread) -> None:
+        super().__init__(train_churn_and_record, churn_data_version, start)

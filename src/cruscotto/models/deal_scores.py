@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cruscotto.engine import Engine
-from cruscotto.models.background import BackgroundModel, table_version
+from cruscotto.models.background import BackgroundModel, ThreadStarter, plain_thread, table_version
 from cruscotto.models.backtest import Backtest, run_backtest
 from cruscotto.models.close_probability import monthly_snapshots, train_close_probability
 from cruscotto.models.deal_features import FEATURE_LABELS, FEATURES, deal_snapshots, display_value
 from cruscotto.models.deal_history import load_deal_history
-from cruscotto.models.store import record_run
+from cruscotto.models.store import frame_from_state, frame_state, record_run
 
 TOP_FACTORS = 3  # shown per deal, each way
 
@@ -43,6 +43,29 @@ class DealScores:
     @property
     def uses_model(self) -> bool:
         return self.backtest.uses_model
+
+    def to_state(self) -> dict:
+        """Everything, JSON-ready, for keeping it across restarts (see models.store)."""
+        return {
+            "deals": frame_state(self.deals),
+            "backtest": self.backtest.to_state(),
+            "trained_at": self.trained_at.isoformat(),
+            "data_version": self.data_version,
+            "closed_deals": self.closed_deals,
+            "weight": self.weight,
+            "training_seconds": self.training_seconds,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> DealScores:
+        return cls(
+            **{
+                **state,
+                "deals": frame_from_state(state["deals"]),
+                "backtest": Backtest.from_state(state["backtest"]),
+                "trained_at": dt.datetime.fromisoformat(state["trained_at"]),
+            }
+        )
 
     def summary(self) -> dict:
         return {
@@ -147,8 +170,11 @@ def _top_factors(effects: pd.DataFrame, snapshots: pd.DataFrame) -> list[list[di
 class DealScoreService(BackgroundModel):
     """The close probabilities of the open deals, retrained after the data changed."""
 
-    def __init__(self) -> None:
-        super().__init__(train_and_record, data_version)
+    name = "close_probability"
+    kept = DealScores
+
+    def __init__(self, start: ThreadStarter = plain_thread) -> None:
+        super().__init__(train_and_record, data_version, start)
 
 
 def train_and_record(engine: Engine) -> DealScores:

@@ -48,7 +48,7 @@ class RepeatPurchaseFit:
         x, t_x, big_t, t = frequency, recency, age, horizon
         ratio = (alpha + big_t) / (alpha + big_t + t)
         numerator = (a + b + x - 1) / (a - 1)
-        numerator *= 1 - ratio ** (r + x) * hyp2f1(
+        numerator *= 1 - ratio ** (r + x) * gauss_series(
             r + x, b + x, a + b + x - 1, t / (alpha + big_t + t)
         )
         active = a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x) if x > 0 else 0.0
@@ -58,7 +58,7 @@ class RepeatPurchaseFit:
         """E[X(t)] for a customer just acquired (FHL 2005, eq. 9):
         (a + b − 1) / (a − 1) · [1 − (α / (α + t))^r · ₂F₁(r, b; a + b − 1; t / (α + t))]."""
         r, alpha, a, b, t = self.r, self.alpha, self.a, self.b, horizon
-        tail = (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t))
+        tail = (alpha / (alpha + t)) ** r * gauss_series(r, b, a + b - 1, t / (alpha + t))
         return float((a + b - 1) / (a - 1) * (1 - tail))
 
     def probability_alive(self, frequency: float, recency: float, age: float) -> float:
@@ -69,6 +69,22 @@ class RepeatPurchaseFit:
         x = frequency
         odds = a / (b + x - 1) * ((alpha + age) / (alpha + recency)) ** (r + x)
         return float(1 / (1 + odds))
+
+
+def gauss_series(a: float, b: float, c: float, z: float) -> float:
+    """₂F₁(a, b; c; z) for 0 ≤ z < 1: scipy's, or where it gives up (parameters in the
+    hundreds of thousands, as a fit to customers who never come back produces) the
+    defining series Σ (a)_k (b)_k / ((c)_k k!) z^k, summed until its terms vanish."""
+    value = float(hyp2f1(a, b, c, z))
+    if np.isfinite(value):
+        return value
+    total, term = 1.0, 1.0
+    for k in range(1_000_000):
+        term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+        total += term
+        if abs(term) < 1e-16 * abs(total) and (a + k) * z < (k + 1):
+            return total
+    return float("nan")
 
 
 class RepeatPurchaseInputError(ValueError):

@@ -22,7 +22,14 @@ Marketing Science 29(1), eq. 6), with d the discount rate per period:
 
     DERL(d | α, β, n) = (β + n) / (α + β + n) · ₂F₁(1, β + n + 1; α + β + n + 1; 1 / (1 + d))
 
-and a customer's residual CLV is the margin per period × DERL.
+and a customer's residual CLV is the margin per period × DERL. A customer just acquired,
+paying m at the start of every period it is alive, is worth (Fader & Hardie 2010, eq. 4,
+since S(t) = (β)_t / (α + β)_t)
+
+    E[CLV] = m · Σ_{t≥0} S(t) / (1 + d)^t = m · ₂F₁(1, β; α + β; 1 / (1 + d)).
+
+Several cohorts (customers who started in different periods, each observed for its own
+number of periods) share α, β: their log-likelihoods add up (`fit_retention_cohorts`).
 """
 
 from __future__ import annotations
@@ -65,6 +72,12 @@ class RetentionFit:
             (b + n) / (a + b + n) * hyp2f1(1, b + n + 1, a + b + n + 1, 1 / (1 + discount))
         )
 
+    def expected_lifetime_value(self, margin: float, discount: float) -> float:
+        """E[CLV] of a customer just acquired who pays `margin` at the start of each period."""
+        if discount <= 0:
+            raise ValueError("the discount rate must be greater than 0 (else the sum may diverge)")
+        return float(margin * hyp2f1(1, self.beta, self.alpha + self.beta, 1 / (1 + discount)))
+
 
 class RetentionInputError(ValueError):
     """The survival table cannot be fitted (the message says where and why)."""
@@ -85,16 +98,30 @@ def fit_retention(alive: list[float], fit_periods: int) -> RetentionFit:
         raise RetentionInputError("period 0 (the cohort size) must be greater than 0")
     if np.any(np.diff(used) > 0):
         raise RetentionInputError("alive customers cannot grow from one period to the next")
-    lost = used[:-1] - used[1:]
     if used[-1] == used[0]:
         raise RetentionInputError("nobody left in the fitted periods: α and β are not defined")
-    t = np.arange(1, fit_periods + 1)
+    return fit_retention_cohorts([used])
+
+
+def fit_retention_cohorts(cohorts: list) -> RetentionFit:
+    """Fit one α, β to several cohorts' survival tables (each alive[0…N_c], N_c ≥ 1,
+    alive never growing, somebody lost somewhere): the sum of their log-likelihoods."""
+    tables = [np.asarray(c, dtype="float64") for c in cohorts]
+    if not tables or any(len(c) < 2 or c[0] <= 0 for c in tables):
+        raise RetentionInputError("every cohort needs its size and at least one period")
+    if not any(c[-1] < c[0] for c in tables):
+        raise RetentionInputError("nobody left in the fitted periods: α and β are not defined")
 
     def negative_log_likelihood(log_params: np.ndarray) -> float:
         a, b = np.exp(log_params)
-        log_churn = betaln(a + 1, b + t - 1) - betaln(a, b)  # ln P(T = t)
-        log_survive = betaln(a, b + fit_periods) - betaln(a, b)  # ln S(N)
-        return -(float(lost @ log_churn) + float(used[-1] * log_survive))
+        total = 0.0
+        for used in tables:
+            periods = len(used) - 1
+            t = np.arange(1, periods + 1)
+            log_churn = betaln(a + 1, b + t - 1) - betaln(a, b)  # ln P(T = t)
+            log_survive = betaln(a, b + periods) - betaln(a, b)  # ln S(N)
+            total += float((used[:-1] - used[1:]) @ log_churn) + float(used[-1] * log_survive)
+        return -total
 
     best = minimize(
         negative_log_likelihood,
@@ -103,4 +130,5 @@ def fit_retention(alive: list[float], fit_periods: int) -> RetentionFit:
         options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 10_000},
     )
     alpha, beta = (float(v) for v in np.exp(best.x))
-    return RetentionFit(alpha, beta, -float(best.fun), fit_periods, float(used[0]))
+    periods = max(len(c) for c in tables) - 1
+    return RetentionFit(alpha, beta, -float(best.fun), periods, float(sum(c[0] for c in tables)))

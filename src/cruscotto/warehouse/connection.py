@@ -93,6 +93,7 @@ class Warehouse:
         self.lock = threading.RLock()
         self._root = con
         self._root_thread = threading.get_ident()
+        self._cursor_lock = threading.Lock()
         self._local = threading.local()
         # Every connection opened for a thread, so that `close` can close them all.
         self._opened: weakref.WeakSet = weakref.WeakSet()
@@ -121,13 +122,19 @@ class Warehouse:
         """This thread's connection (an Ibis backend)."""
         con = getattr(self._local, "con", None)
         if con is None:
-            con = self._root if threading.get_ident() == self._root_thread else self._open()
+            on_root = threading.get_ident() == self._root_thread and self.engine != "duckdb"
+            con = self._root if on_root else self._open()
             self._local.con = con
         return con
 
     def _open(self) -> ibis.BaseBackend:
         if self.engine == "duckdb":
-            con = ibis.duckdb.from_connection(self._root.con.cursor())
+            # Every thread, the opening one too, queries through its own cursor, and cursors
+            # are made one at a time: DuckDB's Python connection is not thread-safe, and
+            # making a cursor of it while another thread queried through it crashed the
+            # process now and then (pytest workers died during the web import tests).
+            with self._cursor_lock:
+                con = ibis.duckdb.from_connection(self._root.con.cursor())
         elif self.engine == "postgres":
             con = ibis.connect(self.url)
         elif self.engine == "pyspark":

@@ -147,6 +147,13 @@ def _signal(name: str, details: dict[str, Any], fmt: Formatter) -> str:
             recent=details.get("recent"),
             days=details.get("days"),
         )
+    if name == "churn_risk":
+        reasons = ", ".join(t(f"churn.feature.{f}") for f in details.get("reasons", []))
+        return t(
+            "alerts.signal.churn_risk",
+            probability=fmt.percent(details.get("probability"), 0),
+            reasons=reasons or "–",
+        )
     if name == "contract_ending":
         ends = details.get("ends")
         return t(

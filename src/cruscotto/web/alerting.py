@@ -1,16 +1,16 @@
 """Alerts wired to the app: the users as recipients, texts in their language, the senders.
 
 One home for "evaluate the rules and deliver what is due", used by `cruscotto alert run`,
-the scheduler inside `cruscotto serve` and the evaluation after an import.
+the scheduler inside `cruscotto serve` and the evaluation after an import
+(cruscotto.web.after_import).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from cruscotto.alerts import delivery, mail
@@ -79,39 +79,33 @@ def run_alerts(
     deliver: bool = True,
     now: dt.datetime | None = None,
     config: dict[str, Any] | None = None,
+    churn_scores: Callable[[], dict | None] | None = None,
 ) -> tuple[RunReport, dict[str, int]]:
-    """Evaluate every rule, then deliver what is due (unless `deliver` is False)."""
+    """Evaluate every rule, then deliver what is due (unless `deliver` is False).
+
+    `churn_scores` gives the churn-risk model's scores (see ChurnRisk.scores); it is
+    asked only when a churn-signals rule is on, since it may have to train the model."""
     config = config if config is not None else read_config()
-    store = rule_store(engine, config)
-    report = evaluate(engine, store.list(), people(users), now=now)
+    rules = rule_store(engine, config).list()
+    wanted = churn_scores is not None and any(
+        r.enabled and r.kind == "churn_signals" for r in rules
+    )
+    risk = churn_scores() if wanted else None
+    report = evaluate(engine, rules, people(users), now=now, churn_risk=risk)
     outcome = deliver_now(engine, config=config, now=now) if deliver else {}
     return report, outcome
 
 
-def evaluate_after_import(engine: Engine, users: UserStore) -> RunReport | None:
+def evaluate_after_import(
+    engine: Engine, users: UserStore, churn_scores: Callable[[], dict | None] | None = None
+) -> RunReport | None:
     """After an import: evaluate the company's rules and deliver, if it has any rules yet
     (the defaults are added by the server's first evaluation or `cruscotto alert run`,
     not by an import)."""
     if not RuleStore(engine.warehouse, engine.catalog).list():
         return None
-    report, _ = run_alerts(engine, users)
+    report, _ = run_alerts(engine, users, churn_scores=churn_scores)
     return report
-
-
-def evaluate_in_background(app) -> threading.Thread:
-    """Evaluate the rules after an import without making the page wait for it."""
-
-    def work() -> None:
-        from cruscotto.web.kpis import engine
-
-        try:
-            evaluate_after_import(engine(SimpleNamespace(app=app)), app.state.users)
-        except Exception:  # the import succeeded; a failed evaluation is only logged
-            log.warning("alert evaluation after an import failed", exc_info=True)
-
-    thread = threading.Thread(target=work, name="cruscotto-alerts-after-import", daemon=True)
-    thread.start()
-    return thread
 
 
 def deliver_now(

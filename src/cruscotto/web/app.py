@@ -44,6 +44,7 @@ from cruscotto.settings import (
 from cruscotto.warehouse import ReadOnlyWarehouse, Warehouse, WarehouseError
 from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
+from cruscotto.web.background import BackgroundThreads
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
 from cruscotto.web.headers import SecurityHeadersMiddleware
 from cruscotto.web.i18n import Translator, negotiate
@@ -89,8 +90,11 @@ def create_app(
             app.state.warm_up = warm_up(app)
         jobs = start_scheduler(app) if scheduler else None
         yield
+        # Nothing may use the warehouse after the app stops: the scheduler's jobs and
+        # every background thread (warm-up, after-import work, trainings) are waited for.
         if jobs is not None:
-            jobs.shutdown(wait=False)
+            jobs.shutdown(wait=True)
+        app.state.background.join()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -103,6 +107,7 @@ def create_app(
         dependencies=[Depends(verify_csrf)],
     )
     app.state.warehouse = warehouse
+    app.state.background = BackgroundThreads()
     # The company's config file: where the admin's settings and target changes are saved.
     app.state.config_path = config_path(config)
     app.state.settings = settings or load_company(app.state.config_path)

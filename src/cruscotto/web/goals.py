@@ -19,10 +19,11 @@ from cruscotto.goals import (
     progress,
     rep_team,
 )
-from cruscotto.goals.pacing import expected_path
+from cruscotto.goals.pacing import WithinMonth, expected_path
 from cruscotto.settings import read_config
 from cruscotto.web.access import Access
 from cruscotto.web.permissions import authorize_scope
+from cruscotto.web.values import ValueText
 
 _lock = threading.Lock()
 
@@ -95,9 +96,15 @@ def scope_label(kpis: Engine, goal: Goal, who: Access) -> str:
     scope = goal.scope
     if scope.dimension is None:
         return who.t("scope.company_label")
-    labels = dict(kpis.dimension_values(scope.dimension))
-    name = labels.get(scope.value, scope.value)
+    name = dimension_label(kpis, who, scope.dimension, scope.value)
     return f"{name} ({who.t('dimension.' + scope.dimension)})"
+
+
+def dimension_label(kpis: Engine, who: Access, dimension: str, key: str | None) -> str:
+    """A dimension's value as the user reads it: a rep's or an account's name from the
+    data, a coded value in the user's language ("Small business", not "smb")."""
+    names = dict(kpis.dimension_values(dimension))
+    return ValueText(who.language).dimension(dimension, names.get(key, key))
 
 
 def kpi_link(goal: Goal) -> str:
@@ -132,8 +139,9 @@ def kpi_page_goals(
         data = goal_dict(kpis, goal, who)
         data["per_point"] = [_point_target(data, period, point) for point in trend]
         data["today"] = kpis.today.isoformat()
-        shares = data["month_shares"]
-        path = expected_path(kpis.settings, period, shares, goal.target, data["kind"])
+        shares, profile = data["month_shares"], data["day_of_month_profile"]
+        within = WithinMonth(tuple(profile) if profile else None)
+        path = expected_path(kpis.settings, period, shares, goal.target, data["kind"], within)
         data["expected_path"] = [{"day": day.isoformat(), "value": v} for day, v in path]
         shown.append(data)
     return shown

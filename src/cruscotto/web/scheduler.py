@@ -132,12 +132,15 @@ def _jobs(app, config: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     from cruscotto.web import digests
     from cruscotto.web.alerting import deliver_now, run_alerts
     from cruscotto.web.kpis import engine
+    from cruscotto.web.model_services import churn_scores
 
     request = SimpleNamespace(app=app)  # engine() reads request.app only
     base_url = (config.get("alerts") or {}).get("base_url") or ""
 
     def evaluate() -> None:
-        run_alerts(engine(request), app.state.users, config=config)
+        kpis = engine(request)
+        scores = lambda: churn_scores(app, kpis)  # noqa: E731
+        run_alerts(kpis, app.state.users, config=config, churn_scores=scores)
 
     def deliver() -> None:
         deliver_now(engine(request), config=config)

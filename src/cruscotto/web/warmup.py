@@ -13,14 +13,13 @@ from types import SimpleNamespace
 from fastapi import FastAPI
 
 from cruscotto.web.access import Access
+from cruscotto.web.background import background
 from cruscotto.web.kpis import log
 from cruscotto.web.users import User
 
 
 def warm_up(app: FastAPI) -> threading.Thread:
-    thread = threading.Thread(target=_compute, args=(app,), name="cruscotto-warm-up", daemon=True)
-    thread.start()
-    return thread
+    return background(app).start(_compute, app, name="cruscotto-warm-up")
 
 
 def _compute(app: FastAPI) -> None:

@@ -33,7 +33,7 @@ from cruscotto.alerts.usual import usual_ranges
 from cruscotto.engine import Engine
 from cruscotto.goals.attention import Move, explain, kpi_moves, segment_moves
 from cruscotto.web.access import Access, access
-from cruscotto.web.goals import goal_dict, goal_store, visible_goals
+from cruscotto.web.goals import dimension_label, goal_dict, goal_store, visible_goals
 from cruscotto.web.i18n import Formatter
 from cruscotto.web.kpis import engine, period_dict
 from cruscotto.web.pages import nav_item, page, templates
@@ -184,25 +184,26 @@ def _usual_items(kpis: Engine, who: Access, kpi_ids: list[str], period, filters)
 def _move_item(kpis: Engine, who: Access, move: Move) -> dict:
     kpi = kpis.catalog.get(move.kpi)
     worse = (move.z < 0) == (kpi.direction == "higher")
-    labels = dict(kpis.dimension_values(move.dimension)) if move.dimension else {}
     query = {"period": move.period.label}
     if move.dimension:
         query[move.dimension] = move.key
     explanation = None
     if move.explanation is not None and move.explanation.top is not None:
-        top = move.explanation.top
-        names = dict(kpis.dimension_values(move.explanation.dimension))
-        query["by"] = move.explanation.dimension
+        top, dimension = move.explanation.top, move.explanation.dimension
+        query["by"] = dimension
+        effects = move.explanation.to_dict()["effects"][:5]
+        for effect in effects:
+            effect["label"] = _segment(kpis, who, dimension, effect["key"])
         explanation = {
             **move.explanation.to_dict(),
             "top": {
                 "key": top.key,
-                "label": names.get(top.key, top.key) if top.key is not None else None,
+                "label": _segment(kpis, who, dimension, top.key),
                 "mix": top.mix,
                 "rate": top.rate,
                 "total": top.total,
             },
-            "effects": move.explanation.to_dict()["effects"][:5],
+            "effects": effects,
         }
     return {
         "type": "segment_move" if move.dimension else "kpi_move",
@@ -220,7 +221,12 @@ def _move_item(kpis: Engine, who: Access, move: Move) -> dict:
         "sample_size": move.now.sample_size,
         "dimension": move.dimension,
         "key": move.key,
-        "segment_label": labels.get(move.key, move.key) if move.dimension else None,
+        "segment_label": _segment(kpis, who, move.dimension, move.key) if move.dimension else None,
         "explanation": explanation,
         "link": f"/kpi/{move.kpi}?{urlencode(query)}",
     }
+
+
+def _segment(kpis: Engine, who: Access, dimension: str, key: str | None) -> str | None:
+    """A segment's name (None for records without a value: the page says "none")."""
+    return None if key is None else dimension_label(kpis, who, dimension, key)

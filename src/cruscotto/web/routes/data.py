@@ -43,7 +43,7 @@ from cruscotto.ingest import import_files as run_import
 from cruscotto.ingest.mapping import SOURCES
 from cruscotto.model import TABLES
 from cruscotto.web.access import Access, access
-from cruscotto.web.alerting import evaluate_in_background
+from cruscotto.web.after_import import after_import
 from cruscotto.web.cache import CachedEngine
 from cruscotto.web.limits import check_upload, upload_name
 from cruscotto.web.pages import nav_item, page, render
@@ -116,8 +116,8 @@ def import_uploads(
             return {"error": write.who.t("error.expression_too_deep"), "applied": False}
     if report.applied:
         forget_answers(request)
-    if report.applied or report.rejects:  # new data, or rejects to alert about
-        evaluate_in_background(request.app)
+    if report.applied or report.rejects:  # new data to learn from, or rejects to alert about
+        after_import(request.app, new_data=report.applied)
     answer = report.as_dict()
     # A million rejects would be a 200 MB answer: the first few here, all of them as a CSV
     # kept for an hour for this user.

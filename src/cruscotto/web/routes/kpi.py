@@ -32,6 +32,7 @@ from cruscotto.web.kpis import (
     result_dict,
     trend_window,
 )
+from cruscotto.web.lifetime import retention_model_section
 from cruscotto.web.pages import fragment, page
 from cruscotto.web.pickers import pickers
 from cruscotto.web.records import csv_table, names_of
@@ -127,6 +128,7 @@ def kpi_page(
         "goals": [],
         "breakdown": None,
         "records": None,
+        "retention_model": None,
     }
     if data["not_applicable"]:
         return data
@@ -140,6 +142,7 @@ def kpi_page(
         result_dict(r) for r in kpis.trend(kpi.id, window.last_year(), grain, filters)
     ]
     data["goals"] = kpi_page_goals(request, who, kpis, kpi.id, window, data["trend"])
+    data["retention_model"] = retention_model_section(request.app, who, kpis, kpi)
     if dimension is not None:
         labels = dict(kpis.dimension_values(dimension))
         values = ValueText(who.language)

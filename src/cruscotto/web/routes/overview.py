@@ -1,6 +1,7 @@
-"""The overview: the four dashboard areas, one card per KPI the user may see (SPEC §4).
+"""The overview: the four dashboard areas, one card per KPI the user may see (SPEC §4),
+after the user's own pinned KPIs in their order (web/pins.py, routes/pins.py).
 
-GET /  (page)  ·  GET /api/overview  (the same data as JSON)
+GET /overview  (page)  ·  GET /api/overview  (the same data as JSON)
 """
 
 from __future__ import annotations
@@ -24,17 +25,22 @@ from cruscotto.web.kpis import (
 )
 from cruscotto.web.pages import fragment, nav_item, page
 from cruscotto.web.pickers import pickers
+from cruscotto.web.pins import pinned
 
 router = APIRouter()
 nav_item("overview", "/overview", "nav.overview", order=10)
 
 AREAS = ("sales", "customer", "operations", "profitability")
+# The user's pinned KPIs: an area of its own, shown first.
+PINNED = "pinned"
 # Below this many records a value is flagged as resting on a small sample.
 SMALL_SAMPLE = 30
 
 
 KpiChoice = Annotated[list[str] | None, Query(description="only these KPIs' cards")]
-AreaChoice = Annotated[str | None, Query(description="only this area's cards")]
+AreaChoice = Annotated[
+    str | None, Query(description="only this area's cards (`pinned`: the user's pinned KPIs)")
+]
 
 
 def shown_cards(who: Access, kpis: Engine, kpi: list[str] | None, area: str | None) -> list:
@@ -44,6 +50,23 @@ def shown_cards(who: Access, kpis: Engine, kpi: list[str] | None, area: str | No
         for each in AREAS
         for k in who.visible(kpis.catalog.all())
         if k.dashboard_area == each and (not kpi or k.id in kpi) and (not area or each == area)
+    ]
+
+
+def pinned_cards(who: Access, kpis: Engine) -> list:
+    """The user's pinned KPIs that are still on their dashboards, in the user's order."""
+    on_dashboards = {k.id: k for k in shown_cards(who, kpis, None, None)}
+    pins = pinned(kpis.warehouse, who.user.username)
+    return [on_dashboards[p] for p in pins if p in on_dashboards]
+
+
+def _areas(who: Access, shown: list, pins: list, cards) -> list[dict]:
+    """The pinned area (when the user pinned anything) and the four areas, each with its
+    cards made by `cards(kpi)`."""
+    pinned_area = [{"id": PINNED, "cards": [cards(k) for k in pins]}] if pins else []
+    return pinned_area + [
+        {"id": area, "cards": [cards(k) for k in shown if k.dashboard_area == area]}
+        for area in AREAS
     ]
 
 
@@ -59,6 +82,8 @@ def overview_shell(
     check_grain(grain, who)
     current, problem = readable_period(period, grain, kpis, who)
     shown = shown_cards(who, kpis, kpi, None)
+    pins = pinned_cards(who, kpis) if not kpi else []
+    on_dashboards = shown_cards(who, kpis, None, None)
     return {
         "period": period_dict(current),
         "previous": period_dict(current.previous()),
@@ -66,16 +91,11 @@ def overview_shell(
         "grain": grain,
         "filters": who.filters(),
         "pickers": pickers(kpis, who, OVERVIEW_FILTERS),
-        "areas": [
-            {
-                "id": area,
-                "cards": [
-                    {"id": k.id, "name": who.t.pick(k.name)}
-                    for k in shown
-                    if k.dashboard_area == area
-                ],
-            }
-            for area in AREAS
+        "areas": _areas(who, shown, pins, lambda k: {"id": k.id, "name": who.t.pick(k.name)}),
+        # What the "my pinned KPIs" panel offers: the pins to move, the others to pin.
+        "pins": [{"id": k.id, "name": who.t.pick(k.name)} for k in pins],
+        "pinnable": [
+            {"id": k.id, "name": who.t.pick(k.name)} for k in on_dashboards if k not in pins
         ],
     }
 
@@ -96,23 +116,22 @@ def overview(
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> dict:
-    """Every visible KPI of the four areas (or of `area`): value, change vs previous period,
-    sparkline."""
+    """The user's pinned KPIs, then every visible KPI of the four areas (or only `area`'s):
+    value, change vs previous period, sparkline."""
     check_grain(grain, who)
-    if area is not None and area not in AREAS:
-        raise HTTPException(400, who.t("error.bad_area", area=area, areas=", ".join(AREAS)))
+    if area is not None and area not in (PINNED, *AREAS):
+        names = ", ".join((PINNED, *AREAS))
+        raise HTTPException(400, who.t("error.bad_area", area=area, areas=names))
     current = resolve_period(period, grain, kpis, who)
     previous = current.previous()
     window = spark_window(current, grain, kpis.settings.fiscal_year_start_month)
-    shown = shown_cards(who, kpis, kpi, area)
-    computable = [k for k in shown if not who.inapplicable(k)]
+    pins = pinned_cards(who, kpis) if area in (None, PINNED) and not kpi else []
+    shown = [] if area == PINNED else shown_cards(who, kpis, kpi, area)
+    computable = [k for k in {k.id: k for k in pins + shown}.values() if not who.inapplicable(k)]
     numbers = card_numbers(kpis, computable, current, previous, window, grain, who.filters())
-    cards = {k.id: kpi_card(k, numbers.get(k.id), who) for k in shown}
-    areas = [
-        {"id": each, "cards": [cards[k.id] for k in shown if k.dashboard_area == each]}
-        for each in AREAS
-        if area is None or each == area
-    ]
+    areas = _areas(who, shown, pins, lambda k: kpi_card(k, numbers.get(k.id), who))
+    if area is not None:
+        areas = [a for a in areas if a["id"] == area]
     return {
         "period": period_dict(current),
         "previous": period_dict(previous),

@@ -2,10 +2,13 @@
 
 GET /models/close-probability   · GET /api/models/close-probability (JSON)
 GET /accounts/at-risk           · GET /api/accounts/at-risk (JSON)
+GET /accounts/{account_id}      · GET /api/accounts/{account_id} (JSON)
 
 The backtest summarises the whole company's deals (scores and counts, no deal), so it is
 for admins and managers; reps and viewers get 403. The accounts at risk are records: a
-manager sees the accounts owned by their teams' reps, a rep their own, a viewer none.
+manager sees the accounts owned by their teams' reps, a rep their own, a viewer none. A
+customer's page (same scope; another's account is 404) shows its expected future from
+the retention and repeat-purchase models (cruscotto.web.lifetime) and its churn risk.
 """
 
 from __future__ import annotations
@@ -15,11 +18,18 @@ from fastapi import APIRouter, Depends, HTTPException
 from cruscotto.engine import Engine
 from cruscotto.models.churn_risk import ChurnRiskService
 from cruscotto.models.deal_scores import DealScoreService
+from cruscotto.models.lifetime_value import LifetimeValueService
 from cruscotto.models.store import latest_runs
 from cruscotto.web.access import Access, access
 from cruscotto.web.kpis import engine
-from cruscotto.web.model_services import churn_risk_service, deal_score_service
+from cruscotto.web.lifetime import account_value
+from cruscotto.web.model_services import (
+    churn_risk_service,
+    deal_score_service,
+    lifetime_value_service,
+)
 from cruscotto.web.pages import nav_item, page
+from cruscotto.web.values import ValueText
 
 router = APIRouter()
 nav_item("models", "/models/close-probability", "nav.models", roles=("admin", "manager"), order=35)
@@ -139,6 +149,54 @@ def accounts_at_risk(
             for row in shown.itertuples()
         ],
         "backtest": {k: v for k, v in risk.backtest.items() if k != "calibration"},
+    }
+
+
+@page(router, "/accounts/{account_id}", "models/account.html", name="account", tags=["models"])
+def account_page(
+    account_id: str,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+    values: LifetimeValueService = Depends(lifetime_value_service),
+    churn: ChurnRiskService = Depends(churn_risk_service),
+) -> dict:
+    """One customer: name, segment and owner; its expected future from the models (a
+    contract customer's chance of renewing and projected value; a customer without a
+    contract's expected purchases in the next year, probability of being still active and
+    projected value) and its churn risk with the reasons. Null parts are still training."""
+    who.require_records()
+    accounts = kpis.table("accounts")
+    found = kpis.execute(
+        accounts.filter(accounts.account_id == account_id).select(
+            "account_id", "name", "owner_id", "segment", "industry"
+        )
+    )
+    owners = _owners_in_scope(who, kpis)
+    if found.empty or (owners is not None and found.owner_id.iloc[0] not in owners):
+        raise HTTPException(404, who.t("account.error.not_found"))
+    risk = churn.current(kpis)
+    at_risk = None
+    if risk is not None:
+        rows = risk.accounts[risk.accounts.account_id == account_id]
+        if not rows.empty:
+            row = rows.iloc[0]
+            at_risk = {
+                "probability": float(row.probability),
+                "revenue_at_risk": float(row.revenue_at_risk),
+                "uses_model": risk.uses_model,
+                "reasons": row.reasons,
+            }
+    record = found.iloc[0]
+    labels = ValueText(who.language)
+    return {
+        "account_id": account_id,
+        "name": record["name"],
+        "segment": labels.dimension("segment", record.segment),
+        "industry": labels.dimension("industry", record.industry),
+        "owner": dict(kpis.dimension_values("rep")).get(record.owner_id),
+        "value": account_value(values.current(kpis), account_id),
+        "training": values.training or churn.training,
+        "churn_risk": at_risk,
     }
 
 
