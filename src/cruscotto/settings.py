@@ -38,6 +38,9 @@ class CompanySettings(BaseModel):
 
     # Shown in the page header and title; none when the company has not set one.
     name: str = ""
+    # The company's language: new users start in it, and the login page uses it when the
+    # browser asks for none of ours (each user may switch to another).
+    language: Literal["en", "it", "pt"] = "en"
     base_currency: str = "EUR"
     timezone: str = "Europe/Rome"
     fiscal_year_start_month: int = Field(1, ge=1, le=12)

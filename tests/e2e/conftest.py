@@ -127,3 +127,14 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def loaded(page, url: str) -> None:
+    """Open `url` and wait until every deferred part has been filled in (static/app.js)."""
+    response = page.goto(url)
+    assert response is not None and response.status == 200, (url, response and response.status)
+    page.wait_for_selector("h1")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.deferred[data-src]')]"
+        ".every(part => part.hasAttribute('data-loaded'))"
+    )

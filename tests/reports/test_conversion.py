@@ -14,11 +14,13 @@ Campaigns started in March: web 1,000 EUR + 500 USD at 0.90 = 1,450 EUR; events 
 (an events campaign of 15 February does not count).
 """
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from cruscotto.engine import Period
-from cruscotto.reports.conversion import conversion_by_source
+from cruscotto.reports.conversion import conversion_by_source, last_matured_month
 from tests.reports.company import context, day, reps, rows, ts
 
 MARCH = Period.parse("2026-03")
@@ -135,6 +137,23 @@ def test_a_young_cohort_is_flagged_as_maturing(company):
     assert any("still maturing" in note.text for note in report.notes)
     later = context(company.warehouse, "2026-08-01")  # 1 April + 90 days = 30 June < 1 August
     assert conversion_by_source(later, MARCH).facts["maturing"] is False
+
+
+def test_the_default_period_is_the_last_matured_month(company):
+    # Today 10 April 2026, lag 90 days: March ends 1 April (+90 = 30 June), February 1 March
+    # (+90 = 30 May), January 1 February (+90 = 2 May): all later than today. December 2025
+    # ends 1 January (+90 = 1 April ≤ 10 April): the last cohort that has matured.
+    assert last_matured_month(dt.date(2026, 4, 10), 90) == Period.parse("2025-12")
+    assert last_matured_month(dt.date(2026, 4, 1), 90) == Period.parse("2025-12")  # exactly
+    assert last_matured_month(dt.date(2026, 3, 31), 90) == Period.parse("2025-11")
+    assert last_matured_month(dt.date(2026, 4, 10), 0) == Period.parse("2026-03")
+    report = conversion_by_source(company)
+    assert report.period == Period.parse("2025-12") and report.facts["maturing"] is False
+    (note,) = [n for n in report.notes if n.key == "matured_default"]
+    assert note.params == {"period": "2025-12", "days": 90}
+    # A period asked for is kept, and says nothing about the default.
+    asked = conversion_by_source(company, MARCH)
+    assert asked.period == MARCH and all(n.key != "matured_default" for n in asked.notes)
 
 
 def test_a_rep_sees_own_leads_and_no_company_spend(company):

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from cruscotto.engine import CurrencyError, Period
-from cruscotto.reports.leaderboard import sales_leaderboard
+from cruscotto.reports.leaderboard import ranked_among_peers, sales_leaderboard
 from tests.reports.company import context, day, reps, rows, ts
 
 MARCH = Period.parse("2026-03")
@@ -53,9 +53,10 @@ def company(module_warehouse):
     warehouse = module_warehouse
     warehouse.load(
         {
+            # Carla manages accounts: she is ranked among account managers, not with the AEs.
             "reps": reps(
                 ("r1", "Anna", "North"), ("r2", "Bruno", "North"), ("r3", "Carla", "South")
-            ),
+            ).assign(role=["ae", "ae", "account_manager"]),
             "opportunities": rows(
                 "opportunities",
                 [
@@ -89,6 +90,21 @@ def company(module_warehouse):
                     _deal("d10", "r3", "won", 1000.0, closed="2026-02-27T10:00:00"),
                 ],
             ),
+            # The paths deals took (for the order of stages): see test_stages_in_pipeline_order.
+            "stage_history": rows(
+                "stage_history",
+                [
+                    {"opportunity_id": opp, "stage": stage, "entered_at": ts(at)}
+                    for opp, path in (
+                        ("d1", ("qualification", "proposal", "closed_won")),
+                        ("d3", ("qualification", "proposal", "negotiation", "closed_lost")),
+                        ("d7", ("qualification", "proposal")),
+                    )
+                    for stage, at in zip(
+                        path, ("2026-01-05", "2026-01-20", "2026-02-10", "2026-03-01"), strict=False
+                    )
+                ],
+            ),
             "fx_rates": rows(
                 "fx_rates",
                 [
@@ -104,8 +120,10 @@ def company(module_warehouse):
 def test_reps_ranked_by_won_value(company):
     reps_table = sales_leaderboard(company, MARCH).table("reps").frame.set_index("rep")
     # Bruno 30,000 won, Anna 10,000 + 5,400 = 15,400, Carla nothing won in March.
+    # Account executives first (Bruno 1, Anna 2), then the account managers (Carla 1).
     assert list(reps_table.index) == ["Bruno", "Anna", "Carla"]
-    assert list(reps_table["rank"]) == [1, 2, 3]
+    assert list(reps_table["rank"]) == [1, 2, 1]
+    assert list(reps_table["role"]) == ["ae", "ae", "account_manager"]
     bruno, anna, carla = (reps_table.loc[n] for n in ("Bruno", "Anna", "Carla"))
     assert (bruno.won, bruno.lost, bruno.open, bruno.deals) == (1, 2, 1, 4)
     assert bruno.won_value == pytest.approx(30000.0) and bruno.open_value == 8000.0
@@ -130,6 +148,37 @@ def test_value_by_stage_and_totals(company):
     # d1–d7 and d9.
     assert report.facts["deals"] == 8
     assert report.facts["win_rate"] == pytest.approx(0.5)  # 3 won ÷ (3 won + 3 lost)
+
+
+def test_reps_are_ranked_among_peers():
+    # By won value within each role; an AE with less won still ranks 1 among AEs when
+    # the only one above is an account manager. Unknown roles come last.
+    per_rep = pd.DataFrame(
+        {
+            "owner_id": ["m1", "a1", "a2", "x1", "a3"],
+            "role": ["account_manager", "ae", "ae", None, "ae"],
+            "won_value": [90_000.0, 20_000.0, 50_000.0, 99_000.0, 20_000.0],
+            "won": [3, 1, 2, 5, 2],
+        }
+    )
+    ranked = ranked_among_peers(per_rep)
+    # a3 and a1 tie on value: more deals won first (a3 2 > a1 1).
+    assert list(ranked.owner_id) == ["a2", "a3", "a1", "m1", "x1"]
+    assert list(ranked["rank"]) == [1, 2, 3, 1, 1]
+
+
+def test_stages_in_pipeline_order(company):
+    # Mean place of each stage in the histories above (1 = first entered):
+    # qualification 1, proposal 2, negotiation 3, closed_won 3 (d1), closed_lost 4 (d3);
+    # closing stages (held by won or lost deals) come after every open one. Sorted by value
+    # (the old order) New business read closed_won 45,400, closed_lost 9,000, proposal 8,000.
+    stages = sales_leaderboard(company, MARCH).table("stages").frame
+    assert list(zip(stages.pipeline, stages.stage, strict=True)) == [
+        ("New business", "proposal"),
+        ("New business", "closed_won"),
+        ("New business", "closed_lost"),
+        ("Renewals", "proposal"),
+    ]
 
 
 def test_filters_status_currency_pipeline_and_team(company):

@@ -91,4 +91,9 @@ def test_a_rep_gets_own_numbers_and_no_company_wide_kpis(company):
     ]
     assert company_wide == ["customer_acquisition"]
     assert "customer_acquisition" not in kpis.index
-    assert any(n.key == "left_out" and "customer_acquisition" in n.text for n in report.notes)
+    # The note names the KPI in words; its id stays in the parameters (for the web).
+    (note,) = [n for n in report.notes if n.key == "left_out"]
+    assert note.params == {"dimensions": ["rep"], "kpis": ["customer_acquisition"]}
+    name = company.catalog.get("customer_acquisition").name["en"]
+    assert note.text == f"Not shown because they cannot be cut by rep: {name}"
+    assert "customer_acquisition" not in note.text

@@ -180,10 +180,10 @@ def test_xlsx_export_reads_back_with_every_table_and_number_formats(client):
     assert workbook.sheetnames == ["reps", "stages", "deals", "about"]
     reps_sheet = workbook["reps"]
     header = [c.value for c in reps_sheet[1]]
-    assert header[:5] == ["Rank", "Rep", "Team", "Won", "Won value (EUR)"]
+    assert header[:6] == ["Rank", "Rep", "Team", "Role", "Won", "Won value (EUR)"]
     anna = [c for c in reps_sheet[2]]
-    assert anna[1].value == "Anna" and anna[4].value == 10000.0
-    assert anna[4].number_format == '#,##0.00 "EUR"'
+    assert anna[1].value == "Anna" and anna[5].value == 10000.0
+    assert anna[5].number_format == '#,##0.00 "EUR"'
     win_rate = anna[header.index("Win rate (%)")]
     assert win_rate.value == 0.5 and win_rate.number_format == "0.0%"
     deals = workbook["deals"]
@@ -249,3 +249,25 @@ def test_the_deal_list_is_paginated(client, monkeypatch):
     html = client["admin"].get("/reports/forecast?page=2").text
     assert 'rel="prev"' in html and "Rows 2–2 of 2" in html
     assert client["admin"].get("/api/reports/forecast?page=0").status_code == 422
+
+
+def test_lost_deals_are_charted_by_reason_and_by_month_and_reason(client):
+    # Lost in March 2026: d2 (price) and d5 (timing); nothing lost in the 11 months before.
+    lost = client["admin"].get("/api/reports/lost?period=2026-03").json()
+    # The reasons are the CRM's own words ("price"), shown as they are.
+    (by_reason,) = lost["chart"]["data"]
+    assert by_reason["x"] == ["price", "timing"] and by_reason["y"] == [1, 1]
+    trend = lost["history_chart"]
+    assert lost["history_title"] == "Lost deals by month and reason"
+    assert trend["layout"]["barmode"] == "stack"
+    assert [t["name"] for t in trend["data"]] == ["price", "timing"]
+    for trace in trend["data"]:
+        # The window is April 2025 – March 2026: twelve months, the empty ones as zeros.
+        assert len(trace["x"]) == 12
+        assert (trace["x"][0], trace["x"][-1]) == ("Apr 2025", "Mar 2026")
+        assert trace["y"] == [0] * 11 + [1]
+    # A rep's chart holds only their own loss (d2, price).
+    mine = client["rep"].get("/api/reports/lost?period=2026-03").json()["history_chart"]
+    assert [(t["name"], sum(t["y"])) for t in mine["data"]] == [("price", 1)]
+    page = client["admin"].get("/reports/lost?period=2026-03").text
+    assert 'id="history-chart"' in page and "Lost deals by month and reason" in page

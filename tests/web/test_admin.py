@@ -131,3 +131,32 @@ def test_the_change_log_reads_in_italian(admin_app):
     assert "Registro delle modifiche" in page
     assert "Impostazione modificata" in page  # settings.set, translated
     assert "company.fiscal_year_start_month" in page and ">1<" in page and ">7<" in page
+
+
+def test_the_company_language_is_set_in_the_browser_and_new_users_start_in_it(admin_app):
+    from fastapi.testclient import TestClient
+
+    app, config = admin_app
+    admin = login(app, "admin")
+    assert 'name="language"' in admin.get("/admin/settings").text
+    saved = admin.post("/api/admin/settings", json={"language": "pt"}).json()
+    assert saved == {"language": {"before": "en", "after": "pt"}}
+    assert yaml.safe_load(config.read_text())["company"]["language"] == "pt"
+    (entry,) = [e for e in audit.entries(app.state.warehouse) if e.target == "company.language"]
+    assert (entry.username, entry.before, entry.after) == ("admin", "en", "pt")
+    # A user added without a language starts in the company's; one given a language keeps it.
+    strong = "Saldo-Verde-Fiume-42"
+    admin.post("/api/admin/users", json={"username": "bia", "password": strong, "role": "viewer"})
+    admin.post(
+        "/api/admin/users",
+        json={"username": "tom", "password": strong, "role": "viewer", "language": "en"},
+    )
+    users = {u["username"]: u["language"] for u in admin.get("/api/admin/users").json()["users"]}
+    assert (users["bia"], users["tom"]) == ("pt", "en")
+    # The login page: a browser asking for none of our languages gets the company's.
+    german = TestClient(app).get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert '<html lang="pt"' in german.text
+    italian = TestClient(app).get("/login", headers={"Accept-Language": "it-IT"})
+    assert '<html lang="it"' in italian.text
+    bad = admin.post("/api/admin/settings", json={"language": "fr"})
+    assert bad.status_code == 400 and app.state.settings.language == "pt"

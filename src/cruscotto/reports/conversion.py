@@ -36,7 +36,8 @@ STAGES = ("mql", "sql", "opportunities", "won")
 def conversion_by_source(
     engine: Engine, period: Period | None = None, filters: Filters | None = None
 ) -> Report:
-    period = period or last_complete_month(engine.today)
+    lag = maturity_days(engine)
+    chosen, period = period, period or last_matured_month(engine.today, lag)
     leads = scoped(engine, "leads", filters)
     cohort = leads.filter(in_period(leads.created_at, period, engine))
     funnel = engine.execute(
@@ -62,7 +63,6 @@ def conversion_by_source(
         rows.loc[rows.channel == ALL_CHANNELS, "spend"] = float(spend.spend.sum())
     _add_rates(rows)
 
-    lag = maturity_days(engine)
     maturing = period.end + dt.timedelta(days=lag) > engine.today
     notes = [
         Note.of(
@@ -71,6 +71,16 @@ def conversion_by_source(
             "Rates are shares of the period's leads; won = leads that became customers.",
         )
     ]
+    if chosen is None:
+        notes.append(
+            Note.of(
+                "matured_default",
+                "Shown: {period}, the last month whose leads have all had {days} days to "
+                "convert; a later month's rates would still rise. Choose another period above.",
+                period=period.label,
+                days=lag,
+            )
+        )
     if maturing:
         notes.append(
             Note.of(
@@ -106,6 +116,16 @@ def conversion_by_source(
         },
         filters={k: list(v) for k, v in (filters or {}).items()},
     )
+
+
+def last_matured_month(today: dt.date, lag: int) -> Period:
+    """The last complete month whose every lead has had `lag` days to convert (its end
+    plus the lag is today or earlier): the default, so the report does not open on a
+    cohort whose rates are still near 0% only because it is young."""
+    month = last_complete_month(today)
+    while month.end + dt.timedelta(days=lag) > today:
+        month = month.previous()
+    return month
 
 
 def maturity_days(engine: Engine) -> int:

@@ -17,7 +17,8 @@ CLOSED = ("won", "lost")
 
 
 def deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
-    """Opportunities under `filters`, with `amount_base`, `rep`, `team` and `account`."""
+    """Opportunities under `filters`, with `amount_base`, `rep`, `team`, the rep's `role`
+    and `account`."""
     opportunities = scoped(engine, "opportunities", filters)
     closed = opportunities.status.isin(CLOSED) & opportunities.closed_at.notnull()
     # A timestamp: the converter takes its day in the company's time zone.
@@ -25,12 +26,47 @@ def deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
         (closed, opportunities.closed_at), else_=ibis.literal(engine.now, "timestamp")
     )
     valued = with_base_amount(engine, opportunities, "amount", valued_on, "opportunities")
-    reps = engine.table("reps").select(_rep_id="rep_id", rep="name", team="team")
+    reps = engine.table("reps").select(_rep_id="rep_id", rep="name", team="team", role="role")
     accounts = engine.table("accounts").select(_account_id="account_id", account="name")
     named = valued.left_join(reps, valued.owner_id == reps._rep_id).left_join(
         accounts, valued.account_id == accounts._account_id
     )
     return named.drop("_rep_id", "_account_id")
+
+
+# Positions past every open stage: stages nobody's history places, then the closing ones.
+UNPLACED, CLOSING = 1e6, 1e9
+
+
+def stage_positions(engine: Engine) -> dict[str, float]:
+    """Each stage's place in the pipeline, for showing stages in the order deals move
+    through them rather than by value or name: the mean position of the stage among a
+    deal's stage-history entries (the first stage entered is 0). Stages no history knows
+    come after the known ones, and stages where deals end (held by won or lost deals)
+    come last. Company-wide: the order is the process's, not a number of anyone's."""
+    history = engine.table("stage_history")
+    ranked = history.mutate(
+        position=ibis.row_number().over(group_by="opportunity_id", order_by="entered_at")
+    )
+    known = engine.execute(ranked.group_by("stage").aggregate(position=ranked.position.mean()))
+    opportunities = engine.table("opportunities")
+    held = engine.execute(
+        opportunities.group_by("stage").aggregate(closing=opportunities.status.isin(CLOSED).all())
+    )
+    positions = {str(s): float(p) for s, p in zip(known.stage, known.position, strict=True)}
+    for stage, closing in zip(held.stage, held.closing, strict=True):
+        if stage is None:
+            continue
+        place = positions.get(stage, UNPLACED)
+        positions[stage] = CLOSING + place if closing else place
+    return positions
+
+
+def in_pipeline_order(frame, positions: dict[str, float], keys: tuple[str, ...] = ("pipeline",)):
+    """`frame`'s rows sorted by `keys`, then by stage in pipeline order (then by name)."""
+    place = frame.stage.map(lambda s: positions.get(s, UNPLACED))
+    ordered = frame.assign(_place=place).sort_values([*keys, "_place", "stage"], kind="stable")
+    return ordered.drop(columns="_place").reset_index(drop=True)
 
 
 def _history_filters(filters: Filters | None) -> dict:

@@ -149,6 +149,47 @@ def _write_table(sheet, table: ReportTable, currency: str) -> None:
         sheet.append(cells)
 
 
+def rows_to_xlsx(title: str, header: list[str], rows, digits: list[int | None]) -> bytes:
+    """One sheet of rows as an XLSX workbook (records behind a KPI): headers as text, numbers
+    as number cells shown to `digits` decimals (None: as they are), datetimes and dates as
+    date cells (already in the company's time zone), text through safe_cells (never a
+    formula)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_name(title, set()))
+    bold = Font(bold=True)
+    headers = []
+    for index, text in enumerate(header, start=1):
+        cell = text_cell(sheet, text)
+        cell.font = bold
+        headers.append(cell)
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(text) + 2))
+    sheet.freeze_panes = "A2"
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([_typed_cell(sheet, v, d) for v, d in zip(row, digits, strict=True)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _typed_cell(sheet, value, digits: int | None):
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, int | float) and not isinstance(value, bool) and digits is not None:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+        return cell
+    return xlsx_cell(sheet, value)
+
+
 def _write_about(sheet, report: Report) -> None:
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 100

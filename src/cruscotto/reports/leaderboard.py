@@ -12,11 +12,12 @@ from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 from ibis import _
 
 from cruscotto.engine import Engine, Filters, Period, utc_instant, wilson_interval
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
-from cruscotto.reports.deals import CLOSED, deals
+from cruscotto.reports.deals import CLOSED, deals, in_pipeline_order, stage_positions
 from cruscotto.reports.periods import last_complete_month
 from cruscotto.reports.query import count_if, in_period
 from cruscotto.reports.report import Column, Note, Report, ReportTable, local_dates
@@ -43,16 +44,18 @@ def sales_leaderboard(
     if currencies:
         selected = selected.filter(selected.currency.isin([c.upper() for c in currencies]))
 
-    by_stage = engine.execute(
-        selected.group_by(["pipeline", "stage"])
-        .aggregate(deals=_.count(), value=_.amount_base.sum())
-        .order_by(["pipeline", ibis.desc("value"), "stage"])
+    by_stage = in_pipeline_order(
+        engine.execute(
+            selected.group_by(["pipeline", "stage"]).aggregate(
+                deals=_.count(), value=_.amount_base.sum()
+            )
+        ),
+        stage_positions(engine),
     )
     won_value = ibis.cases((_.status == "won", _.amount_base), else_=0.0)
     open_value = ibis.cases((_.status == "open", _.amount_base), else_=0.0)
     per_rep = engine.execute(
-        selected.group_by(["owner_id", "rep", "team"])
-        .aggregate(
+        selected.group_by(["owner_id", "rep", "team", "role"]).aggregate(
             deals=_.count(),
             won=count_if(_.status == "won"),
             won_value=won_value.sum(),
@@ -60,9 +63,8 @@ def sales_leaderboard(
             open=count_if(_.status == "open"),
             open_value=open_value.sum(),
         )
-        .order_by([ibis.desc("won_value"), ibis.desc("won"), "owner_id"])
     )
-    per_rep.insert(0, "rank", range(1, len(per_rep) + 1))
+    per_rep = ranked_among_peers(per_rep)
     rate = [_win_rate(won, lost) for won, lost in zip(per_rep.won, per_rep.lost, strict=True)]
     for index, key in enumerate(("win_rate", "ci_low", "ci_high")):
         per_rep[key] = [r[index] for r in rate]
@@ -112,6 +114,24 @@ def sales_leaderboard(
     )
 
 
+# Peers are ranked together: account executives close new business, account managers grow
+# existing customers; an SDR or a consultant owning a deal is ranked with their own kind.
+PEER_ORDER = ("ae", "account_manager", "sdr", "consultant", "support", "manager")
+
+
+def ranked_among_peers(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """Reps grouped by role (PEER_ORDER, unknown roles last), each group by won value
+    (then deals won, then id), with `rank` counted within the group."""
+    group = per_rep.role.map(lambda r: PEER_ORDER.index(r) if r in PEER_ORDER else len(PEER_ORDER))
+    ordered = per_rep.assign(_group=group).sort_values(
+        ["_group", "won_value", "won", "owner_id"],
+        ascending=[True, False, False, True],
+        kind="stable",
+    )
+    ordered.insert(0, "rank", ordered.groupby("_group").cumcount() + 1)
+    return ordered.drop(columns="_group").reset_index(drop=True)
+
+
 def deals_of_period(engine: Engine, period: Period, filters: Filters | None) -> ir.Table:
     """Deals closed in the period, plus those still open that were created before its end."""
     tz = engine.tz
@@ -134,9 +154,10 @@ def _win_rate(won: int, lost: int) -> tuple[float | None, float | None, float | 
 
 
 REP_COLUMNS = [
-    Column("rank", "Rank", "count"),
+    Column("rank", "Rank", "count"),  # among peers: reps of the same role
     Column("rep", "Rep"),
     Column("team", "Team"),
+    Column("role", "Role"),
     Column("won", "Won", "count"),
     Column("won_value", "Won value", "currency"),
     Column("avg_won_value", "Average won deal", "currency"),

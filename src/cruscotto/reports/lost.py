@@ -60,7 +60,12 @@ def lost_opportunities(
     lost_deals = engine.execute(lost.order_by([ibis.desc("closed_at"), "opportunity_id"]))
     lost_deals["closed_on"] = local_dates(lost_deals.closed_at, tz)
 
-    facts = {"lost_count": lost_count, "lost_value": lost_value, "closed_count": closed_count}
+    facts = {
+        "lost_count": lost_count,
+        "lost_value": lost_value,
+        "closed_count": closed_count,
+        "months": [m.label for m in months],  # the trend's window, months without losses too
+    }
     facts.update(_lost_rate(lost_count, closed_count))
     return Report(
         name="lost",

@@ -71,29 +71,41 @@ def executive_summary(
 ) -> Report:
     period = period or last_complete_month(engine.today)
     clean = clean_filters(filters)
-    rows, left_out, failed = [], [], []
+    rows: list[dict] = []
+    left_out: list[KpiDefinition] = []
+    failed: list[tuple[KpiDefinition, Exception]] = []
     for area in DASHBOARD_AREAS:
         for definition in headline_kpis(engine, area):
             if any(d not in definition.dimensions for d in clean):
-                left_out.append(definition.id)
+                left_out.append(definition)
                 continue
             try:
                 results = compared(engine, definition.id, period, clean)
             except Exception as exc:  # one broken KPI (a missing fx rate…) must not hide the rest
-                failed.append(f"{definition.id}: {exc}")
+                failed.append((definition, exc))
                 continue
             rows.append(_row(area, definition, results))
+    # The text names the KPIs (in English, for the CLI and the XLSX); the parameters keep
+    # their ids and the filter's dimensions, which the web puts in the reader's language.
     notes = []
     if left_out:
+        dimensions = sorted(clean)
         notes.append(
-            Note.of(
+            Note(
                 "left_out",
-                "Not shown because they cannot be cut by {dimensions}: {kpis}",
-                dimensions=", ".join(sorted(clean)),
-                kpis=", ".join(left_out),
+                "Not shown because they cannot be cut by "
+                f"{', '.join(dimensions)}: {', '.join(_english_name(d) for d in left_out)}",
+                {"dimensions": dimensions, "kpis": [d.id for d in left_out]},
             )
         )
-    notes.extend(Note.of("failed", "Could not compute {problem}", problem=p) for p in failed)
+    notes.extend(
+        Note(
+            "failed",
+            f"Could not compute {_english_name(d)}: {exc}",
+            {"kpi": d.id, "problem": str(exc)},
+        )
+        for d, exc in failed
+    )
     frame = pd.DataFrame(rows, columns=[c.name for c in COLUMNS])
     return Report(
         name="summary",
@@ -114,13 +126,17 @@ def executive_summary(
     )
 
 
+def _english_name(definition: KpiDefinition) -> str:
+    return definition.name.get("en", definition.id)
+
+
 def _row(area: str, definition: KpiDefinition, results: dict) -> dict:
     current, previous, last_year = results["current"], results["previous"], results["last_year"]
     band = definition.benchmark
     return {
         "area": area,
         "kpi_id": definition.id,
-        "name": definition.name.get("en", definition.id),
+        "name": _english_name(definition),
         "unit": definition.unit,
         "value": current.value,
         "previous": previous.value,

@@ -42,13 +42,13 @@ def catalog(language: str) -> dict[str, str]:
     return merged
 
 
-def negotiate(accept_language: str | None) -> str:
-    """The best of our languages for an Accept-Language header (English if none fits)."""
+def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """The best of our languages for an Accept-Language header (`default` if none fits)."""
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGUAGES:
             return code
-    return DEFAULT_LANGUAGE
+    return default
 
 
 class Translator:

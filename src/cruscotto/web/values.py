@@ -49,6 +49,8 @@ VALUE_KINDS = {
     "unit": "unit",
     "audit_action": "audit",
 }
+# Kinds whose names the catalog already keeps elsewhere (the overview's area titles).
+KEY_PREFIXES = {"area": "area"}
 # The column a breakdown dimension's values come from, when it is not the same name.
 DIMENSION_COLUMNS = {"priority": "priority", "category": "category"}
 COUNTRY_COLUMNS = ("country",)
@@ -78,7 +80,7 @@ class ValueText:
             return self.locale.territories.get(text.upper(), text)
         kind = VALUE_KINDS.get(column)
         if kind is not None:
-            key = f"value.{kind}.{text}"
+            key = f"{KEY_PREFIXES.get(kind, f'value.{kind}')}.{text}"
             said = self.t(key)
             if said != key:
                 return said

@@ -46,6 +46,7 @@ nav_item("admin", "/admin/settings", "admin.nav", roles=("admin",), order=70)
 # The company settings the page edits, in the order shown.
 SETTINGS = (
     "name",
+    "language",
     "base_currency",
     "timezone",
     "fiscal_year_start_month",
@@ -200,6 +201,7 @@ def users_view(
         "languages": list(LANGUAGES),
         "reps": [list(pair) for pair in kpis.dimension_values("rep")],
         "teams": [value for value, _ in kpis.dimension_values("team")],
+        "company_language": request.app.state.settings.language,
     }
 
 
@@ -215,10 +217,11 @@ def add_user_api(
     role: Annotated[str, Body()],
     rep_id: Annotated[str, Body()] = "",
     teams: Annotated[list[str], Body()] = [],  # noqa: B006 - FastAPI copies defaults
-    language: Annotated[str, Body()] = "it",
+    language: Annotated[str, Body()] = "",
     write: Write = Depends(may("users.manage")),
 ) -> dict:
-    """Add a user (audited)."""
+    """Add a user (audited); without a language they start in the company's."""
+    language = language or request.app.state.settings.language
     try:
         return user_admin(request, write).add(
             username, password, role, language=language, **_scope(role, rep_id, teams)
@@ -235,7 +238,7 @@ def add_user_form(
     role: Annotated[str, Form()],
     rep_id: Annotated[str, Form()] = "",
     teams: Annotated[list[str], Form()] = [],  # noqa: B006
-    language: Annotated[str, Form()] = "it",
+    language: Annotated[str, Form()] = "",
     write: Write = Depends(may("users.manage")),
 ):
     add_user_api(request, username, password, role, rep_id, teams, language, write)

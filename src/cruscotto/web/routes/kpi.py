@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from cruscotto.engine import Engine, Period
 from cruscotto.model import table as model_table
 from cruscotto.reports.csv_dialect import CsvDialect, write_csv
+from cruscotto.reports.export import XLSX_MEDIA_TYPE, rows_to_xlsx
 from cruscotto.web.access import OVERVIEW_FILTERS, Access, access
 from cruscotto.web.goals import kpi_page_goals
 from cruscotto.web.kpis import (
@@ -252,29 +253,63 @@ def records_csv(
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> StreamingResponse:
-    """Every record behind the KPI's value (same filters and scope as the page), as CSV."""
+    """Every record behind the KPI's value (same filters and scope as the page), as CSV in
+    the reader's dialect (Italian: `;`, decimal comma, BOM)."""
+    kpi, current, frame = exported_records(kpi_id, period, grain, sort, desc, who, kpis)
+    header, rows, digits = csv_table(
+        local_times(frame, kpis, kpi), names_of(kpis, frame), ValueText(who.language), kpi.unit
+    )
+    text = write_csv(header, rows, CsvDialect.for_language(who.language), digits)
+    return attachment(text.encode("utf-8"), "text/csv; charset=utf-8", kpi, current, "csv")
+
+
+@router.get("/api/kpi/{kpi_id}/records.xlsx", tags=["kpis"], response_class=StreamingResponse)
+def records_xlsx(
+    kpi_id: str,
+    period: str | None = None,
+    grain: str = "month",
+    sort: str | None = None,
+    desc: bool = False,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> StreamingResponse:
+    """The same records as an XLSX sheet: numbers as numbers, times as date cells in the
+    company's time zone, text never run as a formula (cruscotto.safe_cells)."""
+    kpi, current, frame = exported_records(kpi_id, period, grain, sort, desc, who, kpis)
+    header, rows, digits = csv_table(
+        local_times(frame, kpis, kpi, as_text=False),
+        names_of(kpis, frame),
+        ValueText(who.language),
+        kpi.unit,
+    )
+    content = rows_to_xlsx(kpi.id, header, rows, digits)
+    return attachment(content, XLSX_MEDIA_TYPE, kpi, current, "xlsx")
+
+
+def exported_records(kpi_id, period, grain, sort, desc, who: Access, kpis: Engine):
+    """(KPI, period, every record) of an export, after the record and export checks."""
     kpi = visible_kpi(kpi_id, who, kpis)
     who.require_records()
     who.require_export()
     current = resolve_period(period, check_grain(grain, who), kpis, who)
-    filters = who.filters_for(kpi)
     paging = Paging(CSV_LIMIT, 0, sort, desc)
-    frame, _ = sorted_records(kpis, kpi.id, current, filters, paging, who)
-    names = names_of(kpis, frame)
-    header, rows, digits = csv_table(
-        local_times(frame, kpis, kpi), names, ValueText(who.language), kpi.unit
-    )
-    text = write_csv(header, rows, CsvDialect.for_language(who.language), digits)
-    filename = f"{kpi.id}_{current.label.replace('..', '_')}.csv"
+    frame, _ = sorted_records(kpis, kpi.id, current, who.filters_for(kpi), paging, who)
+    return kpi, current, frame
+
+
+def attachment(content: bytes, media_type: str, kpi, current: Period, extension: str):
+    filename = f"{kpi.id}_{current.label.replace('..', '_')}.{extension}"
     return StreamingResponse(
-        iter([text.encode("utf-8")]),
-        media_type="text/csv; charset=utf-8",
+        iter([content]),
+        media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def local_times(frame: pd.DataFrame, kpis: Engine, kpi) -> pd.DataFrame:
+def local_times(frame: pd.DataFrame, kpis: Engine, kpi, as_text: bool = True) -> pd.DataFrame:
     """Timestamps (stored in UTC) in the company's time zone to the minute; dates as dates.
+    As ISO text (pages, JSON, CSV), or with `as_text=False` as zone-less local datetimes
+    and dates (date cells of an XLSX).
 
     Which columns are instants comes from the model declarations of the KPI's sources:
     a calendar date (expected_close_date, issued_at…) must never be shifted by a zone.
@@ -293,11 +328,22 @@ def local_times(frame: pd.DataFrame, kpis: Engine, kpi) -> pd.DataFrame:
         if column in instants:
             if values.dt.tz is None:
                 values = values.dt.tz_localize("UTC")
-            frame[column] = values.dt.tz_convert(kpis.settings.timezone).dt.strftime(
-                "%Y-%m-%d %H:%M"
+            local = values.dt.tz_convert(kpis.settings.timezone)
+            frame[column] = (
+                local.dt.strftime("%Y-%m-%d %H:%M")
+                if as_text
+                else pd.Series(
+                    list(local.dt.tz_localize(None).dt.floor("min")),
+                    index=values.index,
+                    dtype=object,
+                )
             )
         else:
-            frame[column] = values.dt.strftime("%Y-%m-%d")
+            frame[column] = (
+                values.dt.strftime("%Y-%m-%d")
+                if as_text
+                else pd.Series(list(values.dt.date), index=values.index, dtype=object)
+            )
     return frame
 
 

@@ -31,6 +31,7 @@ from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
 from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
 from cruscotto.web.pickers import pickers
+from cruscotto.web.report_notes import note_texts
 from cruscotto.web.values import ValueText
 
 router = APIRouter()
@@ -47,12 +48,18 @@ REPORT_FILTERS = {
     "summary": OVERVIEW_FILTERS,
 }
 Many = Annotated[list[str] | None, Query()]
-# The chart above each report: (table, category column, value columns), drawn as bars.
+# The chart above each report: (table, category column, value columns[, series column]),
+# drawn as bars; with a series column, one stacked bar per category, a colour per series.
 CHARTS = {
     "forecast": ("months", "month", ("open_value", "weighted_value")),
     "conversion": ("channels", "channel", ("leads", "mql", "sql", "opportunities", "won")),
     "leaderboard": ("reps", "rep", ("won_value", "open_value")),
-    "lost": ("reasons", "reason", ("value",)),
+    "lost": ("reasons", "reason", ("count",)),
+}
+# The second chart, over time: (its heading's catalog key, the chart as above).
+HISTORY_CHARTS = {
+    "forecast": ("forecast.history_chart", ("forecast_vs_actual", "month", ("forecast", "actual"))),
+    "lost": ("report.lost.trend_chart", ("trend", "month", ("count",), "reason")),
 }
 
 
@@ -182,6 +189,8 @@ def report_view(
     result = run_report(name, period, status, currency, who, kpis, scores)
     data = result.to_dict()
     data["period_error"] = None
+    for note, said in zip(data["notes"], note_texts(data["notes"], who, kpis.catalog), strict=True):
+        note["said"] = said  # in the reader's language, KPI names instead of ids
     for table in data["tables"]:
         paginate(table, page)
     data["period"] = period_dict(result.period) | {"label": result.period.label}
@@ -193,8 +202,11 @@ def report_view(
         table["link"] = (
             dict(zip(("column", "dimension", "kpi"), link, strict=True)) if link else None
         )
-    if name == "forecast" and any(t.name == "forecast_vs_actual" for t in result.tables):
-        data["history_chart"] = chart(result, who, HISTORY_CHART)
+    if name in HISTORY_CHARTS:
+        title, history = HISTORY_CHARTS[name]
+        if any(t.name == history[0] for t in result.tables):
+            data["history_chart"] = chart(result, who, history)
+            data["history_title"] = who.t(title)
     if name == "summary":
         for row in data["tables"][0]["rows"]:
             row["name"] = who.t.pick(kpis.catalog.get(row["kpi_id"]).name)
@@ -293,16 +305,13 @@ def report_pdf(
     return content, f"{name}-{data['period']['label']}.pdf"
 
 
-HISTORY_CHART = ("forecast_vs_actual", "month", ("forecast", "actual"))
-
-
 def chart(result: Report, who: Access, spec: tuple | None = None) -> dict | None:
     """A plotly bar chart (as a plain dict) of the report's main table (or of `spec`:
     table, category column, value columns), labels translated. The forecast's weighted
     value carries its P10–P90 range as error bars."""
     if spec is None and result.name not in CHARTS:
         return None
-    table_name, category, values = spec or CHARTS[result.name]
+    table_name, category, values, *series = spec or CHARTS[result.name]
     table = result.table(table_name)
     rows = [r for r in table.records() if r[category] != ALL_CHANNELS]
     if not rows:
@@ -321,15 +330,20 @@ def chart(result: Report, who: Access, spec: tuple | None = None) -> dict | None
             return who.fmt.period(str(value), short=True)
         return values_text.value(category, value)
 
-    traces = [
-        {
-            "type": "bar",
-            "name": text(labels[column]),
-            "x": [category_text(r[category]) for r in rows],
-            "y": [r[column] for r in rows],
-        }
-        for column in values
-    ]
+    if series:
+        traces = series_traces(rows, category, values[0], series[0], result, category_text)
+        for trace in traces:
+            trace["name"] = values_text.value(series[0], trace["name"])
+    else:
+        traces = [
+            {
+                "type": "bar",
+                "name": text(labels[column]),
+                "x": [category_text(r[category]) for r in rows],
+                "y": [r[column] for r in rows],
+            }
+            for column in values
+        ]
     if {"p10", "p90", "weighted_value"} <= set(labels):
         weighted = traces[values.index("weighted_value")]
         weighted["error_y"] = {
@@ -341,11 +355,32 @@ def chart(result: Report, who: Access, spec: tuple | None = None) -> dict | None
     return {
         "data": traces,
         "layout": {
-            "barmode": "group",
+            "barmode": "stack" if series else "group",
             "height": 320,
             "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
             "legend": {"orientation": "h"},
             "separators": separators(who.fmt),
             "yaxis": value_axis(who.fmt, "count"),
+            "xaxis": {"type": "category"},
         },
     }
+
+
+def series_traces(rows: list[dict], category: str, value: str, series: str, result, label):
+    """One bar trace per value of `series` (a lost reason), over every category of the
+    report's window (`facts["months"]`: a month without losses is a zero, not a gap)."""
+    categories = result.facts.get("months") or sorted({r[category] for r in rows})
+    by_series: dict[str, dict] = {}
+    for row in rows:
+        by_series.setdefault(row[series], {})[row[category]] = row[value]
+    # The biggest series first, so the legend reads in order of weight.
+    ordered = sorted(by_series.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    return [
+        {
+            "type": "bar",
+            "name": name,
+            "x": [label(c) for c in categories],
+            "y": [counts.get(c, 0) for c in categories],
+        }
+        for name, counts in ordered
+    ]

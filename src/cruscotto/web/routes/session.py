@@ -57,7 +57,10 @@ def _safe_next(target: str | None) -> str:
 
 def _anonymous_language(request: Request) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    return chosen if chosen in LANGUAGES else negotiate(request.headers.get("accept-language"))
+    if chosen in LANGUAGES:
+        return chosen
+    company = request.app.state.settings.language  # when the browser asks for none of ours
+    return negotiate(request.headers.get("accept-language"), company)
 
 
 @router.get("/login", include_in_schema=False)

@@ -57,8 +57,21 @@ function loadDeferred(box) {
     });
 }
 
+// A table wider than the screen scrolls inside its frame: the frame must then be reachable
+// by keyboard (arrow keys scroll it) and named for screen readers, after its caption.
+function scrollableTables(root) {
+  Array.prototype.forEach.call(root.querySelectorAll(".table-wrap"), function (frame) {
+    if (frame.scrollWidth <= frame.clientWidth || frame.hasAttribute("tabindex")) return;
+    var caption = frame.querySelector("caption");
+    frame.setAttribute("tabindex", "0");
+    frame.setAttribute("role", "region");
+    if (caption) frame.setAttribute("aria-label", caption.textContent.trim());
+  });
+}
+
 // The period picker: a preset, or "custom" with a from/to date picker.
 function wire(root) {
+  scrollableTables(root);
   Array.prototype.forEach.call(root.querySelectorAll("select[data-period-choice]"), function (choice) {
     var custom = choice.form.querySelector(".custom-period");
     var sync = function () { if (custom) custom.hidden = choice.value !== "custom"; };
