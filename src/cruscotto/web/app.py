@@ -33,7 +33,14 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 import cruscotto
+from cruscotto.alerts.delivery import ALERT_DELIVERIES
+from cruscotto.alerts.rules import ALERT_RULES
+from cruscotto.alerts.store import STORE_TABLES
+from cruscotto.audit import AUDIT_LOG
 from cruscotto.engine import EngineError, QueryTimeout
+from cruscotto.goals.store import GOALS
+from cruscotto.ingest.saved_mappings import SAVED_MAPPINGS
+from cruscotto.models.store import MODEL_RUNS, MODEL_STATES
 from cruscotto.settings import (
     CompanySettings,
     SecuritySettings,
@@ -46,11 +53,14 @@ from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.background import BackgroundThreads
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
+from cruscotto.web.digests import DIGEST_SUBSCRIPTIONS
 from cruscotto.web.headers import SecurityHeadersMiddleware
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.kpis import engine
 from cruscotto.web.limits import BodyLimitMiddleware
 from cruscotto.web.pages import templates
+from cruscotto.web.pins import PINS
+from cruscotto.web.scheduler import SCHEDULER_RUNS
 from cruscotto.web.scheduler import start as start_scheduler
 from cruscotto.web.sessions import SessionStore
 from cruscotto.web.throttle import LoginThrottle
@@ -58,6 +68,19 @@ from cruscotto.web.users import UserStore
 from cruscotto.web.warmup import warm_up
 
 STATIC = Path(__file__).parent / "static"
+APP_TABLES = (
+    GOALS,
+    PINS,
+    DIGEST_SUBSCRIPTIONS,
+    SCHEDULER_RUNS,
+    MODEL_RUNS,
+    MODEL_STATES,
+    SAVED_MAPPINGS,
+    ALERT_RULES,
+    ALERT_DELIVERIES,
+    *STORE_TABLES,
+    AUDIT_LOG,
+)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -114,6 +137,10 @@ def create_app(
     app.state.security = security or load_security()
     app.state.today = today
     app.state.users = UserStore(warehouse)
+    # Every table of the app's own is made now, before any request: made on first use, a
+    # table could be created by one request's thread while another read it (an
+    # intermittent "table goals does not exist" in the browser tests).
+    warehouse.state_store.ensure_tables(APP_TABLES)
     security_settings = app.state.security
     app.state.login_throttle = LoginThrottle(
         security_settings.login_failures_per_account,
