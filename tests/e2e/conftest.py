@@ -134,7 +134,8 @@ def loaded(page, url: str) -> None:
     response = page.goto(url)
     assert response is not None and response.status == 200, (url, response and response.status)
     page.wait_for_selector("h1")
-    page.wait_for_function(
-        "[...document.querySelectorAll('.deferred[data-src]')]"
-        ".every(part => part.hasAttribute('data-loaded'))"
-    )
+    from playwright.sync_api import expect
+
+    # A locator, not wait_for_function: Playwright polls a JavaScript string with eval,
+    # which the app's Content-Security-Policy refuses ('unsafe-eval' is not allowed).
+    expect(page.locator(".deferred[data-src]:not([data-loaded])")).to_have_count(0, timeout=120_000)

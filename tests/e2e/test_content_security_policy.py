@@ -60,9 +60,9 @@ def test_page_runs_under_the_policy_without_a_violation(admin_page, served, path
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy
     page.wait_for_load_state("networkidle")
     # Deferred parts load after the page; wait until none is left pending.
-    page.wait_for_function(
-        "document.querySelectorAll('.deferred[data-src]:not([data-loaded])').length === 0"
-    )
+    from playwright.sync_api import expect
+
+    expect(page.locator(".deferred[data-src]:not([data-loaded])")).to_have_count(0, timeout=120_000)
     failed = page.locator(".deferred[data-loaded=failed]")
     assert failed.count() == 0, (path, failed.all_inner_texts())
     violations = page.evaluate("window.__csp")

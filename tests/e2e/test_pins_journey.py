@@ -45,4 +45,6 @@ def test_a_viewer_pins_and_orders_their_own_kpis(log_in, served):
     ]
     # Let every area finish loading: the server must not be left computing a part of this
     # page when the session's fixture closes the database.
-    page.wait_for_function("!document.querySelector('[aria-busy=true]')")
+    from playwright.sync_api import expect
+
+    expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=120_000)
