@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -15,6 +16,7 @@ from cruscotto.goals.pacing import (
     expected_path,
     learn_within_month,
     month_shares,
+    pace_error,
 )
 from cruscotto.settings import CompanySettings
 
@@ -140,7 +142,7 @@ def test_a_steady_weekday_flow_keeps_working_days():
     # a day-of-month profile cannot (weekdays fall on other dates each month).
     settings = CompanySettings()
     months = [_daily(m, lambda d: float(settings.is_working_day(d))) for m in SUMMER]
-    assert learn_within_month(settings, months) is WORKING_DAYS
+    assert learn_within_month(settings, months) == WORKING_DAYS
     # Too few months with anything in them to learn from: working days.
     empty = [_daily(m, lambda d: 0.0) for m in SUMMER[:3]]
     first_only = [_daily(m, lambda d: 100.0 * (d.day == 1)) for m in SUMMER[3:]]
@@ -148,3 +150,43 @@ def test_a_steady_weekday_flow_keeps_working_days():
     # Working days weigh as before: 1/21 on each of November's working days.
     assert WORKING_DAYS.weights(settings, NOVEMBER) == day_weights(settings, NOVEMBER, [1.0])
     assert WithinMonth(None) == WORKING_DAYS
+
+
+def test_how_far_past_months_strayed_from_the_profile_says_how_wrong_the_pace_can_be():
+    # June and July: 100 invoiced on the 1st; August: 50 on the 1st and 50 on the 16th.
+    # Profile: day 1 (1 + 1 + 0.5)/3 = 5/6, day 16 1/6. Each month against the profile of
+    # the other two (running share after k days, real − model):
+    #   June   vs (July, August): model 0.75 after days 1–15, 1 after; real 1 → +0.25 for k 1–15
+    #   July   vs (June, August): the same, +0.25 for k 1–15
+    #   August vs (June, July):   model 1 from day 1; real 0.5 until the 16th → −0.5 for k 1–15
+    # and 0 from the 16th on. The profile's gaps (about 0.5 summed) beat working days'.
+    settings = CompanySettings()
+    june, july, august = (Period.parse(f"2026-{m:02d}") for m in (6, 7, 8))
+    within = learn_within_month(
+        settings,
+        [
+            _daily(june, lambda d: 100.0 * (d.day == 1)),
+            _daily(july, lambda d: 100.0 * (d.day == 1)),
+            _daily(august, lambda d: 50.0 * (d.day in (1, 16))),
+        ],
+    )
+    assert within.method == "day_of_month"
+    assert within.by_day[0] == pytest.approx(5 / 6) and within.by_day[15] == pytest.approx(1 / 6)
+    assert within.misses[0] == pytest.approx((0.0,) + (0.25,) * 15 + (0.0,) * 15)
+    assert within.misses[2] == pytest.approx((0.0,) + (-0.5,) * 15 + (0.0,) * 16)
+    # After 13 days (Saturday 14 November): √((0.25² + 0.25² + 0.5²)/3) = √0.125.
+    assert within.share_error(13) == pytest.approx(math.sqrt(0.125))
+    assert within.share_error(16) == 0.0
+    # November by the 14th is expected at s = 5/6 of its total; a month like those would
+    # be at r, so the pace misses by (r − s)/s: √0.125 / (5/6) = 0.42426.
+    assert pace_error(settings, NOVEMBER, SATURDAY, [1.0], within) == pytest.approx(
+        math.sqrt(0.125) * 6 / 5
+    )
+    # In a quarter (last year's shares 30%, 50%, 20%) only November is uncertain: its
+    # 0.5 × √0.125 over the quarter's elapsed 0.3 + 0.5 × 5/6 = 0.716667 → 0.24667.
+    error = pace_error(settings, Q4, SATURDAY, [0.3, 0.5, 0.2], within)
+    assert error == pytest.approx(0.5 * math.sqrt(0.125) / (0.3 + 0.5 * 5 / 6))
+    assert error == pytest.approx(0.24667, abs=1e-5)
+    # Nothing elapsed yet, or nothing learnt (counts keep plain working days): no error.
+    assert pace_error(settings, NOVEMBER, NOVEMBER.start, [1.0], within) is None
+    assert pace_error(settings, NOVEMBER, SATURDAY, [1.0], WORKING_DAYS) is None

@@ -73,6 +73,39 @@ def test_noisy_days_widen_the_interval():
     assert lumpy.sd == pytest.approx(even.sd * math.sqrt(10 / 9))
 
 
+def test_past_months_straying_from_the_profile_widen_the_interval():
+    # 500 so far at s = 5/6 (the profile of tests/goals/test_pacing.py), one block, so
+    # φ = 1: pace P = 600, relative variance (1/600)(1/6)/(5/6) = 1/3000; rest 100.
+    # The flow's variance: 100² × 1/3000 + 1 × 100 = 103.33 (sd 10.17). Past months at this
+    # point strayed e = 1.2 × √0.125 (e² = 0.18): the pace alone (w = 1) ends off by e of
+    # the total, variance (600 × e × (5/6 + 1/6))² = 600² × 0.18 = 64,800. Both say how
+    # the month departs from its path: the larger, 64,800, counts (sd 254.56).
+    s, e = 5 / 6, 1.2 * math.sqrt(0.125)
+    blocks = [(500.0, s)]
+    narrow = project_additive(500.0, s, blocks, None)
+    wide = project_additive(500.0, s, blocks, None, pace_error=e)
+    assert narrow.sd == pytest.approx(math.sqrt(100**2 / 3000 + 100))
+    assert wide.value == narrow.value == pytest.approx(600.0)
+    assert wide.sd == pytest.approx(math.sqrt(64_800))
+    assert wide.sd == pytest.approx(254.56, abs=0.01)
+    # 80%: 600 ± 1.28155 × 254.56 = 273.8 – 926.2 (a month like August ends at 1000: out).
+    assert (wide.low, wide.high) == pytest.approx((273.8, 926.2), abs=0.1)
+    # Months that kept to the profile (e = 0.001: variance 600² × 1e-6 = 0.36) leave the
+    # flow's 103.33.
+    assert project_additive(500.0, s, blocks, None, pace_error=0.001).sd == pytest.approx(narrow.sd)
+    # With history (700 ± 10%): pace weight w = 0.01 / (0.01 + 1/3000) = 0.967742, level
+    # 603.226, rest 100.538, projection 600.538; the miss is scaled by (s + w(1 − s)) =
+    # 0.994624 (the history's share of the rest does not carry it): 600.538² × 0.18 ×
+    # 0.994624² = 64,220 against the flow's 100.538² × 0.000322581 + 100.538 = 103.80.
+    p = project_additive(500.0, s, blocks, Baseline(700.0, 0.1, "recent_mean"), pace_error=e)
+    w = 0.01 / (0.01 + 1 / 3000)
+    rest = (1 - s) * (w * 600 + (1 - w) * 700)
+    assert p.value == pytest.approx(600.538, abs=1e-3)
+    miss = (500 + rest) * e * (s + w * (1 - s))
+    assert p.sd == pytest.approx(miss)
+    assert p.sd**2 == pytest.approx(64_220, abs=1)
+
+
 def test_a_period_over_is_final_and_certain():
     p = project_additive(42.0, 1.0, [], None)
     assert (p.value, p.low, p.high, p.method) == (42.0, 42.0, 42.0, "final")

@@ -17,8 +17,9 @@ working days (Mon–Fri); by the end of Friday 13 November 10 have passed, so 10
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cruscotto.engine import Period
 from cruscotto.settings import CompanySettings
@@ -49,9 +50,15 @@ class WithinMonth:
     `by_day` None: evenly over the working days. Otherwise the average share of a past
     month's total that arrived on each day of the month (index 0 = the 1st, 31 entries),
     renormalised over the days a month has (a February folds nothing: its 29th–31st simply
-    weigh nothing)."""
+    weigh nothing).
+
+    `misses`: for each past month it was learnt from, how far that month's real running
+    share strayed from this model's (learnt without that month) after k days (index k,
+    0 to the month's length): what `share_error` reads to say how wrong the pace can be
+    at a given point of a month. Empty when nothing was learnt (counts)."""
 
     by_day: tuple[float, ...] | None = None
+    misses: tuple[tuple[float, ...], ...] = field(default=(), compare=False)
 
     @property
     def method(self) -> str:
@@ -71,6 +78,14 @@ class WithinMonth:
             1 / whole if settings.is_working_day(day) or not counts_working else 0.0 for day in days
         ]
 
+    def share_error(self, days: int) -> float | None:
+        """The root mean square of the past months' misses after `days` days of a month
+        (the months that have that many days), None when nothing was learnt."""
+        misses = [m[days] for m in self.misses if days < len(m)]
+        if not misses:
+            return None
+        return math.sqrt(sum(m * m for m in misses) / len(misses))
+
 
 WORKING_DAYS = WithinMonth()
 
@@ -79,7 +94,8 @@ def learn_within_month(
     settings: CompanySettings, months: Sequence[tuple[Period, Sequence[float | None]]]
 ) -> WithinMonth:
     """The day-of-month profile of the past `months` (each a month and its daily values)
-    when it tracks them better than working days do, else working days.
+    when it tracks them better than working days do, else working days — with each past
+    month's misses under the model kept (`WithinMonth.misses`).
 
     Each month is judged by a profile learnt from the *other* months (leave one out), by
     the mean gap between its real running share of the month and the model's, day by
@@ -94,24 +110,54 @@ def learn_within_month(
         return WORKING_DAYS
     count = len(shares)
     summed = [sum(day) for day in zip(*(s for _, s in shares), strict=True)]
-    profile_gap = working_gap = 0.0
+    profile_misses, working_misses = [], []
     for month, own in shares:
         others = WithinMonth(tuple((t - o) / (count - 1) for t, o in zip(summed, own, strict=True)))
         real = own[: month.days]
-        profile_gap += _running_gap(real, others.weights(settings, month))
-        working_gap += _running_gap(real, WORKING_DAYS.weights(settings, month))
-    if profile_gap >= working_gap:
-        return WORKING_DAYS
-    return WithinMonth(tuple(t / count for t in summed))
+        profile_misses.append(_running_misses(real, others.weights(settings, month)))
+        working_misses.append(_running_misses(real, WORKING_DAYS.weights(settings, month)))
+    if _mean_gap(profile_misses) >= _mean_gap(working_misses):
+        return WithinMonth(None, tuple(working_misses))
+    return WithinMonth(tuple(t / count for t in summed), tuple(profile_misses))
 
 
-def _running_gap(real: Sequence[float], model: Sequence[float]) -> float:
-    """The mean absolute gap between two running shares of a month, day by day."""
-    gap = done = expected = 0.0
+def _running_misses(real: Sequence[float], model: Sequence[float]) -> tuple[float, ...]:
+    """The real running share of a month minus the model's, after 0, 1, … all its days."""
+    misses, done, expected = [0.0], 0.0, 0.0
     for r, m in zip(real, model, strict=True):
         done, expected = done + r, expected + m
-        gap += abs(done - expected)
-    return gap / len(real)
+        misses.append(done - expected)
+    return tuple(misses)
+
+
+def _mean_gap(misses: Sequence[Sequence[float]]) -> float:
+    """The mean absolute gap between real and modelled running share, day by day, of each
+    month, summed over the months (each month weighing the same)."""
+    return sum(sum(abs(m) for m in month[1:]) / (len(month) - 1) for month in misses)
+
+
+def pace_error(
+    settings: CompanySettings,
+    period: Period,
+    cut: dt.date,
+    shares: Sequence[float],
+    within: WithinMonth,
+) -> float | None:
+    """How wrong, relatively, the pace (value so far ÷ elapsed share) usually is as an
+    estimate of the whole period at `cut`, from the past months `within` was learnt from.
+
+    A past month whose running share was r after k days where the model said s is a pace
+    off by r/s − 1 = (r − s)/s; in a longer period only the cut's month is uncertain, so
+    the miss is that month's share × (r − s) over the period's elapsed share. The root
+    mean square over the past months; None when there is nothing to learn it from."""
+    elapsed = elapsed_share(settings, period, cut, shares, within)
+    if not 0 < elapsed < 1:
+        return None
+    for month, share in zip(period.split("month"), shares, strict=True):
+        if month.start <= cut < month.end:
+            error = within.share_error((cut - month.start).days)
+            return None if error is None else share * error / elapsed
+    return None
 
 
 def elapsed_share(

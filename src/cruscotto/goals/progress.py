@@ -23,6 +23,7 @@ from cruscotto.goals.pacing import (
     learn_within_month,
     month_shares,
     months_before,
+    pace_error,
 )
 from cruscotto.goals.projection import (
     Projection,
@@ -237,7 +238,12 @@ def _project(
         blocks = _blocks(engine, kpi_id, period, cut, pacing, filters) if 0 < s < 1 else []
         history_baseline = baseline(values, PERIODS_PER_YEAR[period.grain])
         projected = project_additive(
-            actual, s, blocks, history_baseline, min_dispersion=1.0 if kind == "count" else 0.0
+            actual,
+            s,
+            blocks,
+            history_baseline,
+            min_dispersion=1.0 if kind == "count" else 0.0,
+            pace_error=pace_error(engine.settings, period, cut, *pacing),
         )
         # What is counted stays counted; a sum (revenue) may still fall with credit notes.
         return projected.bounded(floor=actual) if kind == "count" else projected

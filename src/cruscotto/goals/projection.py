@@ -141,6 +141,7 @@ def project_additive(
     history: Baseline | None,
     *,
     min_dispersion: float = 0.0,
+    pace_error: float | None = None,
 ) -> Projection:
     """End value = done so far + the rest of the period at a blended level.
 
@@ -149,18 +150,27 @@ def project_additive(
     daily flow is (Pearson dispersion φ, so a Poisson count has φ ≈ 1 and a sum of
     invoices φ ≈ the size of an invoice). The pace's level P = actual ÷ elapsed has
     relative variance (φ/P)(1 − s)/s; the baseline's is its past relative error². The
-    level L is their precision-weighted mean; the rest of the period adds (1 − s)·L
-    with variance ((1 − s)L)²·var(L)/L² + φ(1 − s)L. Counts pass `min_dispersion`
-    1: a few very regular days must not make the future look certain.
+    level L is their precision-weighted mean (the pace's weight w); the rest of the period
+    adds (1 − s)·L with variance ((1 − s)L)²·var(L)/L² + φ(1 − s)L. Counts pass
+    `min_dispersion` 1: a few very regular days must not make the future look certain.
+
+    `pace_error` e (pacing.pace_error) is how far past months' share so far strayed from
+    the expected share s at the same point of the month, as the root mean square of
+    r/s − 1: a month whose share so far is r ends off by (r − s)/s × (s + w(1 − s)) of its
+    total (the value so far carries the miss, the pace carries it on into the rest). The
+    variance is then the larger of the flow's and (projection × e × (s + w(1 − s)))²:
+    both measure how the month departs from its expected path, so they are not added.
     """
     s = min(max(elapsed, 0.0), 1.0)
     if s >= 1.0:
         return final(actual)
     pace = actual / s if s > 0 else None
+    weight = 1.0  # the pace's in the level
     if pace is None and history is None:
         return Projection(None, None, "no_history")
     if pace is None:
         level, level_var, method = history.value, history.relative_error**2, "history"
+        weight = 0.0
         dispersion = max(1.0, min_dispersion)
     else:
         dispersion = max(_dispersion(blocks, pace), min_dispersion)
@@ -175,6 +185,14 @@ def project_additive(
             method = "pace_and_history"
     rest = (1 - s) * level
     variance = (rest * rest) * level_var + dispersion * max(rest, 0.0)
+    if pace_error is not None:
+        # A month whose share so far is r where s was expected ends (r − s)/s × (s + w(1 − s))
+        # off, relatively: the value so far carries the miss, the pace (weight w) carries it
+        # into the rest of the period too. The flow's variance and this one both say how
+        # the month can depart from its expected path (from the days so far, taken as
+        # independent; from how whole past months departed): the larger counts, not both.
+        shape = ((actual + rest) * pace_error * (s + weight * (1 - s))) ** 2
+        variance = max(variance, shape)
     return Projection(actual + rest, math.sqrt(max(variance, 0.0)), method)
 
 
