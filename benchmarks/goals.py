@@ -11,8 +11,10 @@ compared with the month's real end value:
     rates, averages and levels).
 
 Attention page (--attention): the data path of GET /api/attention as an admin, cold (a
-fresh app: nothing cached) and warm (the same app again, answers still cached), wall
-and CPU seconds (the machine may be shared: CPU is the steadier figure).
+fresh app: nothing cached) and warm (the same app again, answers still cached); then an
+app started as `cruscotto serve` starts it (warm-up at start-up): how long its warm-up
+takes, and the admin's and a manager's first request after it. Wall and CPU seconds (the
+machine may be shared: CPU is the steadier figure; it counts the warm-up thread too).
 
     .venv/bin/python benchmarks/goals.py --scales 1 [10] [--months 12] [--cache DIR]
         [--no-backtest] [--no-attention]
@@ -128,26 +130,41 @@ def attention_timing(path: str) -> None:
 
     from cruscotto.web import create_app
 
-    for label in ("cold", "warm"):
-        if label == "cold":
-            warehouse = connect(path)
-            # Answers kept for an hour: on a busy machine a cold page can outlast the
-            # default minute, and "warm" must mean "asked again while still cached".
-            app = create_app(warehouse, SETTINGS, today=TODAY, cache_seconds=3600)
-            if app.state.users.get("bench") is None:
-                app.state.users.add("bench", "bench-password-1", "admin")
-            client = TestClient(app)
-            token = app.state.users.issue_token("bench").token
-            client.headers["Authorization"] = f"Bearer {token}"
+    def client_for(app, username: str) -> TestClient:
+        client = TestClient(app)
+        client.headers["Authorization"] = f"Bearer {app.state.users.issue_token(username).token}"
+        return client
+
+    def timed(label: str, client: TestClient) -> None:
         started, cpu = time.perf_counter(), time.process_time()
         response = client.get("/api/attention")
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         items = response.json().get("items", []) if response.status_code == 200 else []
-        status = response.status_code
         print(
             f"  attention page {label}: {seconds:6.2f} s wall, {cpu:6.2f} s CPU "
-            f"({status}, {len(items)} items)"
+            f"({response.status_code}, {len(items)} items)"
         )
+
+    warehouse = connect(path)
+    # Answers kept for an hour: on a busy machine a cold page can outlast the default
+    # minute, and "warm" must mean "asked again while still cached".
+    app = create_app(warehouse, SETTINGS, today=TODAY, cache_seconds=3600)
+    for name, role, teams in (("bench", "admin", ()), ("bench-manager", "manager", TEAMS[:1])):
+        if app.state.users.get(name) is None:
+            app.state.users.add(name, f"{name}-password-1", role, teams=teams)
+    admin = client_for(app, "bench")
+    timed("cold", admin)
+    timed("warm", admin)
+    # As `cruscotto serve` starts: the warm-up thread computes the overview and the
+    # attention pages of the company and of each manager's teams before anyone asks.
+    app = create_app(warehouse, SETTINGS, today=TODAY, cache_seconds=3600, warm=True)
+    started, cpu = time.perf_counter(), time.process_time()
+    with TestClient(app):
+        app.state.background.join()
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(f"  warm-up at start-up: {seconds:6.2f} s wall, {cpu:6.2f} s CPU")
+        timed("after the warm-up, admin", client_for(app, "bench"))
+        timed("after the warm-up, first manager", client_for(app, "bench-manager"))
     warehouse.close()
 
 

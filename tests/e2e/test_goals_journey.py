@@ -59,9 +59,10 @@ def test_a_manager_sets_a_goal_and_sees_it_on_the_chart_and_the_attention_page(b
         screenshot(page, "goals-02-kpi-chart")
 
         page.goto(served["url"] + "/attention")
+        # The list loads into the page once computed (it says "being prepared" meanwhile).
         item = page.locator('li.attention-item[data-type="goal_behind"][data-kpi="deals_won"]')
-        assert item.count() == 1
-        assert team in item.inner_text()
+        item.filter(has_text=team).wait_for()
+        assert item.filter(has_text=team).count() == 1
         screenshot(page, "goals-03-attention")
     finally:
         context.close()

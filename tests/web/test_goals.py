@@ -11,7 +11,7 @@ import pytest
 from cruscotto.goals import GoalSettings
 from cruscotto.settings import CompanySettings
 from cruscotto.web import create_app
-from tests.web.conftest import PASSWORDS, add_users, login
+from tests.web.conftest import PASSWORDS, add_users, login, with_parts
 from tests.web.data import TODAY, load_company
 
 
@@ -154,11 +154,39 @@ def test_a_goal_behind_pace_leads_the_attention_page_of_those_who_see_it(goals):
     assert item["goal"]["id"] == goal["id"]
     assert item["link"] == "/kpi/new_leads?period=2026-04&team=North"
     assert behind("admin") and behind("rep") == []  # r1 sees own-scope goals only
-    page = goals["manager"].get("/attention")
-    assert page.status_code == 200 and "Behind pace" in page.text
+    # The page comes at once, saying the list is being prepared; the list loads into it.
+    shell = goals["manager"].get("/attention")
+    assert shell.status_code == 200 and "Behind pace" not in shell.text
+    assert 'id="attention-preparing"' in shell.text and "Being prepared" in shell.text
+    assert 'data-src="/attention/items"' in shell.text
+    page = with_parts(goals["manager"], "/attention")
+    assert "Behind pace" in page
     # The landing page is the attention list; the cards are one click away.
     assert goals["manager"].get("/", follow_redirects=False).headers["location"] == "/attention"
-    assert 'href="/overview' in page.text
+    assert 'href="/overview' in page
+
+
+def test_the_attention_pages_are_computed_at_start_up_for_the_company_and_each_manager(
+    web_warehouse,
+):
+    """The warm-up (a tracked background thread) leaves the admin's and the manager's
+    attention pages in the answer cache: asking them afterwards computes nothing new."""
+    from fastapi.testclient import TestClient
+
+    load_company(web_warehouse)
+    application = create_app(web_warehouse, CompanySettings(), today=TODAY, warm=True)
+    add_users(application)  # before start-up: the warm-up reads who the managers are
+    with TestClient(application):  # runs the lifespan, which starts the warm-up
+        assert application.state.background.join(timeout=600)
+        cached = application.state.engine._answers
+        known = len(cached)
+        assert any("trends" in key for key in cached)
+        for user in ("admin", "manager"):
+            assert login(application, user).get("/api/attention").status_code == 200
+            assert len(cached) == known, f"{user}'s attention page was not warmed"
+        # A rep's scope is not warmed: their first visit computes (and the page says so).
+        assert login(application, "rep").get("/api/attention").status_code == 200
+        assert len(cached) > known
 
 
 def test_the_leaderboard_shows_quota_attainment_per_rep(goals):

@@ -14,6 +14,11 @@ every page (a manager's teams, a rep's own numbers). Items, most urgent first:
   named), within the user's accounts (not for viewers: those are records).
 Each item links to the KPI page with its period and filters. The card grid is at /overview.
 
+The page itself is quick (its heading, a "being prepared" line); the list loads into it
+from /attention/items once computed (cold, it reads two years of every KPI's history:
+about 20 s of CPU on the demo). The server computes it at start-up, for the company and
+each manager's teams (web/warmup.py), so the first visitors find it ready.
+
 Ranking score: a goal behind pace 6 + 4 × (1 − probability); a value outside its usual
 range 8; a steady slide 5; a move min(|z|, 10); an account at risk 6 + its number of
 signals (at most 10); good news weighs × 0.6 (an improvement is worth knowing, a slide
@@ -36,7 +41,7 @@ from cruscotto.web.access import Access, access
 from cruscotto.web.goals import dimension_label, goal_dict, goal_store, visible_goals
 from cruscotto.web.i18n import Formatter
 from cruscotto.web.kpis import engine, period_dict
-from cruscotto.web.pages import nav_item, page, templates
+from cruscotto.web.pages import fragment, nav_item, page, templates
 from cruscotto.web.pickers import reps_in_teams
 
 router = APIRouter()
@@ -66,7 +71,19 @@ def home(who: Access = Depends(access)):
     return RedirectResponse("/attention", status_code=303)
 
 
-@page(router, "/attention", "attention.html", name="attention", tags=["dashboard"])
+def attention_shell(who: Access = Depends(access), kpis: Engine = Depends(engine)) -> dict:
+    """What the page shows at once: its heading and period; the list loads afterwards."""
+    return {"period": period_dict(kpis.default_period()), "filters": who.filters()}
+
+
+@page(
+    router,
+    "/attention",
+    "attention.html",
+    name="attention",
+    shell=attention_shell,
+    tags=["dashboard"],
+)
 def attention(
     request: Request, who: Access = Depends(access), kpis: Engine = Depends(engine)
 ) -> dict:
@@ -89,6 +106,16 @@ def attention(
     items += _accounts_at_risk(kpis, who)
     items.sort(key=lambda item: -item["score"])
     return {"period": period_dict(period), "filters": filters, "items": items}
+
+
+fragment(
+    router,
+    "/attention/items",
+    "_attention_items.html",
+    attention,
+    name="attention_items",
+    page_path="/attention",
+)
 
 
 def _goal_items(request: Request, who: Access, kpis: Engine) -> list[dict]:
