@@ -1,6 +1,8 @@
 """Goals in a real Chromium: a manager sets a quarterly goal for their team in the form,
-sees it on the KPI chart (goal line and progress chart) and on the attention page; a rep
-is refused when trying to set another rep's goal. Demo company, scale 0.05, today
+sees it on the KPI chart (goal line and progress chart) and on the attention page; sets
+one for a rep and follows its pace, projection and chance on the KPI page, the
+leaderboard and the attention page; a rep is refused when trying to set another rep's
+goal. Demo company, scale 0.05, today
 2026-04-15 (this folder's conftest)."""
 
 from __future__ import annotations
@@ -28,17 +30,23 @@ def open_as(browser, served, username: str, start: str):
     return context, page
 
 
+def fill_goal_form(page, kpi: str, period: str, target: str, dimension: str, value: str):
+    """Fill the goals page's form (not sent); returns the form."""
+    form = page.locator("form.goal-form")
+    form.locator("select[name=kpi]").select_option(kpi)
+    form.locator("input[name=period]").fill(period)
+    form.locator("input[name=target]").fill(target)
+    form.locator("select[name=scope_dimension]").select_option(dimension)
+    form.locator("select[name=scope_value]").select_option(value)
+    return form
+
+
 def test_a_manager_sets_a_goal_and_sees_it_on_the_chart_and_the_attention_page(browser, served):
     rep_id, team = first_account_executive(served["warehouse"])
     context, page = open_as(browser, served, "manager", "/goals")
     try:
-        form = page.locator("form.goal-form")
-        form.locator("select[name=kpi]").select_option("deals_won")
-        form.locator("input[name=period]").fill("2026-Q2")
         # Far above what the demo team closes in a quarter: behind pace two weeks in.
-        form.locator("input[name=target]").fill("500")
-        form.locator("select[name=scope_dimension]").select_option("team")
-        form.locator("select[name=scope_value]").select_option(team)
+        form = fill_goal_form(page, "deals_won", "2026-Q2", "500", "team", team)
         form.locator("input[name=note]").fill("stretch goal")
         form.locator("button[type=submit]").click()
         page.wait_for_url(re.compile(r"/goals\?period=2026-Q2&saved="))
@@ -64,6 +72,70 @@ def test_a_manager_sets_a_goal_and_sees_it_on_the_chart_and_the_attention_page(b
         item.filter(has_text=team).wait_for()
         assert item.filter(has_text=team).count() == 1
         screenshot(page, "goals-03-attention")
+    finally:
+        context.close()
+
+
+def test_a_manager_follows_a_reps_quarterly_goal_on_the_kpi_page_leaderboard_and_attention(
+    browser, served
+):
+    """The issue's "done when": a quarterly goal for a rep, set in the browser, shows its
+    pace (expected by now), projection and chance on the KPI page, the leaderboard and
+    the attention page."""
+    rep_id, _ = first_account_executive(served["warehouse"])
+    context, page = open_as(browser, served, "manager", "/goals")
+    try:
+        # Far more than one rep closes in a quarter: behind pace two weeks in.
+        form = fill_goal_form(page, "deals_won", "2026-Q2", "40", "rep", rep_id)
+        rep_name = form.locator(f'select[name=scope_value] option[value="{rep_id}"]').inner_text()
+        form.locator("button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/goals\?period=2026-Q2&saved="))
+        row = page.locator("tr.saved")
+        assert rep_name in row.inner_text() and "Behind pace" in row.inner_text()
+
+        # The KPI page in the rep's scope: value so far, expected by now, projection with
+        # its 80% interval and the chance, and the goal's progress chart.
+        row.locator("a").first.click()
+        page.wait_for_url(re.compile(rf"/kpi/deals_won\?period=2026-Q2.*rep={rep_id}"))
+        page.wait_for_selector("#goal-chart[data-drawn=true] .main-svg")
+        summary = page.locator(".goal-summary").inner_text()
+        assert rep_name in summary and "Behind pace" in summary
+        assert re.search(
+            r"Target 40: .* so far, .* expected by now; projected .* \(80%: .*\), \d+% chance",
+            summary,
+        )
+        screenshot(page, "goals-04-rep-goal-kpi")
+
+        # The leaderboard: the rep's quota with pace, attainment, projection and chance.
+        page.goto(served["url"] + "/reports/leaderboard?period=2026-Q2")
+        quota = page.locator(f'#quota tr[data-rep="{rep_id}"]')
+        quota.wait_for()
+        cells = quota.locator("td").all_inner_texts()
+        headers = page.locator("#quota th").all_inner_texts()
+        assert headers == [
+            "Rep",
+            "KPI",
+            "Target",
+            "So far",
+            "Expected by now",
+            "Attained so far",
+            "Projected",
+            "Chance",
+            "Status",
+        ]
+        assert cells[0] == f"{rep_name} (Rep)" and cells[2] == "40" and cells[-1] == "Behind pace"
+        assert re.fullmatch(r"\d+%", cells[7]), cells
+        screenshot(page, "goals-05-rep-goal-leaderboard")
+
+        # The attention page: the goal behind pace, with where it stands and its chance.
+        page.goto(served["url"] + "/attention")
+        item = page.locator('li.attention-item[data-type="goal_behind"]').filter(has_text=rep_name)
+        item.wait_for()
+        assert re.search(
+            r"expected by now; heading for .* against a target of 40 \(\d+% chance\)",
+            item.inner_text(),
+        )
+        screenshot(page, "goals-06-rep-goal-attention")
     finally:
         context.close()
 

@@ -189,6 +189,19 @@ def test_the_attention_pages_are_computed_at_start_up_for_the_company_and_each_m
         assert len(cached) > known
 
 
+def test_a_manager_sees_their_reps_goal_on_the_reps_kpi_page(goals):
+    # The manager's pages are forced to North; on r1's page (r1 is in North) that team
+    # filter is implied, so r1's goal is the page's — it was missing (the page's filters
+    # {team: North, rep: r1} were compared with the goal's {rep: r1}).
+    goal = post_goal(goals["manager"], kpi="new_leads", scope="rep=r1", target=6).json()["goal"]
+    for user in ("manager", "admin", "rep"):
+        data = goals[user].get("/api/kpi/new_leads?period=2026-Q2&rep=r1").json()
+        assert [g["id"] for g in data["goals"]] == [goal["id"]], user
+    # North's page is the team's, not r1's: the rep's goal is not drawn there.
+    data = goals["manager"].get("/api/kpi/new_leads?period=2026-Q2").json()
+    assert data["goals"] == []
+
+
 def test_the_leaderboard_shows_quota_attainment_per_rep(goals):
     # r1 (Anna) won o1 in March: 1 deal against a quota of 2 → 50%, the month is over.
     assert (
@@ -206,8 +219,12 @@ def test_the_leaderboard_shows_quota_attainment_per_rep(goals):
         1,
     )
     assert quota["attainment"] == 0.5 and quota["status"] == "missed"
+    # March is over: the pace expected the whole quota (2) by now, and the final 1 < 2
+    # leaves no chance of reaching it (a period over is certain).
+    assert quota["expected_to_date"] == 2 and quota["probability"] == 0.0
     page = goals["manager"].get("/reports/leaderboard?period=2026-03")
     assert "Quota attainment" in page.text and "50%" in page.text
+    assert "Expected by now" in page.text and "Chance" in page.text
     # Bruno (r2) is in South: the manager of North does not see a quota of his.
     post_goal(goals["admin"], kpi="deals_won", scope="rep=r2", period="2026-03", target=1)
     assert [

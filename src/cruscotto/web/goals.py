@@ -127,8 +127,13 @@ def kpi_page_goals(
 ) -> list[dict]:
     """The goals of this KPI for exactly the scope the page shows (the company without
     filters; a team's goal under that team's filter…) whose period meets the trend, each
-    with its target per trend point (None outside its period) and its expected path."""
+    with its target per trend point (None outside its period) and its expected path.
+
+    A manager's forced team filter is implied when they look at one of their reps: the
+    page of rep r1 shows r1's goal (visible_goals already keeps reps of other teams out)."""
     filters = {d: sorted(v) for d, v in who.filters().items()}
+    if "rep" in who.requested and "team" not in who.requested and "team" in who.forced:
+        del filters["team"]
     shown = []
     for goal in visible_goals(who, kpis, goal_store(request)):
         period = kpis.period(goal.period)
@@ -171,7 +176,8 @@ QUOTA_KPIS = ("revenue_per_rep", "deals_won", "revenue", "net_new_revenue")
 
 def quota_attainment(request: Request, who: Access, kpis: Engine, period: Period) -> list[dict]:
     """Each rep's quota for the period (their goal on one of QUOTA_KPIS): attainment so
-    far (actual ÷ target) and projected (projection ÷ target), best first."""
+    far (actual ÷ target), where the pace says they should be by now, attainment
+    projected (projection ÷ target) and the chance of reaching the quota, best first."""
     rows: dict[str, dict] = {}
     goals = visible_goals(who, kpis, goal_store(request), period.label)
     for kpi_id in QUOTA_KPIS:
@@ -195,8 +201,10 @@ def quota_attainment(request: Request, who: Access, kpis: Engine, period: Period
                 "attainment": data["actual"] / target
                 if target and data["actual"] is not None
                 else None,
+                "expected_to_date": data["expected_to_date"],
                 "projection": data["projection"],
                 "projected_attainment": share(data["projection"]),
+                "probability": data["probability"],
                 "status": data["status"],
                 "sample_size": data["sample_size"],
             }
