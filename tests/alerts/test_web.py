@@ -124,6 +124,15 @@ def test_a_rule_is_paused_changed_and_resumed_by_its_owner(app):
     # The rules page names the rep ("Rep R1", the fixture's name), never the id alone.
     page = manager.get("/alerts/rules").text
     assert "<td>Rep R1</td>" in page and "<td>R1</td>" not in page
+    # A new rule's scope is picked by name, among the manager's own team and reps only
+    # (R1 is North, the manager's; R2 is South).
+    choices = manager.get("/api/alerts/rules").json()["scopes"]
+    assert [c for c in choices if ":" in c["value"] and "each" not in c["value"]] == [
+        {"value": "team:North", "label": "North"},
+        {"value": "rep:R1", "label": "Rep R1"},
+    ]
+    assert choices[0] == {"value": "company", "label": "My teams"}
+    assert '<option value="rep:R1">Rep R1</option>' in page and "rep:R2" not in page
     # Paused from the page: kept, shown as paused, and not evaluated (the company has
     # D1 and D4 stalled for R1; see tests/alerts/company.py).
     paused = manager.post(f"/alerts/rules/{rule['rule_id']}/pause", follow_redirects=False)

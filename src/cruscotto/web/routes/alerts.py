@@ -214,6 +214,7 @@ def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) ->
     rules = [r for r in rule_store(kpis).list() if _mine(r, who)]
     return {
         "rules": [r.to_dict() | {"scope_text": _scope_text(r, who, kpis)} for r in rules],
+        "scopes": _scope_choices(who, kpis),
         "kinds": list(KINDS),
         "severities": list(SEVERITIES),
         "grains": list(GRAINS),
@@ -228,10 +229,38 @@ def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) ->
     }
 
 
+# The fan-outs the form offers (a KPI rule may also fan out over its other dimensions
+# through the JSON API; the form keeps to the ones every manager thinks in).
+FORM_FAN_OUTS = ("rep", "team", "channel")
+
+
+def _scope_choices(who: Access, kpis: Engine) -> list[dict[str, str]]:
+    """What a new rule can watch, as (value, label) pairs with names: the company (a
+    manager's: their teams), each rep / team / channel, one team, one rep."""
+    company = "alerts.scope.my_teams" if who.user.role == "manager" else "alerts.scope.company"
+    choices = [{"value": "company", "label": who.t(company)}]
+    choices += [
+        {
+            "value": f"each:{d}",
+            "label": who.t("alerts.scope.each", dimension=who.t(f"dimension.{d}")),
+        }
+        for d in FORM_FAN_OUTS
+    ]
+    teams = who.user.teams if who.user.role == "manager" else None
+    people = who.people(kpis)
+    labels = ValueText(who.language)
+    for dimension, allowed in (("team", teams), ("rep", people)):
+        for value, name in kpis.dimension_values(dimension):
+            if allowed is None or value in allowed:
+                label = labels.dimension(dimension, name)
+                choices.append({"value": f"{dimension}:{value}", "label": label})
+    return choices
+
+
 def _scope_text(rule: Rule, who: Access, kpis: Engine) -> str:
     """What a rule watches, in words: the company, each rep, or one rep by name."""
     if rule.scope == "company":
-        return who.t("alerts.scope.company")
+        return who.t("alerts.scope.my_teams" if rule.within else "alerts.scope.company")
     if rule.fan_out:
         return who.t("alerts.scope.each", dimension=who.t(f"dimension.{rule.fan_out}"))
     dimension, value = rule.scope.split(":", 1)
