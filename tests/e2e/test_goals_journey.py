@@ -136,6 +136,22 @@ def test_a_manager_follows_a_reps_quarterly_goal_on_the_kpi_page_leaderboard_and
             item.inner_text(),
         )
         screenshot(page, "goals-06-rep-goal-attention")
+
+        # No maturing period is called off target: the overview's month (March, the last
+        # complete one) has lead cohorts still converting for 90 days — said so.
+        page.goto(served["url"] + "/overview")
+        card = page.locator('a.card[data-kpi="lead_conversion_rate"]:not(.loading)')
+        card.wait_for()
+        text = card.inner_text()
+        assert "Cohort still maturing" in text and "Off target" not in text
+        cards = page.evaluate(
+            """async () => (await (await fetch('/api/overview')).json())
+                .areas.flatMap(area => area.cards)
+                .filter(card => card.maturing)
+                .map(card => [card.id, card.status])"""
+        )
+        assert "lead_conversion_rate" in [kpi for kpi, _ in cards]
+        assert all(status != "off_target" for _, status in cards), cards
     finally:
         context.close()
 
