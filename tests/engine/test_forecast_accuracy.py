@@ -116,3 +116,19 @@ def test_won_deals_without_an_amount_are_counted_not_zero(warehouse):
     quarter = company.value("forecast_accuracy", "2026-Q3")
     assert quarter.value == pytest.approx(1 - 180 / 270)
     assert quarter.details == {"forecast": 270.0, "actual": 90.0, "unknown": 2}
+
+
+def test_a_forecast_counts_for_the_days_its_label_names(warehouse):
+    # A company whose fiscal year starts in July: r1 forecast "FY2026-Q1" (July to
+    # September 2026) 300 and won 240 in it. Asked as the calendar quarter "2026-Q3" or
+    # as "FY2026-Q1", the same days: 1 − 60 ÷ 300 (before: only the label "2026-Q3"
+    # matched, so the calendar quarter had no forecast).
+    load(
+        warehouse,
+        reps=[rep("r1")],
+        forecasts=[forecast("r1", "FY2026-Q1", 300.0)],
+        opportunities=[won("o1", "r1", "2026-08-10 10:00", 240.0)],
+    )
+    company = engine_for(warehouse, fiscal_year_start_month=7)
+    for label in ("2026-Q3", "FY2026-Q1"):
+        assert company.value("forecast_accuracy", label).value == pytest.approx(0.8), label
