@@ -31,6 +31,7 @@ USERS = {
     "manager": ("manager", {"teams": ["North"]}),
     "rep": ("rep", {"rep_id": "r1"}),
     "other_rep": ("rep", {"rep_id": "r2"}),
+    "rep_it": ("rep", {"rep_id": "r1", "language": "it"}),
     "viewer": ("viewer", {}),
 }
 R1_DEALS, R2_DEALS = {"d1", "d2", "d3"}, {"d4", "d5", "d6"}
@@ -177,8 +178,8 @@ def test_xlsx_export_reads_back_with_every_table_and_number_formats(client):
     response = client["rep"].get("/api/reports/leaderboard/export?format=xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["reps", "stages", "deals", "about"]
-    reps_sheet = workbook["reps"]
+    assert workbook.sheetnames == ["Deals per rep", "Deal value by stage", "Deals", "About"]
+    reps_sheet = workbook["Deals per rep"]
     header = [c.value for c in reps_sheet[1]]
     assert header[:6] == ["Rank", "Rep", "Team", "Role", "Won", "Won value (EUR)"]
     anna = [c for c in reps_sheet[2]]
@@ -186,11 +187,44 @@ def test_xlsx_export_reads_back_with_every_table_and_number_formats(client):
     assert anna[5].number_format == '#,##0.00 "EUR"'
     win_rate = anna[header.index("Win rate (%)")]
     assert win_rate.value == 0.5 and win_rate.number_format == "0.0%"
-    deals = workbook["deals"]
+    deals = workbook["Deals"]
     ids = {row[0].value for row in deals.iter_rows(min_row=2)}
     assert ids == R1_DEALS
-    about = {row[0].value: row[1].value for row in workbook["about"].iter_rows(min_row=2)}
-    assert about["Period"] == "2026-03" and about["Filter: rep"] == "r1"
+    about = {row[0].value: row[1].value for row in workbook["About"].iter_rows(min_row=2)}
+    assert about["Period"] == "March 2026" and about["Filter: Rep"] == "r1"
+
+
+def test_an_italian_readers_report_files_are_in_italian(client):
+    """Headers, sheet names, statuses, reasons and yes/no in Italian; numbers in the
+    Italian dialect (;, decimal comma); ids, names and ISO dates exact. Anna's deals
+    (module docstring): d1 won 10,000, d2 lost 4,000 for price, d3 open 6,000."""
+    response = client["rep_it"].get("/api/reports/lost/export?format=csv&table=deals")
+    text = response.content.decode("utf-8-sig")
+    (d2,) = csv.DictReader(io.StringIO(text), delimiter=";")
+    assert d2["Trattativa"] == "d2" and d2["Cliente"] == "Acme"
+    assert d2["Valore (EUR)"] == "4000,00"  # the Italian dialect, to the cent
+    response = client["rep_it"].get("/api/reports/leaderboard/export?format=csv&table=deals")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert {r["Trattativa"]: r["Stato"] for r in rows} == {
+        "d1": "Vinta",
+        "d2": "Persa",
+        "d3": "Aperta",
+    }
+    summary = client["rep_it"].get("/api/reports/summary/export?format=csv").content
+    (win_rate,) = [
+        r
+        for r in csv.DictReader(io.StringIO(summary.decode("utf-8-sig")), delimiter=";")
+        if r["Id KPI"] == "win_rate"
+    ]
+    # Anna won 1 of 2 closed deals in March: a sample of 2, too small to judge.
+    assert win_rate["KPI"] == "Tasso di vincita" and win_rate["Area"] == "Vendite"
+    assert win_rate["Coorte ancora in maturazione"] in ("sì", "no")
+    workbook = load_workbook(
+        io.BytesIO(client["rep_it"].get("/api/reports/lost/export?format=xlsx").content)
+    )
+    assert workbook.sheetnames[-1] == "Informazioni"
+    about = {r[0].value: r[1].value for r in workbook["Informazioni"].iter_rows(min_row=2)}
+    assert about["Periodo"] == "marzo 2026" and about["Valuta"] == "EUR"
 
 
 @pytest.mark.parametrize("report", ["forecast", "conversion", "leaderboard", "lost", "summary"])

@@ -131,6 +131,26 @@ def test_xlsx_export_has_the_csv_records_as_typed_cells(company):
     assert cells["o2"]["Closed"].value is None  # still open: an empty cell, not "NaT"
 
 
+def test_italian_record_exports_say_statuses_in_italian(company_app):
+    """An Italian reader's records: headers and codes in Italian in the CSV and the XLSX
+    alike (o1 is won, o2 open: tests/web/data.py), ids and names exact."""
+    from tests.web.conftest import login
+
+    client = login(company_app, "admin")
+    client.post("/language", data={"language": "it"})
+    try:
+        url = "/api/kpi/new_opportunities/records.{}?period=2026-03"
+        text = client.get(url.format("csv")).content.decode("utf-8-sig")
+        rows = {r["Trattativa"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
+        assert (rows["o1"]["Stato"], rows["o2"]["Stato"]) == ("Vinta", "Aperta")
+        sheet = load_workbook(io.BytesIO(client.get(url.format("xlsx")).content)).active
+        header = [c.value for c in sheet[1]]
+        statuses = {r[0].value: r[header.index("Stato")].value for r in sheet.iter_rows(min_row=2)}
+        assert statuses == {"o1": "Vinta", "o2": "Aperta"}
+    finally:
+        client.post("/language", data={"language": "en"})
+
+
 def test_xlsx_export_never_writes_a_formula(app, clients, web_warehouse):
     from tests.web.data import ACCOUNTS, frame, load_company
 

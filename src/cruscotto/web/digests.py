@@ -29,6 +29,7 @@ from cruscotto.reports.export import XLSX_MEDIA_TYPE
 from cruscotto.warehouse import Warehouse
 from cruscotto.web.access import Access
 from cruscotto.web.alert_texts import describe
+from cruscotto.web.report_export import ReportReader
 from cruscotto.web.users import User, UserStore
 
 FREQUENCIES = ("daily", "weekly", "monthly")
@@ -144,7 +145,7 @@ def compose(engine: Engine, user: User, frequency: str, *, base_url: str = "") -
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
     maintype, subtype = XLSX_MEDIA_TYPE.split("/", 1)
     message.add_attachment(
-        to_xlsx(summary),
+        to_xlsx(summary, ReportReader(who, engine.catalog)),
         maintype=maintype,
         subtype=subtype,
         filename=f"summary-{period.label}.xlsx",

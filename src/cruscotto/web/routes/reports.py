@@ -31,6 +31,7 @@ from cruscotto.web.model_services import deal_score_service
 from cruscotto.web.pages import nav_item, page
 from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
 from cruscotto.web.pickers import pickers
+from cruscotto.web.report_export import ReportReader
 from cruscotto.web.report_notes import note_texts
 from cruscotto.web.values import ValueText
 
@@ -247,12 +248,13 @@ def report_export(
     scores = scores_for(name, who, service, kpis)
     result = run_report(name, period, status, currency, who, kpis, scores)
     filename = f"{name}-{result.period.label}"
+    reader = ReportReader(who, kpis.catalog)
     if format == "xlsx":
-        content, media_type = to_xlsx(result), XLSX_MEDIA_TYPE
+        content, media_type = to_xlsx(result, reader), XLSX_MEDIA_TYPE
     else:
         try:
             dialect = CsvDialect.for_language(who.language)
-            content = to_csv(result, table, dialect).encode("utf-8")
+            content = to_csv(result, table, dialect, reader).encode("utf-8")
         except KeyError as exc:
             raise HTTPException(400, str(exc).strip('"')) from None
         media_type, filename = CSV_MEDIA_TYPE, f"{filename}-{table}" if table else filename
