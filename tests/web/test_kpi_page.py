@@ -151,6 +151,37 @@ def test_italian_record_exports_say_statuses_in_italian(company_app):
         client.post("/language", data={"language": "en"})
 
 
+def test_stages_read_in_pipeline_order_in_the_breakdown_and_the_filter(app, clients, web_warehouse):
+    """The stage history says deals go discovery → proposal → negotiation → won; the
+    breakdown and the stage picker follow it, not the value (won 10,000; negotiation
+    9,000; proposal 5,000 USD = 4,500 EUR; discovery 1,000) nor the alphabet."""
+    from tests.web.data import OPPORTUNITIES, frame, load_company, ts
+
+    load_company(web_warehouse)
+    path = ("discovery", "proposal", "negotiation", "won")
+    deals = [
+        dict(OPPORTUNITIES[1], opportunity_id="o3", stage="discovery", amount=1_000.0),
+        dict(OPPORTUNITIES[1], opportunity_id="o4", stage="negotiation", amount=9_000.0),
+    ]
+    for deal in deals:
+        deal["currency"] = "EUR"
+    reached = {"o3": 1, "o2": 2, "o4": 3, "o1": 4}  # how far along `path` each deal went
+    history = [
+        {"opportunity_id": deal, "stage": stage, "entered_at": ts(f"2026-03-1{step} 10:00")}
+        for deal, steps in reached.items()
+        for step, stage in enumerate(path[:steps])
+    ]
+    web_warehouse.load(
+        {
+            "opportunities": frame("opportunities", [*OPPORTUNITIES, *deals]),
+            "stage_history": frame("stage_history", history),
+        }
+    )
+    data = kpi(clients["admin"], "/api/kpi/avg_opportunity_value?period=2026-03&by=stage")
+    assert [r["key"] for r in data["breakdown"]["rows"]] == list(path)
+    assert [v for v, _ in data["pickers"]["stage"]] == list(path)
+
+
 def test_xlsx_export_never_writes_a_formula(app, clients, web_warehouse):
     from tests.web.data import ACCOUNTS, frame, load_company
 

@@ -15,7 +15,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from cruscotto.engine import Engine, Period
+from cruscotto.engine import Engine, Period, pipeline_rank
 from cruscotto.model import table as model_table
 from cruscotto.reports.csv_dialect import CsvDialect, write_csv
 from cruscotto.reports.export import XLSX_MEDIA_TYPE, rows_to_xlsx
@@ -44,6 +44,9 @@ router = APIRouter()
 PAGE_SIZES = (25, 50, 100, 200)
 # The CSV export holds every record behind a number, up to this many.
 CSV_LIMIT = 1_000_000
+# The filters a KPI page offers (those its KPI can be cut by): the overview's, and the
+# stage a deal sits in (in pipeline order).
+KPI_FILTERS = (*OVERVIEW_FILTERS, "stage")
 # Past any real table's size; larger offsets overflow the database's 64-bit integers.
 MAX_OFFSET = 1_000_000_000
 
@@ -92,7 +95,7 @@ def kpi_shell(
         "period_error": problem,
         "grain": grain,
         "filters": who.filters(),
-        "pickers": pickers(kpis, who, [d for d in OVERVIEW_FILTERS if d in kpi.dimensions]),
+        "pickers": pickers(kpis, who, [d for d in KPI_FILTERS if d in kpi.dimensions]),
     }
 
 
@@ -128,7 +131,7 @@ def kpi_page(
         "period": period_dict(current),
         "grain": grain,
         "filters": who.filters(),
-        "pickers": pickers(kpis, who, [d for d in OVERVIEW_FILTERS if d in kpi.dimensions]),
+        "pickers": pickers(kpis, who, [d for d in KPI_FILTERS if d in kpi.dimensions]),
         "not_applicable": who.inapplicable(kpi),
         "compare": None,
         "trend": [],
@@ -154,6 +157,10 @@ def kpi_page(
     if dimension is not None:
         labels = dict(kpis.dimension_values(dimension))
         values = ValueText(who.language)
+        parts = kpis.breakdown(kpi.id, current, dimension, filters)
+        if dimension == "stage":  # the order deals move in, not by size
+            rank = pipeline_rank(kpis.stage_positions())
+            parts = sorted(parts, key=lambda part: rank(part[0]))
         data["breakdown"] = {
             "dimension": dimension,
             "rows": [
@@ -164,7 +171,7 @@ def kpi_page(
                     else None,
                     **result_dict(r),
                 }
-                for key, r in kpis.breakdown(kpi.id, current, dimension, filters)
+                for key, r in parts
             ],
         }
     if who.can_see_records:
