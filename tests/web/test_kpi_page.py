@@ -182,6 +182,18 @@ def test_stages_read_in_pipeline_order_in_the_breakdown_and_the_filter(app, clie
     assert [v for v, _ in data["pickers"]["stage"]] == list(path)
 
 
+def test_record_exports_are_one_route_with_a_format(company_app, company):
+    """`records.csv` and `records.xlsx` are one operation in the OpenAPI with the format as
+    an enum; any other format is a 422 naming the choices, not a 404 or a 500."""
+    paths = company_app.openapi()["paths"]
+    exports = [p for p in paths if "/records" in p]
+    assert exports == ["/api/kpi/{kpi_id}/records.{format}"]
+    (format_,) = [p for p in paths[exports[0]]["get"]["parameters"] if p["name"] == "format"]
+    assert format_["schema"]["enum"] == ["csv", "xlsx"]
+    response = company["admin"].get("/api/kpi/new_leads/records.pdf?period=2026-03")
+    assert response.status_code == 422 and "csv" in response.text
+
+
 def test_xlsx_export_never_writes_a_formula(app, clients, web_warehouse):
     from tests.web.data import ACCOUNTS, frame, load_company
 

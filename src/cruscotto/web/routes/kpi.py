@@ -1,7 +1,8 @@
 """The KPI page: definition card, comparison, trend, breakdown and the records behind it.
 
 GET /kpi/{id}                 page; GET /api/kpi/{id} the same data as JSON
-GET /api/kpi/{id}/records.csv every record behind the number, as CSV (not for viewers)
+GET /api/kpi/{id}/records.csv every record behind the number, as CSV (not for viewers);
+GET /api/kpi/{id}/records.xlsx the same as XLSX (one route: `records.{format}`)
 GET /api/kpis                 the definitions the user may see
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -250,9 +251,13 @@ def not_listed(
     return everyone - listed
 
 
-@router.get("/api/kpi/{kpi_id}/records.csv", tags=["kpis"], response_class=StreamingResponse)
-def records_csv(
+RECORD_FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA_TYPE}
+
+
+@router.get("/api/kpi/{kpi_id}/records.{format}", tags=["kpis"], response_class=StreamingResponse)
+def records_export(
     kpi_id: str,
+    format: Literal["csv", "xlsx"],
     period: str | None = None,
     grain: str = "month",
     sort: str | None = None,
@@ -260,37 +265,23 @@ def records_csv(
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> StreamingResponse:
-    """Every record behind the KPI's value (same filters and scope as the page), as CSV in
-    the reader's dialect (Italian: `;`, decimal comma, BOM)."""
+    """Every record behind the KPI's value (same filters and scope as the page), in the
+    reader's language: `records.csv` in their dialect (Italian: `;`, decimal comma, BOM),
+    `records.xlsx` with numbers as numbers and times as date cells in the company's time
+    zone; text never run as a formula (cruscotto.safe_cells)."""
     kpi, current, frame = exported_records(kpi_id, period, grain, sort, desc, who, kpis)
     header, rows, digits = csv_table(
-        local_times(frame, kpis, kpi), names_of(kpis, frame), ValueText(who.language), kpi.unit
-    )
-    text = write_csv(header, rows, CsvDialect.for_language(who.language), digits)
-    return attachment(text.encode("utf-8"), "text/csv; charset=utf-8", kpi, current, "csv")
-
-
-@router.get("/api/kpi/{kpi_id}/records.xlsx", tags=["kpis"], response_class=StreamingResponse)
-def records_xlsx(
-    kpi_id: str,
-    period: str | None = None,
-    grain: str = "month",
-    sort: str | None = None,
-    desc: bool = False,
-    who: Access = Depends(access),
-    kpis: Engine = Depends(engine),
-) -> StreamingResponse:
-    """The same records as an XLSX sheet: numbers as numbers, times as date cells in the
-    company's time zone, text never run as a formula (cruscotto.safe_cells)."""
-    kpi, current, frame = exported_records(kpi_id, period, grain, sort, desc, who, kpis)
-    header, rows, digits = csv_table(
-        local_times(frame, kpis, kpi, as_text=False),
+        local_times(frame, kpis, kpi, as_text=format == "csv"),
         names_of(kpis, frame),
         ValueText(who.language),
         kpi.unit,
     )
-    content = rows_to_xlsx(kpi.id, header, rows, digits)
-    return attachment(content, XLSX_MEDIA_TYPE, kpi, current, "xlsx")
+    if format == "csv":
+        content = write_csv(header, rows, CsvDialect.for_language(who.language), digits)
+        content = content.encode("utf-8")
+    else:
+        content = rows_to_xlsx(kpi.id, header, rows, digits)
+    return attachment(content, RECORD_FORMATS[format], kpi, current, format)
 
 
 def exported_records(kpi_id, period, grain, sort, desc, who: Access, kpis: Engine):
