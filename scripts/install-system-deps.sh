@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the product and its test suite need from Debian's packages: PostgreSQL
 # (the second engine every KPI test runs on), Chromium (the browser tests), Pango and a
-# font (WeasyPrint renders the PDF exports with them) and a Java 17 runtime (PySpark, the
-# distributed engine's tests). Idempotent and quick when all are already there.
+# font (WeasyPrint renders the PDF exports with them), a Java 17 runtime (PySpark, the
+# distributed engine's tests) and openssl (a test makes an SMTP server's certificate).
+# Idempotent and quick when all are already there.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 ls /usr/lib/jvm/java-17-openjdk-*/bin/java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

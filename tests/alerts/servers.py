@@ -6,11 +6,14 @@ import email
 import email.policy
 import json
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -35,11 +38,14 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(username: str | None = None, password: str | None = None) -> Iterator[tuple]:
-    """(mailbox, port) of an SMTP server on 127.0.0.1; with a user, LOGIN/PLAIN required."""
+def smtp_server(
+    username: str | None = None, password: str | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple]:
+    """(mailbox, port) of an SMTP server on 127.0.0.1; with a user, LOGIN/PLAIN required;
+    with `tls`, STARTTLS is offered and required before anything else (port 587's way)."""
     mailbox = Mailbox()
     port = free_port()
-    options = {}
+    options: dict = {"tls_context": tls, "require_starttls": True} if tls else {}
     if username:
 
         def authenticator(server, session, envelope, mechanism, auth_data):
@@ -49,7 +55,11 @@ def smtp_server(username: str | None = None, password: str | None = None) -> Ite
             ) == (username, password)
             return AuthResult(success=ok)
 
-        options = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True}
+        options |= {
+            "authenticator": authenticator,
+            "auth_require_tls": tls is not None,
+            "auth_required": True,
+        }
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
@@ -83,3 +93,17 @@ def webhook_receiver(failures: int) -> Iterator[tuple]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1, made by the openssl command (a test-only tool that
+    scripts/install-system-deps.sh installs)."""
+    certificate, key = folder / "smtp.pem", folder / "smtp.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(certificate)],
+        check=True,
+        capture_output=True,
+    )
+    return certificate, key

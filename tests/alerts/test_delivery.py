@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import ssl
+from email.message import EmailMessage
 
 import pytest
 
 from cruscotto.alerts import delivery
 from cruscotto.alerts.evaluate import Person, evaluate
-from cruscotto.alerts.mail import MailSettings, MailSettingsError, mail_settings
+from cruscotto.alerts.mail import MailSettings, MailSettingsError, mail_settings, send
 from cruscotto.alerts.rules import Rule, RuleStore
 from cruscotto.web.alerting import Senders
 from tests.alerts.company import NOW
-from tests.alerts.servers import smtp_server, webhook_receiver
+from tests.alerts.servers import self_signed_certificate, smtp_server, webhook_receiver
 
 
 def rule(engine, **fields):
@@ -126,3 +128,30 @@ def test_mail_settings_from_the_environment_or_the_config(monkeypatch):
     )
     with pytest.raises(MailSettingsError, match="smtp://"):
         MailSettings.from_url("http://example.com", "a@b.it")
+
+
+def test_mail_goes_through_starttls_and_a_certificate_it_cannot_trust_is_refused(
+    tmp_path, monkeypatch
+):
+    """Port 587's way (Office 365, Gmail): plain connection, STARTTLS, then login. The
+    server requires STARTTLS before login; the client checks the server's certificate."""
+    certificate, key = self_signed_certificate(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(certificate, key)
+    message = EmailMessage()
+    message["To"], message["Subject"] = "marta@alpina.example", "Win rate below target"
+    message.set_content("Win rate 18% in November, target 25%.")
+    with smtp_server("cruscotto", "s3cret pass", tls=server_tls) as (mailbox, port):
+        url = f"smtp://cruscotto:s3cret%20pass@127.0.0.1:{port}?starttls=true"
+        settings = MailSettings.from_url(url, "cruscotto@alpina.example")
+        # A certificate no authority vouches for is refused before the password is sent.
+        with pytest.raises(ssl.SSLCertVerificationError):
+            send(settings, message)
+        assert mailbox.received == []
+        # Trusted (as a company's own CA would be, through OpenSSL's SSL_CERT_FILE):
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        send(settings, message)
+    [(recipients, received, authenticated)] = mailbox.received
+    assert recipients == ["marta@alpina.example"] and authenticated
+    assert received["From"] == "cruscotto@alpina.example"
+    assert received.get_content().strip() == "Win rate 18% in November, target 25%."

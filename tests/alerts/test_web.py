@@ -113,3 +113,71 @@ def test_own_digests_are_chosen_on_the_inbox(app):
     assert rep.get("/api/alerts").json()["digests"] == ["monthly", "weekly"]
     assert rep.post("/api/alerts/digests", json={"frequencies": []}).json() == {"digests": []}
     assert [e.action for e in audit.entries(app.state.warehouse)] == ["digest.subscribe"] * 2
+
+
+def test_a_rule_is_paused_changed_and_resumed_by_its_owner(app):
+    manager = login(app, "manager")
+    rule = manager.post(
+        "/api/alerts/rules",
+        json={"name": "R1 stalled", "kind": "deal_stalled", "scope": "rep:R1"},
+    ).json()
+    # The rules page names the rep ("Rep R1", the fixture's name), never the id alone.
+    page = manager.get("/alerts/rules").text
+    assert "<td>Rep R1</td>" in page and "<td>R1</td>" not in page
+    # A new rule's scope is picked by name, among the manager's own team and reps only
+    # (R1 is North, the manager's; R2 is South).
+    choices = manager.get("/api/alerts/rules").json()["scopes"]
+    assert [c for c in choices if ":" in c["value"] and "each" not in c["value"]] == [
+        {"value": "team:North", "label": "North"},
+        {"value": "rep:R1", "label": "Rep R1"},
+    ]
+    assert choices[0] == {"value": "company", "label": "My teams"}
+    assert '<option value="rep:R1">Rep R1</option>' in page and "rep:R2" not in page
+    # Paused from the page: kept, shown as paused, and not evaluated (the company has
+    # D1 and D4 stalled for R1; see tests/alerts/company.py).
+    paused = manager.post(f"/alerts/rules/{rule['rule_id']}/pause", follow_redirects=False)
+    assert paused.status_code == 303
+    listed = manager.get("/api/alerts/rules").json()["rules"]
+    assert [(r["name"], r["enabled"]) for r in listed] == [("R1 stalled", False)]
+    report, _ = evaluate_now(app)
+    assert report.fired == []
+    # Changed through the API: only the fields sent move; the manager's team bound stays.
+    changed = manager.patch(
+        f"/api/alerts/rules/{rule['rule_id']}", json={"enabled": True, "severity": "critical"}
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["enabled"], body["severity"], body["scope"]) == (True, "critical", "rep:R1")
+    assert body["within"] == {"team": ["North"]}
+    report, _ = evaluate_now(app)
+    assert sorted(f.subject for f in report.fired) == ["D1", "D4"]
+    # A bad change is refused with the field named, and the stored rule is unchanged.
+    bad = manager.patch(f"/api/alerts/rules/{rule['rule_id']}", json={"severity": "loud"})
+    assert bad.status_code == 400 and "severity" in bad.json()["detail"]
+    # Moving the rule outside the manager's teams is refused; others' rules are not theirs.
+    out = manager.patch(f"/api/alerts/rules/{rule['rule_id']}", json={"scope": "rep:R2"})
+    assert out.status_code == 403
+    admin_rule = login(app, "admin").post(
+        "/api/alerts/rules", json={"name": "All SLA", "kind": "ticket_sla"}
+    )
+    other = admin_rule.json()["rule_id"]
+    assert manager.patch(f"/api/alerts/rules/{other}", json={"enabled": False}).status_code == 403
+    assert manager.patch("/api/alerts/rules/nope", json={"enabled": False}).status_code == 404
+    assert login(app, "rep").patch(f"/api/alerts/rules/{other}", json={}).status_code == 403
+    stored = {r["name"]: r for r in login(app, "admin").get("/api/alerts/rules").json()["rules"]}
+    assert (stored["R1 stalled"]["severity"], stored["R1 stalled"]["scope"]) == (
+        "critical",
+        "rep:R1",
+    )
+    actions = [e.action for e in audit.entries(app.state.warehouse)]
+    assert actions.count("alert_rule.update") == 2
+
+
+@pytest.mark.parametrize("change", [{"scope": 5}, {"params": "x"}, {"enabled": "yes"}])
+def test_a_managers_change_of_the_wrong_type_is_a_400_not_a_500(app, change):
+    manager = login(app, "manager")
+    rule = manager.post(
+        "/api/alerts/rules", json={"name": "Mine", "kind": "deal_stalled", "scope": "each:rep"}
+    ).json()
+    answer = manager.patch(f"/api/alerts/rules/{rule['rule_id']}", json=change)
+    assert answer.status_code == 400 and next(iter(change)) in answer.json()["detail"]

@@ -25,7 +25,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from cruscotto.alerts import store
-from cruscotto.alerts.rules import GRAINS, KINDS, PARAMETERS, SEVERITIES, Rule, RuleError
+from cruscotto.alerts.rules import GRAINS, KINDS, PARAMETERS, SEVERITIES, Rule, RuleError, validate
 from cruscotto.engine import Engine
 from cruscotto.goals import rep_team
 from cruscotto.web import digests
@@ -37,6 +37,7 @@ from cruscotto.web.pages import nav_item, page, templates
 from cruscotto.web.permissions import authorize, authorize_scope
 from cruscotto.web.user_admin import UserAdmin
 from cruscotto.web.users import UserError
+from cruscotto.web.values import ValueText
 
 router = APIRouter()
 nav_item("alerts", "/alerts", "alerts.title", order=40)
@@ -212,7 +213,8 @@ def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) ->
     authorize(who, "alerts.manage")
     rules = [r for r in rule_store(kpis).list() if _mine(r, who)]
     return {
-        "rules": [r.to_dict() for r in rules],
+        "rules": [r.to_dict() | {"scope_text": _scope_text(r, who, kpis)} for r in rules],
+        "scopes": _scope_choices(who, kpis),
         "kinds": list(KINDS),
         "severities": list(SEVERITIES),
         "grains": list(GRAINS),
@@ -227,11 +229,57 @@ def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) ->
     }
 
 
-def _save_rule(request: Request, who: Access, kpis: Engine, data: dict[str, Any]) -> Rule:
+# The fan-outs the form offers (a KPI rule may also fan out over its other dimensions
+# through the JSON API; the form keeps to the ones every manager thinks in).
+FORM_FAN_OUTS = ("rep", "team", "channel")
+
+
+def _scope_choices(who: Access, kpis: Engine) -> list[dict[str, str]]:
+    """What a new rule can watch, as (value, label) pairs with names: the company (a
+    manager's: their teams), each rep / team / channel, one team, one rep."""
+    company = "alerts.scope.my_teams" if who.user.role == "manager" else "alerts.scope.company"
+    choices = [{"value": "company", "label": who.t(company)}]
+    choices += [
+        {
+            "value": f"each:{d}",
+            "label": who.t("alerts.scope.each", dimension=who.t(f"dimension.{d}")),
+        }
+        for d in FORM_FAN_OUTS
+    ]
+    teams = who.user.teams if who.user.role == "manager" else None
+    people = who.people(kpis)
+    labels = ValueText(who.language)
+    for dimension, allowed in (("team", teams), ("rep", people)):
+        for value, name in kpis.dimension_values(dimension):
+            if allowed is None or value in allowed:
+                label = labels.dimension(dimension, name)
+                choices.append({"value": f"{dimension}:{value}", "label": label})
+    return choices
+
+
+def _scope_text(rule: Rule, who: Access, kpis: Engine) -> str:
+    """What a rule watches, in words: the company, each rep, or one rep by name."""
+    if rule.scope == "company":
+        return who.t("alerts.scope.my_teams" if rule.within else "alerts.scope.company")
+    if rule.fan_out:
+        return who.t("alerts.scope.each", dimension=who.t(f"dimension.{rule.fan_out}"))
+    dimension, value = rule.scope.split(":", 1)
+    named = dict(kpis.dimension_values(dimension)).get(value, value)
+    return ValueText(who.language).dimension(dimension, named)
+
+
+def _save_rule(
+    request: Request, who: Access, kpis: Engine, data: dict[str, Any], rule_id: str | None = None
+) -> Rule:
+    """Add a rule, or change the fields `data` names of rule `rule_id` (the rest kept)."""
     authorize(who, "alerts.manage")
     data = {k: v for k, v in data.items() if k not in ("rule_id", "created_by", "within")}
+    if rule_id is not None:
+        before = _own_rule(who, kpis, rule_id).to_dict()
+        data = before | data | {"within": before["within"]}
     try:
-        rule = Rule.from_dict(data)
+        # Checked before the team bound below reads its scope (a form or JSON sends anything).
+        rule = validate(Rule.from_dict(data), kpis.catalog)
     except (ValueError, TypeError) as exc:  # RuleError is a ValueError
         raise HTTPException(400, str(exc)) from None
     if who.user.role == "manager":
@@ -244,6 +292,17 @@ def _save_rule(request: Request, who: Access, kpis: Engine, data: dict[str, Any]
         )
     except RuleError as exc:
         raise HTTPException(400, str(exc)) from None
+
+
+def _own_rule(who: Access, kpis: Engine, rule_id: str) -> Rule:
+    """Rule `rule_id` if this user may manage it: 404 if there is none, 403 if not theirs."""
+    try:
+        rule = rule_store(kpis).get(rule_id)
+    except RuleError:
+        raise HTTPException(404, who.t("alerts.rules.none")) from None
+    if not _mine(rule, who):
+        raise HTTPException(403, who.t("error.out_of_scope", dimension="team"))
+    return rule
 
 
 def _within_teams(rule: Rule, who: Access, kpis: Engine) -> Rule:
@@ -307,16 +366,34 @@ def _whole_number(text: str | None, who: Access) -> int | None:
 
 def _remove_rule(request: Request, who: Access, kpis: Engine, rule_id: str) -> None:
     authorize(who, "alerts.manage")
-    rules = rule_store(kpis)
-    try:
-        rule = rules.get(rule_id)
-    except RuleError:
-        raise HTTPException(404, who.t("alerts.rules.none")) from None
-    if not _mine(rule, who):
-        raise HTTPException(403, who.t("error.out_of_scope", dimension="team"))
-    rules.remove(
+    _own_rule(who, kpis, rule_id)
+    rule_store(kpis).remove(
         rule_id, username=who.user.username, address=request.client.host if request.client else None
     )
+
+
+@router.patch("/api/alerts/rules/{rule_id}", tags=["alerts"])
+def change_rule_api(
+    request: Request,
+    rule_id: str,
+    changes: Annotated[dict, Body()],
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """Change some fields of a rule, e.g. {"enabled": false} to pause it or {"params":
+    {...}} for new thresholds; the fields not sent are kept. 400 names a bad field."""
+    return _save_rule(request, who, kpis, changes, rule_id=rule_id).to_dict()
+
+
+@router.post("/alerts/rules/{rule_id}/pause", include_in_schema=False)
+def pause_rule_form(
+    request: Request, rule_id: str, who: Access = Depends(access), kpis: Engine = Depends(engine)
+):
+    """Pause a running rule, or resume a paused one (a paused rule is kept, not evaluated)."""
+    authorize(who, "alerts.manage")
+    enabled = _own_rule(who, kpis, rule_id).enabled
+    _save_rule(request, who, kpis, {"enabled": not enabled}, rule_id=rule_id)
+    return RedirectResponse("/alerts/rules?saved=1", status_code=303)
 
 
 @router.delete("/api/alerts/rules/{rule_id}", tags=["alerts"], status_code=204)

@@ -126,7 +126,7 @@ def accounts_at_risk(
     if risk is None:
         return {"status": "training", "error": service.error, "accounts": [], "backtest": None}
     accounts = risk.accounts
-    owners = _owners_in_scope(who, kpis)
+    owners = who.people(kpis)
     if owners is not None:
         accounts = accounts[accounts.owner_id.isin(owners)]
     shown = accounts.head(AT_RISK_SHOWN)
@@ -171,7 +171,7 @@ def account_page(
             "account_id", "name", "owner_id", "segment", "industry"
         )
     )
-    owners = _owners_in_scope(who, kpis)
+    owners = who.people(kpis)
     if found.empty or (owners is not None and found.owner_id.iloc[0] not in owners):
         raise HTTPException(404, who.t("account.error.not_found"))
     risk = churn.current(kpis)
@@ -198,15 +198,3 @@ def account_page(
         "training": values.training or churn.training,
         "churn_risk": at_risk,
     }
-
-
-def _owners_in_scope(who: Access, kpis: Engine) -> set[str] | None:
-    """The reps whose accounts the user may see (None: all of them)."""
-    forced = who.forced
-    if "rep" in forced:
-        return set(forced["rep"])
-    if "team" in forced:
-        reps = kpis.table("reps")
-        rows = kpis.execute(reps.filter(reps.team.isin(forced["team"])).select("rep_id"))
-        return set(rows.rep_id)
-    return None
