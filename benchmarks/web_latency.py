@@ -224,7 +224,7 @@ def browser(db: Path) -> None:
         for visit in ("cold", "warm"):
             for name, path in PAGES.items():
                 page.goto(url + path)
-                expect(page.locator(LOADING)).to_have_count(0)
+                expect(page.locator(LOADING)).to_have_count(0, timeout=600_000)
                 paint = page.evaluate(PAINT)
                 loaded = page.evaluate("performance.now()")
                 print(
