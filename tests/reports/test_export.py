@@ -100,3 +100,10 @@ def test_dates_read_back_as_midnight_timestamps_are_dates_in_json():
     frame = pd.DataFrame({"expected": pd.to_datetime(["2026-05-24"])})
     table = ReportTable("deals", "Deals", columns, frame)
     assert table.records() == [{"expected": "2026-05-24"}]
+
+
+def test_a_long_sheet_name_is_cut_at_a_word():
+    """Excel allows 31 characters; "Valore delle trattative per fase" has 32."""
+    report = _report()
+    report.tables[0].name = "Valore delle trattative per fase"
+    assert load_workbook(io.BytesIO(to_xlsx(report))).sheetnames[0] == "Valore delle trattative per"

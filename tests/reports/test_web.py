@@ -23,7 +23,7 @@ from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 from cruscotto.web import create_app, users
 from tests.reports.company import day, reps, rows, ts
-from tests.web.conftest import close_app, log_in
+from tests.web.conftest import close_app, log_in, with_parts
 
 TODAY = day("2026-04-15")
 USERS = {
@@ -235,10 +235,28 @@ def test_every_report_page_renders(client, report):
     assert "cdn" not in response.text.lower()
 
 
+def test_a_report_page_shows_at_once_and_loads_the_report_into_it(client, monkeypatch):
+    """The page is its title and filters, with a placeholder the report loads into: it
+    never waits on the report (here one that would fail) to show something."""
+    from cruscotto.web.routes import reports as report_routes
+
+    def too_slow(*args, **kwargs):
+        raise AssertionError("the page must not run the report")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(report_routes, "run_report", too_slow)
+        page = client["admin"].get("/reports/lost?period=2026-03")
+    assert page.status_code == 200 and 'id="report-title"' in page.text
+    assert 'id="report-body"' in page.text and 'aria-busy="true"' in page.text
+    body = client["admin"].get("/reports/lost/body?period=2026-03&part=body")
+    assert body.status_code == 200 and 'id="table-deals"' in body.text
+    assert "March 2026" in body.text  # the period the report covers, in words
+
+
 def test_pages_speak_the_users_language(client):
     c = client["other_rep"]
     c.post("/language", data={"language": "it", "next": "/reports/lost"})
-    page = c.get("/reports/lost").text
+    page = with_parts(c, "/reports/lost")
     assert "Opportunità perse per motivo" in page and "Motivo" in page
     assert "timing" in page and "price" not in page  # Bruno's lost deal only
     c.post("/language", data={"language": "en", "next": "/reports"})
@@ -255,8 +273,7 @@ def test_bad_requests_say_what_is_wrong(client, app):
 
 def test_a_manager_opens_the_forecast_for_their_team(client):
     """It answered HTTP 500 for any team filter (see test_forecast.py)."""
-    page = client["manager"].get("/reports/forecast")
-    assert page.status_code == 200
+    assert "report-body" in with_parts(client["manager"], "/reports/forecast")  # body: 200
     north = client["manager"].get("/api/reports/forecast?team=North").json()
     assert _deal_ids(north) == {"d3"}
     assert client["admin"].get("/api/reports/forecast?team=South").status_code == 200
@@ -280,8 +297,8 @@ def test_the_deal_list_is_paginated(client, monkeypatch):
     }
     second = client["admin"].get("/api/reports/forecast?page=2").json()
     assert _deal_ids(second) == {"d6"}
-    html = client["admin"].get("/reports/forecast?page=2").text
-    assert 'rel="prev"' in html and "Rows 2–2 of 2" in html
+    html = with_parts(client["admin"], "/reports/forecast?page=2")
+    assert 'rel="prev" href="/reports/forecast?page=1"' in html and "Rows 2–2 of 2" in html
     assert client["admin"].get("/api/reports/forecast?page=0").status_code == 422
 
 
@@ -303,5 +320,5 @@ def test_lost_deals_are_charted_by_reason_and_by_month_and_reason(client):
     # A rep's chart holds only their own loss (d2, price).
     mine = client["rep"].get("/api/reports/lost?period=2026-03").json()["history_chart"]
     assert [(t["name"], sum(t["y"])) for t in mine["data"]] == [("price", 1)]
-    page = client["admin"].get("/reports/lost?period=2026-03").text
+    page = with_parts(client["admin"], "/reports/lost?period=2026-03")
     assert 'id="history-chart"' in page and "Lost deals by month and reason" in page

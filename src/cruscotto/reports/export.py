@@ -203,7 +203,11 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
 
 def _sheet_name(name: str, used: set[str]) -> str:
     """Excel allows 31 characters and no []:*?/\\ in a sheet name, unique per workbook."""
-    base = _SHEET_NAME_FORBIDDEN.sub("_", name)[:31] or "sheet"
+    base = _SHEET_NAME_FORBIDDEN.sub("_", name)
+    if len(base) > 31:  # cut at a word where there is one: "… per fase" → "… per"
+        cut = base[:32].rfind(" ")
+        base = base[:cut] if cut > 0 else base[:31]
+    base = base or "sheet"
     candidate, n = base, 2
     while candidate.lower() in used:
         suffix = f"_{n}"

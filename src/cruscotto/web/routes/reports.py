@@ -2,6 +2,7 @@
 
 GET /reports                          the list        · GET /api/reports (JSON)
 GET /reports/{name}                   a report page   · GET /api/reports/{name} (JSON)
+GET /reports/{name}/body              the report itself, loaded into its page once computed
 GET /api/reports/{name}/export?format=csv|xlsx[&table=…]   the report as a file
 
 Every route goes through `access`: a rep's reports hold only the rep's deals and leads,
@@ -28,7 +29,7 @@ from cruscotto.web.charts import separators, value_axis
 from cruscotto.web.goals import quota_attainment
 from cruscotto.web.kpis import engine, period_dict, resolve_period
 from cruscotto.web.model_services import deal_score_service
-from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pages import fragment, nav_item, page
 from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
 from cruscotto.web.pickers import pickers
 from cruscotto.web.report_export import ReportReader
@@ -164,12 +165,54 @@ def report_page_view(
         return data
 
 
+def report_shell(
+    name: str,
+    period: str | None = None,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """What a report page shows at once: its title, exports and filters (the period asked
+    for, or why it cannot be read); the report itself loads into the page afterwards
+    (`report_body`), so the page is never blank while it runs."""
+    try:
+        spec(name)
+    except KeyError:
+        raise HTTPException(404, who.t("error.no_report", report=name)) from None
+    if not may_open(name, who):
+        raise HTTPException(403, who.t("error.no_records"))
+    chosen, problem = None, None
+    try:
+        chosen = report_period(period, kpis, who)
+    except HTTPException as error:
+        if error.status_code != 400:
+            raise
+        problem = str(error.detail)
+    options = {}
+    if name == "leaderboard":
+        deals = kpis.table("opportunities")
+        found = kpis.execute(deals.select("currency").distinct())["currency"]
+        options = {
+            "status": list(OPPORTUNITY_STATUSES),
+            "currency": sorted(c for c in found if isinstance(c, str)),
+        }
+    return {
+        "report": name,
+        "deferred": True,
+        "charted": name in CHARTS or name in HISTORY_CHARTS,
+        "period": period_dict(chosen) | {"label": chosen.label} if chosen else None,
+        "period_error": problem,
+        "pickers": pickers(kpis, who, REPORT_FILTERS[name]),
+        "can_export": who.can_export,
+        "options": options,
+    }
+
+
 @page(
     router,
     "/reports/{name}",
     "reports/report.html",
     name="report",
-    shell=report_page_view,
+    shell=report_shell,
     tags=["reports"],
 )
 def report_view(
@@ -221,6 +264,16 @@ def report_view(
             "currency": sorted({r["currency"] for r in result.table("deals").records()}),
         }
     return data
+
+
+fragment(
+    router,
+    "/reports/{name}/body",
+    "reports/_report_body.html",
+    report_page_view,
+    name="report_body",
+    page_path="/reports/{name}",
+)
 
 
 @router.get("/api/reports/{name}/export", tags=["reports"])
