@@ -88,6 +88,16 @@ def may_open(name: str, who: Access) -> bool:
     return who.can_see_records or name in FOR_VIEWERS
 
 
+def require_report(name: str, who: Access) -> None:
+    """404 for a report that does not exist, 403 for one the user may not open."""
+    try:
+        spec(name)
+    except KeyError:
+        raise HTTPException(404, who.t("error.no_report", report=name)) from None
+    if not may_open(name, who):
+        raise HTTPException(403, who.t("error.no_records"))
+
+
 def reports_for(who: Access) -> list[dict]:
     return [
         {
@@ -116,12 +126,7 @@ def run_report(
     scores: DealScores | None = None,
 ) -> Report:
     """The report under the user's scope, or a 4xx that says what was wrong."""
-    try:
-        spec(name)
-    except KeyError:
-        raise HTTPException(404, who.t("error.no_report", report=name)) from None
-    if not may_open(name, who):
-        raise HTTPException(403, who.t("error.no_records"))
+    require_report(name, who)
     options = {"statuses": status, "currencies": currency} if name == "leaderboard" else {}
     if name == "forecast":
         options = {"scores": scores}
@@ -174,12 +179,7 @@ def report_shell(
     """What a report page shows at once: its title, exports and filters (the period asked
     for, or why it cannot be read); the report itself loads into the page afterwards
     (`report_body`), so the page is never blank while it runs."""
-    try:
-        spec(name)
-    except KeyError:
-        raise HTTPException(404, who.t("error.no_report", report=name)) from None
-    if not may_open(name, who):
-        raise HTTPException(403, who.t("error.no_records"))
+    require_report(name, who)
     chosen, problem = None, None
     try:
         chosen = report_period(period, kpis, who)
