@@ -10,6 +10,10 @@ would write it, and must give the engine's numbers:
   * a hand-written DuckDB SQL floor: one fused query per source and date (five in all),
     `GROUP BY GROUPING SETS ((month), (month, rep))`, exchange rates by `ASOF JOIN`.
 
+Money is converted as the engine converts it (engine/currency.py): at the rate of the
+record's local calendar day in the company's time zone, or the latest earlier one. A
+deal closed at 23:30 UTC on 31 May is 1 June in Rome and takes 1 June's rate.
+
 All three aggregate the same "families" (a source table dated by one column); the KPIs
 are then the same arithmetic on those sums, in `kpi_values`.
 """
@@ -166,7 +170,7 @@ def pandas_answers(frames: dict[str, pd.DataFrame], current: Period, settings: C
         n=1,
     )
     deals = deals.assign(n=1)
-    closed = _pandas_closed(deals, leads, rates, settings.base_currency, bounds)
+    closed = _pandas_closed(deals, leads, rates, settings, bounds)
     acts = acts.assign(
         n=1,
         accepted=((acts.type == "meeting") & (acts.outcome == "accepted")).astype(int),
@@ -190,16 +194,17 @@ def pandas_answers(frames: dict[str, pd.DataFrame], current: Period, settings: C
     return per_month, per_rep
 
 
-def _pandas_closed(deals, leads, rates, base: str, bounds) -> pd.DataFrame:
+def _pandas_closed(deals, leads, rates, settings: CompanySettings, bounds) -> pd.DataFrame:
     """Closed deals with won flags, the won amount in the base currency at the rate of
-    the closing (UTC) day or the latest earlier one, and the won sales cycle in days."""
+    the closing's local day or the latest earlier one, and the won sales cycle in days."""
+    base = settings.base_currency
     closed = deals[
         deals.closed_at.notna() & (deals.closed_at >= bounds[0]) & (deals.closed_at < bounds[-1])
     ]
     closed = closed.assign(
         won=(closed.status == "won").astype(int),
         lost=(closed.status == "lost").astype(int),
-        _day=closed.closed_at.dt.normalize(),
+        _day=_local(closed.closed_at, settings.timezone).dt.normalize(),
     ).sort_values("_day")
     table = rates.assign(_day=pd.to_datetime(rates.day).astype(closed._day.dtype))
     table = table.sort_values("_day")
@@ -219,6 +224,11 @@ def _pandas_closed(deals, leads, rates, base: str, bounds) -> pd.DataFrame:
     )
 
 
+def _local(utc: pd.Series, timezone: str) -> pd.Series:
+    """Stored (naive UTC) timestamps as naive wall-clock times in `timezone`."""
+    return utc.dt.tz_localize("UTC").dt.tz_convert(timezone).dt.tz_localize(None)
+
+
 # -- polars ----------------------------------------------------------------------------------
 
 
@@ -236,7 +246,7 @@ def polars_answers(frames: dict, current: Period, settings: CompanySettings):
         converted=pl.col("converted_at").is_not_null().cast(pl.Int64),
     )
     deals = frames["opportunities"].with_columns(n=pl.lit(1))
-    closed = _polars_closed(pl, deals, leads, frames["fx_rates"], settings.base_currency, bounds)
+    closed = _polars_closed(pl, deals, leads, frames["fx_rates"], settings, bounds)
     meeting = pl.col("type") == "meeting"
     acts = frames["activities"].with_columns(
         n=pl.lit(1),
@@ -266,7 +276,8 @@ def polars_answers(frames: dict, current: Period, settings: CompanySettings):
     return per_month, per_rep
 
 
-def _polars_closed(pl, deals, leads, rates, base: str, bounds):
+def _polars_closed(pl, deals, leads, rates, settings: CompanySettings, bounds):
+    base = settings.base_currency
     closed = deals.filter(
         pl.col("closed_at").is_not_null()
         & (pl.col("closed_at") >= bounds[0])
@@ -274,7 +285,10 @@ def _polars_closed(pl, deals, leads, rates, base: str, bounds):
     ).with_columns(
         won=(pl.col("status") == "won").cast(pl.Int64),
         lost=(pl.col("status") == "lost").cast(pl.Int64),
-        _day=pl.col("closed_at").dt.date(),
+        _day=pl.col("closed_at")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(settings.timezone)
+        .dt.date(),
     )
     table = rates.select(pl.col("day").alias("_day"), "currency", "rate_to_base").sort("_day")
     closed = closed.sort("_day").join_asof(table, on="_day", by="currency", check_sortedness=False)
@@ -318,7 +332,8 @@ _SQL_SUMS = {
 _SQL_FROM = {
     "deals_closed": """(SELECT o.*, r.rate_to_base, l.created_at AS lead_created
         FROM opportunities o
-        ASOF LEFT JOIN fx_rates r ON o.currency = r.currency AND CAST(o.closed_at AS DATE) >= r.day
+        ASOF LEFT JOIN fx_rates r ON o.currency = r.currency
+            AND CAST(timezone('{tz}', timezone('UTC', o.closed_at)) AS DATE) >= r.day
         LEFT JOIN leads l ON l.lead_id = o.lead_id
         WHERE o.closed_at >= '{first}' AND o.closed_at < '{last}')""",
 }
@@ -334,7 +349,9 @@ def sql_queries(current: Period, settings: CompanySettings) -> dict[str, str]:
     )
     queries = {}
     for family in FAMILIES:
-        source = _SQL_FROM.get(family.name, family.table).format(first=bounds[0], last=bounds[-1])
+        source = _SQL_FROM.get(family.name, family.table).format(
+            first=bounds[0], last=bounds[-1], tz=settings.timezone
+        )
         sums = _SQL_SUMS[family.name].format(base=settings.base_currency)
         queries[family.name] = f"""
             SELECT {month.format(date=family.date)} AS month, {family.rep} AS rep,

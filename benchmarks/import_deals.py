@@ -1,10 +1,12 @@
 """Rows per second importing a deals CSV (HubSpot shape) into DuckDB.
 
-    .venv/bin/python benchmarks/import_deals.py [--rows 1000000] [--keep DIR]
+    .venv/bin/python benchmarks/import_deals.py [--rows 1000000] [--keep DIR] [--threads N]
 
 Generates the export once (cached in a temporary folder), then times three imports into
 a fresh DuckDB file: the first load (all rows new), a re-import of the same file (all
 unchanged) and an import of a newer export where 10% of the deals moved stage.
+`--threads` sets DuckDB's worker threads (default: its own, one per core), to see what
+DuckDB's parallelism costs on a machine whose cores other work keeps busy.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=None, help="folder for the CSVs and DB")
+    parser.add_argument("--threads", type=int, default=None, help="DuckDB worker threads")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cruscotto-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -86,6 +89,11 @@ def main() -> None:
     database = folder / "bench.duckdb"
     database.unlink(missing_ok=True)
     warehouse = connect(str(database))
+    if args.threads is not None:
+        # A setting of the whole DuckDB database, so every cursor the import uses has it.
+        warehouse.con.con.execute(f"SET threads = {args.threads}")
+    threads = warehouse.con.con.execute("SELECT current_setting('threads')").fetchone()[0]
+    print(f"DuckDB threads: {threads}")
     timed(warehouse, first, "first import (all new)", args.rows)
     timed(warehouse, first, "same file again", args.rows)
     timed(warehouse, newer, "newer export (10% moved)", args.rows)

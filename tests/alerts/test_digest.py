@@ -18,7 +18,7 @@ from cruscotto.web import digests, scheduler
 from cruscotto.web.alerting import run_alerts
 from cruscotto.web.i18n import Formatter
 from tests.alerts.company import NOW
-from tests.alerts.servers import smtp_server
+from tests.alerts.servers import free_port, smtp_server
 from tests.alerts.test_web import NO_DEFAULTS, app, evaluate_now  # noqa: F401
 from tests.web.conftest import login
 
@@ -50,11 +50,11 @@ def test_a_monthly_digest_in_the_users_language_with_pdf_and_xlsx(app):  # noqa:
         digests.send_digest(kpis, users, "admin", "monthly", settings)
     ((recipients, message, _),) = mailbox.received
     assert recipients == ["ada@example.com"]
-    assert message["Subject"] == "[Cruscotto] Il tuo riepilogo mensile — 2026-11"
+    assert message["Subject"] == "[Cruscotto] Il tuo riepilogo mensile — novembre 2026"
     body = message.get_body(("html",)).get_content()
     assert "Avvisi aperti (2)" in body and "Ticket oltre lo SLA: K1" in body
     # The running goal: 2026-Q4 new leads so far, October 18 + November 22 = 40 of 41.
-    assert "Nuovi lead (azienda, 2026-Q4): 40 / 41 — " in body
+    assert "Nuovi lead (azienda, T4 2026): 40 / 41 — " in body
     files = attachments(message)
     assert set(files) == {"summary-2026-11.pdf", "summary-2026-11.xlsx"}
     pdf_text = "\n".join(
@@ -92,7 +92,7 @@ def test_digest_send_now_from_the_cli_needs_an_address(app, tmp_path, monkeypatc
     ((recipients, message, _),) = mailbox.received
     assert recipients == ["m@ex.com"]
     # The last complete week before Tuesday 2026-12-01 is 2026-W48.
-    assert message["Subject"] == "[Cruscotto] Your weekly digest — 2026-W48"
+    assert message["Subject"] == "[Cruscotto] Your weekly digest — Week 48 of 2026"
 
 
 def test_missed_runs_are_caught_up_once():
@@ -164,3 +164,63 @@ def test_run_alerts_evaluates_and_queues(app):  # noqa: F811
     assert len(report.fired) == 2
     # No mail server configured: both e-mails failed and wait for their retry.
     assert outcome == {"sent": 0, "failed": 2, "gave_up": 0}
+
+
+def test_a_digest_the_mail_server_refused_is_sent_later_for_the_same_period(app):  # noqa: F811
+    from types import SimpleNamespace
+
+    from cruscotto.web.kpis import engine
+
+    users = app.state.users
+    users.set_email("rep", "rino@example.com")
+    digests.subscribe(app.state.warehouse, "rep", ["monthly"], actor="rep", address="test")
+    digests.subscribe(app.state.warehouse, "viewer", ["monthly"], actor="viewer", address="test")
+    kpis = engine(SimpleNamespace(app=app))
+    closed = MailSettings.from_url(f"smtp://127.0.0.1:{free_port()}", "kpi@alpina.example")
+    # 07:00 on 1 December: the mail server is down. Nothing is sent, and nothing is lost.
+    assert digests.send_due(kpis, users, "monthly", closed, now=NOW) == 0
+    first = {r["username"]: r for r in digests.latest_sends(app.state.warehouse)}
+    assert first["rep"]["status"] == "failed" and "ConnectionRefusedError" in first["rep"]["error"]
+    assert first["rep"]["next_at"] == NOW + dt.timedelta(minutes=1)  # the first back-off
+    # The viewer has no address: nothing to retry, given up at once with the reason.
+    assert (
+        first["viewer"]["status"] == "gave_up" and "no e-mail address" in first["viewer"]["error"]
+    )
+    # Not yet due: a retry before the back-off ends sends nothing.
+    assert digests.retry_due(kpis, users, closed, now=NOW + dt.timedelta(seconds=30)) == 0
+    with smtp_server() as (mailbox, port):
+        working = MailSettings.from_url(f"smtp://127.0.0.1:{port}", "kpi@alpina.example")
+        later = NOW + dt.timedelta(minutes=2)
+        assert digests.retry_due(kpis, users, working, now=later) == 1
+        # Tried once and sent: a further retry finds nothing due.
+        assert digests.retry_due(kpis, users, working, now=later + dt.timedelta(hours=1)) == 0
+    ((recipients, message, _),) = mailbox.received
+    # The rep reads Italian (tests/alerts/test_web.py's users); November is still the period.
+    assert recipients == ["rino@example.com"]
+    assert message["Subject"] == "[Cruscotto] Il tuo riepilogo mensile — novembre 2026"
+    rows = {r["username"]: r for r in digests.latest_sends(app.state.warehouse)}
+    assert (rows["rep"]["attempt"], rows["rep"]["status"], rows["rep"]["period"]) == (
+        2,
+        "sent",
+        "2026-11",
+    )
+
+
+def test_a_digest_that_keeps_failing_is_given_up_after_the_last_back_off(app):  # noqa: F811
+    from types import SimpleNamespace
+
+    from cruscotto.alerts.delivery import BACKOFF_MINUTES
+    from cruscotto.web.kpis import engine
+
+    app.state.users.set_email("rep", "rino@example.com")
+    digests.subscribe(app.state.warehouse, "rep", ["weekly"], actor="rep", address="test")
+    kpis = engine(SimpleNamespace(app=app))
+    closed = MailSettings.from_url(f"smtp://127.0.0.1:{free_port()}", "kpi@alpina.example")
+    digests.send_due(kpis, app.state.users, "weekly", closed, now=NOW)
+    moment = NOW
+    for minutes in BACKOFF_MINUTES:  # 1, 5, 30, 120, 720: five retries after the first try
+        moment += dt.timedelta(minutes=minutes)
+        digests.retry_due(kpis, app.state.users, closed, now=moment)
+    [row] = digests.latest_sends(app.state.warehouse)
+    assert (row["attempt"], row["status"], row["next_at"]) == (6, "gave_up", None)
+    assert digests.retry_due(kpis, app.state.users, closed, now=moment + dt.timedelta(days=1)) == 0

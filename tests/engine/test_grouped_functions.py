@@ -15,7 +15,7 @@ import pytest
 
 from cruscotto.catalog import load_catalog
 from cruscotto.engine.period import Period
-from cruscotto.engine.registry import scope_functions
+from cruscotto.engine.registry import REGISTRY
 from cruscotto.engine.scope import Scope
 from cruscotto.engine.scope_runner import has_data, run_per_value, scope_for
 from tests.engine.fixtures import flat
@@ -24,7 +24,7 @@ PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 1))  # two whole months
 # Every declared dimension of every KPI with a grouped form.
 CASES = [
     (kpi_id, dimension)
-    for kpi_id, entry in sorted(scope_functions().items())
+    for kpi_id, entry in sorted(REGISTRY.items())
     if entry.grouped is not None
     for dimension in load_catalog().get(kpi_id).dimensions
 ]
@@ -38,7 +38,7 @@ def test_grouped_form_equals_one_filter_per_value(demo, kpi_id, dimension):
     # value cannot reach; every other group must match exactly: the groups found (tickets
     # have channels no lead has) and every value listed for pickers.
     fast.pop(None, None)
-    function = scope_functions()[kpi_id].value
+    function = REGISTRY[kpi_id].value
     slow = run_per_value(function, demo, scope, dimension, sorted(fast))
     assert slow, "the demo company has data for every group-able KPI"
     assert set(fast) == set(slow)

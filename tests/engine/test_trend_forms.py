@@ -18,7 +18,7 @@ import datetime as dt
 import pytest
 
 from cruscotto.engine.period import Period
-from cruscotto.engine.registry import scope_functions
+from cruscotto.engine.registry import REGISTRY
 from cruscotto.engine.scope import Scope
 from cruscotto.engine.scope_runner import computed, scope_for
 from tests.engine.fixtures import flat
@@ -42,14 +42,14 @@ def filter_cases(demo, kpi_id: str, period: Period) -> list[dict[str, list[str]]
 
 
 @pytest.mark.parametrize("grain", sorted(PERIODS))
-@pytest.mark.parametrize("kpi_id", sorted(scope_functions()))
+@pytest.mark.parametrize("kpi_id", sorted(REGISTRY))
 def test_trend_equals_the_function_on_each_part_alone(demo, kpi_id, grain):
     period, step = PERIODS[grain]
     for filters in filter_cases(demo, kpi_id, period):
         series = demo.trend(kpi_id, period, step, filters)
         parts = tuple(result.period for result in series)
         each = scope_for(demo, Scope(period, filters, parts))
-        function = scope_functions()[kpi_id].value
+        function = REGISTRY[kpi_id].value
         expected = [computed(function(each.at(p.start, p.end))) for p in parts]
         if not filters and grain == "months":
             assert any(m.value for m in expected), "the demo company has data for every KPI"

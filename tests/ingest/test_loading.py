@@ -96,6 +96,28 @@ def test_newer_export_updates_changed_rows_and_records_stage_moves(warehouse, tm
     }
 
 
+def test_amount_change_is_an_update_but_not_a_stage_move(warehouse, tmp_path):
+    monday = export(tmp_path, "monday.csv", ("1", "Contract Sent", "100", "2026-05-01 00:00"))
+    run(warehouse, monday)
+    tuesday = export(tmp_path, "tuesday.csv", ("1", "Contract Sent", "120", "2026-05-01 00:00"))
+    [file] = run(warehouse, tuesday, now=NOW + dt.timedelta(days=1)).files
+    # One deal, its amount changed and its stage not: updated, no history row added.
+    assert (file.inserted, file.updated, file.unchanged, file.stage_changes) == (0, 1, 0, 0)
+    assert rows(warehouse, "opportunities")["amount"].tolist() == [120.0]
+    assert len(rows(warehouse, "stage_history")) == 1
+
+
+def test_no_scratch_table_outlives_an_import(warehouse, tmp_path):
+    monday = export(tmp_path, "monday.csv", ("1", "Contract Sent", "100", "2026-05-01 00:00"))
+    run(warehouse, monday)
+    friday = export(tmp_path, "friday.csv", ("1", "Closed Won", "100", "2026-05-20 16:00"))
+    run(warehouse, friday, now=NOW + dt.timedelta(days=1))
+    # information_schema lists this connection's temporary tables too, on both engines.
+    query = "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%staging%'"
+    left = warehouse.con.sql(query).execute()
+    assert left["table_name"].tolist() == []
+
+
 def test_dry_run_counts_exactly_and_writes_nothing(warehouse, tmp_path):
     path = export(tmp_path, "a.csv", ("1", "Contract Sent", "100", ""))
     run(warehouse, path)

@@ -247,7 +247,20 @@ def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
 
     load_company(web_warehouse)
     swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")  # no CHF rate at all
-    web_warehouse.load({"opportunities": frame("opportunities", [swiss])})
+    # A forecast of March, so that forecast accuracy needs the value won (without any
+    # forecast it has nothing to compare, and needs no rate).
+    forecast = {
+        "rep_id": "r1",
+        "period": "2026-03",
+        "amount": 5000.0,
+        "submitted_at": datetime(2026, 2, 25, 9, 0),
+    }
+    web_warehouse.load(
+        {
+            "opportunities": frame("opportunities", [swiss]),
+            "forecasts": frame("forecasts", [forecast]),
+        }
+    )
     api = clients["admin"].get("/api/kpi/avg_opportunity_value?period=2026-03")
     assert api.status_code == 422
     assert "CHF" in api.json()["detail"]
@@ -266,7 +279,20 @@ def test_a_missing_rate_in_a_kpi_function_is_a_422_not_a_500(app, clients, web_w
 
     load_company(web_warehouse)
     swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")  # no CHF rate at all
-    web_warehouse.load({"opportunities": frame("opportunities", [swiss])})
+    # A forecast of March, so that forecast accuracy needs the value won (without any
+    # forecast it has nothing to compare, and needs no rate).
+    forecast = {
+        "rep_id": "r1",
+        "period": "2026-03",
+        "amount": 5000.0,
+        "submitted_at": datetime(2026, 2, 25, 9, 0),
+    }
+    web_warehouse.load(
+        {
+            "opportunities": frame("opportunities", [swiss]),
+            "forecasts": frame("forecasts", [forecast]),
+        }
+    )
     api = clients["admin"].get(f"/api/kpi/{kpi_id}?period=2026-03")
     assert api.status_code == 422, api.text
     assert "no exchange rate for CHF" in api.json()["detail"]

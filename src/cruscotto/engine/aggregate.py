@@ -57,7 +57,6 @@ def filtered_view(
     scope: Scope,
     extra_references: set[str] | None = None,
     convert_money: bool = True,
-    base: ir.Table | None = None,
 ) -> ir.Table:
     """The records of `source` in the scope's period that pass its filters, with joins."""
     references = referenced(t for m in measures.values() for t in (m.expr, m.where))
@@ -66,7 +65,7 @@ def filtered_view(
     references |= {dimensions.require(source, d) for d in scope.filters}
     if scope.dimension:
         references.add(dimensions.require(source, scope.dimension))
-    view = source_view(engine.table, source, references, base)
+    view = source_view(engine.table, source, references)
     if date is not None:
         kind = column_type(source, date)
         start = bound(scope.period.start, kind, engine.tz)

@@ -1,7 +1,7 @@
 """The KPI types, implemented once each: simple measures, ratios, snapshots, derived.
 
 Each returns {group key: Measured}; the engine turns those into KpiResults (intervals,
-status, maturing). Named Python functions (engine.functions) return the same shape.
+status, maturing). KPI functions (engine/registry.py) return the same shape.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def compute(engine: EngineContext, computation, scope: Scope) -> Results:
     if isinstance(computation, Derived):
         return derived(engine, computation, scope)
     if isinstance(computation, Function):
-        return registry.lookup(computation.name).run(engine, computation.params, scope)
+        return registry.lookup(computation.name).run(engine, scope)
     raise TypeError(f"no implementation for {type(computation).__name__}")
 
 

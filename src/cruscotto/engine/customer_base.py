@@ -108,16 +108,29 @@ def customer_movement_per_group(scope: KpiScope) -> dict[Any, CustomerMovement]:
     return {group: _movement_of(row) for group, row in rows.items()}
 
 
-def _first_purchases(scope: KpiScope) -> ir.Table:
-    """(account_id, since): the day each account became a customer (its first contract or
-    invoice); in a breakdown, per (GROUP, account_id)."""
+def first_purchases(scope: KpiScope) -> ir.Table:
+    """(account_id, since): the day each account of the scope became a customer (its first
+    contract or invoice); in a breakdown, per (GROUP, account_id)."""
     evidence = spans(scope)
     return evidence.group_by([*scope.keys, "account_id"]).aggregate(since=evidence.since.min())
 
 
+def company_first_purchases(scope: KpiScope) -> ir.Table:
+    """(account_id, since): the day each account became a customer, from all the company's
+    contracts and invoices whatever the filters (a filter by product or by the rep of an
+    invoice does not move the day a customer was won)."""
+    warehouse = scope.warehouse
+    evidence = customer_spans(
+        warehouse.table("contracts"),
+        warehouse.table("invoices"),
+        scope.settings.customer_window_months,
+    )
+    return evidence.group_by("account_id").aggregate(since=evidence.since.min())
+
+
 def first_purchases_per_part(scope: KpiScope, parts) -> list[int]:
     """`first_purchases_by_group` of each consecutive part, from one query."""
-    rows = scope.per_part(_first_purchases(scope), "since", parts, {"n": lambda t: t.count()})
+    rows = scope.per_part(first_purchases(scope), "since", parts, {"n": lambda t: t.count()})
     return [int(row.get("n") or 0) for row in rows]
 
 
@@ -125,7 +138,7 @@ def first_purchases_by_group(scope: KpiScope) -> dict[Any, int]:
     """Accounts whose first contract started (or, without contracts, first invoice was
     issued) in the period: the customers acquired, as `customer_acquisition` counts them.
     {group: accounts}, {TOTAL: accounts} when not broken down."""
-    since = _first_purchases(scope)
+    since = first_purchases(scope)
     acquired = since.filter(scope.within(since.since))
     rows = scope.summarise(acquired, n=acquired.count())
     return {group: int(row.get("n") or 0) for group, row in rows.items()}

@@ -20,15 +20,10 @@ span's `since`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
-
-if TYPE_CHECKING:
-    from cruscotto.engine.context import EngineContext
 
 
 def active_contracts(contracts: ir.Table, first, last=None) -> ir.BooleanValue:
@@ -112,25 +107,6 @@ def covers(spans: ir.Table, first, last=None) -> ir.BooleanValue:
     return (spans.since <= last) & (spans.through.isnull() | (spans.through >= first))
 
 
-def engine_spans(engine: EngineContext) -> ir.Table:
-    """`customer_spans` of the whole company (no filters)."""
-    return customer_spans(
-        engine.table("contracts"), engine.table("invoices"), engine.settings.customer_window_months
-    )
-
-
-def first_purchase(engine: EngineContext) -> ir.Table:
-    """(account_id, since): the day each account became a customer."""
-    spans = engine_spans(engine)
-    return spans.group_by("account_id").aggregate(since=spans.since.min())
-
-
-def customers_on(engine: EngineContext, day: dt.date) -> ir.Table:
-    """(account_id) of the customers on `day`, one row each."""
-    spans = engine_spans(engine)
-    return spans.filter(covers(spans, day)).select("account_id").distinct()
-
-
 def upsold_since(contracts: ir.Table, invoices: ir.Table) -> ir.Table:
     """(account_id, upsold): the first day each account paid more than at its first purchase.
 
@@ -188,33 +164,6 @@ def upsold_since(contracts: ir.Table, invoices: ir.Table) -> ir.Table:
     return both.group_by("account_id").aggregate(upsold=both.upsold.min())
 
 
-def at_moments(engine: EngineContext, moments: ir.Table, qualifying: str | None = None) -> ir.Table:
-    """The customers at each moment of `moments` (columns `_key`, `at`), in one query.
-
-    Columns: _key, customer_id, and with `qualifying`:
-      * "upsold": whether they had paid more than at their first purchase by then
-        (`upsold_since`);
-      * "several_products": whether they had bought more than one distinct product by then
-        (contracts and invoices together).
-    """
-    key = moments.columns[0]
-    spans = engine_spans(engine)
-    timeline = spans.cross_join(moments)
-    present = timeline.filter(covers(timeline, timeline.at))
-    found = present.select(timeline[key], customer_id=present.account_id).distinct()
-    if qualifying is None:
-        return found
-    contracts, invoices = engine.table("contracts"), engine.table("invoices")
-    if qualifying == "upsold":
-        since = upsold_since(contracts, invoices).rename(q_account="account_id", q_day="upsold")
-    else:
-        since = _second_product(contracts, invoices)
-    dated = found.join(moments.view(), key)
-    joined = dated.left_join(since, dated.customer_id == since.q_account)
-    flag = (joined.q_day <= joined.at).fill_null(False)
-    return joined.select(key, "customer_id", **{qualifying: flag})
-
-
 def _union(*tables: ir.Table) -> ir.Table:
     """The union of `tables` with the same columns, whatever their columns' nullability
     (a NOT NULL column of one source and a nullable one of another do not union in Ibis)."""
@@ -223,7 +172,7 @@ def _union(*tables: ir.Table) -> ir.Table:
     return ibis.union(*(t.select(**{n: t[n].cast(d) for n, d in loose.items()}) for t in tables))
 
 
-def _second_product(contracts: ir.Table, invoices: ir.Table) -> ir.Table:
+def second_product_since(contracts: ir.Table, invoices: ir.Table) -> ir.Table:
     """(q_account, q_day): the day each account first had bought a second distinct product."""
     purchases = _union(
         contracts.select("account_id", "product", day=contracts.start_date),

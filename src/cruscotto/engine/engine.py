@@ -447,7 +447,7 @@ class Engine:
             )
             view = view.filter(compile_row(computation.active, view, {"at": at}))
             return _records_of(self, view, replace(measure, money=False), None)
-        return registry.lookup(computation.name).records_view(self, computation.params, scope)
+        return registry.lookup(computation.name).records_view(self, scope)
 
 
 def _records_of(engine: Engine, view: ir.Table, measure, numerator) -> ir.Table:

@@ -1,11 +1,10 @@
 """The one registry of KPI functions: the KPIs no declaration can express.
 
-A catalog entry of type `function` names an entry here. Most are written for one
-`KpiScope` (`@computes`, with optional trend and grouped forms, see scope_runner.py);
-a few older ones take the engine, the entry's params and the question's scope and
-answer every group themselves (`@kpi_function`). Both kinds live in `REGISTRY`, under
-one name each: registering a name twice is an error, and `check_catalog` — run when an
-Engine is made — refuses a catalog naming a function that does not exist, by its name.
+A catalog entry of type `function` names an entry here. Each is written for one
+`KpiScope` (`@computes`, with optional trend and grouped forms, see scope_runner.py) and
+lives in `REGISTRY` under one name: registering a name twice is an error, and
+`check_catalog` — run when an Engine is made — refuses a catalog naming a function that
+does not exist, by its name.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ibis.expr.types as ir
 
@@ -33,9 +32,7 @@ if TYPE_CHECKING:
     from cruscotto.engine.context import EngineContext
     from cruscotto.engine.result import Results
 
-# (engine, params, scope) → {group key: Measured}, and the records behind a value.
-EngineFunction = Callable[["EngineContext", dict[str, Any], Scope], "Results"]
-EngineRecords = Callable[["EngineContext", dict[str, Any], Scope], ir.Table]
+# The records behind a value (the drill-down).
 ScopeRecords = Callable[[KpiScope], ir.Table]
 
 
@@ -48,24 +45,19 @@ class Registered:
     """A KPI function: its value form, and its trend, grouped and records forms if any."""
 
     name: str
-    value: KpiFunction | EngineFunction
-    takes_scope: bool  # written for one KpiScope (else for the engine and a Scope)
+    value: KpiFunction
     trend: TrendFunction | None = None
     grouped: GroupedFunction | None = None
-    records: ScopeRecords | EngineRecords | None = None
+    records: ScopeRecords | None = None
 
-    def run(self, engine: EngineContext, params: dict[str, Any], scope: Scope) -> Results:
+    def run(self, engine: EngineContext, scope: Scope) -> Results:
         """{group key: Measured} for the question's scope (value, trend or breakdown)."""
-        if self.takes_scope:
-            return run_grouped(self.value, engine, scope, self.trend, self.grouped)
-        return self.value(engine, params, scope)
+        return run_grouped(self.value, engine, scope, self.trend, self.grouped)
 
-    def records_view(self, engine: EngineContext, params: dict[str, Any], scope: Scope) -> ir.Table:
+    def records_view(self, engine: EngineContext, scope: Scope) -> ir.Table:
         if self.records is None:
             raise NotImplementedError(f"the records behind {self.name} cannot be listed")
-        if self.takes_scope:
-            return self.records(scope_for(engine, replace(scope, buckets=None, dimension=None)))
-        return self.records(engine, params, scope)
+        return self.records(scope_for(engine, replace(scope, buckets=None, dimension=None)))
 
 
 REGISTRY: dict[str, Registered] = {}
@@ -94,19 +86,7 @@ def computes(
     one query."""
 
     def decorate(function: KpiFunction) -> KpiFunction:
-        register(Registered(kpi_id, function, True, trend, grouped, records))
-        return function
-
-    return decorate
-
-
-def kpi_function(
-    name: str, records: EngineRecords | None = None
-) -> Callable[[EngineFunction], EngineFunction]:
-    """Register a computation that answers every group of a question itself."""
-
-    def decorate(function: EngineFunction) -> EngineFunction:
-        register(Registered(name, function, False, records=records))
+        register(Registered(kpi_id, function, trend, grouped, records))
         return function
 
     return decorate
@@ -136,8 +116,3 @@ def _unknown(name: str) -> str:
     close = difflib.get_close_matches(name, REGISTRY, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"no KPI function is named {name!r}{hint}"
-
-
-def scope_functions() -> dict[str, Registered]:
-    """The functions written for one KpiScope (those with trend and grouped forms)."""
-    return {name: entry for name, entry in REGISTRY.items() if entry.takes_scope}

@@ -129,8 +129,10 @@ def convert(
     formats = tuple(mapping.date_formats)
     match column.type:
         case "string":
+            # Kept as pandas' Arrow-backed text (missing = NaN), not Python objects: the
+            # rows go to the warehouse as Arrow without a per-cell conversion each way.
             text = parsing.as_text(cells, cells.index).str.strip()
-            values = text.astype(object).where(text != "", None)
+            values = text.where(text != "", None)
             return values, pd.Series(False, index=cells.index), None
         case "float":
             values, bad, currency = parsing.to_number(cells, mapping.decimal)

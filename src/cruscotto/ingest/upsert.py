@@ -1,10 +1,11 @@
 """Idempotent loading by record key, on any engine the warehouse runs on.
 
-The incoming rows go to a staging table; Ibis expressions then find the new keys (an
-anti-join with the target) and the changed rows (a join on the key comparing every other
-column with `identical_to`, so NULLs compare equal). Changed keys are deleted and
-new + changed rows inserted. Run it inside `Warehouse.transaction()`: the caller's
-transaction is what makes a whole import all or nothing.
+The incoming rows are compared with the stored ones in one pass: a left join on the key
+sorts every row into new, changed or unchanged (every other column compared with
+`identical_to`, so NULLs compare equal) into one scratch table, from which the counts,
+the stage history, the DELETE of the changed keys and the INSERT of the new and changed
+rows are all read. Run it inside `Warehouse.transaction()`: the caller's transaction is
+what makes a whole import all or nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from cruscotto.model.tables import STAGE_HISTORY
 from cruscotto.warehouse import Warehouse
 
 STAGING_PREFIX = "_cruscotto_staging_"
+# Added columns of the scratch table (no canonical column starts with an underscore).
+_FOUND, _STATE = "_cruscotto_found", "_cruscotto_state"
+NEW, CHANGED, SAME = 0, 1, 2
 
 
 @dataclass
@@ -34,7 +38,11 @@ class UpsertCounts:
 
 
 class _Staging:
-    """Scratch tables that live as long as one upsert (and roll back with it)."""
+    """Scratch tables that live as long as one upsert (and roll back with it).
+
+    They are temporary tables: private to this connection, and never written to the
+    database file (DuckDB) or the write-ahead log (PostgreSQL).
+    """
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
@@ -46,14 +54,17 @@ class _Staging:
             return ibis.memtable(data)
         name = self._name(declared.name)
         schema = ibis.schema({c.name: c.ibis_type.copy(nullable=True) for c in declared.columns})
-        self.warehouse.con.create_table(name, schema=schema)
+        self.warehouse.con.create_table(name, schema=schema, temp=True)
         self.warehouse.append(name, data)
         return self.warehouse.con.table(name)
 
     def result(self, label: str, expr: ir.Table) -> ir.Table:
-        name = self._name(label)
-        self.warehouse.con.create_table(name, expr)
-        return self.warehouse.con.table(name)
+        return self.warehouse.con.create_table(self._name(label), expr, temp=True)
+
+    def keep(self, label: str, expr: ir.Table) -> str:
+        """Store `expr`'s rows; the scratch table's bare name, for hand-built SQL."""
+        self.result(label, expr)
+        return self.names[-1]
 
     def _name(self, label: str) -> str:
         name = f"{STAGING_PREFIX}{label}_{uuid.uuid4().hex[:8]}"
@@ -114,74 +125,80 @@ def upsert(
     record keeps its values there instead of having them emptied.
     """
     keys = list(declared.primary_key)
-    others = [c for c in declared.column_names if c not in keys]
     staging = _Staging(warehouse)
     try:
         incoming = staging.rows(declared, data)
         target = warehouse.con.table(declared.name)
-        silent = [c for c in others if carried is not None and c not in carried]
-        if silent:
-            incoming = staging.result("merged", _keep_stored(incoming, target, keys, silent))
-        new = incoming.anti_join(target, keys)
-        joined = incoming.join(target, keys, how="inner", rname="{name}__stored")
-        differs = ibis.literal(False)
-        for c in others:
-            differs = differs | ~joined[c].identical_to(joined[f"{c}__stored"])
-        changed = staging.result("changed", joined.filter(differs).select(*keys))
-
-        counts = UpsertCounts(inserted=_count(new), updated=_count(changed))
+        rows = staging.result("sorted", _sorted(incoming, target, declared, carried))
+        tally = rows.group_by(_STATE).aggregate(n=rows.count()).execute()
+        found = dict(zip(tally[_STATE].astype(int), tally["n"].astype(int), strict=True))
+        counts = UpsertCounts(inserted=found.get(NEW, 0), updated=found.get(CHANGED, 0))
         counts.unchanged = data.num_rows - counts.inserted - counts.updated
         if declared.name == "opportunities":
-            counts.stage_changes = _record_stage_changes(
-                warehouse, staging, incoming, joined, new, observed_at
-            )
+            counts.stage_changes = _record_stage_changes(warehouse, staging, rows, observed_at)
         if counts.updated:
-            _delete_keys(warehouse, declared.name, keys, changed.get_name())
+            changed = staging.keep("changed", rows.filter(rows[_STATE] == CHANGED).select(*keys))
+            _delete_keys(warehouse, declared.name, keys, changed)
         if counts.inserted or counts.updated:
-            target = warehouse.con.table(declared.name)
-            warehouse.con.insert(declared.name, incoming.anti_join(target, keys))
+            written = rows.filter(rows[_STATE] != SAME).select(*declared.column_names)
+            warehouse.con.insert(declared.name, written)
     finally:
         staging.drop()
     return counts
 
 
-def _keep_stored(
-    incoming: ir.Table, target: ir.Table, keys: list[str], silent: list[str]
+def _sorted(
+    incoming: ir.Table, target: ir.Table, declared: Table, carried: list[str] | None
 ) -> ir.Table:
-    """Incoming rows with the stored values (NULL for new keys) in the `silent` columns."""
-    joined = incoming.left_join(target, keys, rname="{name}__stored")
-    columns = {c: joined[f"{c}__stored"] if c in silent else joined[c] for c in incoming.columns}
-    return joined.select(**columns)
+    """Every incoming row with its state (NEW, CHANGED, SAME) and the stored stage.
+
+    Columns the file does not carry take the stored values (NULL for a new key), so they
+    never count as a change.
+    """
+    keys = list(declared.primary_key)
+    others = [c for c in declared.column_names if c not in keys]
+    silent = {c for c in others if carried is not None and c not in carried}
+    stored = target.mutate(**{_FOUND: ibis.literal(True)})
+    joined = incoming.left_join(stored, keys, rname="{name}__stored")
+    values = {c: joined[f"{c}__stored"] if c in silent else joined[c] for c in others}
+    differs = ibis.literal(False)
+    for c in others:
+        if c not in silent:
+            differs = differs | ~joined[c].identical_to(joined[f"{c}__stored"])
+    state = ibis.cases((joined[_FOUND].isnull(), NEW), (differs, CHANGED), else_=SAME)
+    extra = {}
+    if "stage" in others:
+        extra["stage__stored"] = joined["stage__stored"]
+    return joined.select(*keys, **values, **{_STATE: state}, **extra)
 
 
 def _record_stage_changes(
-    warehouse: Warehouse,
-    staging: _Staging,
-    incoming: ir.Table,
-    joined: ir.Table,
-    new: ir.Table,
-    observed_at: dt.datetime,
+    warehouse: Warehouse, staging: _Staging, rows: ir.Table, observed_at: dt.datetime
 ) -> int:
     # A deal seen for the first time entered its current stage when it was created, or
     # when it closed if it is closed already: the best an export without history tells.
+    new = rows.filter(rows[_STATE] == NEW)
     first_closed = (new.status != "open") & new.closed_at.notnull()
     first_seen = new.select(
         "opportunity_id",
         "stage",
         entered_at=ibis.ifelse(first_closed, new.closed_at, new.created_at).cast("timestamp"),
+        moved=ibis.literal(False),
     )
-    moved = joined.filter(joined.stage != joined["stage__stored"])
+    moved = rows.filter((rows[_STATE] == CHANGED) & (rows.stage != rows["stage__stored"]))
     closed = (moved.status != "open") & moved.closed_at.notnull()
     when = ibis.ifelse(closed, moved.closed_at, ibis.literal(observed_at, type="timestamp"))
-    moves = moved.select("opportunity_id", "stage", entered_at=when.cast("timestamp"))
+    moves = moved.select(
+        "opportunity_id", "stage", entered_at=when.cast("timestamp"), moved=ibis.literal(True)
+    )
     history = warehouse.con.table(STAGE_HISTORY.name)
     # New and moved deals are different keys, so a plain UNION ALL has no duplicates.
     entries = first_seen.union(moves, distinct=False)
     fresh = staging.result("stages", entries.anti_join(history, list(STAGE_HISTORY.primary_key)))
-    changes = _count(fresh.semi_join(moves, ["opportunity_id"]))
-    if _count(fresh):
+    tally = fresh.aggregate(total=fresh.count(), changes=fresh.moved.sum()).execute()
+    if int(tally["total"].iloc[0]):
         warehouse.con.insert(STAGE_HISTORY.name, fresh.select(*STAGE_HISTORY.column_names))
-    return changes
+    return int(tally["changes"].fillna(0).iloc[0])
 
 
 def insert_missing(warehouse: Warehouse, declared: Table, data: pa.Table) -> int:

@@ -26,6 +26,7 @@ from cruscotto.model import TABLES, Table
 from cruscotto.model import Column as C
 from cruscotto.model import table as model_table
 from cruscotto.warehouse import spark
+from cruscotto.warehouse.compiled import reuse_compiled_sql
 
 DEFAULT_DB = "cruscotto.duckdb"
 ENV_VAR = "CRUSCOTTO_DB"
@@ -124,6 +125,8 @@ class Warehouse:
         if con is None:
             on_root = threading.get_ident() == self._root_thread and self.engine != "duckdb"
             con = self._root if on_root else self._open()
+            if self.engine != "pyspark":
+                reuse_compiled_sql(con)
             self._local.con = con
         return con
 

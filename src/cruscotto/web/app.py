@@ -53,7 +53,7 @@ from cruscotto.web import routes
 from cruscotto.web.auth import NotAuthenticated, current_user
 from cruscotto.web.background import BackgroundThreads
 from cruscotto.web.csrf import CsrfMiddleware, verify_csrf
-from cruscotto.web.digests import DIGEST_SUBSCRIPTIONS
+from cruscotto.web.digests import DIGEST_SENDS, DIGEST_SUBSCRIPTIONS
 from cruscotto.web.headers import SecurityHeadersMiddleware
 from cruscotto.web.i18n import Translator, negotiate
 from cruscotto.web.kpis import engine
@@ -72,6 +72,7 @@ APP_TABLES = (
     GOALS,
     PINS,
     DIGEST_SUBSCRIPTIONS,
+    DIGEST_SENDS,
     SCHEDULER_RUNS,
     MODEL_RUNS,
     MODEL_STATES,

@@ -7,19 +7,30 @@ attachments: the executive summary as PDF (the page's own template) and as XLSX.
 `cruscotto digest send --user NAME --now` sends one at once; the scheduler sends the
 subscriptions (daily at 07:00, weekly on Mondays, monthly on the 1st, company time).
 
+A digest the mail server refuses is not lost: every attempt is a row of `digest_sends`,
+and a failed one is tried again for the same period on the alert deliveries' back-off
+(1, 5, 30 minutes, 2 and 12 hours), then given up with its error kept. A digest that
+cannot be made at all (no e-mail address, no mail server) is given up at once, with why.
+
 Goals: the running goals within the user's scope (`cruscotto.goals`), with the value
 so far against the target, their status and the probability of reaching them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from dataclasses import dataclass
 from email.message import EmailMessage
 from html import escape
 from types import SimpleNamespace
 from typing import Any
 
+import ibis
+
 from cruscotto import audit
 from cruscotto.alerts import mail, store
+from cruscotto.alerts.delivery import BACKOFF_MINUTES
 from cruscotto.alerts.evaluate import Person, can_receive, goal_owner, reps_of
 from cruscotto.engine import Engine, Period
 from cruscotto.model import Column as C
@@ -31,6 +42,7 @@ from cruscotto.web.access import Access
 from cruscotto.web.alert_texts import describe
 from cruscotto.web.report_export import ReportReader
 from cruscotto.web.users import User, UserStore
+from cruscotto.web.values import ValueText
 
 FREQUENCIES = ("daily", "weekly", "monthly")
 GRAIN = {"daily": "day", "weekly": "week", "monthly": "month"}
@@ -42,6 +54,23 @@ DIGEST_SUBSCRIPTIONS = Table(
     (
         C("username", "string", "The user", nullable=False),
         C("frequency", "string", "daily, weekly or monthly", nullable=False, allowed=FREQUENCIES),
+    ),
+)
+
+SEND_STATUSES = ("sent", "failed", "gave_up")
+DIGEST_SENDS = Table(
+    "digest_sends",
+    "Every attempt to send a digest: sent, or failed with the error and the next try.",
+    (
+        C("send_id", "string", "The digest (all its attempts share it)", nullable=False),
+        C("username", "string", "The user", nullable=False),
+        C("frequency", "string", "daily, weekly or monthly", nullable=False, allowed=FREQUENCIES),
+        C("period", "string", "The period the digest reports on", nullable=False),
+        C("attempt", "int", "1, 2…", nullable=False),
+        C("status", "string", "sent, failed or gave_up", nullable=False, allowed=SEND_STATUSES),
+        C("error", "string", "Why the attempt failed"),
+        C("at", "timestamp", "When (UTC)", nullable=False),
+        C("next_at", "timestamp", "When to try again (failed)"),
     ),
 )
 
@@ -87,29 +116,36 @@ def digest_period(engine: Engine, frequency: str) -> Period:
     return Period.of(GRAIN[frequency], engine.today, fiscal).previous()
 
 
-def compose(engine: Engine, user: User, frequency: str, *, base_url: str = "") -> EmailMessage:
-    """The digest e-mail for `user` (their language, their scope), with its attachments."""
+def compose(
+    engine: Engine,
+    user: User,
+    frequency: str,
+    *,
+    base_url: str = "",
+    period: Period | None = None,
+) -> EmailMessage:
+    """The digest e-mail for `user` (their language, their scope), with its attachments,
+    on `period` (the last complete one by default)."""
     from cruscotto.web.routes.reports import report_pdf
 
     if not user.email:
         raise DigestError(f"{user.username} has no e-mail address (cruscotto user email …)")
     who = Access(user=user, settings=engine.settings)
     t, fmt = who.t, who.fmt
-    period = digest_period(engine, frequency)
+    period = period or digest_period(engine, frequency)
+    said = fmt.period(period.label)
     summary = build(engine, "summary", period, who.filters())
     rows = summary.tables[0].records()
     alerts = [
         e for e in store.inbox(engine.warehouse.state_store, user.username) if not e.acknowledged
     ][:OPEN_ALERTS_SHOWN]
     message = EmailMessage()
-    message["Subject"] = t(
-        "digest.subject", frequency=t(f"digest.{frequency}"), period=period.label
-    )
+    message["Subject"] = t("digest.subject", frequency=t(f"digest.{frequency}"), period=said)
     message["To"] = user.email
-    lines = [f"{t('digest.key_numbers')} — {period.label}"]
+    lines = [f"{t('digest.key_numbers')} — {said}"]
     html = [
         f"<html lang='{who.language}'><body>",
-        f"<h2>{escape(t('digest.key_numbers'))} — {escape(period.label)}</h2>",
+        f"<h2>{escape(t('digest.key_numbers'))} — {escape(said)}</h2>",
         "<table cellpadding='4' style='border-collapse:collapse'>",
     ]
     for row in rows:
@@ -169,14 +205,19 @@ def goal_lines(engine: Engine, user: User, who: Access) -> list[str]:
             continue
         state = progress(engine, goal)
         name = engine.catalog.get(goal.kpi).text("name", who.language)
-        scope = reps.get(rep_id, (goal.scope.value,))[0] if rep_id else goal.scope.value
+        if rep_id:
+            scope = reps.get(rep_id, (rep_id,))[0]
+        elif goal.scope.dimension:
+            scope = ValueText(who.language).dimension(goal.scope.dimension, goal.scope.value)
+        else:
+            scope = None
         chance = (
             f", {who.t('digest.probability', probability=who.fmt.percent(state.probability, 0))}"
             if state.probability is not None
             else ""
         )
         lines.append(
-            f"{name} ({scope or who.t('alerts.company')}, {goal.period}): "
+            f"{name} ({scope or who.t('alerts.company')}, {who.fmt.period(goal.period)}): "
             f"{who.fmt.kpi_value(state.actual, state.unit)} / "
             f"{who.fmt.kpi_value(goal.target, state.unit)} — "
             f"{who.t('goal_status.' + state.status)}{chance}"
@@ -192,6 +233,7 @@ def send_digest(
     settings: mail.MailSettings | None,
     *,
     base_url: str = "",
+    period: Period | None = None,
 ) -> EmailMessage:
     """Compose and send one digest now; DigestError says why it cannot be sent."""
     if frequency not in FREQUENCIES:
@@ -203,7 +245,7 @@ def send_digest(
         raise DigestError(
             "no mail server configured (CRUSCOTTO_SMTP_URL or mail: in cruscotto.yaml)"
         )
-    message = compose(engine, user, frequency, base_url=base_url)
+    message = compose(engine, user, frequency, base_url=base_url, period=period)
     mail.send(settings, message)
     return message
 
@@ -216,17 +258,96 @@ def send_due(
     *,
     base_url: str = "",
     log: Any = None,
+    now: dt.datetime | None = None,
 ) -> int:
-    """Send every subscription of `frequency`; a failure for one user is logged and does
-    not stop the others. Returns how many were sent."""
+    """Send every subscription of `frequency`; a failure for one user is recorded (and
+    tried again by `retry_due`) and does not stop the others. Returns how many were sent."""
+    now = now or store.utc_now()
+    period = digest_period(engine, frequency).label
     sent = 0
     for username, wanted in subscriptions(engine.warehouse.state_store):
-        if wanted != frequency:
-            continue
-        try:
-            send_digest(engine, users, username, frequency, settings, base_url=base_url)
-            sent += 1
-        except Exception as exc:  # one user's problem must not stop the others' digests
-            if log is not None:
-                log.warning("digest %s for %s failed: %s", frequency, username, exc)
+        if wanted == frequency:
+            attempt = Attempt(uuid.uuid4().hex[:16], username, frequency, period, 1)
+            sent += _try(engine, users, attempt, settings, base_url, log, now)
     return sent
+
+
+def retry_due(
+    engine: Engine,
+    users: UserStore,
+    settings: mail.MailSettings | None,
+    *,
+    base_url: str = "",
+    log: Any = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Try again every failed digest whose next try is due (the scheduler does it every
+    minute, with the alert deliveries). Returns how many were sent."""
+    now = now or store.utc_now()
+    sent = 0
+    for row in latest_sends(engine.warehouse.state_store):
+        if row["status"] == "failed" and row["next_at"] is not None and row["next_at"] <= now:
+            attempt = Attempt(
+                row["send_id"], row["username"], row["frequency"], row["period"], row["attempt"] + 1
+            )
+            sent += _try(engine, users, attempt, settings, base_url, log, now)
+    return sent
+
+
+@dataclass(frozen=True)
+class Attempt:
+    send_id: str
+    username: str
+    frequency: str
+    period: str
+    number: int
+
+
+def _try(engine, users, attempt: Attempt, settings, base_url: str, log, now) -> bool:
+    """One attempt, recorded whatever happens; True if the digest went out."""
+    status, error, next_at = "sent", None, None
+    try:
+        send_digest(
+            engine,
+            users,
+            attempt.username,
+            attempt.frequency,
+            settings,
+            base_url=base_url,
+            period=engine.period(attempt.period),
+        )
+    except DigestError as exc:  # nothing to retry: the digest cannot be made as things are
+        status, error = "gave_up", str(exc)
+    except Exception as exc:  # the mail server or the network: tried again later
+        error = f"{type(exc).__name__}: {exc}"
+        last = attempt.number > len(BACKOFF_MINUTES)
+        status = "gave_up" if last else "failed"
+        if not last:
+            next_at = now + dt.timedelta(minutes=BACKOFF_MINUTES[attempt.number - 1])
+    if error and log is not None:
+        log.warning("digest %s for %s: %s", attempt.frequency, attempt.username, error)
+    row = {
+        "send_id": attempt.send_id,
+        "username": attempt.username,
+        "frequency": attempt.frequency,
+        "period": attempt.period,
+        "attempt": attempt.number,
+        "status": status,
+        "error": error,
+        "at": now,
+        "next_at": next_at,
+    }
+    warehouse = engine.warehouse.state_store
+    warehouse.ensure_tables([DIGEST_SENDS])
+    with warehouse.transaction(app_state=True):
+        store.append(warehouse, DIGEST_SENDS, [row])
+    return status == "sent"
+
+
+def latest_sends(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """The latest attempt of every digest (its current state)."""
+    warehouse.ensure_tables([DIGEST_SENDS])
+    table = store.app_table(warehouse, DIGEST_SENDS)
+    order = ibis.window(group_by=table.send_id, order_by=table.attempt.desc())
+    newest = table.mutate(rank=ibis.row_number().over(order)).filter(ibis._.rank == 0)
+    return warehouse.to_pyarrow(newest.drop("rank")).to_pylist()

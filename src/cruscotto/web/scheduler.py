@@ -6,7 +6,7 @@ zone) runs:
 | job | when |
 | --- | --- |
 | `alerts.evaluate` | every `alerts: evaluate_every_minutes` (60) minutes |
-| `alerts.deliver` | every minute (e-mails and webhooks due, with back-off) |
+| `alerts.deliver` | every minute (e-mails, webhooks and failed digests due, with back-off) |
 | `digests.daily` | every day at `digests: hour` (7:00) |
 | `digests.weekly` | Mondays at that hour |
 | `digests.monthly` | the 1st of the month at that hour |
@@ -143,7 +143,9 @@ def _jobs(app, config: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         run_alerts(kpis, app.state.users, config=config, churn_scores=scores)
 
     def deliver() -> None:
-        deliver_now(engine(request), config=config)
+        kpis = engine(request)
+        deliver_now(kpis, config=config)
+        digests.retry_due(kpis, app.state.users, mail_settings(config), base_url=base_url, log=log)
 
     def digest(frequency: str) -> Callable[[], None]:
         def send() -> None:
