@@ -35,6 +35,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx2 as httpx
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 from cruscotto.demo import generate
 from cruscotto.warehouse import connect
@@ -196,29 +197,21 @@ def load(url: str, clients: int, seconds: float) -> None:
         report("load (both pages)", latencies)
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ALL_LOADED = "!document.querySelector('.deferred[aria-busy=true]')"
+# Every deferred part filled in (static/app.js clears aria-busy). A locator, not
+# wait_for_function: Playwright polls a function string with eval, which the app's CSP
+# (script-src 'self') refuses.
+LOADING = ".deferred[aria-busy=true]"
 PAINT = "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null"
 
 
 def browser(db: Path) -> None:
     """First paint and time to all cards, cold (fresh server) then warm (second visit)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     process, url = start_server(db, cache_seconds=3600)
     pw = sync_playwright().start()
     try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = chromium.new_context(viewport={"width": 1360, "height": 900}).new_page()
         page.set_default_timeout(600_000)
         page.goto(url + "/login")
@@ -231,7 +224,7 @@ def browser(db: Path) -> None:
         for visit in ("cold", "warm"):
             for name, path in PAGES.items():
                 page.goto(url + path)
-                page.wait_for_function(ALL_LOADED)
+                expect(page.locator(LOADING)).to_have_count(0, timeout=600_000)
                 paint = page.evaluate(PAINT)
                 loaded = page.evaluate("performance.now()")
                 print(

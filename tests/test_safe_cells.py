@@ -98,9 +98,9 @@ def test_xlsx_leaderboard_writes_the_hyperlink_as_text_not_a_formula():
     cell = book["reps"]["A2"]
     assert (cell.value, cell.data_type) == (HYPERLINK, "s")  # the text, exactly, as text
     assert book["reps"]["C3"].value == -1 and book["reps"]["C3"].data_type == "n"
-    about = {row[0].value: row[1].value for row in book["about"].iter_rows(min_row=2)}
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows(min_row=2)}
     assert about["Filter: team"] == "=1+1"
-    assert book["about"]["B6"].data_type == "s"
+    assert book["About"]["B6"].data_type == "s"
 
 
 # -- the rejects CSV ----------------------------------------------------------------------

@@ -57,6 +57,8 @@ class CompanySettings(BaseModel):
     # Goals pro-rate their targets over these working days.
     working_weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     holidays: list[dt.date] = Field(default_factory=list)
+    # Which published bands the KPI cards compare to (cruscotto.catalog.benchmarks).
+    benchmark_template: str = "services"
 
     @field_validator("timezone")
     @classmethod
@@ -79,6 +81,16 @@ class CompanySettings(BaseModel):
                 f"unknown role(s) {', '.join(unknown)} in billable_roles; "
                 f"use some of {', '.join(REP_ROLES)}"
             )
+        return value
+
+    @field_validator("benchmark_template")
+    @classmethod
+    def _known_template(cls, value: str) -> str:
+        from cruscotto.catalog.benchmarks import benchmark_templates
+
+        known = benchmark_templates()
+        if value not in known:
+            raise ValueError(f"unknown benchmark template {value!r}; use one of {', '.join(known)}")
         return value
 
     @field_validator("base_currency")

@@ -17,18 +17,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 TODAY = date(2026, 4, 15)
 

@@ -12,15 +12,18 @@ from pathlib import Path
 import pytest
 
 from cruscotto.web.records import INTERNAL_PREFIX, NAMED_IDS
+from cruscotto.web.values import VALUE_KINDS, ValueText
 from tests.e2e.conftest import screenshot
 
+ITALIAN = ValueText("it")
 KPI = "new_opportunities"
 PERIOD = "2026-Q1"
 
 
 def expected_rows(records: dict) -> list[list]:
     """The JSON twin's records laid out as the export lays them out: internal columns
-    left out, each named id followed by its name."""
+    left out, each named id followed by its name, codes (status, stage, pipeline,
+    channel…) and yes/no in the catalog's Italian words."""
     columns = records["columns"]
     rows = []
     for row in records["rows"]:
@@ -28,7 +31,10 @@ def expected_rows(records: dict) -> list[list]:
         for column, value in zip(columns, row, strict=True):
             if column.startswith(INTERNAL_PREFIX):
                 continue
-            laid_out.append(value)
+            coded = isinstance(value, str) and column in VALUE_KINDS
+            laid_out.append(
+                ITALIAN.value(column, value) if coded or isinstance(value, bool) else value
+            )
             if column in NAMED_IDS:
                 laid_out.append(records["names"].get(column, {}).get(str(value)))
         rows.append(laid_out)

@@ -56,9 +56,15 @@ def test_a_rep_reads_and_exports_own_reports(rep_page, served):
     download = download_info.value
     assert download.suggested_filename.startswith("leaderboard-")
     workbook = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
-    assert workbook.sheetnames == ["reps", "stages", "deals", "about"]
-    deals = workbook["deals"]
+    # The file speaks the reader's language too: sheets and headers in Italian.
+    assert workbook.sheetnames == [
+        "Trattative per venditore",
+        "Valore delle trattative per",  # Excel's 31 characters, cut at a word
+        "Trattative",
+        "Informazioni",
+    ]
+    deals = workbook["Trattative"]
     header = [c.value for c in deals[1]]
-    reps_in_file = {row[header.index("Rep")].value for row in deals.iter_rows(min_row=2)}
+    reps_in_file = {row[header.index("Venditore")].value for row in deals.iter_rows(min_row=2)}
     assert reps_in_file <= {me["rep"]}  # only the rep's own deals, if any
     page.click("button[data-language=en]")

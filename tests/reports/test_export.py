@@ -74,7 +74,7 @@ def test_csv_of_an_empty_table_is_its_header():
 def test_xlsx_has_one_sheet_per_table_with_formats_and_an_about_sheet():
     workbook = load_workbook(io.BytesIO(to_xlsx(_report())))
     # Excel forbids []:*?/\ and more than 31 characters in a sheet name.
-    assert workbook.sheetnames == ["reps", "a_very_long_sheet_name_that_exc", "about"]
+    assert workbook.sheetnames == ["reps", "a_very_long_sheet_name_that_exc", "About"]
     sheet = workbook["reps"]
     assert [c.value for c in sheet[1]] == [
         "Rep",
@@ -89,7 +89,7 @@ def test_xlsx_has_one_sheet_per_table_with_formats_and_an_about_sheet():
     assert anna[3].value == 2 / 3 and anna[3].number_format == "0.0%"
     assert anna[4].value.date() == day("2026-03-20") and anna[4].number_format == "yyyy-mm-dd"
     assert sheet[3][3].value is None
-    about = [[c.value for c in row] for row in workbook["about"].iter_rows()]
+    about = [[c.value for c in row] for row in workbook["About"].iter_rows()]
     assert ["Period", "2026-03"] in about
     assert ["Filter: team", "North"] in about
     assert ["Note", "Only 2 reps."] in about
@@ -100,3 +100,10 @@ def test_dates_read_back_as_midnight_timestamps_are_dates_in_json():
     frame = pd.DataFrame({"expected": pd.to_datetime(["2026-05-24"])})
     table = ReportTable("deals", "Deals", columns, frame)
     assert table.records() == [{"expected": "2026-05-24"}]
+
+
+def test_a_long_sheet_name_is_cut_at_a_word():
+    """Excel allows 31 characters; "Valore delle trattative per fase" has 32."""
+    report = _report()
+    report.tables[0].name = "Valore delle trattative per fase"
+    assert load_workbook(io.BytesIO(to_xlsx(report))).sheetnames[0] == "Valore delle trattative per"

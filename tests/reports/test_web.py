@@ -23,7 +23,7 @@ from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import connect
 from cruscotto.web import create_app, users
 from tests.reports.company import day, reps, rows, ts
-from tests.web.conftest import close_app, log_in
+from tests.web.conftest import close_app, log_in, with_parts
 
 TODAY = day("2026-04-15")
 USERS = {
@@ -31,6 +31,7 @@ USERS = {
     "manager": ("manager", {"teams": ["North"]}),
     "rep": ("rep", {"rep_id": "r1"}),
     "other_rep": ("rep", {"rep_id": "r2"}),
+    "rep_it": ("rep", {"rep_id": "r1", "language": "it"}),
     "viewer": ("viewer", {}),
 }
 R1_DEALS, R2_DEALS = {"d1", "d2", "d3"}, {"d4", "d5", "d6"}
@@ -177,8 +178,8 @@ def test_xlsx_export_reads_back_with_every_table_and_number_formats(client):
     response = client["rep"].get("/api/reports/leaderboard/export?format=xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["reps", "stages", "deals", "about"]
-    reps_sheet = workbook["reps"]
+    assert workbook.sheetnames == ["Deals per rep", "Deal value by stage", "Deals", "About"]
+    reps_sheet = workbook["Deals per rep"]
     header = [c.value for c in reps_sheet[1]]
     assert header[:6] == ["Rank", "Rep", "Team", "Role", "Won", "Won value (EUR)"]
     anna = [c for c in reps_sheet[2]]
@@ -186,11 +187,44 @@ def test_xlsx_export_reads_back_with_every_table_and_number_formats(client):
     assert anna[5].number_format == '#,##0.00 "EUR"'
     win_rate = anna[header.index("Win rate (%)")]
     assert win_rate.value == 0.5 and win_rate.number_format == "0.0%"
-    deals = workbook["deals"]
+    deals = workbook["Deals"]
     ids = {row[0].value for row in deals.iter_rows(min_row=2)}
     assert ids == R1_DEALS
-    about = {row[0].value: row[1].value for row in workbook["about"].iter_rows(min_row=2)}
-    assert about["Period"] == "2026-03" and about["Filter: rep"] == "r1"
+    about = {row[0].value: row[1].value for row in workbook["About"].iter_rows(min_row=2)}
+    assert about["Period"] == "March 2026" and about["Filter: Rep"] == "r1"
+
+
+def test_an_italian_readers_report_files_are_in_italian(client):
+    """Headers, sheet names, statuses, reasons and yes/no in Italian; numbers in the
+    Italian dialect (;, decimal comma); ids, names and ISO dates exact. Anna's deals
+    (module docstring): d1 won 10,000, d2 lost 4,000 for price, d3 open 6,000."""
+    response = client["rep_it"].get("/api/reports/lost/export?format=csv&table=deals")
+    text = response.content.decode("utf-8-sig")
+    (d2,) = csv.DictReader(io.StringIO(text), delimiter=";")
+    assert d2["Trattativa"] == "d2" and d2["Cliente"] == "Acme"
+    assert d2["Valore (EUR)"] == "4000,00"  # the Italian dialect, to the cent
+    response = client["rep_it"].get("/api/reports/leaderboard/export?format=csv&table=deals")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert {r["Trattativa"]: r["Stato"] for r in rows} == {
+        "d1": "Vinta",
+        "d2": "Persa",
+        "d3": "Aperta",
+    }
+    summary = client["rep_it"].get("/api/reports/summary/export?format=csv").content
+    (win_rate,) = [
+        r
+        for r in csv.DictReader(io.StringIO(summary.decode("utf-8-sig")), delimiter=";")
+        if r["Id KPI"] == "win_rate"
+    ]
+    # Anna won 1 of 2 closed deals in March: a sample of 2, too small to judge.
+    assert win_rate["KPI"] == "Tasso di vincita" and win_rate["Area"] == "Vendite"
+    assert win_rate["Coorte ancora in maturazione"] in ("sì", "no")
+    workbook = load_workbook(
+        io.BytesIO(client["rep_it"].get("/api/reports/lost/export?format=xlsx").content)
+    )
+    assert workbook.sheetnames[-1] == "Informazioni"
+    about = {r[0].value: r[1].value for r in workbook["Informazioni"].iter_rows(min_row=2)}
+    assert about["Periodo"] == "marzo 2026" and about["Valuta"] == "EUR"
 
 
 @pytest.mark.parametrize("report", ["forecast", "conversion", "leaderboard", "lost", "summary"])
@@ -201,10 +235,28 @@ def test_every_report_page_renders(client, report):
     assert "cdn" not in response.text.lower()
 
 
+def test_a_report_page_shows_at_once_and_loads_the_report_into_it(client, monkeypatch):
+    """The page is its title and filters, with a placeholder the report loads into: it
+    never waits on the report (here one that would fail) to show something."""
+    from cruscotto.web.routes import reports as report_routes
+
+    def too_slow(*args, **kwargs):
+        raise AssertionError("the page must not run the report")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(report_routes, "run_report", too_slow)
+        page = client["admin"].get("/reports/lost?period=2026-03")
+    assert page.status_code == 200 and 'id="report-title"' in page.text
+    assert 'id="report-body"' in page.text and 'aria-busy="true"' in page.text
+    body = client["admin"].get("/reports/lost/body?period=2026-03&part=body")
+    assert body.status_code == 200 and 'id="table-deals"' in body.text
+    assert "March 2026" in body.text  # the period the report covers, in words
+
+
 def test_pages_speak_the_users_language(client):
     c = client["other_rep"]
     c.post("/language", data={"language": "it", "next": "/reports/lost"})
-    page = c.get("/reports/lost").text
+    page = with_parts(c, "/reports/lost")
     assert "Opportunità perse per motivo" in page and "Motivo" in page
     assert "timing" in page and "price" not in page  # Bruno's lost deal only
     c.post("/language", data={"language": "en", "next": "/reports"})
@@ -221,8 +273,7 @@ def test_bad_requests_say_what_is_wrong(client, app):
 
 def test_a_manager_opens_the_forecast_for_their_team(client):
     """It answered HTTP 500 for any team filter (see test_forecast.py)."""
-    page = client["manager"].get("/reports/forecast")
-    assert page.status_code == 200
+    assert "report-body" in with_parts(client["manager"], "/reports/forecast")  # body: 200
     north = client["manager"].get("/api/reports/forecast?team=North").json()
     assert _deal_ids(north) == {"d3"}
     assert client["admin"].get("/api/reports/forecast?team=South").status_code == 200
@@ -246,8 +297,8 @@ def test_the_deal_list_is_paginated(client, monkeypatch):
     }
     second = client["admin"].get("/api/reports/forecast?page=2").json()
     assert _deal_ids(second) == {"d6"}
-    html = client["admin"].get("/reports/forecast?page=2").text
-    assert 'rel="prev"' in html and "Rows 2–2 of 2" in html
+    html = with_parts(client["admin"], "/reports/forecast?page=2")
+    assert 'rel="prev" href="/reports/forecast?page=1"' in html and "Rows 2–2 of 2" in html
     assert client["admin"].get("/api/reports/forecast?page=0").status_code == 422
 
 
@@ -269,5 +320,5 @@ def test_lost_deals_are_charted_by_reason_and_by_month_and_reason(client):
     # A rep's chart holds only their own loss (d2, price).
     mine = client["rep"].get("/api/reports/lost?period=2026-03").json()["history_chart"]
     assert [(t["name"], sum(t["y"])) for t in mine["data"]] == [("price", 1)]
-    page = client["admin"].get("/reports/lost?period=2026-03").text
+    page = with_parts(client["admin"], "/reports/lost?period=2026-03")
     assert 'id="history-chart"' in page and "Lost deals by month and reason" in page

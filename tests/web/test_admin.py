@@ -47,6 +47,37 @@ def test_admin_changes_the_fiscal_year_from_the_browser(admin_app):
     )
 
 
+def test_admin_chooses_the_benchmark_template_and_the_cards_follow(admin_app):
+    """The catalog's services band for the sales cycle is 60–90 days
+    (catalog/kpis/sales.yaml); with the template "none" the KPI has no band at once, the
+    change is audited, and a template with no bands behind it is refused."""
+    app, config = admin_app
+    admin = login(app, "admin")
+    page = admin.get("/admin/settings").text
+    assert 'name="benchmark_template"' in page and "B2B services" in page
+
+    def band() -> dict | None:
+        kpis = admin.get("/api/kpis").json()
+        return next(k["benchmark"] for k in kpis if k["id"] == "sales_cycle_length")
+
+    assert (band()["low"], band()["high"]) == (60.0, 90.0)
+    saved = admin.post(
+        "/admin/settings", data={"benchmark_template": "none"}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert yaml.safe_load(config.read_text())["company"]["benchmark_template"] == "none"
+    assert band() is None
+    (entry,) = [e for e in audit.entries(app.state.warehouse) if e.action == "settings.set"]
+    assert (entry.target, entry.before, entry.after) == (
+        "company.benchmark_template",
+        "services",
+        "none",
+    )
+    refused = admin.post("/api/admin/settings", json={"benchmark_template": "retail"})
+    assert refused.status_code == 400 and "retail" in refused.json()["detail"]
+    assert app.state.settings.benchmark_template == "none"
+
+
 def test_a_bad_setting_is_a_message_and_changes_nothing(admin_app):
     app, config = admin_app
     admin = login(app, "admin")

@@ -131,6 +131,69 @@ def test_xlsx_export_has_the_csv_records_as_typed_cells(company):
     assert cells["o2"]["Closed"].value is None  # still open: an empty cell, not "NaT"
 
 
+def test_italian_record_exports_say_statuses_in_italian(company_app):
+    """An Italian reader's records: headers and codes in Italian in the CSV and the XLSX
+    alike (o1 is won, o2 open: tests/web/data.py), ids and names exact."""
+    from tests.web.conftest import login
+
+    client = login(company_app, "admin")
+    client.post("/language", data={"language": "it"})
+    try:
+        url = "/api/kpi/new_opportunities/records.{}?period=2026-03"
+        text = client.get(url.format("csv")).content.decode("utf-8-sig")
+        rows = {r["Trattativa"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
+        assert (rows["o1"]["Stato"], rows["o2"]["Stato"]) == ("Vinta", "Aperta")
+        sheet = load_workbook(io.BytesIO(client.get(url.format("xlsx")).content)).active
+        header = [c.value for c in sheet[1]]
+        statuses = {r[0].value: r[header.index("Stato")].value for r in sheet.iter_rows(min_row=2)}
+        assert statuses == {"o1": "Vinta", "o2": "Aperta"}
+    finally:
+        client.post("/language", data={"language": "en"})
+
+
+def test_stages_read_in_pipeline_order_in_the_breakdown_and_the_filter(app, clients, web_warehouse):
+    """The stage history says deals go discovery → proposal → negotiation → won; the
+    breakdown and the stage picker follow it, not the value (won 10,000; negotiation
+    9,000; proposal 5,000 USD = 4,500 EUR; discovery 1,000) nor the alphabet."""
+    from tests.web.data import OPPORTUNITIES, frame, load_company, ts
+
+    load_company(web_warehouse)
+    path = ("discovery", "proposal", "negotiation", "won")
+    deals = [
+        dict(OPPORTUNITIES[1], opportunity_id="o3", stage="discovery", amount=1_000.0),
+        dict(OPPORTUNITIES[1], opportunity_id="o4", stage="negotiation", amount=9_000.0),
+    ]
+    for deal in deals:
+        deal["currency"] = "EUR"
+    reached = {"o3": 1, "o2": 2, "o4": 3, "o1": 4}  # how far along `path` each deal went
+    history = [
+        {"opportunity_id": deal, "stage": stage, "entered_at": ts(f"2026-03-1{step} 10:00")}
+        for deal, steps in reached.items()
+        for step, stage in enumerate(path[:steps])
+    ]
+    web_warehouse.load(
+        {
+            "opportunities": frame("opportunities", [*OPPORTUNITIES, *deals]),
+            "stage_history": frame("stage_history", history),
+        }
+    )
+    data = kpi(clients["admin"], "/api/kpi/avg_opportunity_value?period=2026-03&by=stage")
+    assert [r["key"] for r in data["breakdown"]["rows"]] == list(path)
+    assert [v for v, _ in data["pickers"]["stage"]] == list(path)
+
+
+def test_record_exports_are_one_route_with_a_format(company_app, company):
+    """`records.csv` and `records.xlsx` are one operation in the OpenAPI with the format as
+    an enum; any other format is a 422 naming the choices, not a 404 or a 500."""
+    paths = company_app.openapi()["paths"]
+    exports = [p for p in paths if "/records" in p]
+    assert exports == ["/api/kpi/{kpi_id}/records.{format}"]
+    (format_,) = [p for p in paths[exports[0]]["get"]["parameters"] if p["name"] == "format"]
+    assert format_["schema"]["enum"] == ["csv", "xlsx"]
+    response = company["admin"].get("/api/kpi/new_leads/records.pdf?period=2026-03")
+    assert response.status_code == 422 and "csv" in response.text
+
+
 def test_xlsx_export_never_writes_a_formula(app, clients, web_warehouse):
     from tests.web.data import ACCOUNTS, frame, load_company
 

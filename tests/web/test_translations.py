@@ -113,3 +113,12 @@ def test_the_check_catches_what_it_should():
     assert "English 'Back to the overview'" in leaks("← Back to the overview")
     assert leaks("Torna alla panoramica · Ricerca a pagamento") == []
     assert leaks("Cliente", tips="A00004185 lost_opportunity_rate") == []  # ids in tooltips
+
+
+def test_the_attention_page_writes_periods_in_words(italian):
+    """The page a manager lands on: "marzo 2026", "1 gen 2026 – 31 mar 2026", never
+    "2026-03" or "2026-01-01..2026-03-31" (the company's today is 2026-04-15, so the
+    page is about March 2026)."""
+    text, _ = visible_text(with_parts(italian, "/attention"))
+    assert "marzo 2026" in text
+    assert not re.search(r"\b20\d\d-\d\d\b", text), re.findall(r"\S*20\d\d-\d\d\S*", text)

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from cruscotto.catalog.benchmarks import SERVICES, apply_template
 from cruscotto.catalog.definition import (
     AGGREGATIONS,
     AREAS,
@@ -110,6 +111,9 @@ def load_catalog(
     definitions = []
     for file in sorted(directory.glob("*.yaml")):
         definitions.extend(read_file(file))
+    # The company's benchmark template first; its own bands (kpis.benchmarks) win.
+    company = (config or {}).get("company") or {}
+    apply_template({d.id: d for d in definitions}, company.get("benchmark_template", SERVICES))
     catalog = Catalog(definitions)
     return apply_company_config(catalog, (config or {}).get("kpis") or {})
 
@@ -157,7 +161,7 @@ def _parse_definition(entry: dict[str, Any]) -> KpiDefinition:
         frequency=_choice(entry, "frequency", FREQUENCIES),
         dimensions=_dimensions(entry.get("dimensions") or []),
         target=_number_or_none(entry.get("target"), "target"),
-        benchmark=_benchmark(benchmark) if benchmark else None,
+        benchmark=benchmark_band(benchmark) if benchmark else None,
         is_rate=is_rate,
         type=kind,
         computation=computation,
@@ -327,7 +331,10 @@ def _number_or_none(value: Any, what: str) -> float | None:
     return float(value)
 
 
-def _benchmark(value: Mapping[str, Any]) -> Benchmark:
+def benchmark_band(value: Mapping[str, Any]) -> Benchmark:
+    """A benchmark band from `{low, high, source}`: a band without a source is refused."""
+    if not isinstance(value, Mapping):
+        raise CatalogError("a benchmark is {low, high, source}")
     if not str(value.get("source") or "").strip():
         raise CatalogError("a benchmark needs a `source` saying where the band comes from")
     return Benchmark(
@@ -366,7 +373,7 @@ def apply_company_config(catalog: Catalog, section: Mapping[str, Any]) -> Catalo
             target, f"cruscotto.yaml: target of {kpi_id}"
         )
     for kpi_id, band in (section.get("benchmarks") or {}).items():
-        _known(definitions, kpi_id, "benchmarks").benchmark = _benchmark(band)
+        _known(definitions, kpi_id, "benchmarks").benchmark = benchmark_band(band)
     for entry in section.get("custom") or []:
         definition = parse_custom(entry)
         if definition.id in definitions:
@@ -406,7 +413,7 @@ def parse_custom(entry: Mapping[str, Any]) -> KpiDefinition:
             frequency=_choice({"f": entry.get("frequency", "monthly")}, "f", FREQUENCIES),
             dimensions=_dimensions(entry.get("dimensions") or []),
             target=_number_or_none(entry.get("target"), "target"),
-            benchmark=_benchmark(entry["benchmark"]) if entry.get("benchmark") else None,
+            benchmark=benchmark_band(entry["benchmark"]) if entry.get("benchmark") else None,
             is_rate=False,
             type="derived",
             computation=Derived(expression.text),

@@ -19,6 +19,7 @@ from cruscotto.engine.period import GRAINS, Period
 from cruscotto.engine.records import clean_filters, filterable
 from cruscotto.engine.result import KpiResult
 from cruscotto.engine.scope import Filters
+from cruscotto.engine.stages import in_pipeline_order, pipeline_rank, stage_positions_in
 from cruscotto.engine.statistics import forecast_accuracy, wilson_interval
 from cruscotto.engine.timebounds import utc_instant
 
@@ -38,6 +39,9 @@ __all__ = [
     "clean_filters",
     "filterable",
     "forecast_accuracy",
+    "in_pipeline_order",
+    "pipeline_rank",
+    "stage_positions_in",
     "utc_instant",
     "wilson_interval",
     "is_sampled",

@@ -24,7 +24,7 @@ from cruscotto.catalog import (
 )
 from cruscotto.catalog.definition import DIMENSIONS
 from cruscotto.catalog.expression import parse
-from cruscotto.engine import dimensions, registry
+from cruscotto.engine import dimensions, registry, stages
 from cruscotto.engine import records as record_rules
 from cruscotto.engine.aggregate import aggregate, filtered_view
 from cruscotto.engine.computations import assemble_all, compute, measures_of
@@ -324,6 +324,7 @@ class Engine:
     in_base_currency = record_rules.in_base_currency
     in_period = record_rules.in_period
     period_label = record_rules.period_label
+    stage_positions = stages.stage_positions  # stages in pipeline order (engine/stages.py)
 
     # -- helpers the KPI types and the interfaces share ----------------------------------
 

@@ -27,13 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cruscotto.models.deal_features import (
-    CATEGORICAL_FEATURES,
-    NUMERIC_FEATURES,
-    deal_snapshots,
-    stage_order,
-)
-from cruscotto.models.deal_history import DealHistory
+from cruscotto.models.deal_features import CATEGORICAL_FEATURES, NUMERIC_FEATURES, deal_snapshots
+from cruscotto.models.deal_history import DealHistory, stage_order
 from cruscotto.models.explained_logistic import ExplainedLogistic, effects, logit, sigmoid
 
 SHRINK_DEALS = 50  # closed deals at which the model and the stage rates weigh the same

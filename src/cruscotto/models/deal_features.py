@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cruscotto.model.tables import ACTIVITY_TYPES
-from cruscotto.models.deal_history import DealHistory
+from cruscotto.models.deal_history import DealHistory, stage_order
 
 RECENT_DAYS = 30
 NEVER_DAYS = 365.0  # "days since last activity" of a deal with none: a long time, capped
@@ -80,15 +80,6 @@ def display_value(feature: str, value: object) -> object:
 
 
 NO_STAGE = "(none)"
-
-
-def stage_order(history: DealHistory) -> dict[str, float]:
-    """Each stage's usual place in a deal's path (mean rank of its entries), to tell a step
-    back (a regression) from a step forward. Structural, not an outcome: the closing stages
-    come last either way."""
-    entries = history.stage_history.sort_values(["opportunity_id", "entered_at"])
-    ranks = entries.groupby("opportunity_id").cumcount()
-    return ranks.groupby(entries.stage).mean().to_dict()
 
 
 def open_at(history: DealHistory, moment: pd.Timestamp) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
-from cruscotto.engine import Engine
+from cruscotto.engine import Engine, stage_positions_in
 
 DEAL_COLUMNS = [
     "opportunity_id",
@@ -79,6 +79,18 @@ def load_deal_history(engine: Engine) -> DealHistory:
         ),
         activities=_timestamps(acts[acts.opportunity_id.isin(ids)], "occurred_at"),
         today=pd.Timestamp(engine.today),
+    )
+
+
+def stage_order(history: DealHistory) -> dict[str, float]:
+    """Each stage's place in the pipeline (the engine's one rule, cruscotto.engine.stages),
+    over this history: the model tells a step back (a regression) from a step forward by it."""
+    stages = history.stage_history.reindex(columns=["opportunity_id", "stage", "entered_at"])
+    deals = history.deals.reindex(columns=["stage", "status"])
+    schema = {"opportunity_id": "string", "stage": "string", "entered_at": "timestamp"}
+    return stage_positions_in(
+        ibis.memtable(stages, schema=schema),
+        ibis.memtable(deals, schema={"stage": "string", "status": "string"}),
     )
 
 

@@ -34,41 +34,6 @@ def deals(engine: Engine, filters: Filters | None = None) -> ir.Table:
     return named.drop("_rep_id", "_account_id")
 
 
-# Positions past every open stage: stages nobody's history places, then the closing ones.
-UNPLACED, CLOSING = 1e6, 1e9
-
-
-def stage_positions(engine: Engine) -> dict[str, float]:
-    """Each stage's place in the pipeline, for showing stages in the order deals move
-    through them rather than by value or name: the mean position of the stage among a
-    deal's stage-history entries (the first stage entered is 0). Stages no history knows
-    come after the known ones, and stages where deals end (held by won or lost deals)
-    come last. Company-wide: the order is the process's, not a number of anyone's."""
-    history = engine.table("stage_history")
-    ranked = history.mutate(
-        position=ibis.row_number().over(group_by="opportunity_id", order_by="entered_at")
-    )
-    known = engine.execute(ranked.group_by("stage").aggregate(position=ranked.position.mean()))
-    opportunities = engine.table("opportunities")
-    held = engine.execute(
-        opportunities.group_by("stage").aggregate(closing=opportunities.status.isin(CLOSED).all())
-    )
-    positions = {str(s): float(p) for s, p in zip(known.stage, known.position, strict=True)}
-    for stage, closing in zip(held.stage, held.closing, strict=True):
-        if stage is None:
-            continue
-        place = positions.get(stage, UNPLACED)
-        positions[stage] = CLOSING + place if closing else place
-    return positions
-
-
-def in_pipeline_order(frame, positions: dict[str, float], keys: tuple[str, ...] = ("pipeline",)):
-    """`frame`'s rows sorted by `keys`, then by stage in pipeline order (then by name)."""
-    place = frame.stage.map(lambda s: positions.get(s, UNPLACED))
-    ordered = frame.assign(_place=place).sort_values([*keys, "_place", "stage"], kind="stable")
-    return ordered.drop(columns="_place").reset_index(drop=True)
-
-
 def _history_filters(filters: Filters | None) -> dict:
     # A stage filter keeps deals sitting in that stage now; closed deals sit in none.
     return {k: v for k, v in (filters or {}).items() if k != "stage"}

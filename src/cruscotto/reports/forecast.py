@@ -19,16 +19,17 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis import _
 
-from cruscotto.engine import Engine, Filters, Period, forecast_accuracy, wilson_interval
+from cruscotto.engine import (
+    Engine,
+    Filters,
+    Period,
+    forecast_accuracy,
+    in_pipeline_order,
+    wilson_interval,
+)
 from cruscotto.models.deal_scores import DealScores
 from cruscotto.reports.close_dates import estimated_close_dates
-from cruscotto.reports.deals import (
-    deals,
-    in_pipeline_order,
-    pipeline_win_rates,
-    stage_positions,
-    stage_win_rates,
-)
+from cruscotto.reports.deals import deals, pipeline_win_rates, stage_win_rates
 from cruscotto.reports.forecast_range import monthly_ranges, percentiles, simulated_totals
 from cruscotto.reports.periods import months_ending, months_from
 from cruscotto.reports.query import bucket, clean_filters, count_if, in_period, scoped, supports
@@ -112,7 +113,7 @@ def sales_forecast(
         _named_factors(f, rep) for f, rep in zip(deal_rows.factors, deal_rows.rep, strict=True)
     ]
     outside = _outside_window(engine, weighted, period)
-    rate_rows = in_pipeline_order(_stage_rate_rows(rates[0]), stage_positions(engine))
+    rate_rows = in_pipeline_order(_stage_rate_rows(rates[0]), engine.stage_positions())
     history = forecast_vs_actual(engine, filters, history_months)
 
     notes = probability_notes(scores)

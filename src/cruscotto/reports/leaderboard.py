@@ -15,9 +15,16 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis import _
 
-from cruscotto.engine import Engine, Filters, Period, utc_instant, wilson_interval
+from cruscotto.engine import (
+    Engine,
+    Filters,
+    Period,
+    in_pipeline_order,
+    utc_instant,
+    wilson_interval,
+)
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
-from cruscotto.reports.deals import CLOSED, deals, in_pipeline_order, stage_positions
+from cruscotto.reports.deals import CLOSED, deals
 from cruscotto.reports.periods import last_complete_month
 from cruscotto.reports.query import count_if, in_period
 from cruscotto.reports.report import Column, Note, Report, ReportTable, local_dates
@@ -50,7 +57,7 @@ def sales_leaderboard(
                 deals=_.count(), value=_.amount_base.sum()
             )
         ),
-        stage_positions(engine),
+        engine.stage_positions(),
     )
     won_value = ibis.cases((_.status == "won", _.amount_base), else_=0.0)
     open_value = ibis.cases((_.status == "open", _.amount_base), else_=0.0)

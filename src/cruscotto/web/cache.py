@@ -32,6 +32,7 @@ CACHED_METHODS = (
     "breakdowns",
     "dimension_values",
     "records",
+    "stage_positions",
 )
 
 

@@ -40,6 +40,7 @@ from cruscotto.reports.export import XLSX_MEDIA_TYPE
 from cruscotto.warehouse import Warehouse
 from cruscotto.web.access import Access
 from cruscotto.web.alert_texts import describe
+from cruscotto.web.report_export import ReportReader
 from cruscotto.web.users import User, UserStore
 from cruscotto.web.values import ValueText
 
@@ -180,7 +181,7 @@ def compose(
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
     maintype, subtype = XLSX_MEDIA_TYPE.split("/", 1)
     message.add_attachment(
-        to_xlsx(summary),
+        to_xlsx(summary, ReportReader(who, engine.catalog)),
         maintype=maintype,
         subtype=subtype,
         filename=f"summary-{period.label}.xlsx",

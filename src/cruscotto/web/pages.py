@@ -49,6 +49,7 @@ from cruscotto.web.csrf import csrf_token
 from cruscotto.web.i18n import LANGUAGE_NAMES, LANGUAGES
 from cruscotto.web.kpis import PRESETS, engine
 from cruscotto.web.records import present
+from cruscotto.web.report_export import CODED_COLUMNS
 from cruscotto.web.values import ValueText
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -62,6 +63,7 @@ templates.env.globals.update(
     csrf_token=csrf_token,
 )
 templates.env.globals["presets"] = PRESETS
+templates.env.globals["coded_columns"] = CODED_COLUMNS  # report cells the catalog words
 templates.env.filters["dimension_name"] = lambda dimension, t: t(f"dimension.{dimension}")
 templates.env.filters["last_day"] = lambda end: end - timedelta(days=1)
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cruscotto.engine import Engine
+from cruscotto.engine import Engine, pipeline_rank
 from cruscotto.web.access import Access
 from cruscotto.web.values import ValueText
 
 
 def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, list[list[str]]]:
     """{dimension: [[value, label], …]} for each dimension the user may filter by, labels in
-    the user's language (a channel's `paid_search` is "Ricerca a pagamento"), sorted by them."""
+    the user's language (a channel's `paid_search` is "Ricerca a pagamento"), sorted by them
+    (stages in pipeline order)."""
     offered: dict[str, list[list[str]]] = {}
     forced = who.forced
     texts = ValueText(who.language)
@@ -29,7 +30,11 @@ def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, l
             members = reps_in_teams(kpis, forced["team"])
             values = [(v, label) for v, label in values if v in members]
         named = [[v, texts.dimension(dimension, label)] for v, label in values]
-        offered[dimension] = sorted(named, key=lambda pair: (pair[1].lower(), pair[0]))
+        if dimension == "stage":  # in the order deals move through them
+            rank = pipeline_rank(kpis.stage_positions())
+            offered[dimension] = sorted(named, key=lambda pair: rank(pair[0]))
+        else:
+            offered[dimension] = sorted(named, key=lambda pair: (pair[1].lower(), pair[0]))
     return offered
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cruscotto.reports.csv_dialect import DEFAULT_DIGITS, DIGITS
 from cruscotto.web.i18n import Formatter
-from cruscotto.web.values import ValueText
+from cruscotto.web.values import VALUE_KINDS, ValueText
 
 # id column → (table, key column, name column) it is named from.
 NAMED_IDS = {
@@ -197,8 +197,9 @@ def csv_table(
     frame: pd.DataFrame, names: dict[str, dict[str, str]], values: ValueText, unit: str
 ) -> tuple[list[str], Iterable[list], list[int | None]]:
     """(header, rows, digits) of an export: every column, headers in the language, each
-    named id followed by its name (ids are for exports, names for people), measured
-    values rounded to the KPI unit's precision and amounts to the cent."""
+    named id followed by its name (ids are for exports, names for people), codes
+    (statuses, channels, reasons…) and yes/no in the language, measured values rounded to
+    the KPI unit's precision and amounts to the cent."""
     columns = [c for c in frame.columns if not c.startswith(INTERNAL_PREFIX)]
     header: list[str] = []
     digits: list[int | None] = []
@@ -218,12 +219,20 @@ def csv_table(
             row: list = []
             for column, value in zip(columns, record, strict=True):
                 value = _plain(value)
-                row.append(value)
+                row.append(_worded(column, value, values))
                 if column in NAMED_IDS:
                     row.append(names.get(column, {}).get(str(value)) if value is not None else None)
             yield row
 
     return header, rows(), digits
+
+
+def _worded(column: str, value, values: ValueText):
+    """A yes/no or a code of a known kind as the reader reads it; anything else as it is
+    (names, ids, numbers, dates: the export keeps them exact)."""
+    if isinstance(value, bool) or (isinstance(value, str) and column in VALUE_KINDS):
+        return values.value(column, value)
+    return value
 
 
 def _digits(column: str, unit: str) -> int | None:

@@ -27,6 +27,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from cruscotto import audit
+from cruscotto.catalog.benchmarks import benchmark_templates
 from cruscotto.catalog.loader import CatalogError
 from cruscotto.catalog.targets import save_target
 from cruscotto.engine import Engine
@@ -39,6 +40,7 @@ from cruscotto.web.permissions import Write, authorize, may
 from cruscotto.web.storage import LANGUAGES, ROLES
 from cruscotto.web.user_admin import UserAdmin
 from cruscotto.web.users import UserError
+from cruscotto.web.values import words
 
 router = APIRouter()
 nav_item("admin", "/admin/settings", "admin.nav", roles=("admin",), order=70)
@@ -52,6 +54,7 @@ SETTINGS = (
     "fiscal_year_start_month",
     "customer_window_months",
     "net_new_window_months",
+    "benchmark_template",
 )
 AUDIT_SHOWN = 200
 
@@ -68,6 +71,7 @@ def settings_view(
     settings: CompanySettings = request.app.state.settings
     return {
         "settings": {key: getattr(settings, key) for key in SETTINGS},
+        "benchmark_templates": [[name, template_name(name, who)] for name in benchmark_templates()],
         "targets": sorted(
             (
                 {
@@ -82,6 +86,12 @@ def settings_view(
             key=lambda k: k["name"].lower(),
         ),
     }
+
+
+def template_name(name: str, who: Access) -> str:
+    key = f"benchmark_template.{name}"
+    said = who.t(key)
+    return said if said != key else words(name)
 
 
 def change_settings(request: Request, write: Write, changes: dict[str, Any]) -> dict:

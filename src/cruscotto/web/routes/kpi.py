@@ -1,7 +1,8 @@
 """The KPI page: definition card, comparison, trend, breakdown and the records behind it.
 
 GET /kpi/{id}                 page; GET /api/kpi/{id} the same data as JSON
-GET /api/kpi/{id}/records.csv every record behind the number, as CSV (not for viewers)
+GET /api/kpi/{id}/records.csv every record behind the number, as CSV (not for viewers);
+GET /api/kpi/{id}/records.xlsx the same as XLSX (one route: `records.{format}`)
 GET /api/kpis                 the definitions the user may see
 """
 
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from cruscotto.engine import Engine, Period
+from cruscotto.engine import Engine, Period, pipeline_rank
 from cruscotto.model import table as model_table
 from cruscotto.reports.csv_dialect import CsvDialect, write_csv
 from cruscotto.reports.export import XLSX_MEDIA_TYPE, rows_to_xlsx
@@ -44,6 +45,9 @@ router = APIRouter()
 PAGE_SIZES = (25, 50, 100, 200)
 # The CSV export holds every record behind a number, up to this many.
 CSV_LIMIT = 1_000_000
+# The filters a KPI page offers (those its KPI can be cut by): the overview's, and the
+# stage a deal sits in (in pipeline order).
+KPI_FILTERS = (*OVERVIEW_FILTERS, "stage")
 # Past any real table's size; larger offsets overflow the database's 64-bit integers.
 MAX_OFFSET = 1_000_000_000
 
@@ -92,7 +96,7 @@ def kpi_shell(
         "period_error": problem,
         "grain": grain,
         "filters": who.filters(),
-        "pickers": pickers(kpis, who, [d for d in OVERVIEW_FILTERS if d in kpi.dimensions]),
+        "pickers": pickers(kpis, who, [d for d in KPI_FILTERS if d in kpi.dimensions]),
     }
 
 
@@ -128,7 +132,7 @@ def kpi_page(
         "period": period_dict(current),
         "grain": grain,
         "filters": who.filters(),
-        "pickers": pickers(kpis, who, [d for d in OVERVIEW_FILTERS if d in kpi.dimensions]),
+        "pickers": pickers(kpis, who, [d for d in KPI_FILTERS if d in kpi.dimensions]),
         "not_applicable": who.inapplicable(kpi),
         "compare": None,
         "trend": [],
@@ -154,6 +158,10 @@ def kpi_page(
     if dimension is not None:
         labels = dict(kpis.dimension_values(dimension))
         values = ValueText(who.language)
+        parts = kpis.breakdown(kpi.id, current, dimension, filters)
+        if dimension == "stage":  # the order deals move in, not by size
+            rank = pipeline_rank(kpis.stage_positions())
+            parts = sorted(parts, key=lambda part: rank(part[0]))
         data["breakdown"] = {
             "dimension": dimension,
             "rows": [
@@ -164,7 +172,7 @@ def kpi_page(
                     else None,
                     **result_dict(r),
                 }
-                for key, r in kpis.breakdown(kpi.id, current, dimension, filters)
+                for key, r in parts
             ],
         }
     if who.can_see_records:
@@ -243,9 +251,13 @@ def not_listed(
     return everyone - listed
 
 
-@router.get("/api/kpi/{kpi_id}/records.csv", tags=["kpis"], response_class=StreamingResponse)
-def records_csv(
+RECORD_FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA_TYPE}
+
+
+@router.get("/api/kpi/{kpi_id}/records.{format}", tags=["kpis"], response_class=StreamingResponse)
+def records_export(
     kpi_id: str,
+    format: Literal["csv", "xlsx"],
     period: str | None = None,
     grain: str = "month",
     sort: str | None = None,
@@ -253,37 +265,23 @@ def records_csv(
     who: Access = Depends(access),
     kpis: Engine = Depends(engine),
 ) -> StreamingResponse:
-    """Every record behind the KPI's value (same filters and scope as the page), as CSV in
-    the reader's dialect (Italian: `;`, decimal comma, BOM)."""
+    """Every record behind the KPI's value (same filters and scope as the page), in the
+    reader's language: `records.csv` in their dialect (Italian: `;`, decimal comma, BOM),
+    `records.xlsx` with numbers as numbers and times as date cells in the company's time
+    zone; text never run as a formula (cruscotto.safe_cells)."""
     kpi, current, frame = exported_records(kpi_id, period, grain, sort, desc, who, kpis)
     header, rows, digits = csv_table(
-        local_times(frame, kpis, kpi), names_of(kpis, frame), ValueText(who.language), kpi.unit
-    )
-    text = write_csv(header, rows, CsvDialect.for_language(who.language), digits)
-    return attachment(text.encode("utf-8"), "text/csv; charset=utf-8", kpi, current, "csv")
-
-
-@router.get("/api/kpi/{kpi_id}/records.xlsx", tags=["kpis"], response_class=StreamingResponse)
-def records_xlsx(
-    kpi_id: str,
-    period: str | None = None,
-    grain: str = "month",
-    sort: str | None = None,
-    desc: bool = False,
-    who: Access = Depends(access),
-    kpis: Engine = Depends(engine),
-) -> StreamingResponse:
-    """The same records as an XLSX sheet: numbers as numbers, times as date cells in the
-    company's time zone, text never run as a formula (cruscotto.safe_cells)."""
-    kpi, current, frame = exported_records(kpi_id, period, grain, sort, desc, who, kpis)
-    header, rows, digits = csv_table(
-        local_times(frame, kpis, kpi, as_text=False),
+        local_times(frame, kpis, kpi, as_text=format == "csv"),
         names_of(kpis, frame),
         ValueText(who.language),
         kpi.unit,
     )
-    content = rows_to_xlsx(kpi.id, header, rows, digits)
-    return attachment(content, XLSX_MEDIA_TYPE, kpi, current, "xlsx")
+    if format == "csv":
+        content = write_csv(header, rows, CsvDialect.for_language(who.language), digits)
+        content = content.encode("utf-8")
+    else:
+        content = rows_to_xlsx(kpi.id, header, rows, digits)
+    return attachment(content, RECORD_FORMATS[format], kpi, current, format)
 
 
 def exported_records(kpi_id, period, grain, sort, desc, who: Access, kpis: Engine):

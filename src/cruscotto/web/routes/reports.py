@@ -2,6 +2,7 @@
 
 GET /reports                          the list        · GET /api/reports (JSON)
 GET /reports/{name}                   a report page   · GET /api/reports/{name} (JSON)
+GET /reports/{name}/body              the report itself, loaded into its page once computed
 GET /api/reports/{name}/export?format=csv|xlsx[&table=…]   the report as a file
 
 Every route goes through `access`: a rep's reports hold only the rep's deals and leads,
@@ -28,9 +29,10 @@ from cruscotto.web.charts import separators, value_axis
 from cruscotto.web.goals import quota_attainment
 from cruscotto.web.kpis import engine, period_dict, resolve_period
 from cruscotto.web.model_services import deal_score_service
-from cruscotto.web.pages import nav_item, page
+from cruscotto.web.pages import fragment, nav_item, page
 from cruscotto.web.pdf import PDF_MEDIA_TYPE, render_pdf
 from cruscotto.web.pickers import pickers
+from cruscotto.web.report_export import ReportReader
 from cruscotto.web.report_notes import note_texts
 from cruscotto.web.values import ValueText
 
@@ -86,6 +88,16 @@ def may_open(name: str, who: Access) -> bool:
     return who.can_see_records or name in FOR_VIEWERS
 
 
+def require_report(name: str, who: Access) -> None:
+    """404 for a report that does not exist, 403 for one the user may not open."""
+    try:
+        spec(name)
+    except KeyError:
+        raise HTTPException(404, who.t("error.no_report", report=name)) from None
+    if not may_open(name, who):
+        raise HTTPException(403, who.t("error.no_records"))
+
+
 def reports_for(who: Access) -> list[dict]:
     return [
         {
@@ -114,12 +126,7 @@ def run_report(
     scores: DealScores | None = None,
 ) -> Report:
     """The report under the user's scope, or a 4xx that says what was wrong."""
-    try:
-        spec(name)
-    except KeyError:
-        raise HTTPException(404, who.t("error.no_report", report=name)) from None
-    if not may_open(name, who):
-        raise HTTPException(403, who.t("error.no_records"))
+    require_report(name, who)
     options = {"statuses": status, "currencies": currency} if name == "leaderboard" else {}
     if name == "forecast":
         options = {"scores": scores}
@@ -163,12 +170,49 @@ def report_page_view(
         return data
 
 
+def report_shell(
+    name: str,
+    period: str | None = None,
+    who: Access = Depends(access),
+    kpis: Engine = Depends(engine),
+) -> dict:
+    """What a report page shows at once: its title, exports and filters (the period asked
+    for, or why it cannot be read); the report itself loads into the page afterwards
+    (`report_body`), so the page is never blank while it runs."""
+    require_report(name, who)
+    chosen, problem = None, None
+    try:
+        chosen = report_period(period, kpis, who)
+    except HTTPException as error:
+        if error.status_code != 400:
+            raise
+        problem = str(error.detail)
+    options = {}
+    if name == "leaderboard":
+        deals = kpis.table("opportunities")
+        found = kpis.execute(deals.select("currency").distinct())["currency"]
+        options = {
+            "status": list(OPPORTUNITY_STATUSES),
+            "currency": sorted(c for c in found if isinstance(c, str)),
+        }
+    return {
+        "report": name,
+        "deferred": True,
+        "charted": name in CHARTS or name in HISTORY_CHARTS,
+        "period": period_dict(chosen) | {"label": chosen.label} if chosen else None,
+        "period_error": problem,
+        "pickers": pickers(kpis, who, REPORT_FILTERS[name]),
+        "can_export": who.can_export,
+        "options": options,
+    }
+
+
 @page(
     router,
     "/reports/{name}",
     "reports/report.html",
     name="report",
-    shell=report_page_view,
+    shell=report_shell,
     tags=["reports"],
 )
 def report_view(
@@ -222,6 +266,16 @@ def report_view(
     return data
 
 
+fragment(
+    router,
+    "/reports/{name}/body",
+    "reports/_report_body.html",
+    report_page_view,
+    name="report_body",
+    page_path="/reports/{name}",
+)
+
+
 @router.get("/api/reports/{name}/export", tags=["reports"])
 def report_export(
     request: Request,
@@ -247,12 +301,13 @@ def report_export(
     scores = scores_for(name, who, service, kpis)
     result = run_report(name, period, status, currency, who, kpis, scores)
     filename = f"{name}-{result.period.label}"
+    reader = ReportReader(who, kpis.catalog)
     if format == "xlsx":
-        content, media_type = to_xlsx(result), XLSX_MEDIA_TYPE
+        content, media_type = to_xlsx(result, reader), XLSX_MEDIA_TYPE
     else:
         try:
             dialect = CsvDialect.for_language(who.language)
-            content = to_csv(result, table, dialect).encode("utf-8")
+            content = to_csv(result, table, dialect, reader).encode("utf-8")
         except KeyError as exc:
             raise HTTPException(400, str(exc).strip('"')) from None
         media_type, filename = CSV_MEDIA_TYPE, f"{filename}-{table}" if table else filename
