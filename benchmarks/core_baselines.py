@@ -10,7 +10,7 @@ would write it, and must give the engine's numbers:
   * a hand-written DuckDB SQL floor: one fused query per source and date (five in all),
     `GROUP BY GROUPING SETS ((month), (month, rep))`, exchange rates by `ASOF JOIN`.
 
-Money is converted as the engine converts it (engine/currency.py): at the rate of the
+Money is converted as the engine converts it (engine/rules/currency.py): at the rate of the
 record's local calendar day in the company's time zone, or the latest earlier one. A
 deal closed at 23:30 UTC on 31 May is 1 June in Rome and takes 1 June's rate.
 

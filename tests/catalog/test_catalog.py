@@ -5,8 +5,8 @@ import pytest
 from cruscotto.catalog import CatalogError, Derived, Function, load_catalog
 from cruscotto.catalog.definition import LANGUAGES
 from cruscotto.catalog.loader import parse_definition
-from cruscotto.engine import dimensions
-from cruscotto.engine.registry import REGISTRY
+from cruscotto.engine.functions.registry import REGISTRY
+from cruscotto.engine.rules import dimensions
 
 CATALOG = load_catalog()
 

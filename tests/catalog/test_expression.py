@@ -3,7 +3,7 @@
 import pytest
 
 from cruscotto.catalog.expression import ExpressionError, parse
-from cruscotto.engine.computations import combine
+from cruscotto.engine.declared.computations import combine
 
 
 def test_names_are_collected():

@@ -1,4 +1,4 @@
-"""One (table, dimension) → column rule (engine/dimensions.py) for every kind of KPI.
+"""One (table, dimension) → column rule (engine/rules/dimensions.py) for every kind of KPI.
 
 Declared KPIs, reports and records cut a table through `records_of`/`filtered_view`;
 KPI functions through `KpiScope.table`. Before issue 9 the two disagreed on 31 pairs —
@@ -13,9 +13,9 @@ import datetime as dt
 import pytest
 
 from cruscotto.catalog import DIMENSIONS
-from cruscotto.engine import dimensions
-from cruscotto.engine.kpi_scope import GROUP, FilterError, KpiScope
-from cruscotto.engine.records import records_of
+from cruscotto.engine.functions.kpi_scope import GROUP, FilterError, KpiScope
+from cruscotto.engine.rules import dimensions
+from cruscotto.engine.rules.records import records_of
 from cruscotto.model.tables import TABLES
 from tests.engine.conftest import loaded_engine
 from tests.engine.fixtures import account, load, rep

@@ -14,10 +14,10 @@ from dataclasses import replace
 import pytest
 
 from cruscotto.catalog import load_catalog
-from cruscotto.engine.period import Period
-from cruscotto.engine.registry import REGISTRY
-from cruscotto.engine.scope import Scope
-from cruscotto.engine.scope_runner import has_data, run_per_value, scope_for
+from cruscotto.engine.functions.registry import REGISTRY
+from cruscotto.engine.functions.scope_runner import has_data, run_per_value, scope_for
+from cruscotto.engine.question.period import Period
+from cruscotto.engine.question.scope import Scope
 from tests.engine.fixtures import flat
 
 PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 1))  # two whole months

@@ -1,5 +1,5 @@
 """Customers acquired, upsell, cross-sell, net new revenue and repeat purchase value
-(engine/purchase_kpis.py), computed by hand on a small company, for a period, a trend and
+(engine/functions/purchase_kpis.py), computed by hand on a small company, for a period, a trend and
 a breakdown, on DuckDB and PostgreSQL.
 
 The company (base currency EUR, Europe/Rome; every invoice at 12:00 UTC; USD is worth

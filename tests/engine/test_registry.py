@@ -9,8 +9,8 @@ import pytest
 
 from cruscotto.catalog import Catalog, CatalogError, load_catalog
 from cruscotto.engine import Engine
-from cruscotto.engine.registry import REGISTRY, RegistrationError, computes
-from cruscotto.engine.result import Measured
+from cruscotto.engine.functions.registry import REGISTRY, RegistrationError, computes
+from cruscotto.engine.question.result import Measured
 
 
 def _misspelt_catalog() -> Catalog:

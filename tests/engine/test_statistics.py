@@ -2,7 +2,7 @@
 
 import pytest
 
-from cruscotto.engine.statistics import status, wilson_interval
+from cruscotto.engine.question.statistics import status, wilson_interval
 
 
 def test_wilson_for_the_seed_example():
@@ -61,7 +61,7 @@ def test_unfinished_and_small_samples_get_no_verdict(situation, expected):
 
 
 def test_sample_aware_ranking_uses_the_low_end_of_the_interval():
-    from cruscotto.engine.statistics import rank_value
+    from cruscotto.engine.question.statistics import rank_value
 
     # 2 of 2 won: Wilson [0.342, 1]; 40 of 50: [0.670, 0.888] → 40 of 50 ranks first.
     two_of_two = rank_value(1.0, wilson_interval(2, 2)[0])

@@ -17,10 +17,10 @@ import datetime as dt
 
 import pytest
 
-from cruscotto.engine.period import Period
-from cruscotto.engine.registry import REGISTRY
-from cruscotto.engine.scope import Scope
-from cruscotto.engine.scope_runner import computed, scope_for
+from cruscotto.engine.functions.registry import REGISTRY
+from cruscotto.engine.functions.scope_runner import computed, scope_for
+from cruscotto.engine.question.period import Period
+from cruscotto.engine.question.scope import Scope
 from tests.engine.fixtures import flat
 
 PERIODS = {

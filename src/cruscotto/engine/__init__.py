@@ -7,21 +7,21 @@ and nothing from its modules; the import-linter contract in .importlinter checks
 """
 
 from cruscotto.engine.engine import Engine
-from cruscotto.engine.errors import (
+from cruscotto.engine.question.errors import (
     CurrencyError,
     DimensionError,
     EngineError,
     PeriodError,
     QueryTimeout,
 )
-from cruscotto.engine.kinds import ADDITIVE, KINDS, is_sampled, kpi_kind
-from cruscotto.engine.period import GRAINS, Period
-from cruscotto.engine.records import clean_filters, filterable
-from cruscotto.engine.result import KpiResult
-from cruscotto.engine.scope import Filters
-from cruscotto.engine.stages import in_pipeline_order, pipeline_rank, stage_positions_in
-from cruscotto.engine.statistics import forecast_accuracy, wilson_interval
-from cruscotto.engine.timebounds import utc_instant
+from cruscotto.engine.question.kinds import ADDITIVE, KINDS, is_sampled, kpi_kind
+from cruscotto.engine.question.period import GRAINS, Period
+from cruscotto.engine.question.result import KpiResult
+from cruscotto.engine.question.scope import Filters
+from cruscotto.engine.question.statistics import forecast_accuracy, wilson_interval
+from cruscotto.engine.question.timebounds import utc_instant
+from cruscotto.engine.rules.records import clean_filters, filterable
+from cruscotto.engine.rules.stages import in_pipeline_order, pipeline_rank, stage_positions_in
 
 __all__ = [
     "ADDITIVE",
@@ -49,4 +49,4 @@ __all__ = [
 ]
 
 # The customer, operations, marketing and profitability functions register themselves.
-from cruscotto.engine import scoped_functions as _scoped_functions  # noqa: E402, F401
+from cruscotto.engine.functions import scoped_functions as _scoped_functions  # noqa: E402, F401

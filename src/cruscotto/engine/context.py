@@ -18,10 +18,10 @@ from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 
 if TYPE_CHECKING:
-    from cruscotto.engine.currency import CurrencyConverter
-    from cruscotto.engine.period import Period
-    from cruscotto.engine.result import Results
-    from cruscotto.engine.scope import Scope
+    from cruscotto.engine.question.period import Period
+    from cruscotto.engine.question.result import Results
+    from cruscotto.engine.question.scope import Scope
+    from cruscotto.engine.rules.currency import CurrencyConverter
 
 
 class EngineContext(Protocol):

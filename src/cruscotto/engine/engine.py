@@ -24,19 +24,20 @@ from cruscotto.catalog import (
 )
 from cruscotto.catalog.definition import DIMENSIONS
 from cruscotto.catalog.expression import parse
-from cruscotto.engine import dimensions, registry, stages
-from cruscotto.engine import records as record_rules
-from cruscotto.engine.aggregate import aggregate, filtered_view
-from cruscotto.engine.computations import assemble_all, compute, measures_of
-from cruscotto.engine.currency import CurrencyConverter
-from cruscotto.engine.errors import QueryTimeout
-from cruscotto.engine.kinds import is_sampled
-from cruscotto.engine.period import Period
-from cruscotto.engine.result import KpiResult, Measured, Results
-from cruscotto.engine.rows import compile_row
-from cruscotto.engine.scope import TOTAL, Filters, Scope
-from cruscotto.engine.statistics import rank_value, status, wilson_interval
-from cruscotto.engine.timebounds import as_utc, local_day, utc_instant
+from cruscotto.engine.declared.aggregate import aggregate, filtered_view
+from cruscotto.engine.declared.computations import assemble_all, compute, measures_of
+from cruscotto.engine.functions import registry
+from cruscotto.engine.question.errors import QueryTimeout
+from cruscotto.engine.question.kinds import is_sampled
+from cruscotto.engine.question.period import Period
+from cruscotto.engine.question.result import KpiResult, Measured, Results
+from cruscotto.engine.question.scope import TOTAL, Filters, Scope
+from cruscotto.engine.question.statistics import rank_value, status, wilson_interval
+from cruscotto.engine.question.timebounds import as_utc, local_day, utc_instant
+from cruscotto.engine.rules import dimensions, stages
+from cruscotto.engine.rules import records as record_rules
+from cruscotto.engine.rules.currency import CurrencyConverter
+from cruscotto.engine.rules.rows import compile_row
 from cruscotto.model import table as model_table
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import QueryTimeout as WarehouseTimeout
@@ -318,13 +319,13 @@ class Engine:
         return sorted(pairs.items(), key=lambda pair: (pair[1].lower(), pair[0]))
 
     # -- records under the KPI rules, for reports and other features ----------------------
-    # (engine/records.py: each takes the engine first, so it serves as a method too)
+    # (engine/rules/records.py: each takes the engine first, so it serves as a method too)
 
     records_of = record_rules.records_of
     in_base_currency = record_rules.in_base_currency
     in_period = record_rules.in_period
     period_label = record_rules.period_label
-    stage_positions = stages.stage_positions  # stages in pipeline order (engine/stages.py)
+    stage_positions = stages.stage_positions  # stages in pipeline order (engine/rules/stages.py)
 
     # -- helpers the KPI types and the interfaces share ----------------------------------
 

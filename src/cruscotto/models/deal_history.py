@@ -83,7 +83,7 @@ def load_deal_history(engine: Engine) -> DealHistory:
 
 
 def stage_order(history: DealHistory) -> dict[str, float]:
-    """Each stage's place in the pipeline (the engine's one rule, cruscotto.engine.stages),
+    """Each stage's place in the pipeline (the engine's one rule, cruscotto.engine.rules.stages),
     over this history: the model tells a step back (a regression) from a step forward by it."""
     stages = history.stage_history.reindex(columns=["opportunity_id", "stage", "entered_at"])
     deals = history.deals.reindex(columns=["stage", "status"])

@@ -10,7 +10,10 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import (
+from cruscotto.engine.functions.finance import invoiced
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope, remembered
+from cruscotto.engine.functions.measured import Measured, as_float, computes, divide, rate
+from cruscotto.engine.rules.customer_base import (
     NO_MOVEMENT,
     CustomerMovement,
     add_months,
@@ -19,17 +22,14 @@ from cruscotto.engine.customer_base import (
     customers_between,
     customers_by_account,
 )
-from cruscotto.engine.finance import invoiced
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
-from cruscotto.engine.measured import Measured, as_float, computes, divide, rate
-from cruscotto.engine.parts import (
+from cruscotto.engine.rules.parts import (
     Part,
     customers_in_parts,
     groups_per_part,
     parts_table,
     rows_per_part,
 )
-from cruscotto.engine.recurring_revenue import (
+from cruscotto.engine.rules.recurring_revenue import (
     MrrMovement,
     mrr_by_account_movement,
     mrr_movement_per_group,
@@ -245,7 +245,9 @@ def clv(scope: KpiScope) -> Measured:
 
 def _clv_to_cac_per_group(scope: KpiScope) -> dict[Any, Measured]:
     """CLV ÷ CAC of each group of a breakdown ({TOTAL: …} when not broken down)."""
-    from cruscotto.engine.marketing_kpis import cac_by_group  # one module per area; no cycle
+    from cruscotto.engine.functions.marketing_kpis import (
+        cac_by_group,  # one module per area; no cycle
+    )
 
     lifetime, acquisition = _clv_per_group(scope), cac_by_group(scope)
     return {
@@ -286,7 +288,9 @@ def _clv_to_cac_of(lifetime: Measured | None, acquisition: Measured | None) -> M
 
 @computes("clv_to_cac", records=invoices_of_year, grouped=_clv_to_cac_per_group)
 def clv_to_cac(scope: KpiScope) -> Measured:
-    from cruscotto.engine.marketing_kpis import cac  # one module per area; no cycle at import
+    from cruscotto.engine.functions.marketing_kpis import (
+        cac,  # one module per area; no cycle at import
+    )
 
     return _clv_to_cac_of(clv(scope), cac(scope))
 

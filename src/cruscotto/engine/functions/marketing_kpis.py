@@ -14,12 +14,12 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import first_purchases_by_group, first_purchases_per_part
-from cruscotto.engine.finance import months_window, pnl_per_window
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope, remembered
-from cruscotto.engine.measured import Measured, as_float, computes, divide, known_total
-from cruscotto.engine.parts import parts_table, rows_per_part
-from cruscotto.engine.timebounds import local_day
+from cruscotto.engine.functions.finance import months_window, pnl_per_window
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope, remembered
+from cruscotto.engine.functions.measured import Measured, as_float, computes, divide, known_total
+from cruscotto.engine.question.timebounds import local_day
+from cruscotto.engine.rules.customer_base import first_purchases_by_group, first_purchases_per_part
+from cruscotto.engine.rules.parts import parts_table, rows_per_part
 
 CAMPAIGN_DIMENSIONS = ("channel", "campaign")
 

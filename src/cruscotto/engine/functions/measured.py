@@ -1,8 +1,8 @@
 """What a KPI function returns, and the arithmetic its results share.
 
-A function computes one KPI for a `KpiScope` and returns a `Measured` (engine/result.py);
+A function computes one KPI for a `KpiScope` and returns a `Measured` (engine/question/result.py);
 the engine adds the KPI id, period, unit and status to make the public `KpiResult`. It
-is registered with `@computes` in the one registry (engine/registry.py).
+is registered with `@computes` in the one registry (engine/functions/registry.py).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope, Part
-from cruscotto.engine.registry import computes
-from cruscotto.engine.result import Measured
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope, Part
+from cruscotto.engine.functions.registry import computes
+from cruscotto.engine.question.result import Measured
 
 __all__ = [
     "Z_95",

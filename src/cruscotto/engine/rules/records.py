@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine import dimensions
-from cruscotto.engine.currency import RATE
-from cruscotto.engine.errors import DimensionError
-from cruscotto.engine.period import Period
-from cruscotto.engine.rows import joined_name, source_view
-from cruscotto.engine.scope import Filters
-from cruscotto.engine.timebounds import bound
+from cruscotto.engine.question.errors import DimensionError
+from cruscotto.engine.question.period import Period
+from cruscotto.engine.question.scope import Filters
+from cruscotto.engine.question.timebounds import bound
+from cruscotto.engine.rules import dimensions
+from cruscotto.engine.rules.currency import RATE
+from cruscotto.engine.rules.rows import joined_name, source_view
 from cruscotto.model import table as model_table
 
 if TYPE_CHECKING:

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine import dimensions
-from cruscotto.engine.currency import CurrencyConverter
-from cruscotto.engine.errors import DimensionError
-from cruscotto.engine.rows import joined_name, source_view
+from cruscotto.engine.question.errors import DimensionError
+from cruscotto.engine.rules import dimensions
+from cruscotto.engine.rules.currency import CurrencyConverter
+from cruscotto.engine.rules.rows import joined_name, source_view
 from cruscotto.settings import CompanySettings
 from cruscotto.warehouse import Warehouse
 

@@ -22,8 +22,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cruscotto.engine.errors import CurrencyError
-from cruscotto.engine.timebounds import local_date
+from cruscotto.engine.question.errors import CurrencyError
+from cruscotto.engine.question.timebounds import local_date
 from cruscotto.warehouse import Warehouse
 
 RATE = "fx__rate"

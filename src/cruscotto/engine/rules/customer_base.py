@@ -1,6 +1,6 @@
 """The customer base of a scope (filters, breakdown) and how it moved in a period.
 
-Who is a customer on a day is the one rule of `cruscotto.engine.customers` (an active
+Who is a customer on a day is the one rule of `cruscotto.engine.rules.customers` (an active
 contract, or else an invoice in the trailing months, judged per account).
 
 The base "at the start" of a period is the one on the last day before the period, and
@@ -18,8 +18,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customers import covers, customer_spans
-from cruscotto.engine.kpi_scope import KpiScope, remembered
+from cruscotto.engine.functions.kpi_scope import KpiScope, remembered
+from cruscotto.engine.rules.customers import covers, customer_spans
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

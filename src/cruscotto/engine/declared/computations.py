@@ -1,7 +1,7 @@
 """The KPI types, implemented once each: simple measures, ratios, snapshots, derived.
 
 Each returns {group key: Measured}; the engine turns those into KpiResults (intervals,
-status, maturing). KPI functions (engine/registry.py) return the same shape.
+status, maturing). KPI functions (engine/functions/registry.py) return the same shape.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import ibis
 
 from cruscotto.catalog.definition import Derived, Function, Measure, Ratio, Simple, Snapshot
 from cruscotto.catalog.expression import Semantics, evaluate, parse
-from cruscotto.engine import dimensions, registry
-from cruscotto.engine.aggregate import (
+from cruscotto.engine.declared.aggregate import (
     KEY,
     MISSING_RATES,
     ZERO_WHEN_EMPTY,
@@ -24,10 +23,12 @@ from cruscotto.engine.aggregate import (
     missing_rates,
     python_number,
 )
-from cruscotto.engine.result import Measured, Results
-from cruscotto.engine.rows import compile_row, joined_name, referenced
-from cruscotto.engine.scope import TOTAL, Scope
-from cruscotto.engine.timebounds import utc_instant
+from cruscotto.engine.functions import registry
+from cruscotto.engine.question.result import Measured, Results
+from cruscotto.engine.question.scope import TOTAL, Scope
+from cruscotto.engine.question.timebounds import utc_instant
+from cruscotto.engine.rules import dimensions
+from cruscotto.engine.rules.rows import compile_row, joined_name, referenced
 
 if TYPE_CHECKING:
     from cruscotto.engine.context import EngineContext

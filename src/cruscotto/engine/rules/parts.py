@@ -18,9 +18,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import spans
-from cruscotto.engine.customers import covers
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope, Part
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope, Part
+from cruscotto.engine.rules.customer_base import spans
+from cruscotto.engine.rules.customers import covers
 
 # A bound of a part's window, from the part's [start, end): a local day, or a UTC timestamp
 # as `KpiScope.utc` gives.

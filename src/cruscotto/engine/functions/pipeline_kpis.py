@@ -14,10 +14,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine import statistics
-from cruscotto.engine.errors import PeriodError
-from cruscotto.engine.kpi_scope import GROUP, TOTAL, KpiScope, Part
-from cruscotto.engine.measured import (
+from cruscotto.engine.functions.kpi_scope import GROUP, TOTAL, KpiScope, Part
+from cruscotto.engine.functions.measured import (
     Measured,
     as_float,
     computes,
@@ -26,7 +24,9 @@ from cruscotto.engine.measured import (
     known_total,
     rate,
 )
-from cruscotto.engine.period import Period
+from cruscotto.engine.question import statistics
+from cruscotto.engine.question.errors import PeriodError
+from cruscotto.engine.question.period import Period
 
 # -- system touches --------------------------------------------------------------------
 

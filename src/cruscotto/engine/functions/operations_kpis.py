@@ -8,9 +8,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope
-from cruscotto.engine.measured import Measured, computes, computes_summed, divide, rate
-from cruscotto.engine.timebounds import local_date, local_day
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope
+from cruscotto.engine.functions.measured import Measured, computes, computes_summed, divide, rate
+from cruscotto.engine.question.timebounds import local_date, local_day
 
 
 def task_outcomes(scope: KpiScope) -> ir.Table:

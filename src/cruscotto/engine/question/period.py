@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
-from cruscotto.engine.errors import PeriodError
+from cruscotto.engine.question.errors import PeriodError
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 

@@ -23,7 +23,7 @@ Which record a dimension is read from, where a table could reach several:
 from __future__ import annotations
 
 from cruscotto.catalog.relations import has_column, relations
-from cruscotto.engine.errors import DimensionError
+from cruscotto.engine.question.errors import DimensionError
 
 # The person a record belongs to, its own column or else its deal's or account's owner.
 PERSON_COLUMNS = ("owner_id", "rep_id", "agent_id", "assignee_id", "person_id")

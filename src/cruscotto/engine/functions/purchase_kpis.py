@@ -15,16 +15,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import (
-    company_first_purchases,
-    first_purchases,
-    first_purchases_by_group,
-    first_purchases_per_part,
-)
-from cruscotto.engine.customers import second_product_since, upsold_since
-from cruscotto.engine.finance import invoiced
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope, Part
-from cruscotto.engine.measured import (
+from cruscotto.engine.functions.finance import invoiced
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope, Part
+from cruscotto.engine.functions.measured import (
     Measured,
     as_float,
     computes,
@@ -32,7 +25,14 @@ from cruscotto.engine.measured import (
     divide,
     rate,
 )
-from cruscotto.engine.parts import customers_in_parts, groups_per_part, parts_table
+from cruscotto.engine.rules.customer_base import (
+    company_first_purchases,
+    first_purchases,
+    first_purchases_by_group,
+    first_purchases_per_part,
+)
+from cruscotto.engine.rules.customers import second_product_since, upsold_since
+from cruscotto.engine.rules.parts import customers_in_parts, groups_per_part, parts_table
 
 # -- customers acquired ------------------------------------------------------------------
 

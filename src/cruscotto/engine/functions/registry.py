@@ -18,19 +18,19 @@ import ibis.expr.types as ir
 
 from cruscotto.catalog import Catalog, CatalogError
 from cruscotto.catalog.definition import Function
-from cruscotto.engine.kpi_scope import KpiScope
-from cruscotto.engine.scope import Scope
-from cruscotto.engine.scope_runner import (
+from cruscotto.engine.functions.kpi_scope import KpiScope
+from cruscotto.engine.functions.scope_runner import (
     GroupedFunction,
     KpiFunction,
     TrendFunction,
     run_grouped,
     scope_for,
 )
+from cruscotto.engine.question.scope import Scope
 
 if TYPE_CHECKING:
     from cruscotto.engine.context import EngineContext
-    from cruscotto.engine.result import Results
+    from cruscotto.engine.question.result import Results
 
 # The records behind a value (the drill-down).
 ScopeRecords = Callable[[KpiScope], ir.Table]

@@ -13,10 +13,10 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from cruscotto.engine.customer_base import add_months
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope
-from cruscotto.engine.measured import Measured, as_float, computes, divide
-from cruscotto.engine.parts import parts_table, rows_per_part
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope
+from cruscotto.engine.functions.measured import Measured, as_float, computes, divide
+from cruscotto.engine.rules.customer_base import add_months
+from cruscotto.engine.rules.parts import parts_table, rows_per_part
 
 # EV/EBITDA multiples for B2B service SMEs (seed 000: "tra 6 e 10 volte l'EBITDA").
 EV_MULTIPLE_LOW = 6.0

@@ -20,8 +20,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customers import active_contracts
-from cruscotto.engine.kpi_scope import KpiScope, remembered
+from cruscotto.engine.functions.kpi_scope import KpiScope, remembered
+from cruscotto.engine.rules.customers import active_contracts
 
 
 def mrr_by_account(scope: KpiScope, day: dt.date, rate_day: dt.date) -> ir.Table:

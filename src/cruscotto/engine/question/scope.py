@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cruscotto.engine.period import Period
+from cruscotto.engine.question.period import Period
 
 Filters = Mapping[str, Sequence[str]]
 

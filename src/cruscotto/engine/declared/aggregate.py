@@ -18,10 +18,16 @@ import numpy as np
 import pandas as pd
 
 from cruscotto.catalog.definition import Measure
-from cruscotto.engine import dimensions
-from cruscotto.engine.rows import column_type, compile_row, joined_name, referenced, source_view
-from cruscotto.engine.scope import TOTAL, Scope
-from cruscotto.engine.timebounds import bound
+from cruscotto.engine.question.scope import TOTAL, Scope
+from cruscotto.engine.question.timebounds import bound
+from cruscotto.engine.rules import dimensions
+from cruscotto.engine.rules.rows import (
+    column_type,
+    compile_row,
+    joined_name,
+    referenced,
+    source_view,
+)
 
 if TYPE_CHECKING:
     from cruscotto.engine.context import EngineContext

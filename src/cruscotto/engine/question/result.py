@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from cruscotto.engine.period import Period
+from cruscotto.engine.question.period import Period
 
 
 @dataclass

@@ -27,11 +27,11 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.customers import active_contracts
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope
-from cruscotto.engine.measured import Measured, as_float, computes, divide
-from cruscotto.engine.parts import Part, customers_in_parts, groups_per_part, parts_table
-from cruscotto.engine.service_kpis import COMPLAINT_CATEGORY, sla_outcome
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope
+from cruscotto.engine.functions.measured import Measured, as_float, computes, divide
+from cruscotto.engine.functions.service_kpis import COMPLAINT_CATEGORY, sla_outcome
+from cruscotto.engine.rules.customers import active_contracts
+from cruscotto.engine.rules.parts import Part, customers_in_parts, groups_per_part, parts_table
 
 WEIGHTS = {"engagement": 0.3, "satisfaction": 0.3, "service": 0.2, "contract": 0.2}
 AT_RISK_BELOW = 50.0

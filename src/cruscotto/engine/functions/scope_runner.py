@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from cruscotto.engine.kpi_scope import KpiScope
-from cruscotto.engine.result import Measured, Results
-from cruscotto.engine.scope import TOTAL, Scope
+from cruscotto.engine.functions.kpi_scope import KpiScope
+from cruscotto.engine.question.result import Measured, Results
+from cruscotto.engine.question.scope import TOTAL, Scope
 
 if TYPE_CHECKING:
     from cruscotto.engine.context import EngineContext

@@ -12,8 +12,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from cruscotto.engine.kpi_scope import TOTAL, KpiScope
-from cruscotto.engine.measured import Z_95, Measured, computes, rate
+from cruscotto.engine.functions.kpi_scope import TOTAL, KpiScope
+from cruscotto.engine.functions.measured import Z_95, Measured, computes, rate
 
 PROMOTER_MIN = 9  # NPS bands (Reichheld 2003; seed 002): 9–10 promoters,
 DETRACTOR_MAX = 6  # 7–8 passives, 0–6 detractors.
