@@ -72,7 +72,8 @@ def test_the_forecast_shows_the_learned_probability_and_its_factors(client, trai
     assert demo_factors  # the demo is what this company's outcomes hang on
     assert all((f["effect"] > 0) == (f["value"] > 0) for f in demo_factors)
     assert any(n["key"] == "model_model_better" for n in forecast["notes"])
-    html = client["manager"].get("/reports/forecast?lang=it").text
+    # The report loads into its page from /reports/forecast/body (the page shows at once).
+    html = client["manager"].get("/reports/forecast/body?lang=it").text
     assert 'data-feature="activities_demo"' in html
 
 

@@ -91,7 +91,7 @@ def test_xlsx_file(db, tmp_path):
     result = _run(db, "leaderboard", "--period", "2026-03", "--format", "xlsx", "-o", str(out))
     assert result.exit_code == 0, result.output
     workbook = load_workbook(out)
-    assert workbook.sheetnames == ["reps", "stages", "deals", "about"]
+    assert workbook.sheetnames == ["reps", "stages", "deals", "About"]
     assert workbook["reps"]["B2"].value == "Anna"  # 8,000 won ranks her first
 
 
