@@ -235,22 +235,55 @@ def test_every_report_page_renders(client, report):
     assert "cdn" not in response.text.lower()
 
 
+def _too_slow(*args, **kwargs):
+    raise AssertionError("the page must not run the report")
+
+
 def test_a_report_page_shows_at_once_and_loads_the_report_into_it(client, monkeypatch):
     """The page is its title and filters, with a placeholder the report loads into: it
     never waits on the report (here one that would fail) to show something."""
     from cruscotto.web.routes import reports as report_routes
 
-    def too_slow(*args, **kwargs):
-        raise AssertionError("the page must not run the report")
-
     with monkeypatch.context() as patch:
-        patch.setattr(report_routes, "run_report", too_slow)
+        patch.setattr(report_routes, "run_report", _too_slow)
         page = client["admin"].get("/reports/lost?period=2026-03")
     assert page.status_code == 200 and 'id="report-title"' in page.text
     assert 'id="report-body"' in page.text and 'aria-busy="true"' in page.text
     body = client["admin"].get("/reports/lost/body?period=2026-03&part=body")
     assert body.status_code == 200 and 'id="table-deals"' in body.text
     assert "March 2026" in body.text  # the period the report covers, in words
+
+
+# The period each report shows when none is asked for, worked out from today 2026-04-15:
+# the last complete month (March); the forecast's six months from this one (April to
+# September); conversion's last month whose leads have had the 90 days of the lead
+# conversion rate's maturity (January ends Feb 1, +90 days is May 2, past today;
+# December's cohort matured on Apr 1).
+DEFAULT_PERIODS = {
+    "lost": ("2026-03", "2026-03-01", "2026-03-31"),
+    "leaderboard": ("2026-03", "2026-03-01", "2026-03-31"),
+    "summary": ("2026-03", "2026-03-01", "2026-03-31"),
+    "forecast": ("2026-04-01..2026-09-30", "2026-04-01", "2026-09-30"),
+    "conversion": ("2025-12", "2025-12-01", "2025-12-31"),
+}
+
+
+@pytest.mark.parametrize("report", sorted(DEFAULT_PERIODS))
+def test_a_report_page_shows_its_default_period_before_the_report_runs(client, monkeypatch, report):
+    """Opened without a period, the page's picker and date fields show the period the
+    report will cover at once (they were empty until the report arrived)."""
+    from cruscotto.web.routes import reports as report_routes
+
+    label, first, last = DEFAULT_PERIODS[report]
+    with monkeypatch.context() as patch:
+        patch.setattr(report_routes, "run_report", _too_slow)
+        page = client["admin"].get(f"/reports/{report}")
+    assert page.status_code == 200, page.text
+    assert f'<option value="{label}" selected>' in page.text
+    assert f'name="from" value="{first}"' in page.text
+    assert f'name="to" value="{last}"' in page.text
+    # The report, once run, covers that period.
+    assert client["admin"].get(f"/api/reports/{report}").json()["period"]["label"] == label
 
 
 def test_pages_speak_the_users_language(client):

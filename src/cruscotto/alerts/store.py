@@ -139,11 +139,8 @@ def ensure_tables(warehouse: Warehouse) -> None:
 
 
 def app_table(warehouse: Warehouse, declared: Table) -> ibis.Table:
-    """An app table (created if missing), read under the connection's lock: the
-    scheduler's thread and the web's share one DuckDB connection."""
-    warehouse.ensure_tables([declared])
-    with warehouse.lock:
-        return warehouse.con.table(declared.name)
+    """An app table (created if missing): `Warehouse.app_table`."""
+    return warehouse.app_table(declared)
 
 
 def append(warehouse: Warehouse, declared: Table, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -89,6 +89,7 @@ def _add_new_columns(warehouse: Warehouse, declared: Table) -> None:
             result = warehouse.con.raw_sql(statement.sql(dialect=warehouse.con.dialect))
             if warehouse.engine == "postgres":
                 result.close()
+            warehouse.app_columns_changed()
 
 
 _SQL_TYPES = {"int": "BIGINT", "string": "TEXT", "bool": "BOOLEAN", "timestamp": "TIMESTAMP"}

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cruscotto.engine import Engine, Filters, Period
-from cruscotto.reports.conversion import conversion_by_source
+from cruscotto.reports.conversion import conversion_by_source, matured_default
 from cruscotto.reports.export import to_csv, to_xlsx
-from cruscotto.reports.forecast import sales_forecast
+from cruscotto.reports.forecast import forecast_default, sales_forecast
 from cruscotto.reports.leaderboard import sales_leaderboard
 from cruscotto.reports.lost import lost_opportunities
+from cruscotto.reports.periods import last_complete_month_of
 from cruscotto.reports.report import Column, Report, ReportTable
 from cruscotto.reports.summary import executive_summary
 
@@ -29,6 +30,9 @@ class ReportSpec:
     description: str
     build: Callable[..., Report]
     options: tuple[str, ...] = ()  # keyword options beyond period and filters
+    # The period the report shows when none is asked for (its builder's own default):
+    # known before the report runs, so a page can show it at once.
+    default_period: Callable[[Engine], Period] = last_complete_month_of
 
 
 REPORTS: dict[str, ReportSpec] = {
@@ -42,6 +46,7 @@ REPORTS: dict[str, ReportSpec] = {
             "deal; forecast vs actual for past months.",
             sales_forecast,
             options=("scores",),
+            default_period=forecast_default,
         ),
         ReportSpec(
             "conversion",
@@ -49,6 +54,7 @@ REPORTS: dict[str, ReportSpec] = {
             "Per channel: leads, MQL, SQL, opportunities, won, conversion rates with 95% "
             "intervals, cost per lead and per won deal.",
             conversion_by_source,
+            default_period=matured_default,
         ),
         ReportSpec(
             "leaderboard",
@@ -71,6 +77,11 @@ REPORTS: dict[str, ReportSpec] = {
         ),
     )
 }
+
+
+def default_period(engine: Engine, name: str) -> Period:
+    """The period report `name` shows when none is asked for."""
+    return spec(name).default_period(engine)
 
 
 def spec(name: str) -> ReportSpec:
@@ -104,6 +115,7 @@ __all__ = [
     "ReportSpec",
     "ReportTable",
     "build",
+    "default_period",
     "spec",
     "to_csv",
     "to_xlsx",

@@ -37,7 +37,7 @@ def conversion_by_source(
     engine: Engine, period: Period | None = None, filters: Filters | None = None
 ) -> Report:
     lag = maturity_days(engine)
-    chosen, period = period, period or last_matured_month(engine.today, lag)
+    chosen, period = period, period or matured_default(engine)
     leads = scoped(engine, "leads", filters)
     cohort = leads.filter(in_period(leads.created_at, period, engine))
     funnel = engine.execute(
@@ -116,6 +116,11 @@ def conversion_by_source(
         },
         filters={k: list(v) for k, v in (filters or {}).items()},
     )
+
+
+def matured_default(engine: Engine) -> Period:
+    """The report's default period: the last month whose lead cohort has matured."""
+    return last_matured_month(engine.today, maturity_days(engine))
 
 
 def last_matured_month(today: dt.date, lag: int) -> Period:

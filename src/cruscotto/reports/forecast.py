@@ -62,6 +62,11 @@ def default_period(today: dt.date) -> Period:
     return Period(months[0].start, months[-1].end)
 
 
+def forecast_default(engine: Engine) -> Period:
+    """The report's default period: the next `FORECAST_MONTHS` months from today."""
+    return default_period(engine.today)
+
+
 def sales_forecast(
     engine: Engine,
     period: Period | None = None,
@@ -73,7 +78,7 @@ def sales_forecast(
     """Weighted open pipeline by expected close month within `period` (default: the next six
     months), the deals with their factors, the stage win rates used, and forecast vs actual.
     `scores`: the learned close probabilities (None: the stage win rates, said so)."""
-    period = period or default_period(engine.today)
+    period = period or forecast_default(engine)
     months = period.split("month")
     rates = learned_rates(engine, filters)
     weighted = weighted_open_deals(engine, filters, rates)

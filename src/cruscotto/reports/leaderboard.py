@@ -25,7 +25,7 @@ from cruscotto.engine import (
 )
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.reports.deals import CLOSED, deals
-from cruscotto.reports.periods import last_complete_month
+from cruscotto.reports.periods import last_complete_month_of
 from cruscotto.reports.query import count_if, in_period
 from cruscotto.reports.report import Column, Note, Report, ReportTable, local_dates
 
@@ -38,7 +38,7 @@ def sales_leaderboard(
     statuses: Sequence[str] | None = None,
     currencies: Sequence[str] | None = None,
 ) -> Report:
-    period = period or last_complete_month(engine.today)
+    period = period or last_complete_month_of(engine)
     unknown = set(statuses or ()) - set(OPPORTUNITY_STATUSES)
     if unknown:
         raise ValueError(

@@ -11,7 +11,7 @@ from ibis import _
 
 from cruscotto.engine import Engine, Filters, Period, wilson_interval
 from cruscotto.reports.deals import CLOSED, deals
-from cruscotto.reports.periods import last_complete_month, trend_months
+from cruscotto.reports.periods import last_complete_month_of, trend_months
 from cruscotto.reports.query import bucket, count_if, in_period
 from cruscotto.reports.report import Column, Note, Report, ReportTable, local_dates
 
@@ -21,7 +21,7 @@ NOT_GIVEN = "(not given)"
 def lost_opportunities(
     engine: Engine, period: Period | None = None, filters: Filters | None = None
 ) -> Report:
-    period = period or last_complete_month(engine.today)
+    period = period or last_complete_month_of(engine)
     tz = engine.tz
     all_deals = deals(engine, filters)
     closed = all_deals.filter(all_deals.status.isin(CLOSED))

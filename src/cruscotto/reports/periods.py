@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cruscotto.engine import Period
+from cruscotto.engine import Engine, Period
 
 TREND_MONTHS = 12
 
 
 def last_complete_month(today: dt.date) -> Period:
     return Period.of("month", today).previous()
+
+
+def last_complete_month_of(engine: Engine) -> Period:
+    """The default period of most reports: the engine's last complete month."""
+    return last_complete_month(engine.today)
 
 
 def months_from(first: dt.date, count: int) -> list[Period]:

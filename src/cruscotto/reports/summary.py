@@ -12,7 +12,7 @@ import pandas as pd
 
 from cruscotto.catalog.definition import DASHBOARD_AREAS, KpiDefinition
 from cruscotto.engine import Engine, Filters, Period
-from cruscotto.reports.periods import last_complete_month
+from cruscotto.reports.periods import last_complete_month_of
 from cruscotto.reports.query import clean_filters
 from cruscotto.reports.report import Column, Note, Report, ReportTable
 
@@ -69,7 +69,7 @@ def compared(engine: Engine, kpi_id: str, period: Period, filters: Filters) -> d
 def executive_summary(
     engine: Engine, period: Period | None = None, filters: Filters | None = None
 ) -> Report:
-    period = period or last_complete_month(engine.today)
+    period = period or last_complete_month_of(engine)
     clean = clean_filters(filters)
     rows: list[dict] = []
     left_out: list[KpiDefinition] = []

@@ -100,6 +100,8 @@ class Warehouse:
         self._opened: weakref.WeakSet = weakref.WeakSet()
         self._changes = 0  # changes this process made, while data_version is not there
         self._versioned = False  # whether the data_version table is there to bump
+        self._app_tables: set[str] = set()  # app tables known to exist (`ensure_tables`)
+        self._app_schemas = 0  # bumped when an app table's columns change (`app_table`)
 
     @property
     def engine(self) -> str:
@@ -176,11 +178,39 @@ class Warehouse:
         """
         if self.engine == "pyspark":
             raise ReadOnlyWarehouse(spark.READ_ONLY)
+        tables = list(tables)
+        # Pages ask on every request (the alerts' unread count in the menu); listing the
+        # database's tables each time was most of a page's own time. An app table is
+        # never dropped, so one seen to exist stays known.
+        if all(declared.name in self._app_tables for declared in tables):
+            return
         with self.lock:
             existing = set(self.con.list_tables())
             for declared in tables:
                 if declared.name not in existing:
                     self.con.create_table(declared.name, schema=declared.ibis_schema())
+            # One created inside a transaction exists only once it commits: ask again.
+            made = [d.name for d in tables] if not getattr(self._local, "writing", False) else []
+            self._app_tables.update(existing.intersection(d.name for d in tables), made)
+
+    def app_table(self, declared: Table) -> ibis.Table:
+        """App table `declared` (created if missing), read under the lock: the scheduler's
+        thread and the web's share one DuckDB connection. Its schema is read once per
+        thread (a page reads several app tables, and each schema read is a query), until
+        `app_columns_changed`."""
+        self.ensure_tables([declared])
+        known = getattr(self._local, "app", None)
+        if known is None or known[0] != self._app_schemas:
+            known = self._local.app = (self._app_schemas, {})
+        found = known[1].get(declared.name)
+        if found is None:
+            with self.lock:
+                found = known[1][declared.name] = self.con.table(declared.name)
+        return found
+
+    def app_columns_changed(self) -> None:
+        """An app table's columns were changed (a migration): read the schemas again."""
+        self._app_schemas += 1
 
     def has_schema(self) -> bool:
         existing = set(self.con.list_tables())

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from cruscotto.engine import Engine, pipeline_rank
 from cruscotto.web.access import Access
+from cruscotto.web.cache import CachedEngine
 from cruscotto.web.values import ValueText
 
 
@@ -17,25 +18,45 @@ def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, l
     """{dimension: [[value, label], …]} for each dimension the user may filter by, labels in
     the user's language (a channel's `paid_search` is "Ricerca a pagamento"), sorted by them
     (stages in pipeline order)."""
-    offered: dict[str, list[list[str]]] = {}
     forced = who.forced
+    wanted = tuple(d for d in dimensions if not (who.user.role == "rep" and d in ("rep", "team")))
+    choices = _choices(kpis, wanted, tuple(forced.get("team", ())))
     texts = ValueText(who.language)
-    for dimension in dimensions:
-        if who.user.role == "rep" and dimension in ("rep", "team"):
-            continue
-        values = kpis.dimension_values(dimension)
-        if "team" in forced and dimension == "team":
-            values = [(v, label) for v, label in values if v in forced["team"]]
-        if "team" in forced and dimension == "rep":
-            members = reps_in_teams(kpis, forced["team"])
-            values = [(v, label) for v, label in values if v in members]
-        named = [[v, texts.dimension(dimension, label)] for v, label in values]
+    offered: dict[str, list[list[str]]] = {}
+    for dimension in wanted:
+        named = [[v, texts.dimension(dimension, label)] for v, label in choices[dimension]]
         if dimension == "stage":  # in the order deals move through them
-            rank = pipeline_rank(kpis.stage_positions())
-            offered[dimension] = sorted(named, key=lambda pair: rank(pair[0]))
+            offered[dimension] = named  # already in pipeline order
         else:
             offered[dimension] = sorted(named, key=lambda pair: (pair[1].lower(), pair[0]))
     return offered
+
+
+def _choices(
+    kpis: Engine, dimensions: tuple[str, ...], teams: tuple[str, ...]
+) -> dict[str, list[tuple[str, str]]]:
+    """{dimension: [(value, label), …]} within `teams` (when a manager's), stages in
+    pipeline order: asked once per data version as a whole (every page's filter bar asks
+    it, and each cached question reads the data's version first)."""
+
+    def compute() -> dict[str, list[tuple[str, str]]]:
+        found = {}
+        members = reps_in_teams(kpis, list(teams)) if teams else None
+        for dimension in dimensions:
+            values = kpis.dimension_values(dimension)
+            if teams and dimension == "team":
+                values = [(v, label) for v, label in values if v in teams]
+            if members is not None and dimension == "rep":
+                values = [(v, label) for v, label in values if v in members]
+            if dimension == "stage":
+                rank = pipeline_rank(kpis.stage_positions())
+                values = sorted(values, key=lambda pair: rank(pair[0]))
+            found[dimension] = values
+        return found
+
+    if isinstance(kpis, CachedEngine):
+        return kpis.remember(("pickers", dimensions, teams), compute)
+    return compute()
 
 
 def reps_in_teams(kpis: Engine, teams: list[str]) -> set[str]:

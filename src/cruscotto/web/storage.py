@@ -99,13 +99,14 @@ def _add_missing_columns(warehouse: Warehouse, declared: Table) -> None:
         rows = existing.to_pyarrow().to_pylist()
         with warehouse.transaction():
             warehouse.con.create_table(declared.name, schema=declared.ibis_schema(), overwrite=True)
+            warehouse.app_columns_changed()
             if rows:
                 data = pa.Table.from_pylist(rows, schema=_arrow_schema(declared))
                 warehouse.append(declared.name, conform(declared, data))
 
 
 def read_rows(warehouse: Warehouse, declared: Table) -> list[dict]:
-    return warehouse.to_pyarrow(warehouse.con.table(declared.name)).to_pylist()
+    return warehouse.to_pyarrow(warehouse.app_table(declared)).to_pylist()
 
 
 def replace_rows(warehouse: Warehouse, contents: dict[Table, list[dict]]) -> None:

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from cruscotto.engine import Engine, EngineError, Period
 from cruscotto.model.tables import OPPORTUNITY_STATUSES
 from cruscotto.models.deal_scores import DealScores, DealScoreService
-from cruscotto.reports import REPORTS, Report, build, spec, to_csv, to_xlsx
+from cruscotto.reports import REPORTS, Report, build, default_period, spec, to_csv, to_xlsx
 from cruscotto.reports.conversion import ALL_CHANNELS
 from cruscotto.reports.csv_dialect import CsvDialect
 from cruscotto.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -187,6 +187,9 @@ def report_shell(
         if error.status_code != 400:
             raise
         problem = str(error.detail)
+    # No period asked for (or one that cannot be read): the report's own default, which
+    # is known before it runs, so the picker shows it at once.
+    chosen = chosen or default_period(kpis, name)
     options = {}
     if name == "leaderboard":
         deals = kpis.table("opportunities")
@@ -199,7 +202,7 @@ def report_shell(
         "report": name,
         "deferred": True,
         "charted": name in CHARTS or name in HISTORY_CHARTS,
-        "period": period_dict(chosen) | {"label": chosen.label} if chosen else None,
+        "period": period_dict(chosen) | {"label": chosen.label},
         "period_error": problem,
         "pickers": pickers(kpis, who, REPORT_FILTERS[name]),
         "can_export": who.can_export,
