@@ -119,12 +119,40 @@ def kpi_moves(engine: Engine, kpi_ids: Sequence[str], period: Period, filters: d
 
 def explain(engine: Engine, move: Move, filters: dict) -> Decomposition | None:
     """The change split by the dimension whose single segment explains most of it."""
+    return explain_all(engine, [move], filters)[0]
+
+
+def explain_all(engine: Engine, moves: Sequence[Move], filters: dict) -> list[Decomposition | None]:
+    """`explain` of each move. Their breakdowns are asked together, one question per
+    period and dimension: KPIs in one question share its queries and sub-results (CLV÷CAC
+    and CLV both need the CLV of every segment), where one question per move and period
+    computed them again."""
+    asked: dict[tuple[Period, str], list[str]] = {}
+    for move in moves:
+        for dimension in _explaining(engine, move, filters):
+            for period in (move.period, move.reference):
+                kpis = asked.setdefault((period, dimension), [])
+                if move.kpi not in kpis:
+                    kpis.append(move.kpi)
+    parts = {}
+    for (period, dimension), kpis in asked.items():
+        for kpi_id, rows in engine.breakdowns(kpis, period, dimension, filters).items():
+            parts[(kpi_id, period, dimension)] = rows
+    return [_best_explanation(engine, move, filters, parts) for move in moves]
+
+
+def _explaining(engine: Engine, move: Move, filters: dict) -> list[str]:
+    """The dimensions a move is explained by: the first four of EXPLAINING it has."""
     kpi = engine.catalog.get(move.kpi)
-    kind = kpi_kind(kpi, engine.catalog)
+    return [d for d in EXPLAINING if d in kpi.dimensions and d not in filters][:4]
+
+
+def _best_explanation(engine: Engine, move: Move, filters: dict, parts: dict):
+    kind = kpi_kind(engine.catalog.get(move.kpi), engine.catalog)
     best = None
-    for dimension in [d for d in EXPLAINING if d in kpi.dimensions and d not in filters][:4]:
-        now = engine.breakdown(move.kpi, move.period, dimension, filters)
-        before = engine.breakdown(move.kpi, move.reference, dimension, filters)
+    for dimension in _explaining(engine, move, filters):
+        now = parts[(move.kpi, move.period, dimension)]
+        before = parts[(move.kpi, move.reference, dimension)]
         found = _decompose(kind, dimension, before, now)
         explains_more = best is None or (found and abs(found.top.total) > abs(best.top.total))
         if found is not None and found.top is not None and explains_more:

@@ -154,6 +154,7 @@ def _clv_of(purchases: dict[str, Any], customers: int, moved: CustomerMovement) 
     return Measured(value=value, sample_size=customers, details=details)
 
 
+@remembered  # CLV÷CAC's breakdown asks it too: computed once per question
 def _clv_per_group(scope: KpiScope) -> dict[Any, Measured]:
     """CLV of each group of a breakdown ({TOTAL: …} when not broken down)."""
     year = year_to(scope)

@@ -36,7 +36,7 @@ from cruscotto.alerts.records import churn_signals
 from cruscotto.alerts.rules import Rule
 from cruscotto.alerts.usual import usual_ranges
 from cruscotto.engine import Engine
-from cruscotto.goals.attention import Move, explain, kpi_moves, segment_moves
+from cruscotto.goals.attention import Move, explain_all, kpi_moves, segment_moves
 from cruscotto.web.access import Access, access
 from cruscotto.web.goals import dimension_label, goal_dict, goal_store, visible_goals
 from cruscotto.web.i18n import Formatter
@@ -96,9 +96,10 @@ def attention(
     # First: it asks for the monthly history that the moves below read again (cached).
     items += _usual_items(kpis, who, visible, period, filters)
     moves = kpi_moves(kpis, visible, period, filters)[:SHOWN_MOVES]
-    for index, move in enumerate(moves):
-        if index < EXPLAINED:
-            move.explanation = explain(kpis, move, filters)
+    explained = explain_all(kpis, moves[:EXPLAINED], filters)
+    for move, explanation in zip(moves, explained, strict=False):
+        move.explanation = explanation
+    for move in moves:
         items.append(_move_item(kpis, who, move))
     for move in segment_moves(kpis, period, filters):
         if who.can_see(kpis.catalog.get(move.kpi)):
