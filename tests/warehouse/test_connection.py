@@ -93,3 +93,30 @@ def test_a_duckdb_file_opened_read_only_can_be_read_by_two_at_once(tmp_path):
         first.load({"reps": _reps("r3")})
     first.close()
     second.close()
+
+
+def test_app_tables_are_looked_up_once_not_on_every_page(duckdb_warehouse, monkeypatch):
+    """A page's menu asks for the alert tables on every request: once an app table is
+    known to exist, neither the database's table list nor its schema is read again; a
+    migration (`app_columns_changed`) makes the schema be read anew."""
+    from cruscotto.model import Column, Table
+
+    notes = Table("test_notes", "A note.", (Column("text", "string", "The note"),))
+    duckdb_warehouse.ensure_tables([notes])
+    first = duckdb_warehouse.app_table(notes)
+    con = duckdb_warehouse.con
+    reads = {"list_tables": 0, "table": 0}
+    for name in reads:
+        original = getattr(con, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            reads[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(con, name, counted)
+    duckdb_warehouse.ensure_tables([notes])
+    assert duckdb_warehouse.app_table(notes) is first
+    assert reads == {"list_tables": 0, "table": 0}
+    duckdb_warehouse.app_columns_changed()
+    assert duckdb_warehouse.app_table(notes).columns == ("text",)
+    assert reads == {"list_tables": 0, "table": 1}

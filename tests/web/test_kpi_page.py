@@ -230,6 +230,15 @@ def test_kpi_page_renders_in_italian_with_italian_numbers(company_app):
         client.post("/language", data={"language": "en"})
 
 
+def test_the_page_asks_for_its_numbers_before_plotly_is_evaluated(company):
+    """Deferred scripts run in document order: app.js (which asks for the page's parts)
+    comes before plotly's 3.5 MB, so the numbers are not asked for only after plotly ran."""
+    page = company["admin"].get("/kpi/win_rate").text
+    app_js = page.index('<script src="/static/app.js" defer>')
+    assert app_js < page.index('<script src="/static/plotly.min.js" defer>')
+    assert page.count('src="/static/app.js"') == 1
+
+
 def test_list_of_kpis(company):
     ids = [k["id"] for k in kpi(company["admin"], "/api/kpis")]
     assert "new_leads" in ids and "share_of_voice" in ids

@@ -8,7 +8,8 @@ var PLOTLY_LOCALES = {it: "it", pt: "pt-BR"};
 // A point or bar whose customdata holds a link opens it (the records behind it).
 function drawChart(target) {
   var source = document.getElementById(target.getAttribute("data-figure"));
-  if (!source || typeof Plotly === "undefined" || target.getAttribute("data-drawn")) return;
+  if (!source || typeof Plotly === "undefined" || target.hasAttribute("data-drawn")) return;
+  target.setAttribute("data-drawn", "drawing");  // asked once, even while it draws
   var figure = JSON.parse(source.textContent);
   var config = {displaylogo: false, responsive: true,
                 locale: PLOTLY_LOCALES[document.documentElement.lang] || "en"};
@@ -80,11 +81,13 @@ function wire(root) {
   });
 }
 
-document.addEventListener("DOMContentLoaded", function () {
-  drawCharts(document);
-  wire(document);
-  Array.prototype.forEach.call(document.querySelectorAll(".deferred[data-src]"), loadDeferred);
-});
+// app.js is a deferred script that comes before plotly's (templates/base.html): the page
+// is parsed when it runs, so its parts are asked for at once, while plotly loads. A chart
+// that arrives before plotly is there is drawn at DOMContentLoaded, which follows every
+// deferred script.
+wire(document);
+Array.prototype.forEach.call(document.querySelectorAll(".deferred[data-src]"), loadDeferred);
+document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
 
 // Filter forms: a custom period becomes period=FROM..TO; unused pickers stay out of the
 // URL, so shared links stay short.
