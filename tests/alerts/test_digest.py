@@ -91,8 +91,9 @@ def test_digest_send_now_from_the_cli_needs_an_address(app, tmp_path, monkeypatc
         assert sent.exit_code == 0, sent.output
     ((recipients, message, _),) = mailbox.received
     assert recipients == ["m@ex.com"]
-    # The last complete week before Tuesday 2026-12-01 is 2026-W48.
-    assert message["Subject"] == "[Cruscotto] Your weekly digest — Week 48 of 2026"
+    # The last complete week before Tuesday 2026-12-01 is 2026-W48, Monday 23 to Sunday 29
+    # November (a calendar).
+    assert message["Subject"] == "[Cruscotto] Your weekly digest — Week 48 of 2026 (23–29 Nov)"
 
 
 def test_missed_runs_are_caught_up_once():
