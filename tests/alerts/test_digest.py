@@ -141,7 +141,10 @@ def store_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def wait_for(condition, seconds: float = 120.0) -> None:
+def wait_for(condition, seconds: float = 600.0) -> None:
+    """Until `condition` holds. The bound only catches a job that never runs: a digest
+    (PDF and summary) took 56 s alone on a 2-core machine and longer under load, so it is
+    generous — the test is about running once, not about speed."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():

@@ -62,6 +62,15 @@ class Translator:
         text = self.messages.get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
         return text.format(**params) if params else text
 
+    def refusal(self, exc: Exception, **words: str) -> str:
+        """A refused request (cruscotto.refusal.Refusal) in the language: `refusal.CODE`
+        with its params, `words` replacing those that need wording (a KPI's name for its
+        id); its English message when it has no code."""
+        code = getattr(exc, "code", None)
+        if code and f"refusal.{code}" in self.messages:
+            return self(f"refusal.{code}", **(exc.params | words))
+        return str(exc)
+
     def pick(self, texts: dict[str, str] | None) -> str:
         """The entry for our language from a {"en": …, "it": …, "pt": …} mapping."""
         if not texts:

@@ -145,7 +145,7 @@ def _set_email(request: Request, who: Access, email: str) -> dict:
     try:
         admin.email(who.user.username, email)
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.t.refusal(exc)) from None
     return {"email": email or None}
 
 
@@ -280,7 +280,9 @@ def _save_rule(
     try:
         # Checked before the team bound below reads its scope (a form or JSON sends anything).
         rule = validate(Rule.from_dict(data), kpis.catalog)
-    except (ValueError, TypeError) as exc:  # RuleError is a ValueError
+    except RuleError as exc:
+        raise HTTPException(400, _refused(exc, who, kpis)) from None
+    except (ValueError, TypeError) as exc:
         raise HTTPException(400, str(exc)) from None
     if who.user.role == "manager":
         rule = _within_teams(rule, who, kpis)
@@ -291,7 +293,18 @@ def _save_rule(
             address=request.client.host if request.client else None,
         )
     except RuleError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, _refused(exc, who, kpis)) from None
+
+
+def _refused(exc: RuleError, who: Access, kpis: Engine) -> str:
+    """Why a rule was refused, in the user's language, the KPI and dimension by name."""
+    words = {}
+    if (kpi := exc.params.get("kpi")) in kpis.catalog:
+        words["kpi"] = who.t.pick(kpis.catalog.get(kpi).name)
+    if dimension := exc.params.get("dimension"):
+        label = who.t(f"dimension.{dimension}")  # a heading ("Canale"), said mid-sentence
+        words["dimension"] = label[:1].lower() + label[1:]
+    return who.t.refusal(exc, **words)
 
 
 def _own_rule(who: Access, kpis: Engine, rule_id: str) -> Rule:
@@ -361,7 +374,7 @@ def _whole_number(text: str | None, who: Access) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise HTTPException(400, f"reminder_hours: not a whole number: {text!r}") from None
+        raise HTTPException(400, who.t("refusal.whole_hours", value=text)) from None
 
 
 def _remove_rule(request: Request, who: Access, kpis: Engine, rule_id: str) -> None:
