@@ -289,7 +289,7 @@ def _check_scope(scope: str, dimensions: Iterable[str]) -> None:
             raise RuleError(
                 "scope",
                 f"cannot fan out over {value!r}; use one of {allowed}",
-                code="fan_out",
+                code="split",
                 dimension=value,
             )
         return

@@ -281,7 +281,7 @@ def _save_rule(
         # Checked before the team bound below reads its scope (a form or JSON sends anything).
         rule = validate(Rule.from_dict(data), kpis.catalog)
     except RuleError as exc:
-        raise HTTPException(400, _refused(exc, who, kpis)) from None
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
     except (ValueError, TypeError) as exc:
         raise HTTPException(400, str(exc)) from None
     if who.user.role == "manager":
@@ -293,18 +293,7 @@ def _save_rule(
             address=request.client.host if request.client else None,
         )
     except RuleError as exc:
-        raise HTTPException(400, _refused(exc, who, kpis)) from None
-
-
-def _refused(exc: RuleError, who: Access, kpis: Engine) -> str:
-    """Why a rule was refused, in the user's language, the KPI and dimension by name."""
-    words = {}
-    if (kpi := exc.params.get("kpi")) in kpis.catalog:
-        words["kpi"] = who.t.pick(kpis.catalog.get(kpi).name)
-    if dimension := exc.params.get("dimension"):
-        label = who.t(f"dimension.{dimension}")  # a heading ("Canale"), said mid-sentence
-        words["dimension"] = label[:1].lower() + label[1:]
-    return who.t.refusal(exc, **words)
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
 
 
 def _own_rule(who: Access, kpis: Engine, rule_id: str) -> Rule:
