@@ -12,22 +12,15 @@ import re
 import pytest
 
 from cruscotto.cli.serve import first_account_executive
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 def open_as(browser, served, username: str, start: str):
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(180_000)
-    page.set_default_navigation_timeout(180_000)
-    page.goto(served["url"] + "/login?next=" + start)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", served["logins"][username])
-    page.click("button[type=submit].primary")
-    page.wait_for_selector("h1")
-    return context, page
+    return sign_in(
+        browser, served["url"], username, served["logins"][username], start, timeout=180_000
+    )
 
 
 def fill_goal_form(page, kpi: str, period: str, target: str, dimension: str, value: str):
