@@ -14,7 +14,6 @@ import pytest
 
 from tests.engine.fixtures import engine_for, load, rep, ts, won_deal
 
-
 # r1 and r2 in North, r3 in South.
 REPS = [rep("r1"), rep("r2"), rep("r3", team="South")]
 
