@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from argon2 import PasswordHasher
 
@@ -124,6 +126,11 @@ def test_inbox_holds_only_own_scope_and_counts_unread(app):
     assert rep.post(f"/api/alerts/{d1['firing_id']}/acknowledge").status_code == 200
     assert rep.post(f"/api/alerts/{d1['firing_id']}/snooze?days=3").status_code == 400
     assert rep.get("/api/alerts").json()["unread"] == 1
+    # Snoozed: the inbox says until when in the reader's words (it showed "2026-12-02").
+    d4 = next(a for a in mine["alerts"] if a["subject"] == "D4")
+    assert rep.post(f"/api/alerts/{d4['firing_id']}/snooze?days=1").status_code == 200
+    snoozed = re.search(r"Rimandato fino al ([^<]+)<", rep.get("/alerts").text)
+    assert snoozed and re.fullmatch(r"\d{1,2} [a-z]{3} \d{4}, \d{2}:\d{2}", snoozed.group(1))
     assert login(app, "viewer").get("/api/alerts").json()["alerts"] == []
 
 

@@ -80,6 +80,9 @@ def inbox_view(
                 **e.to_dict(),
                 "text": describe(e.firing, who.fmt, kpis.catalog),
                 "when": _when(e.firing.fired_at, who, kpis),
+                "snoozed_until_text": _when(e.snoozed_until, who, kpis)
+                if e.snoozed_until
+                else None,
             }
             for e in entries
         ],
@@ -87,9 +90,9 @@ def inbox_view(
 
 
 def _when(at: dt.datetime, who: Access, kpis: Engine) -> str:
-    """When it fired, in the company's time zone and the reader's date format."""
+    """A stored UTC instant in the company's time zone and the reader's format."""
     local = at.replace(tzinfo=dt.UTC).astimezone(kpis.settings.tz)
-    return f"{who.fmt.date(local.date())} {local:%H:%M}"
+    return who.fmt.when(local.replace(tzinfo=None))
 
 
 def _mark(request: Request, who: Access, firing_id: str, action: str, days: int | None) -> dict:
