@@ -54,7 +54,7 @@ def test_a_manager_sets_a_goal_and_sees_it_on_the_chart_and_the_attention_page(b
         page.wait_for_url(re.compile(r"/kpi/deals_won\?period=2026-Q2"))
         page.wait_for_selector("#trend-chart[data-drawn=true] .main-svg")
         page.wait_for_selector("#goal-chart[data-drawn=true] .main-svg")
-        assert f"Goal: {team} (Team), 2026-Q2" in page.locator("#trend-chart").inner_text()
+        assert f"Goal: {team} (Team), Q2 2026" in page.locator("#trend-chart").inner_text()
         assert "Expected path" in page.locator("#goal-chart").inner_text()
         assert "Goal for" in page.locator(".goal-summary").inner_text()
         screenshot(page, "goals-02-kpi-chart")

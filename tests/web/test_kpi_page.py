@@ -50,6 +50,17 @@ def test_comparison_trend_and_breakdown(company):
     assert rows == {"r1": ("Anna Rossi", 3), "r2": ("Bruno Bianchi", 2), "r3": ("Carla Verdi", 1)}
 
 
+def test_months_not_begun_are_no_value_not_zero(company):
+    # Q2 asked on 15 April, month by month: April has L4 (1 April in Rome), May and June
+    # have not begun — no value (a gap in the chart), where they showed 0 leads.
+    trend = kpi(company["admin"], "/api/kpi/new_leads?period=2026-Q2&grain=month")["trend"]
+    assert [(p["period"], p["value"], p.get("not_begun", False)) for p in trend] == [
+        ("2026-04", 1, False),
+        ("2026-05", None, True),
+        ("2026-06", None, True),
+    ]
+
+
 def test_breakdown_defaults_to_the_first_dimension_and_rejects_others(company):
     data = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03")
     assert data["breakdown"]["dimension"] == "rep"
