@@ -113,3 +113,15 @@ def test_errors_are_not_cached():
         with pytest.raises(ValueError, match="CHF"):
             cached.value("broken", "2026-03")
     assert engine.calls == 2
+
+
+def test_a_scheduled_jobs_run_leaves_the_cached_answers_valid(duckdb_warehouse):
+    """The scheduler records every job's run (alert deliveries: each minute); that is the
+    app's own state, so the data's version, which cached answers are kept for, stays."""
+    from cruscotto.web import scheduler
+
+    before = duckdb_warehouse.data_version()
+    at = dt.datetime(2026, 4, 1, 9, 0)
+    scheduler.record_run(duckdb_warehouse, "alerts.deliver", at)
+    assert scheduler.last_runs(duckdb_warehouse)["alerts.deliver"] == at
+    assert duckdb_warehouse.data_version() == before

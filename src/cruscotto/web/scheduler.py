@@ -58,7 +58,9 @@ def last_runs(warehouse: Warehouse) -> dict[str, dt.datetime]:
 def record_run(warehouse: Warehouse, job: str, at: dt.datetime) -> None:
     runs = last_runs(warehouse)
     runs[job] = at
-    with warehouse.transaction():
+    # App state: no KPI reads it. A data change would empty every cached answer, and the
+    # alert deliveries run every minute (the warm-up's work was thrown away each minute).
+    with warehouse.transaction(app_state=True):
         store.replace_all(
             warehouse, SCHEDULER_RUNS, [{"job": j, "last_run_at": t} for j, t in runs.items()]
         )
