@@ -125,3 +125,25 @@ def test_a_scheduled_jobs_run_leaves_the_cached_answers_valid(duckdb_warehouse):
     scheduler.record_run(duckdb_warehouse, "alerts.deliver", at)
     assert scheduler.last_runs(duckdb_warehouse)["alerts.deliver"] == at
     assert duckdb_warehouse.data_version() == before
+
+
+def test_what_the_web_derives_from_answers_is_kept_for_the_data_version():
+    """`remembered` (pickers, freshness, the attention list's usual ranges and accounts at
+    risk): computed once per data version on the app's cached engine, every time on a
+    plain one; lists and filter dicts in the key are compared by value."""
+    from cruscotto.web.cache import remembered
+
+    engine = CountingEngine()
+    cached = CachedEngine(engine)
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    key = ("usual", ["win_rate", "mrr"], {"team": ["North"]})
+    assert remembered(cached, key, compute) == 1
+    assert remembered(cached, ("usual", ["win_rate", "mrr"], {"team": ["North"]}), compute) == 1
+    engine.warehouse.version += 1  # an import
+    assert remembered(cached, key, compute) == 2
+    assert remembered(engine, key, compute) == 3  # a plain engine keeps nothing

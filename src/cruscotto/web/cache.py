@@ -18,9 +18,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from cruscotto.engine import Engine
+
+T = TypeVar("T")
 
 CACHED_METHODS = (
     "value",
@@ -98,6 +101,16 @@ class CachedEngine:
     def clear(self) -> None:
         with self._lock:
             self._answers.clear()
+
+
+def remembered(kpis: Engine | CachedEngine, key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, kept under `key` for the data's version when `kpis` is the app's
+    cached engine (a plain engine, as the CLI's, computes every time). For what the web
+    derives from the engine's answers: filter pickers, freshness, the attention list's
+    parts. Arguments in `key` go through the same stand-ins as the engine's questions."""
+    if isinstance(kpis, CachedEngine):
+        return kpis.remember(tuple(_key(part) for part in key), compute)
+    return compute()
 
 
 def _key(value: Any) -> Any:

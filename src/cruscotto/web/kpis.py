@@ -17,7 +17,7 @@ from cruscotto.engine import Engine, KpiResult, Period, filterable
 from cruscotto.model import table as model_table
 from cruscotto.settings import read_config
 from cruscotto.web.access import Access
-from cruscotto.web.cache import CachedEngine
+from cruscotto.web.cache import CachedEngine, remembered
 from cruscotto.web.limits import check_period
 
 log = logging.getLogger("cruscotto.web")
@@ -177,9 +177,7 @@ def freshness(
     """
     scope = scope or {}
     key = ("freshness", *tables, *sorted((d, tuple(v)) for d, v in scope.items()))
-    if isinstance(kpis, CachedEngine):
-        return kpis.remember(key, lambda: _freshness(kpis, tables, scope))
-    return _freshness(kpis, tables, scope)
+    return remembered(kpis, key, lambda: _freshness(kpis, tables, scope))
 
 
 def _freshness(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from cruscotto.engine import Engine, pipeline_rank
 from cruscotto.web.access import Access
-from cruscotto.web.cache import CachedEngine
+from cruscotto.web.cache import remembered
 from cruscotto.web.values import ValueText
 
 
@@ -54,9 +54,7 @@ def _choices(
             found[dimension] = values
         return found
 
-    if isinstance(kpis, CachedEngine):
-        return kpis.remember(("pickers", dimensions, teams), compute)
-    return compute()
+    return remembered(kpis, ("pickers", dimensions, teams), compute)
 
 
 def reps_in_teams(kpis: Engine, teams: list[str]) -> set[str]:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from cruscotto import health
 from cruscotto.engine import Engine
-from cruscotto.web.cache import CachedEngine
+from cruscotto.web.cache import remembered
 
 
 def source_health(kpis: Engine, tables: list[str]) -> dict[str, dict[str, int]]:
     """{table: {"issues": rows failing checks, "rejected_rows": refused by the last import}}."""
-    if isinstance(kpis, CachedEngine):
-        return kpis.remember(("source_health", *tables), lambda: _source_health(kpis, tables))
-    return _source_health(kpis, tables)
+    return remembered(kpis, ("source_health", *tables), lambda: _source_health(kpis, tables))
 
 
 def _source_health(kpis: Engine, tables: list[str]) -> dict[str, dict[str, int]]:

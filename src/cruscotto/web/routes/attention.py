@@ -38,6 +38,7 @@ from cruscotto.alerts.usual import usual_ranges
 from cruscotto.engine import Engine
 from cruscotto.goals.attention import Move, explain_all, kpi_moves, segment_moves
 from cruscotto.web.access import Access, access
+from cruscotto.web.cache import remembered
 from cruscotto.web.goals import dimension_label, goal_dict, goal_store, visible_goals
 from cruscotto.web.i18n import Formatter
 from cruscotto.web.kpis import engine, period_dict
@@ -169,7 +170,9 @@ def _accounts_at_risk(kpis: Engine, who: Access) -> list[dict]:
     """Customers with churn signals among the user's accounts, most signals first."""
     if not who.can_see_records:
         return []
-    hits = churn_signals(kpis, Rule(name="attention", kind="churn_signals"))
+    # The company's accounts at risk, once per data version; each user's share below.
+    rule = Rule(name="attention", kind="churn_signals")
+    hits = list(remembered(kpis, ("attention.churn_signals",), lambda: churn_signals(kpis, rule)))
     forced = who.forced
     if "rep" in forced:
         hits = [h for h in hits if h.rep_id in forced["rep"]]
@@ -201,7 +204,11 @@ SHOWN_DRIFTS = 3
 def _usual_items(kpis: Engine, who: Access, kpi_ids: list[str], period, filters) -> list[dict]:
     """KPIs outside the range their own history predicts, and those sliding the bad way."""
     items = []
-    ranges = usual_ranges(kpis, kpi_ids, period, filters).values()
+    ranges = remembered(
+        kpis,
+        ("attention.usual_ranges", kpi_ids, period, filters),
+        lambda: usual_ranges(kpis, kpi_ids, period, filters),
+    ).values()
     # Many KPIs drift a little; the steepest few (relative to their level) are worth a look.
     drifting = sorted(
         (u for u in ranges if u.drift and not u.unusual and u.trend_per_period and u.expected),
