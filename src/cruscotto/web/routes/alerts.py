@@ -80,6 +80,9 @@ def inbox_view(
                 **e.to_dict(),
                 "text": describe(e.firing, who.fmt, kpis.catalog),
                 "when": _when(e.firing.fired_at, who, kpis),
+                "snoozed_until_text": _when(e.snoozed_until, who, kpis)
+                if e.snoozed_until
+                else None,
             }
             for e in entries
         ],
@@ -87,9 +90,9 @@ def inbox_view(
 
 
 def _when(at: dt.datetime, who: Access, kpis: Engine) -> str:
-    """When it fired, in the company's time zone and the reader's date format."""
+    """A stored UTC instant in the company's time zone and the reader's format."""
     local = at.replace(tzinfo=dt.UTC).astimezone(kpis.settings.tz)
-    return f"{who.fmt.date(local.date())} {local:%H:%M}"
+    return who.fmt.when(local.replace(tzinfo=None))
 
 
 def _mark(request: Request, who: Access, firing_id: str, action: str, days: int | None) -> dict:
@@ -145,7 +148,7 @@ def _set_email(request: Request, who: Access, email: str) -> dict:
     try:
         admin.email(who.user.username, email)
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.t.refusal(exc)) from None
     return {"email": email or None}
 
 
@@ -280,7 +283,9 @@ def _save_rule(
     try:
         # Checked before the team bound below reads its scope (a form or JSON sends anything).
         rule = validate(Rule.from_dict(data), kpis.catalog)
-    except (ValueError, TypeError) as exc:  # RuleError is a ValueError
+    except RuleError as exc:
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
+    except (ValueError, TypeError) as exc:
         raise HTTPException(400, str(exc)) from None
     if who.user.role == "manager":
         rule = _within_teams(rule, who, kpis)
@@ -291,7 +296,7 @@ def _save_rule(
             address=request.client.host if request.client else None,
         )
     except RuleError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
 
 
 def _own_rule(who: Access, kpis: Engine, rule_id: str) -> Rule:
@@ -361,7 +366,7 @@ def _whole_number(text: str | None, who: Access) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise HTTPException(400, f"reminder_hours: not a whole number: {text!r}") from None
+        raise HTTPException(400, who.t("refusal.whole_hours", value=text)) from None
 
 
 def _remove_rule(request: Request, who: Access, kpis: Engine, rule_id: str) -> None:
