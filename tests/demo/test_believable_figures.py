@@ -2,7 +2,7 @@
 
 Each figure is computed here with plain SQL on the generated tables, independently of
 the KPI engine, and each band says where it comes from. On the demo before this change
-the win rate was 63%, campaign cohorts returned 15–25 times their cost, activities per
+the win rate was 63%, campaign cohorts returned 15–30 times their cost, activities per
 won deal rose by half in a year, data health counted thousands of accounts sharing a name
 and every downgraded contract was billed twice in its first month.
 """
