@@ -85,7 +85,8 @@ def test_a_webhook_that_fails_twice_gets_exactly_one_delivery(fresh):
     accepted = [body for status, body in calls if status == 200]
     assert sorted(b["alert"]["subject"] for b in accepted) == ["K1", "K4"]
     k1 = next(b for b in accepted if b["alert"]["subject"] == "K1")
-    assert k1["text"] == "Ticket past its SLA: K1 · Account A9 (normal), 2 hours late"
+    # The priority in words ("Normal"), as the catalog says it.
+    assert k1["text"] == "Ticket past its SLA: K1 · Account A9 (Normal), 2 hours late"
     assert k1["alert"]["numbers"]["overdue_hours"] == 2.0
     log = [(r["attempt"], r["status"]) for r in delivery.latest(fresh.warehouse)]
     assert sorted(log) == [(2, "sent"), (2, "sent")]

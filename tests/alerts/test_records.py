@@ -143,3 +143,45 @@ def test_run_alerts_asks_for_the_churn_scores_only_for_a_churn_rule(fresh):
     assert asked == ["scores"]
     (a2,) = [f for f in report.holding if f.subject == "A2"]
     assert a2.numbers["signals"] == ["churn_risk", "detractor_nps", "contract_ending"]
+
+
+def test_record_alerts_say_stages_tables_dates_and_periods_in_the_language():
+    """The inbox said "(proposal, owner …)", "No new surveys data … (last 2026-10-01)" and
+    "2026-11": codes and ISO dates in an Italian sentence."""
+    import datetime as dt
+
+    from cruscotto.alerts.store import Firing
+    from cruscotto.catalog import load_catalog
+    from cruscotto.web.alert_texts import describe
+    from cruscotto.web.i18n import Formatter
+
+    def said(kind: str, numbers: dict, label: str = "x", period: str | None = None) -> str:
+        firing = Firing(
+            "f", "r", "Rule", kind, "k", "warning", dt.datetime(2026, 11, 30),
+            subject="s", subject_label=label, period=period, numbers=numbers,
+        )  # fmt: skip
+        return describe(firing, Formatter("it"), load_catalog())
+
+    stalled = said(
+        "deal_stalled",
+        {
+            "reasons": ["slow_stage"],
+            "stage": "proposal",
+            "stage_days": 54.2,
+            "stage_usual_days": 48.5,
+            "owner": "Marco Bianchi",
+        },
+        label="Cervino Chimica S.r.l.",
+    )
+    assert "(Proposta, responsabile Marco Bianchi)" in stalled
+    assert "54 giorni in Proposta" in stalled and "48,5" in stalled
+    stale = said("stale_source", {"newest": "2026-10-01", "age_days": 61}, label="surveys")
+    assert stale == "Nessun nuovo dato in Risposte ai sondaggi da 61 giorni (ultimo 1 ott 2026)"
+    rejects = said("import_rejects", {"rejected": 3, "rows_read": 1200, "table": "opportunities"})
+    assert rejects == "L'importazione di x in Trattative ha rifiutato 3 righe su 1.200"
+    goal = said(
+        "goal_at_risk",
+        {"unit": "count", "target": 40, "projection": 30, "probability": 0.1},
+        period="2026-11",
+    )
+    assert "novembre 2026" in goal and "2026-11" not in goal

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from argon2 import PasswordHasher
 
@@ -59,7 +61,8 @@ def test_a_manager_writes_rules_within_their_teams(app):
     bad = manager.post(
         "/api/alerts/rules", json={"name": "x", "kind": "threshold", "kpi": "win_rate"}
     )
-    assert bad.status_code == 400 and "params.value" in bad.json()["detail"]
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == "Give the value to compare with."
     assert login(app, "rep").post("/api/alerts/rules", json={"name": "x"}).status_code == 403
     assert login(app, "viewer").get("/api/alerts/rules").status_code == 403
     # The admin's own rule is not the manager's to see or remove.
@@ -71,6 +74,35 @@ def test_a_manager_writes_rules_within_their_teams(app):
     assert manager.delete(f"/api/alerts/rules/{other['rule_id']}").status_code == 403
     actions = [e.action for e in audit.entries(app.state.warehouse)]
     assert actions.count("alert_rule.add") == 2
+
+
+def test_a_refused_rule_says_why_in_the_users_language_with_names(app):
+    """The refusal is the catalog's sentence (refusal.*.it.json), the KPI by its Italian
+    name, not the rule module's English with ids."""
+    app.state.users.set_language("manager", "it")
+    manager = login(app, "manager")
+
+    def refused(rule: dict) -> str:
+        answer = manager.post("/api/alerts/rules", json=rule)
+        assert answer.status_code == 400, answer.text
+        return answer.json()["detail"]
+
+    assert refused({"name": " ", "kind": "deal_stalled"}) == "Dai un nome alla regola."
+    no_value = {"name": "x", "kind": "threshold", "kpi": "win_rate"}
+    assert refused(no_value) == "Indica il valore con cui confrontare."
+    assert refused(no_value | {"params": {"value": "tanto"}}) == "«tanto» non è un numero."
+    # Win rate is not cut by ticket priority (its catalog dimensions).
+    assert refused(no_value | {"scope": "each:priority", "params": {"value": 0.2}}) == (
+        "Questo KPI non si può suddividere per priorità ticket."
+    )
+    assert refused({"name": "x", "kind": "deal_stalled", "recipients": ["bob"]}) == (
+        "«bob» non è un destinatario: scrivi user:NOME, role:RUOLO, email:INDIRIZZO o "
+        "webhook:https://…"
+    )
+    # The e-mail address form too (a UserError, the same door).
+    assert manager.post("/api/alerts/email", json={"email": "nope"}).json()["detail"] == (
+        "«nope» non è un indirizzo e-mail (scrivi nome@esempio.it)."
+    )
 
 
 def test_inbox_holds_only_own_scope_and_counts_unread(app):
@@ -94,6 +126,11 @@ def test_inbox_holds_only_own_scope_and_counts_unread(app):
     assert rep.post(f"/api/alerts/{d1['firing_id']}/acknowledge").status_code == 200
     assert rep.post(f"/api/alerts/{d1['firing_id']}/snooze?days=3").status_code == 400
     assert rep.get("/api/alerts").json()["unread"] == 1
+    # Snoozed: the inbox says until when in the reader's words (it showed "2026-12-02").
+    d4 = next(a for a in mine["alerts"] if a["subject"] == "D4")
+    assert rep.post(f"/api/alerts/{d4['firing_id']}/snooze?days=1").status_code == 200
+    snoozed = re.search(r"Rimandato fino al ([^<]+)<", rep.get("/alerts").text)
+    assert snoozed and re.fullmatch(r"\d{1,2} [a-z]{3} \d{4}, \d{2}:\d{2}", snoozed.group(1))
     assert login(app, "viewer").get("/api/alerts").json()["alerts"] == []
 
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -85,26 +86,47 @@ def browser(chromium_path):
         launched.close()
 
 
+def sign_in(
+    browser,
+    url: str,
+    username: str,
+    password: str,
+    start: str = "/overview",
+    *,
+    viewport: tuple[int, int] = (1360, 900),
+    scale: float = 1,
+    timeout: float = 120_000,
+):
+    """A new browser context signed in as `username` through the login form, on `start`
+    (the login page's `next`): (context, page). The caller closes the context.
+
+    A cold overview computes the whole catalog (≈10 s on 2 busy cores with the suite
+    running beside it), so page loads get a generous limit by default."""
+    width, height = viewport
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=scale,
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    page.set_default_navigation_timeout(timeout)
+    page.goto(f"{url}/login?{urlencode({'next': start})}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_selector("h1")
+    return context, page
+
+
 @pytest.fixture
 def log_in(browser, served):
     """log_in(user) → a page logged in as that demo user, on the overview."""
     contexts = []
 
     def open_as(username: str):
-        context = browser.new_context(
-            viewport={"width": 1360, "height": 900}, accept_downloads=True
-        )
+        context, page = sign_in(browser, served["url"], username, served["logins"][username])
         contexts.append(context)
-        page = context.new_page()
-        # A cold overview computes the whole catalog (≈10 s on 2 busy cores with the suite
-        # running beside it), so page loads get a generous limit.
-        page.set_default_timeout(120_000)
-        page.set_default_navigation_timeout(120_000)
-        page.goto(served["url"] + "/overview")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", served["logins"][username])
-        page.click("button[type=submit].primary")
-        page.wait_for_selector("h1")
         return page
 
     yield open_as

@@ -25,6 +25,7 @@ PAGES = [
     "/reports/summary",
     "/goals",
     "/alerts",
+    "/alerts/rules",  # its rows' buttons (pause, remove) are link-styled buttons
     "/data/health",
     "/admin/settings",
     "/admin/users",

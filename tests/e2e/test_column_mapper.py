@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_import_journey import PASSWORD, empty_company  # noqa: F401 - fixture
 from tests.web.test_mapper import SHEET
 
@@ -19,14 +19,8 @@ def test_map_preview_save_and_reimport_in_italian(browser, empty_company, tmp_pa
     fixed = tmp_path / "trattative-corrette.csv"
     fixed.write_text(SHEET.replace("boh", "lost"), encoding="utf-8")
     empty_company["app"].state.users.set_language("admin", "it")
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    context, page = sign_in(browser, url, "admin", PASSWORD, "/data/mapper", timeout=60_000)
     try:
-        page.goto(url + "/login?next=/data/mapper")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit].primary")
         page.wait_for_selector("#mapper-upload")
         assert page.locator("h1").inner_text() == "Mappa le colonne di un file"
 

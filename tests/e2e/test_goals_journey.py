@@ -12,22 +12,15 @@ import re
 import pytest
 
 from cruscotto.cli.serve import first_account_executive
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 def open_as(browser, served, username: str, start: str):
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(180_000)
-    page.set_default_navigation_timeout(180_000)
-    page.goto(served["url"] + "/login?next=" + start)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", served["logins"][username])
-    page.click("button[type=submit].primary")
-    page.wait_for_selector("h1")
-    return context, page
+    return sign_in(
+        browser, served["url"], username, served["logins"][username], start, timeout=180_000
+    )
 
 
 def fill_goal_form(page, kpi: str, period: str, target: str, dimension: str, value: str):
@@ -61,7 +54,7 @@ def test_a_manager_sets_a_goal_and_sees_it_on_the_chart_and_the_attention_page(b
         page.wait_for_url(re.compile(r"/kpi/deals_won\?period=2026-Q2"))
         page.wait_for_selector("#trend-chart[data-drawn=true] .main-svg")
         page.wait_for_selector("#goal-chart[data-drawn=true] .main-svg")
-        assert f"Goal: {team} (Team), 2026-Q2" in page.locator("#trend-chart").inner_text()
+        assert f"Goal: {team} (Team), Q2 2026" in page.locator("#trend-chart").inner_text()
         assert "Expected path" in page.locator("#goal-chart").inner_text()
         assert "Goal for" in page.locator(".goal-summary").inner_text()
         screenshot(page, "goals-02-kpi-chart")

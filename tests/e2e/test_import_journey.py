@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.conftest import free_port, screenshot
+from tests.e2e.conftest import free_port, screenshot, sign_in
 from tests.web.conftest import close_app
 
 pytestmark = pytest.mark.e2e
@@ -61,14 +61,8 @@ def test_an_admin_uploads_deals_and_reads_the_health_page(browser, empty_company
     url = empty_company["url"]
     export = tmp_path / "hubspot-deals.csv"
     export.write_text(DEALS, encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+    context, page = sign_in(browser, url, "admin", PASSWORD, "/data/import", timeout=30_000)
     try:
-        page.goto(url + "/login?next=/data/import")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit].primary")
         page.wait_for_selector("#import-form")
         assert page.locator("#import-presets tbody tr").count() >= 14
 

@@ -3,18 +3,14 @@ every card is within the screen."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import loaded, screenshot
+from tests.e2e.conftest import loaded, screenshot, sign_in
 
 
 def test_the_overview_fits_a_phone(browser, served):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    context, page = sign_in(
+        browser, served["url"], "manager", served["logins"]["manager"], viewport=(390, 844), scale=2
+    )
     try:
-        page = context.new_page()
-        page.set_default_timeout(120_000)
-        page.goto(served["url"] + "/overview")
-        page.fill("input[name=username]", "manager")
-        page.fill("input[name=password]", served["logins"]["manager"])
-        page.click("button[type=submit].primary")
         loaded(page, served["url"] + "/overview")
         width = page.evaluate("document.documentElement.scrollWidth")
         screenshot(page, "overview-390px")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -19,13 +19,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def rep_page(browser, served):
     """The demo rep, logged in straight to the reports (the overview is not under test)."""
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(served["url"] + "/login?next=/reports")
-    page.fill("input[name=username]", "rep")
-    page.fill("input[name=password]", served["logins"]["rep"])
-    page.click("button[type=submit].primary")
+    context, page = sign_in(
+        browser, served["url"], "rep", served["logins"]["rep"], "/reports", timeout=60_000
+    )
     yield page
     context.close()
 

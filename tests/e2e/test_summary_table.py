@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import loaded, screenshot
+from tests.e2e.conftest import loaded, screenshot, sign_in
 
 KEY_COLUMNS = ("value", "change", "target", "status")
 
 
 def open_summary(browser, served, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    page.goto(served["url"] + "/reports/summary")
-    page.fill("input[name=username]", "manager")
-    page.fill("input[name=password]", served["logins"]["manager"])
-    page.click("button[type=submit].primary")
+    context, page = sign_in(
+        browser,
+        served["url"],
+        "manager",
+        served["logins"]["manager"],
+        "/reports/summary",
+        viewport=(width, 900),
+    )
     loaded(page, served["url"] + "/reports/summary")
     return context, page
 

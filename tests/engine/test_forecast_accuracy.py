@@ -14,6 +14,9 @@ import pytest
 
 from tests.engine.fixtures import engine_for, load, rep, ts, won_deal
 
+# r1 and r2 in North, r3 in South.
+REPS = [rep("r1"), rep("r2"), rep("r3", team="South")]
+
 
 def forecast(rep_id, period, amount, submitted="2026-06-25 09:00"):
     return {"rep_id": rep_id, "period": period, "amount": amount, "submitted_at": ts(submitted)}
@@ -27,7 +30,7 @@ def won(opportunity_id, owner, closed, amount):
 def company(warehouse):
     load(
         warehouse,
-        reps=[rep("r1"), rep("r2"), rep("r3", team="South")],
+        reps=REPS,
         forecasts=[
             forecast("r1", "2026-07", 90.0, "2026-06-20 09:00"),  # replaced by the next
             forecast("r1", "2026-07", 100.0),
@@ -80,7 +83,7 @@ def test_won_deals_without_an_amount_are_counted_not_zero(warehouse):
     # September: r2 forecast 40 and won nothing: 1 − 40 ÷ 40 = 0, a real 0.
     load(
         warehouse,
-        reps=[rep("r1"), rep("r2"), rep("r3", team="South")],
+        reps=REPS,
         forecasts=[
             forecast("r1", "2026-07", 100.0),
             forecast("r3", "2026-07", 80.0),

@@ -172,6 +172,9 @@ def test_stage_win_rates_carry_wilson_intervals(company):
     # 1.96·sqrt(0.0625 + 0.0600)/1.9604 = 0.3498 → 0.1500 … 0.8500.
     assert proposal.ci_low == pytest.approx(0.1500, abs=1e-3)
     assert proposal.ci_high == pytest.approx(0.8500, abs=1e-3)
+    # The stages where deals end are not rows: every closed deal reached "won" or "lost",
+    # so they would read 100% and 0%.
+    assert not {"won", "lost"} & set(rates.stage)
 
 
 def test_forecast_vs_actual_uses_each_reps_latest_forecast(company):
@@ -271,7 +274,7 @@ def test_the_quarter_adds_what_is_won_to_the_simulated_open_deals(company):
 def test_deals_without_a_crm_category_are_categorised_by_probability(company):
     categories = sales_forecast(company).table("categories").frame
     # No deal has a CRM category; all five in the window have p between 0.4 and 0.7.
-    assert list(categories.category) == ["best_case"]
+    assert list(categories.forecast_category) == ["best_case"]
     assert categories.open_count.iloc[0] == 5 and categories.from_crm.iloc[0] == 0
 
 

@@ -96,15 +96,36 @@ def test_each_user_sees_the_goals_of_their_scope(goals):
     ("body", "status", "message"),
     [
         ({"kpi": "new_leads", "period": "2026-W05"}, 400, "a month, a quarter"),
-        ({"kpi": "new_leads", "scope": "team=Nowhere"}, 400, "no team 'Nowhere'"),
+        ({"kpi": "new_leads", "scope": "team=Nowhere"}, 400, "no team “Nowhere” in the data"),
         ({"kpi": "new_leads", "scope": "stage=won"}, 400, "cannot be 'stage'"),
-        ({"kpi": "no_such_kpi"}, 400, "unknown KPI"),
+        ({"kpi": "no_such_kpi"}, 400, "There is no KPI no_such_kpi."),
         ({"kpi": "win_rate", "target": 40}, 400, "as a fraction"),
     ],
 )
 def test_bad_goals_get_a_4xx_with_the_reason(goals, body, status, message):
     response = post_goal(goals["admin"], **body)
     assert response.status_code == status and message in response.json()["detail"]
+
+
+def test_a_refused_goal_says_why_in_the_users_language(app, goals):
+    """The catalog's sentences (refusal.*.it.json), the KPI and dimension by name."""
+    app.state.users.set_language("admin", "it")
+    admin = login(app, "admin")
+
+    def refused(**body) -> str:
+        response = post_goal(admin, **body)
+        assert response.status_code == 400, response.text
+        return response.json()["detail"]
+
+    assert refused(kpi="new_leads", scope="team=Nowhere") == "Nei dati non c'è team «Nowhere»."
+    assert refused(kpi="new_leads", period="2026-W05") == (
+        "Il periodo di un obiettivo è un mese, un trimestre o un esercizio "
+        "(2026-11, 2026-Q4, FY2026), non «2026-W05»."
+    )
+    # Quotes requested is not cut by channel (its catalog dimensions).
+    assert refused(kpi="quotes_requested", scope="channel=web") == (
+        "Questo KPI non si può suddividere per canale."
+    )
 
 
 def test_the_form_sets_a_goal_and_the_page_shows_it(goals):
@@ -200,6 +221,12 @@ def test_a_manager_sees_their_reps_goal_on_the_reps_kpi_page(goals):
     # North's page is the team's, not r1's: the rep's goal is not drawn there.
     data = goals["manager"].get("/api/kpi/new_leads?period=2026-Q2").json()
     assert data["goals"] == []
+    # The figures say no "No target" (new leads has no catalog target) beside r1's goal.
+    part = goals["manager"].get("/kpi/new_leads/numbers?part=main&period=2026-Q2&rep=r1").text
+    assert 'class="badge ' not in part.split('class="goal-summary"')[0]
+    assert "No target" not in part
+    north = goals["manager"].get("/kpi/new_leads/numbers?part=main&period=2026-Q2").text
+    assert "No target" in north
 
 
 def test_the_leaderboard_shows_quota_attainment_per_rep(goals):

@@ -70,7 +70,10 @@ def test_amounts_on_screen_have_one_precision_whole_units():
         ("it", "2026-Q4", "T4 2026"),
         ("it", "FY2026", "Esercizio 2026"),
         ("it", "FY2026-Q1", "T1 dell'esercizio 2026"),
-        ("it", "2026-W48", "Settimana 48 del 2026"),
+        # ISO week 48 of 2026 runs Monday 23 to Sunday 29 November (a calendar).
+        ("it", "2026-W48", "Settimana 48 del 2026 (23–29 nov)"),
+        # ISO week 53 of 2026 runs Monday 28 December 2026 to Sunday 3 January 2027.
+        ("en", "2026-W53", "Week 53 of 2026 (28 Dec 2026\u2009–\u20093 Jan 2027)"),
         ("it", "2026-11-30", "30 nov 2026"),
         ("it", "2026-01-01..2026-03-31", "1 gen 2026 – 31 mar 2026"),
     ],

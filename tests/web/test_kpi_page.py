@@ -50,6 +50,17 @@ def test_comparison_trend_and_breakdown(company):
     assert rows == {"r1": ("Anna Rossi", 3), "r2": ("Bruno Bianchi", 2), "r3": ("Carla Verdi", 1)}
 
 
+def test_months_not_begun_are_no_value_not_zero(company):
+    # Q2 asked on 15 April, month by month: April has L4 (1 April in Rome), May and June
+    # have not begun — no value (a gap in the chart), where they showed 0 leads.
+    trend = kpi(company["admin"], "/api/kpi/new_leads?period=2026-Q2&grain=month")["trend"]
+    assert [(p["period"], p["value"], p.get("not_begun", False)) for p in trend] == [
+        ("2026-04", 1, False),
+        ("2026-05", None, True),
+        ("2026-06", None, True),
+    ]
+
+
 def test_breakdown_defaults_to_the_first_dimension_and_rejects_others(company):
     data = kpi(company["admin"], "/api/kpi/new_leads?period=2026-03")
     assert data["breakdown"]["dimension"] == "rep"
@@ -242,13 +253,14 @@ def test_kpi_endpoints_need_a_login(company_app, path):
     assert TestClient(company_app).get(path).status_code == 401
 
 
-def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
+def load_a_deal_without_rate(web_warehouse) -> None:
+    """The hand-counted company plus a March deal in CHF, which has no rate at all, and a
+    March forecast (without any forecast, forecast accuracy compares nothing and needs no
+    rate)."""
     from tests.web.data import OPPORTUNITIES, frame, load_company
 
     load_company(web_warehouse)
-    swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")  # no CHF rate at all
-    # A forecast of March, so that forecast accuracy needs the value won (without any
-    # forecast it has nothing to compare, and needs no rate).
+    swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")
     forecast = {
         "rep_id": "r1",
         "period": "2026-03",
@@ -261,6 +273,10 @@ def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
             "forecasts": frame("forecasts", [forecast]),
         }
     )
+
+
+def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
+    load_a_deal_without_rate(web_warehouse)
     api = clients["admin"].get("/api/kpi/avg_opportunity_value?period=2026-03")
     assert api.status_code == 422
     assert "CHF" in api.json()["detail"]
@@ -275,24 +291,7 @@ def test_an_engine_error_is_explained_not_a_500(app, clients, web_warehouse):
 def test_a_missing_rate_in_a_kpi_function_is_a_422_not_a_500(app, clients, web_warehouse, kpi_id):
     """KPI functions check rates on their own path (KpiScope), which raised an error the
     web did not map: a 500. Every engine error now answers 422 from one handler."""
-    from tests.web.data import OPPORTUNITIES, frame, load_company
-
-    load_company(web_warehouse)
-    swiss = dict(OPPORTUNITIES[0], opportunity_id="o3", currency="CHF")  # no CHF rate at all
-    # A forecast of March, so that forecast accuracy needs the value won (without any
-    # forecast it has nothing to compare, and needs no rate).
-    forecast = {
-        "rep_id": "r1",
-        "period": "2026-03",
-        "amount": 5000.0,
-        "submitted_at": datetime(2026, 2, 25, 9, 0),
-    }
-    web_warehouse.load(
-        {
-            "opportunities": frame("opportunities", [swiss]),
-            "forecasts": frame("forecasts", [forecast]),
-        }
-    )
+    load_a_deal_without_rate(web_warehouse)
     api = clients["admin"].get(f"/api/kpi/{kpi_id}?period=2026-03")
     assert api.status_code == 422, api.text
     assert "no exchange rate for CHF" in api.json()["detail"]

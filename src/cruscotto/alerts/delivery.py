@@ -23,9 +23,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import ibis
-
-from cruscotto.alerts.store import STORE_TABLES, Firing, app_table, append, firings, utc_now
+from cruscotto.alerts.store import (
+    STORE_TABLES,
+    Firing,
+    append,
+    firings,
+    latest_attempts,
+    utc_now,
+)
 from cruscotto.model import Column as C
 from cruscotto.model import Table
 from cruscotto.warehouse import Warehouse
@@ -102,11 +107,7 @@ class Pending:
 
 def latest(warehouse: Warehouse) -> list[dict[str, Any]]:
     """The latest row of every delivery (its current state)."""
-    ensure_tables(warehouse)
-    table = app_table(warehouse, ALERT_DELIVERIES)
-    order = ibis.window(group_by=table.delivery_id, order_by=table.attempt.desc())
-    newest = table.mutate(rank=ibis.row_number().over(order)).filter(ibis._.rank == 0)
-    return warehouse.to_pyarrow(newest.drop("rank")).to_pylist()
+    return latest_attempts(warehouse, ALERT_DELIVERIES, "delivery_id")
 
 
 def due(warehouse: Warehouse, now: dt.datetime) -> list[Pending]:

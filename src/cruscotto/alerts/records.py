@@ -379,7 +379,7 @@ def import_rejects(engine: Engine, rule: Rule) -> list[RecordHit]:
     return [
         RecordHit(
             subject=f"{row.import_id}:{row.file}",
-            label=f"{row.file} → {row.table_name}",
+            label=row.file,
             rep_id=None,
             numbers={
                 "rejected": int(row.rejected),

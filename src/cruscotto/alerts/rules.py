@@ -43,6 +43,7 @@ from cruscotto.alerts.store import app_table, replace_all, utc_now
 from cruscotto.catalog import Catalog
 from cruscotto.model import Column as C
 from cruscotto.model import Table
+from cruscotto.refusal import Refusal
 from cruscotto.warehouse import Warehouse
 
 KPI_KINDS = ("threshold", "change", "unusual")
@@ -138,11 +139,13 @@ ALERT_RULES = Table(
 )
 
 
-class RuleError(ValueError):
+class RuleError(Refusal):
     """A rule that cannot be saved; `field` names the part that is wrong."""
 
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
+    def __init__(
+        self, field_name: str, message: str, *, code: str | None = None, **params: Any
+    ) -> None:
+        super().__init__(f"{field_name}: {message}", code=code, **params)
         self.field = field_name
 
 
@@ -231,7 +234,7 @@ def validate(rule: Rule, catalog: Catalog) -> Rule:
     if not all(isinstance(r, str) for r in rule.recipients):
         raise RuleError("recipients", "each recipient is a text like user:NAME")
     if not rule.name.strip():
-        raise RuleError("name", "give the rule a name")
+        raise RuleError("name", "give the rule a name", code="name")
     if rule.kind not in KINDS:
         raise RuleError("kind", f"unknown kind {rule.kind!r}; use one of {', '.join(KINDS)}")
     if rule.severity not in SEVERITIES:
@@ -239,26 +242,35 @@ def validate(rule: Rule, catalog: Catalog) -> Rule:
     if rule.grain not in GRAINS:
         raise RuleError("grain", f"use one of {', '.join(GRAINS)}")
     if rule.reminder_hours is not None and rule.reminder_hours < 1:
-        raise RuleError("reminder_hours", "a reminder interval is at least one hour")
+        raise RuleError(
+            "reminder_hours", "a reminder interval is at least one hour", code="reminder"
+        )
     dimensions: Iterable[str] = RECORD_DIMENSIONS
     if rule.kind in KPI_KINDS:
         if not rule.kpi or rule.kpi not in catalog:
-            raise RuleError("kpi", f"unknown KPI {rule.kpi!r}")
+            raise RuleError("kpi", f"unknown KPI {rule.kpi!r}", code="kpi", kpi=rule.kpi)
         dimensions = catalog.get(rule.kpi).dimensions
     elif rule.kind in GOAL_KINDS:
         if rule.kpi and rule.kpi not in catalog:
-            raise RuleError("kpi", f"unknown KPI {rule.kpi!r}")
+            raise RuleError("kpi", f"unknown KPI {rule.kpi!r}", code="kpi", kpi=rule.kpi)
     elif rule.kpi:
         raise RuleError("kpi", f"a {rule.kind} rule watches records, not a KPI")
     _check_scope(rule.scope, dimensions)
     params = _check_params(rule.kind, rule.params)
     to_target = rule.kind == "threshold" and params.get("reference") == "target"
     if rule.kind in ("threshold", "change") and params.get("value") is None and not to_target:
-        raise RuleError("params.value", "give the value to compare with")
+        raise RuleError("params.value", "give the value to compare with", code="value")
     if to_target and catalog.get(rule.kpi).target is None:
-        raise RuleError("params.reference", f"{rule.kpi} has no target in the catalog")
+        raise RuleError(
+            "params.reference",
+            f"{rule.kpi} has no target in the catalog",
+            code="no_target",
+            kpi=rule.kpi,
+        )
     if rule.kind in GOAL_KINDS and not 0 < params["probability_below"] <= 1:
-        raise RuleError("params.probability_below", "a probability between 0 and 1")
+        raise RuleError(
+            "params.probability_below", "a probability between 0 and 1", code="probability"
+        )
     for recipient in rule.recipients:
         _check_recipient(recipient)
     for dimension in rule.within:
@@ -274,7 +286,12 @@ def _check_scope(scope: str, dimensions: Iterable[str]) -> None:
     allowed = list(dimensions)
     if kind == "each":
         if value not in allowed:
-            raise RuleError("scope", f"cannot fan out over {value!r}; use one of {allowed}")
+            raise RuleError(
+                "scope",
+                f"cannot fan out over {value!r}; use one of {allowed}",
+                code="split",
+                dimension=value,
+            )
         return
     if kind in allowed and value:
         return
@@ -308,9 +325,11 @@ def _typed(name: str, value: Any, kind: type) -> Any:
     try:
         number = kind(value)
     except (TypeError, ValueError):
-        raise RuleError(f"params.{name}", f"not a number: {value!r}") from None
+        raise RuleError(
+            f"params.{name}", f"not a number: {value!r}", code="number", value=value
+        ) from None
     if kind is int and number < 0:
-        raise RuleError(f"params.{name}", "cannot be negative")
+        raise RuleError(f"params.{name}", "cannot be negative", code="negative")
     return number
 
 
@@ -327,6 +346,8 @@ def _check_recipient(recipient: str) -> None:
     raise RuleError(
         "recipients",
         f"{recipient!r}: write user:NAME, role:ROLE, email:ADDRESS or webhook:https://…",
+        code="recipient",
+        recipient=recipient,
     )
 
 

@@ -152,6 +152,15 @@ def append(warehouse: Warehouse, declared: Table, rows: Iterable[Mapping[str, An
         warehouse.append(declared.name, conform(declared, _arrow(declared, rows)))
 
 
+def latest_attempts(warehouse: Warehouse, declared: Table, key: str) -> list[dict[str, Any]]:
+    """The newest row per `key` of an attempts log (a delivery's or a digest's current
+    state): attempts are appended, never rewritten, so the highest `attempt` is the state."""
+    table = app_table(warehouse, declared)
+    order = ibis.window(group_by=table[key], order_by=table.attempt.desc())
+    newest = table.mutate(rank=ibis.row_number().over(order)).filter(ibis._.rank == 0)
+    return warehouse.to_pyarrow(newest.drop("rank")).to_pylist()
+
+
 def replace_all(warehouse: Warehouse, declared: Table, rows: Iterable[Mapping[str, Any]]) -> None:
     """Make `rows` the whole table (call inside a transaction)."""
     warehouse.truncate(declared.name)

@@ -21,7 +21,12 @@ from cruscotto.engine.question.scope import Filters
 from cruscotto.engine.question.statistics import forecast_accuracy, wilson_interval
 from cruscotto.engine.question.timebounds import utc_instant
 from cruscotto.engine.rules.records import clean_filters, filterable
-from cruscotto.engine.rules.stages import in_pipeline_order, pipeline_rank, stage_positions_in
+from cruscotto.engine.rules.stages import (
+    in_pipeline_order,
+    open_stages,
+    pipeline_rank,
+    stage_positions_in,
+)
 
 __all__ = [
     "ADDITIVE",
@@ -40,6 +45,7 @@ __all__ = [
     "filterable",
     "forecast_accuracy",
     "in_pipeline_order",
+    "open_stages",
     "pipeline_rank",
     "stage_positions_in",
     "utc_instant",

@@ -12,13 +12,14 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from cruscotto.engine import Engine, Period, PeriodError
+from cruscotto.refusal import Refusal
 
 # The scopes a goal can have besides the whole company (issue 10).
 SCOPE_DIMENSIONS = ("team", "rep", "channel", "segment", "pipeline", "product")
 GOAL_GRAINS = ("month", "quarter", "year")
 
 
-class GoalError(ValueError):
+class GoalError(Refusal):
     """A goal that cannot be set: unknown KPI, scope the KPI cannot be cut by, bad period."""
 
 
@@ -101,11 +102,13 @@ def goal_period(engine: Engine, text: str) -> Period:
     try:
         period = engine.period(text)
     except (PeriodError, ValueError) as exc:
-        raise GoalError(str(exc)) from None
+        raise GoalError(str(exc), code="goal_period", period=text) from None
     if period.grain not in GOAL_GRAINS or not period.is_whole:
         raise GoalError(
             f"a goal's period is a month, a quarter or a fiscal year (2026-11, 2026-Q4, "
-            f"FY2026), not {text!r}"
+            f"FY2026), not {text!r}",
+            code="goal_period",
+            period=text,
         )
     return period
 
@@ -113,19 +116,28 @@ def goal_period(engine: Engine, text: str) -> Period:
 def check_goal(engine: Engine, goal: Goal) -> Goal:
     """The goal with its period label normalised, or GoalError saying what is wrong."""
     if goal.kpi not in engine.catalog:
-        raise GoalError(f"unknown KPI {goal.kpi!r}; `cruscotto kpi list` shows them")
+        raise GoalError(
+            f"unknown KPI {goal.kpi!r}; `cruscotto kpi list` shows them", code="kpi", kpi=goal.kpi
+        )
     kpi = engine.catalog.get(goal.kpi)
     if goal.scope.dimension and goal.scope.dimension not in kpi.dimensions:
         raise GoalError(
             f"{goal.kpi} cannot be cut by {goal.scope.dimension}; its dimensions are "
-            + (", ".join(kpi.dimensions) or "none")
+            + (", ".join(kpi.dimensions) or "none"),
+            code="split",
+            dimension=goal.scope.dimension,
         )
     if goal.scope.dimension:
         known = dict(engine.dimension_values(goal.scope.dimension))
         if goal.scope.value not in known:
-            raise GoalError(f"there is no {goal.scope.dimension} {goal.scope.value!r} in the data")
+            raise GoalError(
+                f"there is no {goal.scope.dimension} {goal.scope.value!r} in the data",
+                code="no_such_value",
+                dimension=goal.scope.dimension,
+                value=goal.scope.value,
+            )
     if goal.target is None or goal.target != goal.target:
-        raise GoalError("a goal needs a numeric target")
+        raise GoalError("a goal needs a numeric target", code="target")
     if kpi.unit == "percent" and not 0 <= goal.target <= 1:
         raise GoalError(
             f"{goal.kpi} is a rate: write its target as a fraction (0.25 for 25%), "

@@ -25,6 +25,7 @@ from cruscotto.engine import (
     Period,
     forecast_accuracy,
     in_pipeline_order,
+    open_stages,
     wilson_interval,
 )
 from cruscotto.models.deal_scores import DealScores
@@ -113,7 +114,11 @@ def sales_forecast(
         _named_factors(f, rep) for f, rep in zip(deal_rows.factors, deal_rows.rep, strict=True)
     ]
     outside = _outside_window(engine, weighted, period)
-    rate_rows = in_pipeline_order(_stage_rate_rows(rates[0]), engine.stage_positions())
+    positions = engine.stage_positions()
+    # Every closed deal reached won or lost: a 100% and a 0% row that say nothing.
+    stage_rates = _stage_rate_rows(rates[0])
+    stage_rates = stage_rates[stage_rates.stage.isin(open_stages(positions))]
+    rate_rows = in_pipeline_order(stage_rates, positions)
     history = forecast_vs_actual(engine, filters, history_months)
 
     notes = probability_notes(scores)
@@ -218,19 +223,22 @@ def forecast_categories(engine: Engine, in_window: ir.Table) -> pd.DataFrame:
         (in_window.probability >= BEST_CASE_FROM, "best_case"),
         else_="pipeline",
     )
-    category = ibis.coalesce(in_window.forecast_category, from_probability)
+    # Named as the deals' column, so the category reads as the CRM's does, in words.
     grouped = engine.execute(
-        in_window.mutate(category=category)
-        .group_by("category")
+        in_window.mutate(
+            in_crm=in_window.forecast_category.notnull(),
+            forecast_category=ibis.coalesce(in_window.forecast_category, from_probability),
+        )
+        .group_by("forecast_category")
         .aggregate(
             open_count=_.count(),
             open_value=_.amount_base.sum(),
             weighted_value=_.weighted_value.sum(),
-            from_crm=count_if(_.forecast_category.notnull()),
+            from_crm=count_if(_.in_crm),
         )
     )
     order = {name: n for n, name in enumerate(CATEGORY_ORDER)}
-    grouped["_order"] = grouped.category.map(order).fillna(len(order))
+    grouped["_order"] = grouped.forecast_category.map(order).fillna(len(order))
     return grouped.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
@@ -524,7 +532,7 @@ MONTH_COLUMNS = [
 COMMIT_FROM, BEST_CASE_FROM = 0.7, 0.4
 CATEGORY_ORDER = ("commit", "best_case", "pipeline", "omitted", "closed")
 CATEGORY_COLUMNS = [
-    Column("category", "Forecast category"),
+    Column("forecast_category", "Forecast category"),
     Column("open_count", "Open deals", "count"),
     Column("from_crm", "Of which categorised in the CRM", "count"),
     Column("open_value", "Open value", "currency"),

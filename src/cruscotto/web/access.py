@@ -100,6 +100,18 @@ class Access:
     def fmt(self) -> Formatter:
         return Formatter(self.language, self.settings.base_currency, self.settings.timezone)
 
+    def refused(self, exc: Exception, catalog=None) -> str:
+        """Why a request was refused (cruscotto.refusal.Refusal), in the user's language:
+        a KPI by its name (from `catalog`), a dimension by its label."""
+        params = getattr(exc, "params", {})
+        words = {}
+        if catalog is not None and (kpi := params.get("kpi")) in catalog:
+            words["kpi"] = self.t.pick(catalog.get(kpi).name)
+        if dimension := params.get("dimension"):
+            label = self.t(f"dimension.{dimension}")  # a heading ("Canale"), said mid-sentence
+            words["dimension"] = label[:1].lower() + label[1:]
+        return self.t.refusal(exc, **words)
+
     # -- scope ----------------------------------------------------------------------------
 
     @property

@@ -15,11 +15,13 @@ from typing import Any
 from cruscotto.alerts.store import Firing
 from cruscotto.catalog import Catalog
 from cruscotto.web.i18n import Formatter
+from cruscotto.web.values import ValueText
 
 
 def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
     """One sentence saying what fired, where, and the numbers."""
     t, n = fmt.t, firing.numbers
+    values = ValueText(fmt.language)  # codes in the data (stages, priorities) in words
     if firing.kind in ("threshold", "change", "unusual"):
         return _kpi_sentence(firing, fmt, catalog)
     if firing.kind == "goal_at_risk":
@@ -28,7 +30,7 @@ def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
             "alerts.msg.goal_at_risk",
             kpi=_kpi_name(firing.kpi, fmt, catalog),
             scope=firing.subject_label or t("alerts.company"),
-            period=firing.period or "",
+            period=fmt.period(firing.period) if firing.period else "",
             target=fmt.kpi_value(n.get("target"), unit),
             projection=fmt.kpi_value(n.get("projection"), unit),
             low=fmt.kpi_value(n.get("projection_low"), unit),
@@ -44,14 +46,14 @@ def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
                 t(
                     "alerts.msg.slow_stage",
                     days=_whole_days(n.get("stage_days")),
-                    stage=n.get("stage"),
+                    stage=values.value("stage", n.get("stage")),
                     usual=fmt.number(n.get("stage_usual_days"), 1),
                 )
             )
         return t(
             "alerts.msg.deal_stalled",
             label=firing.subject_label,
-            stage=n.get("stage"),
+            stage=values.value("stage", n.get("stage")),
             owner=n.get("owner") or "–",
             reasons="; ".join(reasons),
         )
@@ -59,7 +61,7 @@ def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
         return t(
             "alerts.msg.ticket_sla",
             label=firing.subject_label,
-            priority=n.get("priority"),
+            priority=values.value("priority", n.get("priority")),
             hours=fmt.number(n.get("overdue_hours")),
         )
     if firing.kind == "churn_signals":
@@ -73,13 +75,14 @@ def describe(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
     if firing.kind == "stale_source":
         return t(
             "alerts.msg.stale_source",
-            label=firing.subject_label,
-            age=n.get("age_days"),
-            newest=n.get("newest"),
+            label=t(f"table.{firing.subject_label}"),
+            age=fmt.number(n.get("age_days")),
+            newest=fmt.date(dt.date.fromisoformat(n["newest"])) if n.get("newest") else "–",
         )
     return t(
         "alerts.msg.import_rejects",
         label=firing.subject_label,
+        table=t(f"table.{n.get('table')}"),
         rejected=fmt.number(n.get("rejected")),
         rows=fmt.number(n.get("rows_read")),
     )
@@ -93,7 +96,7 @@ def _kpi_sentence(firing: Firing, fmt: Formatter, catalog: Catalog) -> str:
         "kpi": _kpi_name(firing.kpi, fmt, catalog),
         "value": value(n.get("value"), unit),
         "scope": firing.subject_label or t("alerts.company"),
-        "period": firing.period or "",
+        "period": fmt.period(firing.period) if firing.period else "",
     }
     if firing.kind == "threshold":
         return t(

@@ -233,6 +233,9 @@ def kpi_trend_chart(data: dict, fmt: Formatter, query=None) -> dict:
         text + (" · " + fmt.t("kpi.not_final") if u else "")
         for text, u in zip(main["text"], unfinished, strict=True)
     ]
+    # Every line on the trend's own axis (its periods in words): a line on the raw labels
+    # would add a second set of categories ("2026-01" after "gen 2026").
+    axis = main["x"]
     last_year = data.get("last_year_trend") or []
     if len(last_year) == len(labels):
         values = [r["value"] for r in last_year]
@@ -241,10 +244,11 @@ def kpi_trend_chart(data: dict, fmt: Formatter, query=None) -> dict:
                 "type": "scatter",
                 "mode": "lines",
                 "name": fmt.t("kpi.same_period_last_year"),
-                "x": labels,
+                "x": axis,
                 "y": [_scale(v, kpi["unit"]) for v in values],
                 "text": [
-                    f"{r['period']}: {fmt.kpi_value(r['value'], kpi['unit'])}" for r in last_year
+                    f"{fmt.period(r['period'])}: {fmt.kpi_value(r['value'], kpi['unit'])}"
+                    for r in last_year
                 ],
                 "hovertemplate": "%{text}<extra></extra>",
                 "line": {"color": "#9aa3af", "dash": "dot", "width": 1.5},
@@ -256,8 +260,10 @@ def kpi_trend_chart(data: dict, fmt: Formatter, query=None) -> dict:
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": fmt.t("kpi.goal_line", scope=goal["scope_label"], period=goal["period"]),
-                "x": labels,
+                "name": fmt.t(
+                    "kpi.goal_line", scope=goal["scope_label"], period=fmt.period(goal["period"])
+                ),
+                "x": axis,
                 "y": [_scale(v, kpi["unit"]) for v in points],
                 "text": [fmt.kpi_value(v, kpi["unit"]) for v in points],
                 "hovertemplate": "%{x}: %{text}<extra></extra>",

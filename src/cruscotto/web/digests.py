@@ -26,8 +26,6 @@ from html import escape
 from types import SimpleNamespace
 from typing import Any
 
-import ibis
-
 from cruscotto import audit
 from cruscotto.alerts import mail, store
 from cruscotto.alerts.delivery import BACKOFF_MINUTES
@@ -346,8 +344,4 @@ def _try(engine, users, attempt: Attempt, settings, base_url: str, log, now) -> 
 
 def latest_sends(warehouse: Warehouse) -> list[dict[str, Any]]:
     """The latest attempt of every digest (its current state)."""
-    warehouse.ensure_tables([DIGEST_SENDS])
-    table = store.app_table(warehouse, DIGEST_SENDS)
-    order = ibis.window(group_by=table.send_id, order_by=table.attempt.desc())
-    newest = table.mutate(rank=ibis.row_number().over(order)).filter(ibis._.rank == 0)
-    return warehouse.to_pyarrow(newest.drop("rank")).to_pylist()
+    return store.latest_attempts(warehouse, DIGEST_SENDS, "send_id")

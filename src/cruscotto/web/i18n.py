@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
 LANGUAGES = ("en", "it", "pt")
@@ -61,6 +61,15 @@ class Translator:
     def __call__(self, key: str, **params: object) -> str:
         text = self.messages.get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
         return text.format(**params) if params else text
+
+    def refusal(self, exc: Exception, **words: str) -> str:
+        """A refused request (cruscotto.refusal.Refusal) in the language: `refusal.CODE`
+        with its params, `words` replacing those that need wording (a KPI's name for its
+        id); its English message when it has no code."""
+        code = getattr(exc, "code", None)
+        if code and f"refusal.{code}" in self.messages:
+            return self(f"refusal.{code}", **(exc.params | words))
+        return str(exc)
 
     def pick(self, texts: dict[str, str] | None) -> str:
         """The entry for our language from a {"en": …, "it": …, "pt": …} mapping."""
@@ -129,7 +138,7 @@ class Formatter:
 
     def period(self, label: str | None, short: bool = False) -> str:
         """A period's label ("2026-11", "2026-Q4", "FY2026", "2026-W48", "a..b") in words:
-        "novembre 2026", "T4 2026", "esercizio 2026", "settimana 48 del 2026"."""
+        "novembre 2026", "T4 2026", "esercizio 2026", "settimana 48 del 2026 (23–29 nov)"."""
         if not label:
             return "–"
         if ".." in label:
@@ -148,7 +157,13 @@ class Formatter:
         if match := _FISCAL_LABEL.match(label):
             return self.t("period.fiscal_year", year=match["year"])
         if match := _WEEK_LABEL.match(label):
-            return self.t("period.week", week=int(match["week"]), year=match["year"])
+            # ISO weeks (Monday to Sunday); the days say which week without a calendar.
+            year, week = int(match["year"]), int(match["week"])
+            monday = date.fromisocalendar(year, week, 1)
+            sunday = monday + timedelta(days=6)
+            skeleton = "MMMd" if monday.year == sunday.year else "yMMMd"
+            days = format_interval(monday, sunday, skeleton, locale=self.locale)
+            return self.t("period.week", week=week, year=year, days=days)
         if len(label) == 10:
             return self.when(label)
         return label

@@ -27,7 +27,11 @@ def parse_expiry(text: str) -> timedelta | None:
         return None
     match = _DURATION.fullmatch(cleaned)
     if not match or int(match.group(1)) == 0:
-        raise UserError(f"cannot read the expiry {text!r}: use e.g. 90d, 12h, 4w, 1y or never")
+        raise UserError(
+            f"cannot read the expiry {text!r}: use e.g. 90d, 12h, 4w, 1y or never",
+            code="expiry",
+            text=text,
+        )
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 

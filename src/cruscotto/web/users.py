@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from cruscotto.refusal import Refusal
 from cruscotto.warehouse import Warehouse
 from cruscotto.web.passwords import WeakPassword, check_password
 from cruscotto.web.storage import (
@@ -39,7 +40,7 @@ LAST_USE_PRECISION = timedelta(minutes=1)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class UserError(ValueError):
+class UserError(Refusal):
     """A user-management request that cannot be done (unknown role, duplicate name…)."""
 
 
@@ -138,13 +139,17 @@ class UserStore:
         username = username.strip()
         email = _checked_email(email)
         if not username:
-            raise UserError("the user name is empty")
+            raise UserError("the user name is empty", code="user_name")
         if role not in ROLES:
             raise UserError(f"unknown role {role!r}; the roles are {', '.join(ROLES)}")
         if role == "rep" and not rep_id:
-            raise UserError("a rep user needs --rep-id: the rep_id whose numbers they see")
+            raise UserError(
+                "a rep user needs --rep-id: the rep_id whose numbers they see", code="rep_needs_rep"
+            )
         if role == "manager" and not teams:
-            raise UserError("a manager needs at least one --team they manage")
+            raise UserError(
+                "a manager needs at least one --team they manage", code="manager_needs_team"
+            )
         if language not in LANGUAGES:
             raise UserError(f"unknown language {language!r}; use one of {', '.join(LANGUAGES)}")
         try:
@@ -164,7 +169,11 @@ class UserStore:
         with self.warehouse.lock:
             rows = read_rows(self.warehouse, USERS)
             if any(r["username"] == username for r in rows):
-                raise UserError(f"user {username!r} already exists; remove it first")
+                raise UserError(
+                    f"user {username!r} already exists; remove it first",
+                    code="user_exists",
+                    name=username,
+                )
             self._write({USERS: [*rows, row]})
         return User.from_row(row)
 
@@ -181,9 +190,13 @@ class UserStore:
         if role not in ROLES:
             raise UserError(f"unknown role {role!r}; the roles are {', '.join(ROLES)}")
         if role == "rep" and not rep_id:
-            raise UserError("a rep user needs --rep-id: the rep_id whose numbers they see")
+            raise UserError(
+                "a rep user needs --rep-id: the rep_id whose numbers they see", code="rep_needs_rep"
+            )
         if role == "manager" and not teams:
-            raise UserError("a manager needs at least one --team they manage")
+            raise UserError(
+                "a manager needs at least one --team they manage", code="manager_needs_team"
+            )
         with self.warehouse.lock:
             rows = read_rows(self.warehouse, USERS)
             found = [r for r in rows if r["username"] == username]
@@ -349,5 +362,9 @@ def _checked_email(email: str | None) -> str | None:
     if not email:
         return None
     if not _EMAIL.match(email):
-        raise UserError(f"{email!r} is not an e-mail address (write name@example.com)")
+        raise UserError(
+            f"{email!r} is not an e-mail address (write name@example.com)",
+            code="email",
+            email=email,
+        )
     return email

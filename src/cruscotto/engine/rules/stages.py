@@ -57,6 +57,11 @@ def stage_positions_in(
     return positions
 
 
+def open_stages(positions: dict[str, float]) -> set[str]:
+    """The stages where a deal can still be open (not those only won or lost deals hold)."""
+    return {stage for stage, place in positions.items() if place < CLOSING}
+
+
 def in_pipeline_order(
     frame: pd.DataFrame, positions: dict[str, float], keys: tuple[str, ...] = ("pipeline",)
 ) -> pd.DataFrame:

@@ -237,7 +237,7 @@ def add_user_api(
             username, password, role, language=language, **_scope(role, rep_id, teams)
         )
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, write.who.t.refusal(exc)) from None
 
 
 @router.post("/admin/users", include_in_schema=False)
@@ -270,7 +270,7 @@ def change_user_api(
     try:
         return user_admin(request, write).change(name, role, **_scope(role, rep_id, teams))
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, write.who.t.refusal(exc)) from None
 
 
 @router.post("/admin/users/{name}", include_in_schema=False)
@@ -293,7 +293,7 @@ def remove_user_form(request: Request, name: str, write: Write = Depends(may("us
     try:
         user_admin(request, write).remove(name)
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, write.who.t.refusal(exc)) from None
     return RedirectResponse(f"/admin/users?removed={name}", status_code=303)
 
 

@@ -25,7 +25,17 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from cruscotto.alerts import store
-from cruscotto.alerts.rules import GRAINS, KINDS, PARAMETERS, SEVERITIES, Rule, RuleError, validate
+from cruscotto.alerts.rules import (
+    GOAL_KINDS,
+    GRAINS,
+    KINDS,
+    KPI_KINDS,
+    PARAMETERS,
+    SEVERITIES,
+    Rule,
+    RuleError,
+    validate,
+)
 from cruscotto.engine import Engine
 from cruscotto.goals import rep_team
 from cruscotto.web import digests
@@ -80,6 +90,9 @@ def inbox_view(
                 **e.to_dict(),
                 "text": describe(e.firing, who.fmt, kpis.catalog),
                 "when": _when(e.firing.fired_at, who, kpis),
+                "snoozed_until_text": _when(e.snoozed_until, who, kpis)
+                if e.snoozed_until
+                else None,
             }
             for e in entries
         ],
@@ -87,9 +100,9 @@ def inbox_view(
 
 
 def _when(at: dt.datetime, who: Access, kpis: Engine) -> str:
-    """When it fired, in the company's time zone and the reader's date format."""
+    """A stored UTC instant in the company's time zone and the reader's format."""
     local = at.replace(tzinfo=dt.UTC).astimezone(kpis.settings.tz)
-    return f"{who.fmt.date(local.date())} {local:%H:%M}"
+    return who.fmt.when(local.replace(tzinfo=None))
 
 
 def _mark(request: Request, who: Access, firing_id: str, action: str, days: int | None) -> dict:
@@ -145,7 +158,7 @@ def _set_email(request: Request, who: Access, email: str) -> dict:
     try:
         admin.email(who.user.username, email)
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.t.refusal(exc)) from None
     return {"email": email or None}
 
 
@@ -216,6 +229,7 @@ def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) ->
         "rules": [r.to_dict() | {"scope_text": _scope_text(r, who, kpis)} for r in rules],
         "scopes": _scope_choices(who, kpis),
         "kinds": list(KINDS),
+        "kpi_kinds": [*KPI_KINDS, *GOAL_KINDS],
         "severities": list(SEVERITIES),
         "grains": list(GRAINS),
         "parameters": {k: {p: d for p, (d, _) in v.items()} for k, v in PARAMETERS.items()},
@@ -280,7 +294,9 @@ def _save_rule(
     try:
         # Checked before the team bound below reads its scope (a form or JSON sends anything).
         rule = validate(Rule.from_dict(data), kpis.catalog)
-    except (ValueError, TypeError) as exc:  # RuleError is a ValueError
+    except RuleError as exc:
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
+    except (ValueError, TypeError) as exc:
         raise HTTPException(400, str(exc)) from None
     if who.user.role == "manager":
         rule = _within_teams(rule, who, kpis)
@@ -291,7 +307,7 @@ def _save_rule(
             address=request.client.host if request.client else None,
         )
     except RuleError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
 
 
 def _own_rule(who: Access, kpis: Engine, rule_id: str) -> Rule:
@@ -361,7 +377,7 @@ def _whole_number(text: str | None, who: Access) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise HTTPException(400, f"reminder_hours: not a whole number: {text!r}") from None
+        raise HTTPException(400, who.t("refusal.whole_hours", value=text)) from None
 
 
 def _remove_rule(request: Request, who: Access, kpis: Engine, rule_id: str) -> None:

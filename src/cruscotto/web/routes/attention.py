@@ -105,7 +105,27 @@ def attention(
             items.append(_move_item(kpis, who, move))
     items += _accounts_at_risk(kpis, who)
     items.sort(key=lambda item: -item["score"])
-    return {"period": period_dict(period), "filters": filters, "items": items}
+    return {"period": period_dict(period), "filters": filters, "items": one_line_per_kpi(items)}
+
+
+# What is said of a whole KPI: outside its usual range, drifting, moved beyond its noise.
+KPI_SENTENCES = ("unusual", "drift", "kpi_move")
+
+
+def one_line_per_kpi(items: list[dict]) -> list[dict]:
+    """A KPI both outside its usual range and moved is one item, not two: the higher-ranked
+    sentence leads (items come ranked) and carries the others in `also`."""
+    leads: dict[str, dict] = {}
+    kept = []
+    for item in items:
+        if item["type"] not in KPI_SENTENCES:
+            kept.append(item)
+        elif (lead := leads.get(item["kpi"])) is not None:
+            lead["also"].append(item)
+        else:
+            leads[item["kpi"]] = item | {"also": []}
+            kept.append(leads[item["kpi"]])
+    return kept
 
 
 fragment(

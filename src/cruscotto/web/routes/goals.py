@@ -146,7 +146,7 @@ def _set(request: Request, who: Access, kpis: Engine, body: GoalIn):
             parent_id=body.parent_id,
         )
     except GoalError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
     if goal.kpi in kpis.catalog and not who.can_see(kpis.catalog.get(goal.kpi)):
         raise HTTPException(404, who.t("error.kpi_not_visible", kpi=goal.kpi))
     # The scope is checked before the goal itself, so a refused user learns nothing more.
@@ -156,7 +156,7 @@ def _set(request: Request, who: Access, kpis: Engine, body: GoalIn):
             goal_store(request), kpis, goal, username=who.user.username, address=_address(request)
         )
     except GoalError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.refused(exc, kpis.catalog)) from None
 
 
 def _address(request: Request) -> str | None:

@@ -16,7 +16,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from cruscotto.engine import Engine, Period, pipeline_rank
+from cruscotto.engine import Engine, KpiResult, Period, pipeline_rank
 from cruscotto.model import table as model_table
 from cruscotto.reports.csv_dialect import CsvDialect, write_csv
 from cruscotto.reports.export import XLSX_MEDIA_TYPE, rows_to_xlsx
@@ -148,7 +148,10 @@ def kpi_page(
     compared = kpis.compare(kpi.id, current, filters)
     data["compare"] = {key: result_dict(r) for key, r in compared.items()}
     window = trend_window(current, grain, kpis)
-    data["trend"] = [result_dict(r) for r in kpis.trend(kpi.id, window, grain, filters)]
+    data["trend"] = [
+        not_begun(r) if r.period.start > kpis.today else result_dict(r)
+        for r in kpis.trend(kpi.id, window, grain, filters)
+    ]
     # The chart shows the same points a year earlier and the goals of this scope.
     data["last_year_trend"] = [
         result_dict(r) for r in kpis.trend(kpi.id, window.last_year(), grain, filters)
@@ -189,6 +192,18 @@ fragment(
     name="kpi_numbers",
     page_path="/kpi/{kpi_id}",
 )
+
+
+def not_begun(result: KpiResult) -> dict:
+    """A trend point of a period that has not begun (May when a quarter is asked on 15
+    April): no value, not the 0 its empty records sum to."""
+    return {
+        **result_dict(result),
+        **dict.fromkeys(("value", "numerator", "denominator", "ci_low", "ci_high", "status")),
+        "sample_size": None,
+        "details": {},
+        "not_begun": True,
+    }
 
 
 @dataclass(frozen=True)

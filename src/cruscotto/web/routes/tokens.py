@@ -61,7 +61,7 @@ def create_token_api(
     try:
         return own_admin(request, who).token(who.user.username, name.strip(), expires)
     except UserError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, who.t.refusal(exc)) from None
 
 
 @router.post("/tokens", include_in_schema=False, response_class=HTMLResponse)
