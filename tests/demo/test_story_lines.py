@@ -51,8 +51,15 @@ def test_one_rep_improves(db):
             where owner_id = ? and status <> 'open' and pipeline = 'New business'
             group by 1""".replace("?", f"'{rep}'"),
     )
-    assert win_rate[0] < 0.45
-    assert win_rate[2] > 0.6
+    # Against the company's own New business win rate over the window (about 33%): he
+    # starts well below it and ends well above it.
+    company = scalar(
+        db,
+        """select avg((status = 'won')::int) from opportunities
+           where status <> 'open' and pipeline = 'New business'""",
+    )
+    assert win_rate[0] < 0.7 * company
+    assert win_rate[2] > 1.25 * company
     assert win_rate[0] < win_rate[1] < win_rate[2]
 
 

@@ -20,6 +20,10 @@ def test_a_manager_creates_a_rule_and_works_the_inbox(log_in, served):
     page.wait_for_selector("#rule-form")
     page.fill("#rule-form input[name=name]", "My stalled deals")
     page.select_option("#rule-form select[name=kind]", "deal_stalled")
+    # Only the chosen kind's fields show (a threshold's value, a KPI: not for stalled deals).
+    assert page.locator("#rule-form input[name=param_idle_days]").is_visible()
+    assert page.locator("#rule-form input[name=param_value]").is_hidden()
+    assert page.locator("#rule-form select[name=kpi]").is_hidden()
     page.fill("#rule-form input[name=param_idle_days]", "7")
     page.select_option("#rule-form select[name=severity]", "critical")
     page.click("#rule-form button[type=submit]")

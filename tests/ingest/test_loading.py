@@ -107,6 +107,35 @@ def test_amount_change_is_an_update_but_not_a_stage_move(warehouse, tmp_path):
     assert len(rows(warehouse, "stage_history")) == 1
 
 
+def test_a_first_import_skips_history_rows_already_stored(warehouse, tmp_path):
+    # A first import into an empty opportunities table takes every row as new without the
+    # join on the key; the stage history it writes still skips rows stored already.
+    warehouse.load(
+        {
+            "stage_history": pd.DataFrame(
+                {
+                    "opportunity_id": ["1"],
+                    "stage": ["Contract Sent"],
+                    # 2026-01-10 09:30 in Rome (the export's Create Date) is 08:30 UTC.
+                    "entered_at": [pd.Timestamp("2026-01-10 08:30")],
+                }
+            )
+        }
+    )
+    monday = export(
+        tmp_path,
+        "monday.csv",
+        ("1", "Contract Sent", "100", "2026-05-01 00:00"),
+        ("2", "Contract Sent", "200", "2026-05-01 00:00"),
+    )
+    [file] = run(warehouse, monday).files
+    assert (file.inserted, file.updated, file.unchanged, file.stage_changes) == (2, 0, 0, 0)
+    history = rows(warehouse, "stage_history", order_by="opportunity_id")
+    # Deal 1's row was there; deal 2 gets its row at its creation: two rows, not three.
+    assert history["opportunity_id"].tolist() == ["1", "2"]
+    assert history["entered_at"].tolist() == [pd.Timestamp("2026-01-10 08:30")] * 2
+
+
 def test_no_scratch_table_outlives_an_import(warehouse, tmp_path):
     monday = export(tmp_path, "monday.csv", ("1", "Contract Sent", "100", "2026-05-01 00:00"))
     run(warehouse, monday)

@@ -125,6 +125,53 @@ def test_explicit_formats_come_first():
     assert values.iloc[0] == utc(2026, 12, 31, 8, 30)
 
 
+# Cells of every shape the readers know, valid and not: zone-less ISO, zoned ISO, DST gaps
+# and overlaps in Rome, day/month orders, lenient digits, impossible days and hours.
+SHAPE_CELLS = [
+    *("2024-01-31 10:30", "2024-1-1 10:30", "2024-01-01  10:30", "0024-01-01 10:30"),
+    *("2024-02-30 10:30", "2024-01-01 9:05", "2024-01-01 24:00", "2024-01-01 10:60"),
+    *("2024-01-01T10:30", "2024-01-01T10:30:15", "2024-01-01 10:30:15", "2024-01-01"),
+    *("2024-01-01Z", "2024-01-01 10:30Z", "2024-01-01 10:30+02:00", "2024-01-01T10:30:00-0300"),
+    *("2024-03-31 02:30", "2024-10-27 02:30", "31/12/2024", "12/31/2024", "01/02/2024 10:30"),
+    *("1/2/2024 9:05", "01.02.2024", "01-02-2024 10:30:59", "2024/01/02", "2024/1/2 10:30"),
+    *("Jan 5, 2026", "5 March 2026 10:00", "45291", "01/02/24", "2024-13-01", ""),
+    *("2024-01-01 10:30 PM", "2024-01-01 10:30:00.123", "2262-04-12", "9999-12-31"),
+]
+
+
+@pytest.mark.parametrize("order", ["DMY", "MDY", "YMD"])
+def test_the_columns_own_shape_reads_each_cell_as_the_general_passes_do(order, monkeypatch):
+    # A column is read in one exact-format pass for the shape of its first cell (speed);
+    # every cell must come out as the general passes read it (the expected values: the
+    # same column with that pass switched off), whichever cell comes first.
+    from cruscotto.ingest import parsing
+
+    def read(column: pd.Series, tz: str) -> list[pd.Series]:
+        return [*to_timestamp(column, order=order, tz=tz), *to_date(column, order=order, tz=tz)]
+
+    for first in SHAPE_CELLS:
+        column = text(first, *SHAPE_CELLS)
+        fast = {tz: read(column, tz) for tz in ("Europe/Rome", "America/Sao_Paulo")}
+        with monkeypatch.context() as patch:
+            patch.setattr(parsing, "_column_shape", lambda _text, _order: None)
+            general = {tz: read(column, tz) for tz in fast}
+        for tz, results in fast.items():
+            for got, expected in zip(results, general[tz], strict=True):
+                pd.testing.assert_series_equal(got, expected, obj=f"{first!r} first, {tz}")
+
+
+def test_a_column_in_one_shape_is_read_by_that_shape():
+    from cruscotto.ingest import parsing
+
+    assert parsing._column_shape(text("2026-01-15 10:30"), "DMY") == "%Y-%m-%d %H:%M"
+    assert parsing._column_shape(text("15/01/2026"), "DMY") == "%d/%m/%Y"
+    assert parsing._column_shape(text("01/15/2026 10:30"), "MDY") == "%m/%d/%Y %H:%M"
+    # A zone, a month name or an impossible day: no shape, the general passes read it.
+    assert parsing._column_shape(text("2026-01-15 10:30Z"), "DMY") is None
+    assert parsing._column_shape(text("Jan 5, 2026"), "MDY") is None
+    assert parsing._column_shape(text("2026-02-30"), "YMD") is None
+
+
 def test_dates_keep_the_written_day_unless_a_zone_is_given():
     values, _ = to_date(text("31/12/2026", "2026-12-31T23:30:00Z"), tz="Europe/Rome")
     # 23:30 UTC on 31 December is already 1 January in Rome.

@@ -66,6 +66,8 @@ def test_demo_users_one_per_role_bound_to_the_first_account_executive(tmp_path):
         ("rep", "rep"),
         ("viewer", "viewer"),
     ]
+    # The rep is named as people know them (tests/web/data.py: r1 is Anna Rossi).
+    assert logins[2][3] == "own records of Anna Rossi (r1)"
     store = UserStore(wh)
     for username, password, _, _ in logins:
         assert store.authenticate(username, password) is not None

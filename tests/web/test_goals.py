@@ -221,6 +221,12 @@ def test_a_manager_sees_their_reps_goal_on_the_reps_kpi_page(goals):
     # North's page is the team's, not r1's: the rep's goal is not drawn there.
     data = goals["manager"].get("/api/kpi/new_leads?period=2026-Q2").json()
     assert data["goals"] == []
+    # The figures say no "No target" (new leads has no catalog target) beside r1's goal.
+    part = goals["manager"].get("/kpi/new_leads/numbers?part=main&period=2026-Q2&rep=r1").text
+    assert 'class="badge ' not in part.split('class="goal-summary"')[0]
+    assert "No target" not in part
+    north = goals["manager"].get("/kpi/new_leads/numbers?part=main&period=2026-Q2").text
+    assert "No target" in north
 
 
 def test_the_leaderboard_shows_quota_attainment_per_rep(goals):

@@ -167,3 +167,22 @@ def test_simultaneous_cold_requests_during_warm_up_all_complete(web_warehouse):
             thread.join(timeout=120)
         assert not any(t.is_alive() for t in threads), "a request hung"
         assert statuses == [200] * 4
+
+
+@pytest.mark.parametrize(
+    ("delta", "direction", "expected"),
+    [
+        # 89.1 → 89.13 days: +0.03% reads "+0.0%", no ✗ (the card showed "✗ +0.0%").
+        (0.0003, "lower", None),
+        (-0.0004, "higher", None),
+        # Half a step reads "+0.0%" too (rounded half to even); past it, ±0.1 and a verdict.
+        (0.0005, "lower", None),
+        (0.0006, "lower", False),
+        (0.002, "higher", True),
+        (None, "higher", None),
+    ],
+)
+def test_a_change_that_reads_zero_gets_no_verdict(delta, direction, expected):
+    from cruscotto.web.routes.overview import improved
+
+    assert improved(delta, direction) is expected

@@ -111,11 +111,17 @@ def create_demo_users(warehouse: Warehouse) -> list[tuple[str, str, str, str]]:
         scope = {
             "admin": "everything",
             "manager": f"team {team}",
-            "rep": f"own records of {rep_id}",
+            "rep": f"own records of {_rep_name(warehouse, rep_id)} ({rep_id})",
             "viewer": "dashboards only",
         }[role]
         logins.append((username, password, role, scope))
     return logins
+
+
+def _rep_name(warehouse: Warehouse, rep_id: str) -> str:
+    reps = warehouse.table("reps")
+    found = warehouse.to_pyarrow(reps.filter(reps.rep_id == rep_id).select("name")).to_pylist()
+    return found[0]["name"] if found else rep_id
 
 
 def first_account_executive(warehouse: Warehouse) -> tuple[str, str]:

@@ -75,7 +75,10 @@ def sign(
     )
     products = np.concatenate([product, product[d]])
     _write(run, segments, products, reason)
-    invoice(run, rng, segments, products, np.concatenate([rep, rep[d]]))
+    # The replacement is not billed at signature: the old contract's bill on the first of
+    # the month already covers it, and the new price starts with the next month's bill.
+    billed_at_signature = np.arange(n + len(d)) < n
+    invoice(run, rng, segments, products, np.concatenate([rep, rep[d]]), billed_at_signature)
     return Contracts(numbers[:n], account, start, ends_at, mrr, currency)
 
 
@@ -111,9 +114,15 @@ def _write(run: Run, c: Contracts, product: np.ndarray, reason: np.ndarray) -> N
 
 
 def invoice(
-    run: Run, rng: np.random.Generator, c: Contracts, product: np.ndarray, rep: np.ndarray
+    run: Run,
+    rng: np.random.Generator,
+    c: Contracts,
+    product: np.ndarray,
+    rep: np.ndarray,
+    billed_at_signature: np.ndarray,
 ) -> None:
-    """One invoice at signature, then one on the first of every month the contract runs."""
+    """One invoice at signature (where `billed_at_signature`), then one on the first of
+    every month the contract runs."""
     tl = run.timeline
     stop = np.minimum(c.ends_at, tl.cutoff)
     first = np.searchsorted(tl.month_starts, c.start, side="right")
@@ -121,8 +130,9 @@ def invoice(
     monthly = np.maximum(last - first, 0)
     of = np.repeat(np.arange(len(c.numbers)), monthly)
     offset = np.arange(len(of)) - np.repeat(np.cumsum(monthly) - monthly, monthly)
-    issued = np.concatenate([c.start, tl.month_starts[first[of] + offset]])
-    of = np.concatenate([np.arange(len(c.numbers)), of])
+    signed = np.nonzero(billed_at_signature)[0]
+    issued = np.concatenate([c.start[signed], tl.month_starts[first[of] + offset]])
+    of = np.concatenate([signed, of])
     inside = issued >= tl.start  # the bills before the window are not in the data
     issued, of = issued[inside], of[inside]
     write_invoices(

@@ -68,7 +68,11 @@ def upsell(run: Run, chunk: int, signed: contracts.Contracts, manager: np.ndarra
     rng = run.rng(RENEWALS, chunk)
     tl = run.timeline
     n = len(signed.numbers)
-    created = np.maximum(signed.start, tl.start) + (rng.uniform(60, 540, n) * DAY).astype(np.int64)
+    # An upsell comes 2 to 18 months after signature; for the customers signed before the
+    # window, at any time in it (bunching them at its start made upsells fade out by today).
+    after_signature = signed.start + (rng.uniform(60, 540, n) * DAY).astype(np.int64)
+    in_window = tl.start + (rng.random(n) * 1.25 * (tl.cutoff - tl.start)).astype(np.int64)
+    created = np.where(signed.start < tl.start, in_window, after_signature)
     u = np.nonzero(
         (rng.random(n) < UPSELL_SHARE) & (created < tl.cutoff) & (created < signed.ends_at)
     )[0]
@@ -140,7 +144,8 @@ def base_customers(run: Run) -> None:
     years = 5 * 365 * DAY
     created = tl.start - (rng.uniform(60 * DAY, years, n)).astype(np.int64)
     channel = co.pick(rng, tuple(c.share for c in co.CHANNELS), n)
-    company = accounts.create(run, rng, created, channel, rng.choice(run.staff.by_role["ae"], n))
+    owner = run.staff.on_duty(rng.choice(run.staff.by_role["ae"], n), tl.cutoff - 1)
+    company = accounts.create(run, rng, created, channel, owner)
     start = created + (rng.uniform(0.1, 0.9, n) * (tl.start - created)).astype(np.int64)
     product = rng.integers(0, co.RECURRING_PRODUCTS, n)
     amount = co.lognormal(rng, np.asarray(co.SEGMENT_DEAL_EUR)[company.segment], 0.5, n)

@@ -64,7 +64,7 @@ def write_forecasts(run: Run) -> None:
     submitted = tl.month_starts[month] + DAY + 9 * HOUR + rng.integers(0, 8 * HOUR, len(rep))
     # Next month's forecast is submitted at the end of the current one, if that is past.
     submitted = np.where(month == tl.n_months, tl.month_starts[month] - 2 * DAY, submitted)
-    keep = submitted < tl.cutoff
+    keep = (submitted < tl.cutoff) & (submitted < run.staff.left_at[rep])  # leavers stop
     rep, month, submitted = rep[keep], month[keep], submitted[keep]
     actual = run.ledger.won_by_rep[rep, month]
     amount = np.round(actual * np.exp(FORECAST_ERROR * rng.standard_normal(len(rep))), -2)

@@ -65,9 +65,12 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
     lo, hi = tl.month_starts[month], min(tl.month_starts[month + 1], tl.cutoff)
     created = np.sort(tl.spread(rng, np.full(n, lo), np.full(n, hi - 1)))
     channel = co.pick(rng, tuple(c.share for c in co.CHANNELS), n)
-    aes = run.staff.by_role["ae"]
-    company = accounts.create(run, rng, created, channel, rng.choice(aes, n))
-    sdr = rng.choice(run.staff.by_role["sdr"], n)
+    staff, aes = run.staff, run.staff.by_role["ae"]
+    # Accounts show their owner today; leads go to the SDRs still there when they arrive.
+    company = accounts.create(
+        run, rng, created, channel, staff.on_duty(rng.choice(aes, n), tl.cutoff - 1)
+    )
+    sdr = staff.on_duty(rng.choice(staff.by_role["sdr"], n), created)
     numbers = run.numbering.take("lead", n)
 
     to_mql, to_sql, to_opportunity, to_won = _steps(channel, tl.progress(created))
@@ -88,9 +91,15 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
     has_deal &= deal_at < tl.cutoff
     disqualified = (dropped_from >= 0) & (disqualified_at < tl.cutoff)
 
+    # When the lead stops needing its SDR: its deal, its disqualification or three quiet
+    # weeks after the first answer.
+    ended = np.select(
+        [has_deal, disqualified], [deal_at, disqualified_at], first_response + 21 * DAY
+    )
+
     d = np.nonzero(has_deal)[0]
     deal_numbers = run.numbering.take("opportunity", len(d))
-    owner = rng.choice(aes, len(d))
+    owner = staff.on_duty(rng.choice(aes, len(d)), deal_at[d])
     segment = company.segment[d]
     p_win = (
         to_won[d]
@@ -99,13 +108,15 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
     )
     won = rng.random(len(d)) < np.minimum(p_win, 0.95)
     deals = pipelines.simulate(rng, tl, pipelines.NEW_BUSINESS, deal_at[d], won)
+    # Whoever has the deal when it closes (or today): a colleague once its owner left.
+    closer = staff.on_duty(owner, np.minimum(deals.closes_at, tl.cutoff - 1))
     currency = company.currency[d]
     amount_eur = co.lognormal(rng, np.asarray(co.SEGMENT_DEAL_EUR)[segment], 0.5, len(d))
     rate = run.fx.per_day[currency, tl.day_of(deal_at[d])]
     amount = np.maximum(np.round(amount_eur / rate, -2), 500.0)
     product = co.pick(rng, co.PRODUCT_SHARE, len(d))
     run.ledger.book_won(
-        owner[won],
+        closer[won],
         tl.month_of(deals.closes_at[won]),
         run.fx.to_base(amount[won], currency[won], deals.closes_at[won]),
     )
@@ -125,7 +136,7 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
                 "created_at": col.timestamps(created),
                 "channel": col.labels(co.CHANNEL_NAMES, channel),
                 "campaign_id": col.ids("C", campaign, campaign > 0),
-                "owner_id": col.ids("R", sdr),
+                "owner_id": col.ids("R", staff.on_duty(sdr, np.minimum(ended, tl.cutoff - 1))),
                 "mql_at": col.timestamps(mql_at, is_mql),
                 "sql_at": col.timestamps(sql_at, is_sql),
                 "first_response_at": col.timestamps(first_response, responded),
@@ -145,7 +156,7 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
             numbers=deal_numbers,
             account=company.numbers[d],
             lead=numbers[d],
-            owner=owner,
+            owner=closer,
             amount=amount,
             currency=currency,
             product=product,
@@ -157,15 +168,16 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
 
     # Prospecting: the first response, then a few more touches until the lead moves on.
     r = np.nonzero(responded)[0]
-    moved_on = np.select(
-        [has_deal, disqualified], [deal_at, disqualified_at], first_response + 21 * DAY
-    )[r]
+    moved_on = ended[r]
     extra = rng.poisson(LEAD_TOUCHES, len(r))
     touch_of = np.repeat(r, extra)
-    touched_at = tl.spread(
-        rng, first_response[touch_of], np.minimum(moved_on, tl.cutoff - 1).repeat(extra)
-    )
+    # Spread over the lead's whole life, then cut at today (squeezing them into the part
+    # lived so far piled the touches of today's young leads into the last weeks).
+    touched_at = tl.spread(rng, first_response[touch_of], moved_on.repeat(extra))
+    done = touched_at < tl.cutoff
+    touch_of, touched_at = touch_of[done], touched_at[done]
     lead_rows = np.concatenate([r, touch_of])
+    lead_occurred = np.concatenate([first_response[r], touched_at])
     write_deal_and_lead_activities(
         run,
         rng,
@@ -175,8 +187,8 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
                 act.kinds(rng, (0.40, 0.40, 0.05, 0, 0, 0.15, 0), len(touch_of)),
             ]
         ),
-        occurred=np.concatenate([first_response[r], touched_at]),
-        rep=sdr[lead_rows],
+        occurred=lead_occurred,
+        rep=staff.on_duty(sdr[lead_rows], lead_occurred),
         lead=numbers[lead_rows],
         opportunity=np.zeros(len(lead_rows), dtype=np.int64),
         account=company.numbers[lead_rows],
@@ -189,7 +201,7 @@ def month_of_leads(run: Run, month: int) -> WonDeals:
     return WonDeals(
         opportunity=deal_numbers[w],
         account=company.numbers[d][w],
-        owner=owner[w],
+        owner=closer[w],
         closed_at=deals.closes_at[w],
         product=product[w],
         amount=amount[w],
@@ -226,8 +238,10 @@ def work_on_deals(
     count = rng.poisson(DEAL_TOUCHES * np.where(won, WON_TOUCHES, LOST_TOUCHES))
     of = np.repeat(np.arange(len(numbers)), count)
     active_until = created + (np.where(won, 1.0, LOST_ACTIVE_SHARE) * (closes - created))
-    until = np.minimum(active_until.astype(np.int64), tl.cutoff - 1)
-    occurred = tl.spread(rng, created[of], np.maximum(until[of], created[of]))
+    # Spread over the deal's whole (simulated) life and cut at today below: an open deal
+    # has had only the work of the part it has lived so far.
+    until = np.maximum(active_until.astype(np.int64), created)
+    occurred = tl.spread(rng, created[of], until[of])
     kind = np.where(
         won[of],
         act.kinds(rng, act.WON_DEAL_WORK, len(of)),
@@ -238,12 +252,13 @@ def work_on_deals(
     proposal_at = deals.reached("proposal")
     proposed = np.nonzero((proposal_at >= 0) & (proposal_at < tl.cutoff))[0]
     rows = np.concatenate([of, proposed])
+    occurred = np.concatenate([occurred, proposal_at[proposed]])
     write_deal_and_lead_activities(
         run,
         rng,
         kind=np.concatenate([kind, np.full(len(proposed), act.PROPOSAL)]),
-        occurred=np.concatenate([occurred, proposal_at[proposed]]),
-        rep=owner[rows],
+        occurred=occurred,
+        rep=run.staff.on_duty(owner[rows], occurred),
         lead=np.zeros(len(rows), dtype=np.int64),
         opportunity=numbers[rows],
         account=account[rows],

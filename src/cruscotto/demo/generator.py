@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pyarrow as pa
 
 from cruscotto.demo import columns as col
@@ -99,7 +98,7 @@ def _company(run: Run) -> None:
                 ),
                 "team": pa.array(staff.teams, pa.string()),
                 "role": pa.array(staff.roles, pa.string()),
-                "active": col.booleans(np.ones(len(staff.numbers), dtype=bool)),
+                "active": col.booleans(staff.active),
                 "capacity_hours_per_day": col.numbers(staff.capacity, decimals=1),
             }
         ),

@@ -8,7 +8,7 @@ import pyarrow as pa
 from cruscotto.demo import columns as col
 from cruscotto.demo import company as co
 from cruscotto.demo.run import MARKETING, Run
-from cruscotto.demo.timeline import DAY
+from cruscotto.demo.timeline import AUGUST_WEIGHT, DAY
 
 LISTS = ("newsletter", "webinar-invitations")
 SUBSCRIBES_PER_DAY = (14.0, 6.0)  # at scale 1, on an average working day
@@ -46,8 +46,15 @@ def write_campaigns(run: Run) -> None:
             rows["channel"].append(index)
             rows["start"].append(start)
             rows["end"].append(tl.month_starts[month + 1] - DAY // 2)
+            # Campaigns pause with the market in August, as the leads do.
+            quiet = AUGUST_WEIGHT if label.endswith("-08") else 1.0
             rows["spend"].append(
-                channel.monthly_spend * run.scale * growth * elapsed * rng.uniform(0.85, 1.15)
+                channel.monthly_spend
+                * run.scale
+                * growth
+                * elapsed
+                * quiet
+                * rng.uniform(0.85, 1.15)
             )
     ongoing = np.arange(len(rows["number"])) % months == months - 1
     run.sink.write(

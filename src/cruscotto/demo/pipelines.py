@@ -52,8 +52,8 @@ RENEWALS = Pipeline(
 LOST_LINGER = 2.0  # time a lost deal spends in its last stage, × the usual
 # Story line: new-business proposals take ever longer in the last months (a bottleneck).
 BOTTLENECK = (NEW_BUSINESS.name, "proposal")
-BOTTLENECK_MONTHS = 6
-BOTTLENECK_SLOWDOWN = 3.0  # time in proposal is this many times longer by today
+BOTTLENECK_MONTHS = 9
+BOTTLENECK_SLOWDOWN = 2.5  # time in proposal is this many times longer by today
 
 
 @dataclass(frozen=True)

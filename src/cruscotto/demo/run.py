@@ -29,6 +29,7 @@ class Run:
     @classmethod
     def start(cls, sink: Sink, *, seed: int, scale: float, timeline: Timeline) -> Run:
         staff = build_staff(scale, np.random.default_rng([seed, STAFF]))
+        staff = staff.with_leavers(timeline.month_starts, timeline.n_months - 1)
         return cls(
             seed=seed,
             scale=scale,

@@ -34,6 +34,7 @@ NPS_SHARE = (0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.06, 0.12, 0.20, 0.26, 0.24)  
 NPS_PER_QUARTER = 0.4  # periodic NPS answers per customer per quarter
 POST_SALE_RESPONSE = 0.5
 CARE_PER_MONTH = 0.35  # account-management touches per customer per month
+CARE_DILUTION = 0.7  # by today a customer gets 1 ÷ 1.7 of the touches it got at the start
 # A customer who will leave, in its last FADE_DAYS: fewer touches, more tickets and
 # complaints, lower scores.
 FADE_DAYS = 120
@@ -128,6 +129,11 @@ def serve(run: Run, rng: np.random.Generator, p: Periods) -> None:
     _nps(run, rng, p, months)
     care = rng.poisson(p.care_rate * months)
     of = np.repeat(np.arange(len(p.account)), care)
+    occurred = run.timeline.spread(rng, p.start[of], p.end[of])
+    # The account managers are as many at the end of the window as at its start: as the
+    # book of customers grows, each one gets a little less of their time.
+    kept = rng.random(len(of)) * (1 + CARE_DILUTION * run.timeline.progress(occurred)) < 1
+    of, occurred = of[kept], occurred[kept]
     numbers = run.numbering.take("activity", len(of))
     zeros = np.zeros(len(of), dtype=np.int64)
     run.sink.write(
@@ -137,7 +143,7 @@ def serve(run: Run, rng: np.random.Generator, p: Periods) -> None:
             run.timeline.cutoff,
             numbers,
             kind=act.kinds(rng, act.ACCOUNT_CARE, len(of)),
-            occurred=run.timeline.spread(rng, p.start[of], p.end[of]),
+            occurred=occurred,
             rep=p.manager[of],
             lead=zeros,
             opportunity=zeros,

@@ -37,13 +37,13 @@ def story_lines(run: Run) -> tuple[StoryLine, ...]:
         ),
         StoryLine(
             f"{improving} improves",
-            "this account executive's win rate climbs from about a third to over two thirds "
-            "(win_rate by rep, trend)",
+            "this account executive's win rate climbs from about one in five to almost three "
+            "in five, against a company average of one in three (win_rate by rep, trend)",
         ),
         StoryLine(
             "Proposal becomes a bottleneck",
-            "days spent in stage 'proposal' of New business triple over the last 6 months "
-            "(stage_duration by stage, trend)",
+            "days spent in stage 'proposal' of New business grow to 2.5 times the usual over "
+            "the last 9 months (stage_duration by stage, trend)",
         ),
         StoryLine(
             f"{SLIDING_ACCOUNT} slides toward churn",

@@ -202,6 +202,12 @@ _COMMON_FORMATS = {
     order: tuple(f"{day}{time}" for day in days for time in ("", " %H:%M", " %H:%M:%S"))
     for order, days in _DAY_MONTH.items()
 }
+# The zone-less shapes a column may be written in throughout (see `_column_shape`): ISO
+# ones, then the day/month ones of the column's order.
+_ISO_SHAPES = tuple(
+    f"%Y-%m-%d{time}" for time in (" %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", "")
+)
+_SHAPES = {order: _ISO_SHAPES + formats for order, formats in _COMMON_FORMATS.items()}
 _NUMERIC_DATE = re.compile(
     r"^\s*(?P<a>\d{1,4})[/.\-](?P<b>\d{1,2})[/.\-](?P<c>\d{1,4})" + _TIME + r"\s*$"
 )
@@ -326,6 +332,20 @@ def _local_to_utc(stamps: pd.Series, offsets: pd.Series, tz: str) -> pd.Series:
     return result
 
 
+def _column_shape(text: pd.Series, order: DateOrder) -> str | None:
+    """The zone-less format the column's first cell is written in, if one of `_SHAPES`."""
+    if text.empty:
+        return None
+    first = str(text.iloc[0])
+    for shape in _SHAPES[order]:
+        try:
+            dt.datetime.strptime(first, shape)
+        except ValueError:
+            continue
+        return shape
+    return None
+
+
 def to_timestamp(
     cells: pd.Series,
     *,
@@ -344,10 +364,25 @@ def to_timestamp(
     cells (`column_date_order`), which may raise `AmbiguousDates`.
     A time without a zone is read in `tz` (the mapping's or the company's time zone).
     """
+    result, bad, _ = _read_times(cells, order=order, formats=formats, tz=tz, serial=serial)
+    return result, bad
+
+
+def _read_times(
+    cells: pd.Series,
+    *,
+    order: DateOrder | None,
+    formats: tuple[str, ...],
+    tz: str,
+    serial: SerialDates | None,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`to_timestamp`'s (values, bad cells) and the cells read in the column's own
+    zone-less shape (which `to_date` then knows carry no zone)."""
     if pd.api.types.is_datetime64_any_dtype(cells):  # computed by a date expression
         stamps = cells.astype("datetime64[us]")
         offsets = pd.Series(np.nan, index=cells.index, dtype="float64")
-        return _local_to_utc(stamps, offsets, tz), pd.Series(False, index=cells.index)
+        unread = pd.Series(False, index=cells.index)
+        return _local_to_utc(stamps, offsets, tz), unread, unread
     text, native = split_native(cells)
     text = text.str.strip()
     order = column_date_order(text[text != ""], order)
@@ -372,6 +407,16 @@ def to_timestamp(
 
     for fmt in formats:
         attempt(fmt, todo)
+
+    # The shape the column is written in, decided from its first unread cell: one
+    # exact-format pass reads every cell written that way. A cell in that shape has no
+    # zone, is not read by any other shape below, and the ISO or day/month pass would
+    # read it as the same instant; so the zone and ISO checks only see what it leaves.
+    plain = todo.copy()
+    shape = _column_shape(text[todo], order) if todo.any() else None
+    if shape is not None:
+        attempt(shape, todo)
+    plain &= ~todo
 
     # Fast passes, in C, for the shapes nearly every export uses; the general pattern
     # below (a regex per cell) only sees what they leave.
@@ -406,7 +451,7 @@ def to_timestamp(
 
     # Only cells with a month name go to dateutil: it would read 12/31/2016 month-first
     # in a day-first column, silently, which is what a column's order exists to prevent.
-    named = todo & text.str.contains(r"[A-Za-z]{3}", regex=True)
+    named = todo & text.str.contains(r"[A-Za-z]{3}", regex=True) if todo.any() else todo
     if named.any():
         found, found_offsets = _dateutil_fallback(text[named], order)
         stamps[found.index] = found
@@ -416,7 +461,7 @@ def to_timestamp(
     result = _local_to_utc(stamps, offsets, tz)
     if native is not None:
         result, bad = _merge_native_times(result, bad, native, tz, serial)
-    return result, bad
+    return result, bad, plain
 
 
 def _merge_native_times(
@@ -460,9 +505,15 @@ def to_date(
     serial: SerialDates | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Calendar days. A zone-less value keeps the day written; a zoned one the day in `tz`."""
+    wall, bad, plain = _read_times(cells, order=order, formats=formats, tz="UTC", serial=serial)
     text, _ = split_native(cells)
-    zoned = has_zone_suffix(text.str.strip()) & text.str.contains(":", regex=False)
-    wall, bad = to_timestamp(cells, order=order, formats=formats, tz="UTC", serial=serial)
+    # Cells read in the column's zone-less shape have no zone to look for.
+    rest = ~plain.to_numpy()
+    zoned = pd.Series(False, index=cells.index)
+    if rest.any():
+        others = text[rest]
+        found = has_zone_suffix(others.str.strip()) & others.str.contains(":", regex=False)
+        zoned[rest] = found.to_numpy()
     if zoned.any():
         local = wall[zoned].dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
         wall = wall.copy()

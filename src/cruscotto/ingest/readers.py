@@ -165,7 +165,7 @@ def sniff_delimiter(header_line: str) -> str:
 def _read_csv(file: Path) -> SourceTable:
     raw = file.read_bytes()
     text, encoding = _decode(raw, file)
-    if not text.strip():
+    if not text or text.isspace():  # (not `strip()`: a copy of the whole file)
         raise ImportFileError(f"{file}: the file is empty")
     if text.count('"') % 2:
         # Quotes come in pairs (a quote inside a value is doubled): an odd count means

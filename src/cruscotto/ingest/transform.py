@@ -99,7 +99,14 @@ def rule_cells(
         return cells
     text = parsing.as_text(cells, frame.index).str.strip()
     empty = text == ""
-    out = cells.astype(object)
+    # Text that only ever becomes other text stays pandas' Arrow-backed text, which the
+    # converters read without a Python object per cell; anything else goes as objects.
+    words_only = _is_text(cells) and all(
+        v is None or isinstance(v, str)
+        for v in (*(rule.map or {}).values(), rule.otherwise, rule.default)
+    )
+    kind = "str" if words_only else object
+    out = cells if words_only else cells.astype(object)
     if rule.map:
         lookup = {str(k).strip().lower(): v for k, v in rule.map.items()}
         # Look each distinct word up once: exports repeat a handful of stage words.
@@ -108,7 +115,7 @@ def rule_cells(
         mapped = pd.Series(
             translated.to_numpy()[codes] if len(words) else [None] * len(text),
             index=text.index,
-            dtype=object,
+            dtype=kind,
         )
         found = mapped.notna()
         out = out.where(~found, mapped)
@@ -119,6 +126,10 @@ def rule_cells(
     if rule.default is not None:
         out = out.where(~empty, rule.default)
     return out
+
+
+def _is_text(cells: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(cells) and cells.dtype != object
 
 
 def convert(

@@ -129,13 +129,19 @@ def upsert(
     try:
         incoming = staging.rows(declared, data)
         target = warehouse.con.table(declared.name)
-        rows = staging.result("sorted", _sorted(incoming, target, declared, carried))
-        tally = rows.group_by(_STATE).aggregate(n=rows.count()).execute()
-        found = dict(zip(tally[_STATE].astype(int), tally["n"].astype(int), strict=True))
-        counts = UpsertCounts(inserted=found.get(NEW, 0), updated=found.get(CHANGED, 0))
+        if _is_empty(target):
+            # Nothing stored yet (a first import): every row is new, so the join on the
+            # key and its scratch table would only say so at the cost of a pass.
+            rows = _all_new(incoming, declared, carried)
+            counts = UpsertCounts(inserted=data.num_rows)
+        else:
+            rows = staging.result("sorted", _sorted(incoming, target, declared, carried))
+            tally = rows.group_by(_STATE).aggregate(n=rows.count()).execute()
+            found = dict(zip(tally[_STATE].astype(int), tally["n"].astype(int), strict=True))
+            counts = UpsertCounts(inserted=found.get(NEW, 0), updated=found.get(CHANGED, 0))
         counts.unchanged = data.num_rows - counts.inserted - counts.updated
         if declared.name == "opportunities":
-            counts.stage_changes = _record_stage_changes(warehouse, staging, rows, observed_at)
+            counts.stage_changes = _record_stage_changes(warehouse, rows, counts, observed_at)
         if counts.updated:
             changed = staging.keep("changed", rows.filter(rows[_STATE] == CHANGED).select(*keys))
             _delete_keys(warehouse, declared.name, keys, changed)
@@ -145,6 +151,26 @@ def upsert(
     finally:
         staging.drop()
     return counts
+
+
+def _is_empty(target: ir.Table) -> bool:
+    return _count(target.limit(1)) == 0
+
+
+def _all_new(incoming: ir.Table, declared: Table, carried: list[str] | None) -> ir.Table:
+    """The rows as `_sorted` sorts them against an empty table: all NEW, no stored values
+    (so NULL in the columns the file does not carry, and no stored stage)."""
+
+    def null(name: str) -> ir.Value:
+        return ibis.null(declared.column(name).ibis_type.copy(nullable=True))
+
+    keys = list(declared.primary_key)
+    values = {
+        c: incoming[c] if c in keys or carried is None or c in carried else null(c)
+        for c in declared.column_names
+    }
+    extra = {"stage__stored": null("stage")} if "stage" in declared.column_names else {}
+    return incoming.select(**values, **{_STATE: ibis.literal(NEW)}, **extra)
 
 
 def _sorted(
@@ -173,8 +199,9 @@ def _sorted(
 
 
 def _record_stage_changes(
-    warehouse: Warehouse, staging: _Staging, rows: ir.Table, observed_at: dt.datetime
+    warehouse: Warehouse, rows: ir.Table, counts: UpsertCounts, observed_at: dt.datetime
 ) -> int:
+    """Write the stage history rows of new and moved deals; how many deals moved."""
     # A deal seen for the first time entered its current stage when it was created, or
     # when it closed if it is closed already: the best an export without history tells.
     new = rows.filter(rows[_STATE] == NEW)
@@ -192,13 +219,16 @@ def _record_stage_changes(
         "opportunity_id", "stage", entered_at=when.cast("timestamp"), moved=ibis.literal(True)
     )
     history = warehouse.con.table(STAGE_HISTORY.name)
-    # New and moved deals are different keys, so a plain UNION ALL has no duplicates.
-    entries = first_seen.union(moves, distinct=False)
-    fresh = staging.result("stages", entries.anti_join(history, list(STAGE_HISTORY.primary_key)))
-    tally = fresh.aggregate(total=fresh.count(), changes=fresh.moved.sum()).execute()
-    if int(tally["total"].iloc[0]):
-        warehouse.con.insert(STAGE_HISTORY.name, fresh.select(*STAGE_HISTORY.column_names))
-    return int(tally["changes"].fillna(0).iloc[0])
+    history_key = list(STAGE_HISTORY.primary_key)
+    # Only changed deals can move (counted before the insert, which stores them); when
+    # none changed, nothing is read. A move already in the history is not a new one.
+    changes = _count(moves.anti_join(history, history_key)) if counts.updated else 0
+    if counts.inserted or changes:
+        # New and moved deals are different keys, so a plain UNION ALL has no duplicates;
+        # the rows go straight from the sorted rows into the history, no scratch table.
+        entries = first_seen.union(moves, distinct=False).anti_join(history, history_key)
+        warehouse.con.insert(STAGE_HISTORY.name, entries.select(*STAGE_HISTORY.column_names))
+    return changes
 
 
 def insert_missing(warehouse: Warehouse, declared: Table, data: pa.Table) -> int:

@@ -25,7 +25,17 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from cruscotto.alerts import store
-from cruscotto.alerts.rules import GRAINS, KINDS, PARAMETERS, SEVERITIES, Rule, RuleError, validate
+from cruscotto.alerts.rules import (
+    GOAL_KINDS,
+    GRAINS,
+    KINDS,
+    KPI_KINDS,
+    PARAMETERS,
+    SEVERITIES,
+    Rule,
+    RuleError,
+    validate,
+)
 from cruscotto.engine import Engine
 from cruscotto.goals import rep_team
 from cruscotto.web import digests
@@ -219,6 +229,7 @@ def rules_view(who: Access = Depends(access), kpis: Engine = Depends(engine)) ->
         "rules": [r.to_dict() | {"scope_text": _scope_text(r, who, kpis)} for r in rules],
         "scopes": _scope_choices(who, kpis),
         "kinds": list(KINDS),
+        "kpi_kinds": [*KPI_KINDS, *GOAL_KINDS],
         "severities": list(SEVERITIES),
         "grains": list(GRAINS),
         "parameters": {k: {p: d for p, (d, _) in v.items()} for k, v in PARAMETERS.items()},

@@ -208,7 +208,7 @@ def kpi_card(kpi, numbers: tuple | Exception | None, who: Access) -> dict:
             "status": now.status,
             "previous_value": before.value,
             "change": delta,
-            "improved": None if not delta else (delta > 0) == (kpi.direction == "higher"),
+            "improved": improved(delta, kpi.direction),
             "sample_size": now.sample_size,
             # Records whose value is unknown (an empty amount), never counted as 0.
             "unknown": now.details.get("unknown"),
@@ -232,3 +232,15 @@ fragment(
     name="overview_cards",
     page_path="/overview",
 )
+
+
+# A change is shown to one decimal (of a percent, or of a point for rates): up to half of
+# that step it reads "+0.0%" (babel rounds half to even), which is no verdict either way.
+SHOWN_STEP = 0.001
+
+
+def improved(delta: float | None, direction: str) -> bool | None:
+    """Whether a change is for the better (None: no change worth a ✓ or ✗, or unknown)."""
+    if delta is None or abs(delta) <= SHOWN_STEP / 2:
+        return None
+    return (delta > 0) == (direction == "higher")

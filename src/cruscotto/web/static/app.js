@@ -70,9 +70,29 @@ function scrollableTables(root) {
   });
 }
 
+// A form whose fields depend on a choice (the alert rule's kind): a field marked
+// data-kinds="a b" shows, and is sent, only when the choice is a or b. Without JS every
+// field shows and the server ignores the empty ones.
+function fitToKind(form) {
+  var kind = form.querySelector("select[name=kind]");
+  if (!kind) return;
+  var fit = function () {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-kinds]"), function (field) {
+      var shown = field.getAttribute("data-kinds").split(" ").indexOf(kind.value) >= 0;
+      field.hidden = !shown;
+      Array.prototype.forEach.call(field.querySelectorAll("input, select"), function (control) {
+        control.disabled = !shown;
+      });
+    });
+  };
+  kind.addEventListener("change", fit);
+  fit();
+}
+
 // The period picker: a preset, or "custom" with a from/to date picker.
 function wire(root) {
   scrollableTables(root);
+  Array.prototype.forEach.call(root.querySelectorAll("form[data-fit-kind]"), fitToKind);
   Array.prototype.forEach.call(root.querySelectorAll("select[data-period-choice]"), function (choice) {
     var custom = choice.form.querySelector(".custom-period");
     var sync = function () { if (custom) custom.hidden = choice.value !== "custom"; };
