@@ -127,6 +127,28 @@ def test_a_scheduled_jobs_run_leaves_the_cached_answers_valid(duckdb_warehouse):
     assert duckdb_warehouse.data_version() == before
 
 
+def test_a_digest_subscription_leaves_the_cached_answers_valid(duckdb_warehouse):
+    """A user choosing digests changes the app's own state, not the data: the version, and
+    so every cached answer, stays (it emptied the cache for everyone)."""
+    from cruscotto.web import digests
+
+    before = duckdb_warehouse.data_version()
+    digests.subscribe(duckdb_warehouse, "ann", ["weekly"], actor="ann", address=None)
+    assert digests.subscriptions(duckdb_warehouse) == [("ann", "weekly")]
+    assert duckdb_warehouse.data_version() == before
+
+
+def test_a_saved_column_mapping_leaves_the_cached_answers_valid(duckdb_warehouse):
+    """A mapping saved in the browser is read by the next import, never by a KPI."""
+    from cruscotto.ingest import saved_mappings
+
+    before = duckdb_warehouse.data_version()
+    mapping = saved_mappings.build("crm-deals", "opportunities", {"opportunity_id": "Deal"})
+    saved_mappings.save(duckdb_warehouse, mapping, "ann", None)
+    assert [m["name"] for m in saved_mappings.listing(duckdb_warehouse)] == ["crm-deals"]
+    assert duckdb_warehouse.data_version() == before
+
+
 def test_what_the_web_derives_from_answers_is_kept_for_the_data_version():
     """`remembered` (pickers, freshness, the attention list's usual ranges and accounts at
     risk): computed once per data version on the app's cached engine, every time on a

@@ -87,7 +87,7 @@ def save(warehouse: Warehouse, mapping: Mapping, username: str, address: str | N
     }
     warehouse.ensure_tables([SAVED_MAPPINGS])
     before = stored_text(warehouse, mapping.name)
-    with warehouse.transaction():
+    with warehouse.transaction(app_state=True):  # a mapping is read by imports, not KPIs
         data = conform(SAVED_MAPPINGS, pd.DataFrame([row]))
         upsert(warehouse, SAVED_MAPPINGS, data, observed_at=row["saved_at"])
         audit.record(

@@ -93,7 +93,7 @@ def subscribe(
     before = sorted(f for u, f in subscriptions(warehouse) if u == username)
     rows = [(u, f) for u, f in subscriptions(warehouse) if u != username]
     rows += [(username, f) for f in sorted(set(frequencies))]
-    with warehouse.transaction():
+    with warehouse.transaction(app_state=True):  # no KPI reads subscriptions
         store.replace_all(
             warehouse, DIGEST_SUBSCRIPTIONS, [{"username": u, "frequency": f} for u, f in rows]
         )
