@@ -87,6 +87,30 @@ def test_pickers_offer_the_data_values(company):
     assert ["web", "web"] in pickers["channel"]
 
 
+def test_a_rep_who_left_is_marked_in_the_picker(web_warehouse):
+    """Bruno (r2) left: still choosable for his past numbers, but named as gone."""
+    from cruscotto.settings import CompanySettings
+    from cruscotto.web import create_app
+    from tests.web.conftest import add_users, close_app, login
+    from tests.web.data import REPS, TODAY, frame, load_company
+
+    load_company(web_warehouse)
+    gone = [dict(r, active=r["rep_id"] != "r2") for r in REPS]
+    web_warehouse.load({"reps": frame("reps", gone)}, replace=True)
+    app = create_app(web_warehouse, CompanySettings(), today=TODAY)
+    add_users(app)
+    try:
+        app.state.users.set_language("admin", "it")
+        pickers = login(app, "admin").get("/api/overview?kpi=new_leads").json()["pickers"]
+    finally:
+        close_app(app)
+    assert pickers["rep"] == [
+        ["r1", "Anna Rossi"],
+        ["r2", "Bruno Bianchi (non più in azienda)"],
+        ["r3", "Carla Verdi"],
+    ]
+
+
 def test_overview_page_renders_the_cards(company):
     page = with_parts(company["admin"], "/overview?period=2026-03&" + CARDS)
     assert 'data-kpi="new_leads"' in page

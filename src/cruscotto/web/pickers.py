@@ -23,8 +23,11 @@ def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, l
     choices = _choices(kpis, wanted, tuple(forced.get("team", ())))
     texts = ValueText(who.language)
     offered: dict[str, list[list[str]]] = {}
+    left = choices.get("left", set())
     for dimension in wanted:
         named = [[v, texts.dimension(dimension, label)] for v, label in choices[dimension]]
+        if dimension == "rep":  # people who left stay choosable for their past, marked
+            named = [[v, who.t("picker.rep_left", name=n) if v in left else n] for v, n in named]
         if dimension == "stage":  # in the order deals move through them
             offered[dimension] = named  # already in pipeline order
         else:
@@ -32,14 +35,13 @@ def pickers(kpis: Engine, who: Access, dimensions: Iterable[str]) -> dict[str, l
     return offered
 
 
-def _choices(
-    kpis: Engine, dimensions: tuple[str, ...], teams: tuple[str, ...]
-) -> dict[str, list[tuple[str, str]]]:
+def _choices(kpis: Engine, dimensions: tuple[str, ...], teams: tuple[str, ...]) -> dict:
     """{dimension: [(value, label), …]} within `teams` (when a manager's), stages in
-    pipeline order: asked once per data version as a whole (every page's filter bar asks
-    it, and each cached question reads the data's version first)."""
+    pipeline order, and the reps who left ("left"): asked once per data version as a
+    whole (every page's filter bar asks it, and each cached question reads the data's
+    version first)."""
 
-    def compute() -> dict[str, list[tuple[str, str]]]:
+    def compute() -> dict:
         found = {}
         members = reps_in_teams(kpis, list(teams)) if teams else None
         for dimension in dimensions:
@@ -52,9 +54,17 @@ def _choices(
                 rank = pipeline_rank(kpis.stage_positions())
                 values = sorted(values, key=lambda pair: rank(pair[0]))
             found[dimension] = values
+        if "rep" in dimensions:
+            found["left"] = inactive_reps(kpis)
         return found
 
     return remembered(kpis, ("pickers", dimensions, teams), compute)
+
+
+def inactive_reps(kpis: Engine) -> set[str]:
+    """The people who no longer work for the company (reps.active false)."""
+    reps = kpis.warehouse.table("reps")
+    return set(kpis.execute(reps.filter(~reps.active).select("rep_id"))["rep_id"])
 
 
 def reps_in_teams(kpis: Engine, teams: list[str]) -> set[str]:
